@@ -1,0 +1,60 @@
+/* The app registry and the poll loop. */
+#include "app.h"
+
+#include <string.h>
+
+extern const struct app_def app_l2fwd;
+
+const struct app_def *const app_registry[] = {
+	&app_l2fwd,
+	NULL,
+};
+
+const struct app_def *app_find(const char *name)
+{
+	for (unsigned i = 0; app_registry[i]; i++)
+		if (!strcmp(app_registry[i]->name, name))
+			return app_registry[i];
+	return NULL;
+}
+
+void app_flush(struct pkt_worker *w, struct vnet_port *const *ports, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		struct pkt_txq *q = &w->txq[i];
+		if (!q->n)
+			continue;
+		uint16_t sent = vnet_tx_burst(ports[i], q->pkts, q->n);
+		pkt_txq_done(w, i, sent);
+	}
+}
+
+uint64_t app_run(struct pkt_worker *w, struct vnet_port *const *ports, uint16_t n,
+		 const volatile sig_atomic_t *stop, const struct app_run_limits *lim)
+{
+	struct pkt_buf *pkts[PKT_BURST];
+	uint64_t received = 0;
+	uint64_t limit = lim && lim->max_rx_pkts ? lim->max_rx_pkts : UINT64_MAX;
+
+	while (!*stop && received < limit) {
+		bool live = false;
+		for (uint16_t i = 0; i < n; i++) {
+			struct vnet_port *port = ports[i];
+			if (port->rx_done)
+				continue;
+			live = true;
+			uint16_t want = limit - received < PKT_BURST ? (uint16_t)(limit - received) : PKT_BURST;
+			uint16_t got = vnet_rx_burst(port, pkts, want);
+			if (!got)
+				continue;
+			received += got;
+			pkt_count_rx(w, i, pkts, got);
+			pkt_pipe_run(w, pkts, got);
+			app_flush(w, ports, n);
+		}
+		if (!live)
+			break;
+	}
+	app_flush(w, ports, n);
+	return received;
+}

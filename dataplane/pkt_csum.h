@@ -1,0 +1,75 @@
+/* pkt_csum.h - Internet checksums: full (RFC 1071), pseudo-headers, incremental (RFC 1624).
+ *
+ * Sums are kept as 32-bit partial one's-complement sums of big-endian 16-bit words and
+ * folded at the end; a checksum field value is returned in host order, ready for
+ * pkt_wr16(). A received header or datagram verifies when its full sum, including the
+ * stored checksum, folds to 0 (pkt_csum() returns 0).
+ *
+ * Incremental updates follow RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), which never
+ * produces -0 from a non-zero field. UDP over IPv4 keeps a zero (absent) checksum zero.
+ */
+#ifndef SLUICE_PKT_CSUM_H
+#define SLUICE_PKT_CSUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Adds len bytes at data (any alignment, odd lengths padded with zero) to sum. */
+uint32_t pkt_csum_add(uint32_t sum, const void *data, size_t len);
+
+/* Folds a partial sum to 16 bits and complements it: the value to store. */
+static inline uint16_t pkt_csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Checksum over a buffer: the value to store, or 0 when a buffer with its checksum verifies. */
+static inline uint16_t pkt_csum(const void *data, size_t len) { return pkt_csum_fold(pkt_csum_add(0, data, len)); }
+
+/* Partial sums of the pseudo-headers (RFC 768/793 for IPv4, RFC 8200 8.1 for IPv6). */
+uint32_t pkt_csum_pseudo4(const uint8_t src[4], const uint8_t dst[4], uint8_t proto, uint16_t len);
+uint32_t pkt_csum_pseudo6(const uint8_t src[16], const uint8_t dst[16], uint8_t proto, uint32_t len);
+
+/* Transport checksum (TCP, UDP, ICMPv6; ICMPv4 has no pseudo-header: use pkt_csum) over a
+ * datagram of len bytes at l4 whose checksum field may hold anything: it is summed as 0.
+ * csum_off is the field's offset in l4. For UDP a result of 0 is sent as 0xffff. */
+uint16_t pkt_l4_csum4(const uint8_t *ip4, const uint8_t *l4, uint16_t len, uint16_t csum_off);
+uint16_t pkt_l4_csum6(const uint8_t *ip6, const uint8_t *l4, uint16_t len, uint8_t proto,
+		      uint16_t csum_off);
+
+/* RFC 1624: the checksum after a 16-bit word changed from old to new. */
+static inline uint16_t pkt_csum_update16(uint16_t csum, uint16_t old, uint16_t new_)
+{
+	uint32_t sum = (uint16_t)~csum + (uint32_t)(uint16_t)~old + new_;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* The checksum after a 32-bit field (an IPv4 address) changed. */
+static inline uint16_t pkt_csum_update32(uint16_t csum, uint32_t old, uint32_t new_)
+{
+	uint32_t sum = (uint16_t)~csum;
+	sum += (uint16_t)~(old >> 16) + (uint32_t)(uint16_t)~old;
+	sum += (new_ >> 16) + (new_ & 0xffff);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* The checksum after len bytes (even) changed from old to new (an IPv6 address, ports). */
+uint16_t pkt_csum_update(uint16_t csum, const void *old, const void *new_, size_t len);
+
+/* UDP over IPv4: a zero checksum means none, and stays zero; otherwise as pkt_csum_update16,
+ * never storing 0 (RFC 768). */
+static inline uint16_t pkt_udp_csum_update16(uint16_t csum, uint16_t old, uint16_t new_)
+{
+	if (csum == 0)
+		return 0;
+	uint16_t c = pkt_csum_update16(csum, old, new_);
+	return c ? c : 0xffff;
+}
+
+#endif

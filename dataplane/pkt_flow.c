@@ -1,0 +1,100 @@
+/* Flow keys and the symmetric flow hash. */
+#include "pkt_flow.h"
+
+#include "pkt_parse.h"
+
+#include <string.h>
+
+bool pkt_flow_key(const struct pkt_buf *p, struct pkt_flow_key *k)
+{
+	const struct pkt_meta *m = &p->meta;
+	memset(k, 0, sizeof(*k));
+	if (!(m->flags & PKT_F_PARSED))
+		return false;
+	const uint8_t *ip = p->data + m->l3_off;
+	if (m->l3 == PKT_L3_IPV4) {
+		memcpy(k->src, ip + 12, 4);
+		memcpy(k->dst, ip + 16, 4);
+		k->family = 4;
+	} else if (m->l3 == PKT_L3_IPV6) {
+		memcpy(k->src, ip + 8, 16);
+		memcpy(k->dst, ip + 24, 16);
+		k->family = 6;
+	} else {
+		return false;
+	}
+	k->proto = m->l4proto;
+	k->vlan = m->n_vlan ? (uint16_t)(m->vlan & 0x0fff) : 0;
+	if (!(m->flags & PKT_F_L4))
+		return true;
+	const uint8_t *l4 = p->data + m->l4_off;
+	switch (m->l4proto) {
+	case PKT_IPPROTO_TCP:
+	case PKT_IPPROTO_UDP:
+		k->sport = pkt_rd16(l4);
+		k->dport = pkt_rd16(l4 + 2);
+		break;
+	case PKT_IPPROTO_ICMP:
+	case PKT_IPPROTO_ICMPV6: {
+		uint8_t type = l4[0];
+		bool echo = m->l4proto == PKT_IPPROTO_ICMP ? (type == 8 || type == 0)
+							    : (type == 128 || type == 129);
+		if (echo) {
+			k->sport = k->dport = pkt_rd16(l4 + 4);
+		} else {
+			k->sport = (uint16_t)(type << 8 | l4[1]);
+			k->dport = k->sport;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	return true;
+}
+
+void pkt_flow_key_reverse(const struct pkt_flow_key *k, struct pkt_flow_key *rev)
+{
+	*rev = *k;
+	memcpy(rev->src, k->dst, 16);
+	memcpy(rev->dst, k->src, 16);
+	rev->sport = k->dport;
+	rev->dport = k->sport;
+}
+
+static inline uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v * 0x9e3779b97f4a7c15ull;
+	h = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull;
+	return h;
+}
+
+static inline uint64_t rd64(const uint8_t *b)
+{
+	uint64_t v;
+	memcpy(&v, b, 8);
+	return v;
+}
+
+uint32_t pkt_flow_hash(const struct pkt_flow_key *k)
+{
+	/* Order the two endpoints so both directions hash alike, then mix five words. */
+	const uint8_t *a = k->src, *b = k->dst;
+	uint16_t pa = k->sport, pb = k->dport;
+	int c = memcmp(a, b, 16);
+	if (c > 0 || (c == 0 && pa > pb)) {
+		a = k->dst;
+		b = k->src;
+		pa = k->dport;
+		pb = k->sport;
+	}
+	uint64_t h = 0x243f6a8885a308d3ull;
+	h = mix(h, rd64(a));
+	h = mix(h, rd64(a + 8));
+	h = mix(h, rd64(b));
+	h = mix(h, rd64(b + 8));
+	h = mix(h, (uint64_t)pa << 48 | (uint64_t)pb << 32 | (uint64_t)k->vlan << 16 |
+			   (uint64_t)k->proto << 8 | k->family);
+	h ^= h >> 31;
+	return (uint32_t)(h ^ (h >> 32));
+}

@@ -1,0 +1,267 @@
+/* Header parsers. Each function checks the length it needs before it reads. */
+#include "pkt_parse.h"
+
+#define PKT_PARSE_NAME(id, str) str,
+const char *const pkt_parse_reason_names[PKT_PARSE__COUNT] = { PKT_PARSE_REASONS(PKT_PARSE_NAME) };
+#undef PKT_PARSE_NAME
+
+enum { ETH_HLEN = 14, VLAN_HLEN = 4, IP4_HLEN = 20, IP6_HLEN = 40, TCP_HLEN = 20, UDP_HLEN = 8,
+       ICMP_HLEN = 8 };
+
+static enum pkt_parse_result parse_l4(struct pkt_buf *p, uint16_t off, uint16_t end, uint8_t proto)
+{
+	const uint8_t *l4 = p->data + off;
+	uint32_t avail = (uint32_t)end - off;
+	p->meta.l4_off = off;
+	p->meta.l4proto = proto;
+	switch (proto) {
+	case PKT_IPPROTO_TCP: {
+		if (avail < TCP_HLEN)
+			return PKT_PARSE_TCP_TRUNC;
+		uint32_t doff = (uint32_t)(l4[12] >> 4) * 4;
+		if (doff < TCP_HLEN || doff > avail)
+			return PKT_PARSE_TCP_DATA_OFF;
+		break;
+	}
+	case PKT_IPPROTO_UDP: {
+		if (avail < UDP_HLEN)
+			return PKT_PARSE_UDP_TRUNC;
+		uint16_t ulen = pkt_rd16(l4 + 4);
+		if (ulen < UDP_HLEN || ulen > avail)
+			return PKT_PARSE_UDP_LEN;
+		break;
+	}
+	case PKT_IPPROTO_ICMP:
+		if (avail < ICMP_HLEN)
+			return PKT_PARSE_ICMP_TRUNC;
+		break;
+	case PKT_IPPROTO_ICMPV6:
+		if (avail < ICMP_HLEN)
+			return PKT_PARSE_ICMP6_TRUNC;
+		break;
+	default:
+		return PKT_PARSE_OK;
+	}
+	p->meta.flags |= PKT_F_L4;
+	return PKT_PARSE_OK;
+}
+
+/* A fragment whose first bytes cannot hold the transport header it announces is left
+ * without PKT_F_L4 instead of failing: whether to accept tiny fragments is policy. */
+static enum pkt_parse_result parse_l4_first_frag(struct pkt_buf *p, uint16_t off, uint16_t end,
+						 uint8_t proto)
+{
+	enum pkt_parse_result r = parse_l4(p, off, end, proto);
+	if (r != PKT_PARSE_OK && (p->meta.flags & PKT_F_FRAG))
+		return PKT_PARSE_OK;
+	return r;
+}
+
+static enum pkt_parse_result ip4_options(const uint8_t *opt, uint32_t len)
+{
+	uint32_t i = 0;
+	while (i < len) {
+		uint8_t type = opt[i];
+		if (type == 0) /* end of option list */
+			return PKT_PARSE_OK;
+		if (type == 1) { /* no-operation */
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || opt[i + 1] < 2 || opt[i + 1] > len - i)
+			return PKT_PARSE_IP4_OPTIONS;
+		i += opt[i + 1];
+	}
+	return PKT_PARSE_OK;
+}
+
+static enum pkt_parse_result parse_ip4(struct pkt_buf *p, uint16_t off)
+{
+	const uint8_t *ip = p->data + off;
+	uint32_t avail = (uint32_t)p->len - off;
+	if (avail < IP4_HLEN)
+		return PKT_PARSE_IP4_TRUNC;
+	if ((ip[0] >> 4) != 4)
+		return PKT_PARSE_IP4_VERSION;
+	uint32_t hlen = (uint32_t)(ip[0] & 0x0f) * 4;
+	if (hlen < IP4_HLEN || hlen > avail)
+		return PKT_PARSE_IP4_HDR_LEN;
+	uint32_t tot = pkt_rd16(ip + 2);
+	if (tot < hlen || tot > avail)
+		return PKT_PARSE_IP4_TOTAL_LEN;
+	p->meta.l3_end = (uint16_t)(off + tot);
+	p->meta.l4proto = ip[9];
+	if (hlen > IP4_HLEN) {
+		p->meta.flags |= PKT_F_IP_OPTS;
+		enum pkt_parse_result r = ip4_options(ip + IP4_HLEN, hlen - IP4_HLEN);
+		if (r != PKT_PARSE_OK)
+			return r;
+	}
+	uint16_t frag = pkt_rd16(ip + 6);
+	if (frag & 0x3fff) { /* MF set or offset non-zero */
+		p->meta.flags |= PKT_F_FRAG;
+		if (frag & 0x1fff) {
+			p->meta.flags |= PKT_F_FRAG_NF;
+			p->meta.l4_off = (uint16_t)(off + hlen);
+			return PKT_PARSE_OK;
+		}
+	}
+	return parse_l4_first_frag(p, (uint16_t)(off + hlen), p->meta.l3_end, ip[9]);
+}
+
+static enum pkt_parse_result parse_ip6(struct pkt_buf *p, uint16_t off)
+{
+	const uint8_t *ip = p->data + off;
+	uint32_t avail = (uint32_t)p->len - off;
+	if (avail < IP6_HLEN)
+		return PKT_PARSE_IP6_TRUNC;
+	if ((ip[0] >> 4) != 6)
+		return PKT_PARSE_IP6_VERSION;
+	uint32_t plen = pkt_rd16(ip + 4);
+	if (plen == 0 || plen > avail - IP6_HLEN)
+		return PKT_PARSE_IP6_PAYLOAD_LEN;
+	uint16_t end = (uint16_t)(off + IP6_HLEN + plen);
+	p->meta.l3_end = end;
+
+	uint8_t nh = ip[6];
+	uint32_t cur = off + IP6_HLEN;
+	for (unsigned depth = 0;; depth++) {
+		const uint8_t *h = p->data + cur;
+		uint32_t hl;
+		switch (nh) {
+		case 0:  /* Hop-by-Hop options */
+			if (depth != 0)
+				return PKT_PARSE_IP6_EXT_ORDER;
+			/* fall through */
+		case 43: /* Routing */
+		case 60: /* Destination options */
+			if (end - cur < 8)
+				return PKT_PARSE_IP6_EXT_TRUNC;
+			hl = ((uint32_t)h[1] + 1) * 8;
+			break;
+		case 51: /* Authentication header: length in 4-octet units minus 2 */
+			if (end - cur < 8)
+				return PKT_PARSE_IP6_EXT_TRUNC;
+			hl = ((uint32_t)h[1] + 2) * 4;
+			break;
+		case 44: { /* Fragment */
+			if (end - cur < 8)
+				return PKT_PARSE_IP6_EXT_TRUNC;
+			uint16_t fo = pkt_rd16(h + 2);
+			p->meta.flags |= PKT_F_IP_OPTS;
+			if (fo & 0xfff9) { /* offset or M set: a real fragment (RFC 6946) */
+				p->meta.flags |= PKT_F_FRAG;
+				if (fo & 0xfff8) {
+					p->meta.flags |= PKT_F_FRAG_NF;
+					p->meta.l4proto = h[0];
+					p->meta.l4_off = (uint16_t)(cur + 8);
+					return PKT_PARSE_OK;
+				}
+			}
+			hl = 8;
+			break;
+		}
+		default: /* a transport, ESP, No Next Header, or unknown: the walk ends */
+			return parse_l4_first_frag(p, (uint16_t)cur, end, nh);
+		}
+		if (depth + 1 >= PKT_IP6_MAX_EXT)
+			return PKT_PARSE_IP6_EXT_DEPTH;
+		if (hl > end - cur)
+			return PKT_PARSE_IP6_EXT_TRUNC;
+		p->meta.flags |= PKT_F_IP_OPTS;
+		nh = h[0];
+		cur += hl;
+	}
+}
+
+static enum pkt_parse_result parse_arp(struct pkt_buf *p, uint16_t off)
+{
+	const uint8_t *a = p->data + off;
+	uint32_t avail = (uint32_t)p->len - off;
+	if (avail < 8)
+		return PKT_PARSE_ARP_TRUNC;
+	uint32_t need = 8 + 2 * ((uint32_t)a[4] + a[5]);
+	if (need > avail)
+		return PKT_PARSE_ARP_TRUNC;
+	p->meta.l3_end = (uint16_t)(off + need);
+	return PKT_PARSE_OK;
+}
+
+enum pkt_parse_result pkt_parse(struct pkt_buf *p)
+{
+	struct pkt_meta *m = &p->meta;
+	m->l3_off = m->l4_off = m->l3_end = 0;
+	m->vlan = m->inner_vlan = 0;
+	m->n_vlan = 0;
+	m->l3 = PKT_L3_NONE;
+	m->l4proto = 0;
+	m->flags = 0;
+	m->ethertype = 0;
+
+	if (p->len < ETH_HLEN)
+		return PKT_PARSE_ETH_TRUNC;
+	uint16_t off = 12;
+	uint16_t type = pkt_rd16(p->data + off);
+	while (type == PKT_ETH_P_VLAN || type == PKT_ETH_P_QINQ) {
+		if (m->n_vlan == 2)
+			return PKT_PARSE_VLAN_DEPTH;
+		if ((uint32_t)off + 2 + VLAN_HLEN > p->len)
+			return PKT_PARSE_VLAN_TRUNC;
+		uint16_t tci = pkt_rd16(p->data + off + 2);
+		if (m->n_vlan == 0)
+			m->vlan = tci;
+		else
+			m->inner_vlan = tci;
+		m->n_vlan++;
+		off += VLAN_HLEN;
+		type = pkt_rd16(p->data + off);
+	}
+	off += 2;
+	m->ethertype = type;
+	m->l3_off = off;
+
+	enum pkt_parse_result r;
+	switch (type) {
+	case PKT_ETH_P_IPV4:
+		m->l3 = PKT_L3_IPV4;
+		r = parse_ip4(p, off);
+		break;
+	case PKT_ETH_P_IPV6:
+		m->l3 = PKT_L3_IPV6;
+		r = parse_ip6(p, off);
+		break;
+	case PKT_ETH_P_ARP:
+		m->l3 = PKT_L3_ARP;
+		r = parse_arp(p, off);
+		break;
+	default:
+		m->l3 = PKT_L3_OTHER;
+		r = PKT_PARSE_OK;
+		break;
+	}
+	if (r == PKT_PARSE_OK)
+		m->flags |= PKT_F_PARSED;
+	else
+		m->flags &= (uint8_t)~PKT_F_L4;
+	return r;
+}
+
+static void parse_process(void *ctx, struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n)
+{
+	(void)ctx;
+	(void)w;
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			__builtin_prefetch(pkts[i + 1]->data);
+		enum pkt_parse_result r = pkt_parse(pkts[i]);
+		if (r != PKT_PARSE_OK)
+			pkt_drop(pkts[i], (uint16_t)r);
+	}
+}
+
+const struct pkt_stage_def pkt_parse_stage = {
+	.name = "parse",
+	.reasons = pkt_parse_reason_names,
+	.n_reasons = PKT_PARSE__COUNT,
+	.process = parse_process,
+};

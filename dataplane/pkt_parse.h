@@ -1,0 +1,79 @@
+/* pkt_parse.h - header parsers: Ethernet, 802.1Q/802.1ad, ARP, IPv4, IPv6, TCP, UDP, ICMP(v6).
+ *
+ * pkt_parse() walks a frame once and fills pkt->meta (offsets, protocol, flags). Every
+ * length is checked before it is read: a frame that lies about a length or is cut short
+ * gets a named reason and no field beyond its end is touched. Fragments are flagged, not
+ * reassembled; non-first fragments carry no transport header. Ether types other than IP
+ * and ARP are not errors (meta.l3 = PKT_L3_OTHER); nor are IP protocols without a parser
+ * here (no PKT_F_L4). The parse stage drops what fails, counted by reason.
+ */
+#ifndef SLUICE_PKT_PARSE_H
+#define SLUICE_PKT_PARSE_H
+
+#include "pkt.h"
+#include "pkt_pipe.h"
+
+/* X(NAME, "name"): every reason pkt_parse() can give, in order. */
+#define PKT_PARSE_REASONS(X)                                                                  \
+	X(OK, "ok")                                                                                  \
+	X(ETH_TRUNC, "eth_trunc")        /* shorter than an Ethernet header */                              \
+	X(VLAN_TRUNC, "vlan_trunc")       /* a VLAN tag cut short */                                          \
+	X(VLAN_DEPTH, "vlan_depth")       /* more than two VLAN tags */                                       \
+	X(ARP_TRUNC, "arp_trunc")        /* ARP shorter than its own hardware/protocol lengths say */       \
+	X(IP4_TRUNC, "ip4_trunc")        /* shorter than a minimal IPv4 header */                            \
+	X(IP4_VERSION, "ip4_version")      /* version field is not 4 */                                        \
+	X(IP4_HDR_LEN, "ip4_hdr_len")      /* IHL below 5 or beyond the frame */                               \
+	X(IP4_TOTAL_LEN, "ip4_total_len")    /* total length below the header or beyond the frame */             \
+	X(IP4_OPTIONS, "ip4_options")      /* an option runs past the header or has a bad length */            \
+	X(IP6_TRUNC, "ip6_trunc")        /* shorter than an IPv6 header */                                   \
+	X(IP6_VERSION, "ip6_version")      /* version field is not 6 */                                        \
+	X(IP6_PAYLOAD_LEN, "ip6_payload_len")  /* payload length beyond the frame (or 0: jumbograms unsupported) */ \
+	X(IP6_EXT_TRUNC, "ip6_ext_trunc")    /* an extension header runs past the datagram */                    \
+	X(IP6_EXT_ORDER, "ip6_ext_order")    /* Hop-by-Hop options not first */                                  \
+	X(IP6_EXT_DEPTH, "ip6_ext_depth")    /* more extension headers than PKT_IP6_MAX_EXT */                  \
+	X(TCP_TRUNC, "tcp_trunc")        /* TCP header cut short */                                          \
+	X(TCP_DATA_OFF, "tcp_data_off")     /* data offset below 5 or beyond the segment */                     \
+	X(UDP_TRUNC, "udp_trunc")        /* UDP header cut short */                                          \
+	X(UDP_LEN, "udp_len")          /* UDP length below 8 or beyond the datagram */                     \
+	X(ICMP_TRUNC, "icmp_trunc")       /* ICMP message shorter than 8 bytes */                             \
+	X(ICMP6_TRUNC, "icmp6_trunc")      /* ICMPv6 message shorter than 8 bytes */
+
+#define PKT_PARSE_ENUM(id, str) PKT_PARSE_##id,
+enum pkt_parse_result { PKT_PARSE_REASONS(PKT_PARSE_ENUM) PKT_PARSE__COUNT };
+#undef PKT_PARSE_ENUM
+
+#define PKT_IP6_MAX_EXT 8
+
+/* Lower-case names ("ip4_hdr_len"), indexed by enum pkt_parse_result. */
+extern const char *const pkt_parse_reason_names[PKT_PARSE__COUNT];
+
+/* Parses p->data[0..len) and fills p->meta. On error meta holds what was parsed so far
+ * and PKT_F_PARSED is clear. */
+enum pkt_parse_result pkt_parse(struct pkt_buf *p);
+
+/* A pipeline stage that parses each packet and drops failures under their reason. */
+extern const struct pkt_stage_def pkt_parse_stage;
+
+/* Byte-order helpers for unaligned wire fields. */
+static inline uint16_t pkt_rd16(const uint8_t *b) { return (uint16_t)(b[0] << 8 | b[1]); }
+static inline uint32_t pkt_rd32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+static inline void pkt_wr16(uint8_t *b, uint16_t v) { b[0] = (uint8_t)(v >> 8); b[1] = (uint8_t)v; }
+static inline void pkt_wr32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24); b[1] = (uint8_t)(v >> 16); b[2] = (uint8_t)(v >> 8); b[3] = (uint8_t)v;
+}
+
+#define PKT_ETH_P_IPV4 0x0800u
+#define PKT_ETH_P_ARP  0x0806u
+#define PKT_ETH_P_VLAN 0x8100u
+#define PKT_ETH_P_QINQ 0x88A8u
+#define PKT_ETH_P_IPV6 0x86DDu
+#define PKT_IPPROTO_ICMP 1u
+#define PKT_IPPROTO_TCP 6u
+#define PKT_IPPROTO_UDP 17u
+#define PKT_IPPROTO_ICMPV6 58u
+
+#endif

@@ -1,0 +1,177 @@
+/* The burst pipeline: run stages, move packets by verdict, count everything. */
+#include "pkt_pipe.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *const pkt_pipe_reason_names[PKT_PIPE__COUNT] = {
+	[PKT_PIPE_NO_VERDICT] = "no_verdict",
+	[PKT_PIPE_BAD_PORT] = "bad_port",
+	[PKT_PIPE_NO_HOST] = "no_host_stack",
+	[PKT_PIPE_TX_FULL] = "tx_full",
+	[PKT_PIPE_TXQ_FULL] = "txq_full",
+};
+
+bool pkt_pipe_add(struct pkt_pipeline *pipe, const struct pkt_stage_def *def, void *ctx)
+{
+	if (pipe->n_stages >= PKT_MAX_STAGES || def->n_reasons > PKT_MAX_REASONS || !def->process)
+		return false;
+	pipe->stages[pipe->n_stages].def = def;
+	pipe->stages[pipe->n_stages].ctx = ctx;
+	pipe->n_stages++;
+	return true;
+}
+
+void pkt_worker_init(struct pkt_worker *w, const struct pkt_pipeline *pipe)
+{
+	memset(w, 0, sizeof(*w));
+	w->pipe = pipe;
+}
+
+/* Queues a decided packet; returns it in *dropped when it must be freed. */
+static inline void dispatch(struct pkt_worker *w, unsigned stage, struct pkt_buf *p,
+			    struct pkt_buf **dropped, unsigned *n_dropped)
+{
+	uint16_t v = p->verdict;
+	uint16_t arg = PKT_V_ARG(v);
+	switch (PKT_V_KIND(v)) {
+	case PKT_V_FWD:
+		if (arg >= w->pipe->n_ports) {
+			w->cnt.pipe_drops[PKT_PIPE_BAD_PORT]++;
+			break;
+		}
+		struct pkt_txq *q = &w->txq[arg];
+		if (q->n == PKT_TXQ_SIZE) {
+			w->cnt.pipe_drops[PKT_PIPE_TXQ_FULL]++;
+			break;
+		}
+		q->pkts[q->n++] = p;
+		return;
+	case PKT_V_DROP:
+		/* a reason the stage did not declare is still counted, under its last slot */
+		if (arg >= PKT_MAX_REASONS)
+			arg = PKT_MAX_REASONS - 1;
+		w->cnt.stage_drops[stage][arg]++;
+		break;
+	default: /* PKT_V_HOST */
+		if (w->host_deliver) {
+			w->cnt.host_pkts++;
+			w->host_deliver(w->host_arg, p);
+			return;
+		}
+		w->cnt.pipe_drops[PKT_PIPE_NO_HOST]++;
+		break;
+	}
+	dropped[(*n_dropped)++] = p;
+}
+
+void pkt_pipe_run(struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n)
+{
+	const struct pkt_pipeline *pipe = w->pipe;
+	struct pkt_buf *dropped[PKT_BURST];
+	unsigned n_dropped = 0;
+
+	assert(n <= PKT_BURST);
+	for (unsigned s = 0; s < pipe->n_stages && n; s++) {
+		const struct pkt_stage *st = &pipe->stages[s];
+		w->cnt.stage_in[s] += n;
+		st->def->process(st->ctx, w, pkts, n);
+		uint16_t kept = 0;
+		for (uint16_t i = 0; i < n; i++) {
+			struct pkt_buf *p = pkts[i];
+			if (p->verdict == PKT_V_CONTINUE)
+				pkts[kept++] = p;
+			else
+				dispatch(w, s, p, dropped, &n_dropped);
+		}
+		n = kept;
+	}
+	for (uint16_t i = 0; i < n; i++)
+		dropped[n_dropped++] = pkts[i];
+	w->cnt.pipe_drops[PKT_PIPE_NO_VERDICT] += n;
+	if (n_dropped)
+		pkt_free_burst(dropped, n_dropped);
+}
+
+void pkt_txq_done(struct pkt_worker *w, uint16_t port, uint16_t sent)
+{
+	struct pkt_txq *q = &w->txq[port];
+	uint64_t bytes = 0;
+	assert(sent <= q->n);
+	for (uint16_t i = 0; i < sent; i++)
+		bytes += q->pkts[i]->len;
+	w->cnt.port[port].tx_pkts += sent;
+	w->cnt.port[port].tx_bytes += bytes;
+	if (sent < q->n) {
+		w->cnt.pipe_drops[PKT_PIPE_TX_FULL] += q->n - sent;
+		pkt_free_burst(q->pkts + sent, q->n - sent);
+	}
+	q->n = 0;
+}
+
+uint64_t pkt_counters_drops(const struct pkt_pipeline *pipe, const struct pkt_counters *cnt)
+{
+	uint64_t sum = 0;
+	for (unsigned s = 0; s < pipe->n_stages; s++)
+		for (unsigned r = 0; r < PKT_MAX_REASONS; r++)
+			sum += cnt->stage_drops[s][r];
+	for (unsigned r = 0; r < PKT_PIPE__COUNT; r++)
+		sum += cnt->pipe_drops[r];
+	return sum;
+}
+
+static const char *reason_name(const struct pkt_stage_def *def, unsigned r)
+{
+	if (r < def->n_reasons && def->reasons && def->reasons[r])
+		return def->reasons[r];
+	return "undeclared";
+}
+
+void pkt_counters_format(const struct pkt_pipeline *pipe, const struct pkt_counters *cnt,
+			 void (*emit)(void *arg, const char *line), void *arg)
+{
+	char line[160];
+
+	snprintf(line, sizeof(line), "%-12s %14s %16s %14s %16s", "port", "rx_pkts", "rx_bytes",
+		 "tx_pkts", "tx_bytes");
+	emit(arg, line);
+	for (unsigned i = 0; i < pipe->n_ports; i++) {
+		const struct pkt_port_counters *c = &cnt->port[i];
+		char name[16];
+		snprintf(name, sizeof(name), "%u:%s", i, pipe->port_names[i] ? pipe->port_names[i] : "-");
+		snprintf(line, sizeof(line), "%-12s %14" PRIu64 " %16" PRIu64 " %14" PRIu64 " %16" PRIu64,
+			 name, c->rx_pkts, c->rx_bytes, c->tx_pkts, c->tx_bytes);
+		emit(arg, line);
+	}
+	snprintf(line, sizeof(line), "%-12s %14s", "stage", "packets_in");
+	emit(arg, line);
+	for (unsigned s = 0; s < pipe->n_stages; s++) {
+		snprintf(line, sizeof(line), "%-12s %14" PRIu64, pipe->stages[s].def->name, cnt->stage_in[s]);
+		emit(arg, line);
+	}
+	snprintf(line, sizeof(line), "drops        %14" PRIu64 "  (by stage and reason below)",
+		 pkt_counters_drops(pipe, cnt));
+	emit(arg, line);
+	for (unsigned s = 0; s < pipe->n_stages; s++) {
+		const struct pkt_stage_def *def = pipe->stages[s].def;
+		for (unsigned r = 0; r < PKT_MAX_REASONS; r++) {
+			if (!cnt->stage_drops[s][r])
+				continue;
+			snprintf(line, sizeof(line), "  %s.%-24s %14" PRIu64, def->name, reason_name(def, r),
+				 cnt->stage_drops[s][r]);
+			emit(arg, line);
+		}
+	}
+	for (unsigned r = 0; r < PKT_PIPE__COUNT; r++) {
+		if (!cnt->pipe_drops[r])
+			continue;
+		snprintf(line, sizeof(line), "  pipeline.%-24s %14" PRIu64, pkt_pipe_reason_names[r],
+			 cnt->pipe_drops[r]);
+		emit(arg, line);
+	}
+	if (cnt->host_pkts) {
+		snprintf(line, sizeof(line), "to host stack %13" PRIu64, cnt->host_pkts);
+		emit(arg, line);
+	}
+}

@@ -1,0 +1,268 @@
+/* sluice-hosted: runs one appliance as a Linux process on libpcap and DPDK ports.
+ *
+ *   sluice-hosted APP --port SPEC [--port SPEC ...] [options]
+ *
+ * Ports are numbered in the order given. The process stops on SIGINT/SIGTERM, after
+ * --duration seconds or --max-packets received packets, or when every port's receive side
+ * has ended (a replayed capture), and then prints its counters.
+ */
+#include "app.h"
+#include "vnet_dpdk.h"
+#include "vnet_pcap.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#define DEFAULT_POOL 8192
+
+struct options {
+	const char *app;
+	const char *specs[PKT_MAX_PORTS];
+	unsigned n_ports;
+	const char *eal;
+	const char *opts;
+	uint64_t max_pkts;
+	double duration;
+	uint32_t pool_size;
+	bool quiet;
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sluice-hosted APP --port SPEC [--port SPEC ...] [options]\n"
+		"\n"
+		"Runs the appliance APP as a Linux process; ports are numbered in the order given.\n"
+		"\n"
+		"SPEC:\n"
+		"  pcap:rx=FILE[,tx=FILE]   read frames from a capture (pcap or pcapng, Ethernet);\n"
+		"                           the app stops at the end of the capture\n"
+		"  pcap:tx=FILE             write the frames sent on this port to a capture\n"
+		"  dpdk:DEVARGS             any DPDK device: a vdev (net_pcap0,rx_pcap=F,\n"
+		"                           net_memif0, net_tap0, net_af_packet0,iface=X, ...)\n"
+		"                           or a PCI address\n"
+		"\n"
+		"options:\n"
+		"  --eal ARGS         EAL arguments replacing the defaults\n"
+		"                     (--no-huge -m 512 --no-pci --file-prefix=sluice-PID)\n"
+		"  --opts STRING      the app's options\n"
+		"  --max-packets N    stop after N received packets\n"
+		"  --duration SEC     stop after SEC seconds and print the packet rate\n"
+		"  --pool N           packet buffers in the pool (default %d)\n"
+		"  --quiet            print only errors and the summary line\n"
+		"  -h, --help         this text\n"
+		"\napps:\n",
+		DEFAULT_POOL);
+	for (unsigned i = 0; app_registry[i]; i++)
+		fprintf(f, "  %-10s %s\n", app_registry[i]->name, app_registry[i]->summary);
+}
+
+static int bad(const char *msg, const char *arg)
+{
+	fprintf(stderr, "sluice-hosted: %s%s%s%s\n", msg, arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
+	fprintf(stderr, "sluice-hosted: try 'sluice-hosted --help'\n");
+	return 2;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		bool takes = !strcmp(a, "--port") || !strcmp(a, "--eal") || !strcmp(a, "--opts") ||
+			     !strcmp(a, "--max-packets") || !strcmp(a, "--duration") || !strcmp(a, "--pool");
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			exit(0);
+		}
+		if (takes && !v)
+			return bad("option needs a value:", a);
+		if (!strcmp(a, "--port")) {
+			if (o->n_ports == PKT_MAX_PORTS)
+				return bad("too many ports (at most 8):", v);
+			if (strncmp(v, "pcap:", 5) && strncmp(v, "dpdk:", 5))
+				return bad("--port: expected pcap:rx=FILE[,tx=FILE], pcap:tx=FILE or dpdk:DEVARGS, got", v);
+			if (!v[5])
+				return bad("--port: nothing after the backend name in", v);
+			o->specs[o->n_ports++] = v;
+		} else if (!strcmp(a, "--eal")) {
+			o->eal = v;
+		} else if (!strcmp(a, "--opts")) {
+			o->opts = v;
+		} else if (!strcmp(a, "--max-packets")) {
+			if (parse_u64(v, &o->max_pkts) || !o->max_pkts)
+				return bad("--max-packets: expected a positive whole number, got", v);
+		} else if (!strcmp(a, "--duration")) {
+			char *end;
+			o->duration = strtod(v, &end);
+			if (end == v || *end || !(o->duration > 0) || o->duration > 86400 * 365)
+				return bad("--duration: expected seconds > 0, got", v);
+		} else if (!strcmp(a, "--pool")) {
+			uint64_t n;
+			if (parse_u64(v, &n) || n < 2 * PKT_BURST || n > (1u << 24))
+				return bad("--pool: expected a number of buffers from 64 to 16777216, got", v);
+			o->pool_size = (uint32_t)n;
+		} else if (!strcmp(a, "--quiet")) {
+			o->quiet = true;
+			continue;
+		} else if (a[0] == '-') {
+			return bad("unknown option", a);
+		} else if (!o->app) {
+			o->app = a;
+			continue;
+		} else {
+			return bad("unexpected argument", a);
+		}
+		i++;
+	}
+	if (!o->app)
+		return bad("no app named", NULL);
+	return 0;
+}
+
+static void print_line(void *arg, const char *line)
+{
+	fprintf(arg, "%s\n", line);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void print_port_stats(struct vnet_port *const *ports, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct vnet_stats s;
+		vnet_stats(ports[i], &s);
+		printf("device %u (%s): rx %" PRIu64 " tx %" PRIu64 " rx_nobuf %" PRIu64 " rx_errors %" PRIu64
+		       " rx_truncated %" PRIu64 " tx_errors %" PRIu64 "\n",
+		       i, ports[i]->ops->kind, s.rx_pkts, s.tx_pkts, s.rx_nobuf, s.rx_errors, s.rx_truncated,
+		       s.tx_errors);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .pool_size = DEFAULT_POOL, .opts = "" };
+	char err[512] = "";
+	int rc = parse_args(argc, argv, &o);
+	if (rc)
+		return rc;
+	const struct app_def *app = app_find(o.app);
+	if (!app)
+		return bad("no such app", o.app);
+	if (o.n_ports < app->min_ports || o.n_ports > app->max_ports) {
+		fprintf(stderr, "sluice-hosted: %s takes %u to %u ports, got %u\n", app->name, app->min_ports,
+			app->max_ports, o.n_ports);
+		return 2;
+	}
+
+	const char *dpdk_dev[PKT_MAX_PORTS];
+	unsigned n_dpdk = 0;
+	for (unsigned i = 0; i < o.n_ports; i++)
+		if (!strncmp(o.specs[i], "dpdk:", 5))
+			dpdk_dev[n_dpdk++] = o.specs[i] + 5;
+
+	struct pkt_pool *pool;
+	if (n_dpdk) {
+		if (vnet_dpdk_init(o.eal, dpdk_dev, n_dpdk, err, sizeof(err)) != 0) {
+			fprintf(stderr, "sluice-hosted: %s\n", err);
+			return 1;
+		}
+		pool = vnet_dpdk_pool_create("sluice_rx", o.pool_size, err, sizeof(err));
+	} else {
+		pool = pkt_pool_create("sluice_rx", o.pool_size);
+		snprintf(err, sizeof(err), "cannot allocate %u packet buffers", o.pool_size);
+	}
+	if (!pool) {
+		fprintf(stderr, "sluice-hosted: %s\n", err);
+		return 1;
+	}
+
+	struct vnet_port *ports[PKT_MAX_PORTS];
+	struct pkt_pipeline pipe = { .n_ports = (uint16_t)o.n_ports };
+	unsigned opened = 0;
+	void *state = NULL;
+	rc = 0;
+	for (; opened < o.n_ports; opened++) {
+		const char *spec = o.specs[opened];
+		struct vnet_port *p = !strncmp(spec, "pcap:", 5) ? vnet_pcap_open(spec + 5, pool, err, sizeof(err))
+							     : vnet_dpdk_open(spec + 5, pool, err, sizeof(err));
+		if (!p) {
+			fprintf(stderr, "sluice-hosted: port %u: %s\n", opened, err);
+			rc = 1;
+			break;
+		}
+		p->id = (uint16_t)opened;
+		snprintf(p->name, sizeof(p->name), "port%u", opened);
+		pipe.port_names[opened] = p->name;
+		ports[opened] = p;
+	}
+	if (rc == 0 && app->setup(&pipe, &state, o.opts, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sluice-hosted: %s\n", err);
+		rc = 2;
+	}
+	if (rc == 0) {
+		static struct pkt_worker w; /* large; one per process here */
+		pkt_worker_init(&w, &pipe);
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		if (o.duration > 0) {
+			struct itimerval it = { .it_value = { .tv_sec = (time_t)o.duration,
+							      .tv_usec = (suseconds_t)((o.duration - (double)(time_t)o.duration) * 1e6) } };
+			signal(SIGALRM, on_signal);
+			setitimer(ITIMER_REAL, &it, NULL);
+		}
+		struct app_run_limits lim = { .max_rx_pkts = o.max_pkts };
+		double t0 = now_s();
+		uint64_t rx = app_run(&w, ports, (uint16_t)o.n_ports, &stop_flag, &lim);
+		double dt = now_s() - t0;
+		uint64_t tx = 0;
+		for (unsigned i = 0; i < o.n_ports; i++)
+			tx += w.cnt.port[i].tx_pkts;
+		if (!o.quiet) {
+			pkt_counters_format(&pipe, &w.cnt, print_line, stdout);
+			print_port_stats(ports, o.n_ports);
+		}
+		printf("%s: %" PRIu64 " packets in, %" PRIu64 " out, %" PRIu64 " dropped in %.3f s (%.3f Mpps out)\n",
+		       app->name, rx, tx, pkt_counters_drops(&pipe, &w.cnt), dt, dt > 0 ? (double)tx / dt / 1e6 : 0.0);
+		if (app->teardown)
+			app->teardown(state);
+	}
+	for (unsigned i = 0; i < opened; i++)
+		vnet_close(ports[i]);
+	if (n_dpdk) {
+		vnet_dpdk_pool_destroy(pool);
+		vnet_dpdk_fini();
+	} else {
+		pkt_pool_destroy(pool);
+	}
+	return rc;
+}

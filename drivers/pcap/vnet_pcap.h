@@ -1,0 +1,22 @@
+/* vnet_pcap.h - libpcap backend: a port that reads frames from a capture file and/or
+ * writes the frames it sends to one (pcap, microsecond timestamps, Ethernet link type).
+ *
+ * args: "rx=FILE", "tx=FILE" or "rx=FILE,tx=FILE" (file names cannot contain commas).
+ * The receive side reads pcap or pcapng of link type Ethernet as fast as the app asks and
+ * sets port->rx_done at the end of the capture; a port without rx= is done at once.
+ * A frame larger than PKT_DATAROOM is counted in rx_errors and skipped; a record shorter
+ * on file than on the wire (snap length) is delivered as captured and counted in
+ * rx_truncated. Frames are copied once from libpcap's buffer into pool buffers (libpcap
+ * owns its memory); from there on they are never copied.
+ */
+#ifndef SLUICE_VNET_PCAP_H
+#define SLUICE_VNET_PCAP_H
+
+#include "vnet.h"
+
+#include <stddef.h>
+
+/* Opens a port; on failure returns NULL with one line in err. */
+struct vnet_port *vnet_pcap_open(const char *args, struct pkt_pool *pool, char *err, size_t errlen);
+
+#endif
