@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The benchmarks of docs/BENCHMARKS.md. Numbers, never pass/fail.
+#
+# usage: run.sh BUILD_DIR [--seconds N] [--packets N]
+#  1. instructions per packet of the l2fwd burst loop (and of l2fwd with the parse stage)
+#     under callgrind: repeatable whatever else the machine does;
+#  2. hosted l2fwd against DPDK testpmd io-forwarding on the same two ports (net_pcap
+#     replaying 64-byte frames with infinite_rx=1 in, net_null with no-rx=1 out), each on
+#     one forwarding core, as a ratio measured in the same run.
+set -euo pipefail
+build=$1; shift
+seconds=10
+packets=1000000
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--seconds) seconds=$2; shift ;;
+	--packets) packets=$2; shift ;;
+	*) echo "bench: unknown option '$1'" >&2; exit 2 ;;
+	esac
+	shift
+done
+work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d)"
+
+# ---- 1. instructions per packet -----------------------------------------------------------
+callgrind_ipp() { # APP OPTS -> instructions per packet in app_run
+	local out="$work/cg.out"
+	valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect=app_run \
+		"$build/tools/bench/bench-loop" l2fwd "$packets" 64 "$1" >/dev/null 2>"$work/cg.log"
+	local ir
+	ir=$(grep -m1 '^summary:' "$out" | awk '{print $2}')
+	awk -v ir="$ir" -v n="$packets" 'BEGIN { printf "%.1f", ir / n }'
+}
+echo "== callgrind: instructions per packet, $packets 64-byte packets through app_run"
+echo "   command: valgrind --tool=callgrind --toggle-collect=app_run $build/tools/bench/bench-loop l2fwd $packets 64 [validate]"
+printf '   l2fwd            %s instructions/packet\n' "$(callgrind_ipp "")"
+printf '   l2fwd validate   %s instructions/packet (parse stage in front)\n' "$(callgrind_ipp validate)"
+
+# ---- 2. throughput against testpmd ----------------------------------------------------------
+pcap="$work/in.pcap"
+printf 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=1 dport=2 / payload len=18 / repeat 1024\n' >"$work/in.pkts"
+"$build/tools/pktgen/pktgen" -o "$pcap" "$work/in.pkts"
+port0="net_pcap0,rx_pcap=$pcap,infinite_rx=1"
+port1="net_null0,no-rx=1"
+common="--no-huge -m 512 --no-pci --log-level=*:error"
+
+echo "== throughput: $seconds s each, 64-byte frames, port 0 $port0 -> port 1 $port1"
+testpmd_cmd="dpdk-testpmd $common --file-prefix=bench-tp-$$ -l 0,1 --vdev $port0 --vdev $port1 -- --forward-mode=io --nb-cores=1 --stats-period=1 --total-num-mbufs=16384"
+echo "   testpmd: (sleep $seconds) | $testpmd_cmd"
+(sleep "$seconds") | $testpmd_cmd >"$work/testpmd.log" 2>&1 || true
+# steady state: median of the per-second TX rates of port 1, first two seconds left out
+tp_pps=$(awk '/NIC statistics for port 1/ { p = 1 } p && /Tx-pps:/ { print $4; p = 0 }' "$work/testpmd.log" |
+	tail -n +3 | sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print 0 }')
+sl_cmd="$build/drivers/hosted/sluice-hosted l2fwd --quiet --duration $seconds --eal '$common --file-prefix=bench-sl-$$ -l 0' --port dpdk:$port0 --port dpdk:$port1"
+echo "   sluice:  $sl_cmd"
+eval "$sl_cmd" >"$work/sluice.log" 2>&1 || { cat "$work/sluice.log"; exit 1; }
+sl_mpps=$(grep -E '^l2fwd:' "$work/sluice.log" | sed -E 's/.*\(([0-9.]+) Mpps out\).*/\1/')
+awk -v tp="$tp_pps" -v sl="$sl_mpps" 'BEGIN {
+	printf "   testpmd io-fwd   %.3f Mpps (median of per-second rates)\n", tp / 1e6
+	printf "   sluice l2fwd     %.3f Mpps (packets sent / run time)\n", sl
+	if (tp > 0) printf "   ratio            %.1f%% of the testpmd ceiling\n", 100 * sl * 1e6 / tp
+}'
