@@ -48,7 +48,7 @@ uint64_t app_run(struct pkt_worker *w, struct vnet_port *const *ports, uint16_t 
 			if (!got)
 				continue;
 			received += got;
-			pkt_count_rx(w, i, pkts, got);
+			pkt_count_rx(w, i, got);
 			pkt_pipe_run(w, pkts, got);
 			app_flush(w, ports, n);
 		}

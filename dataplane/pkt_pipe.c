@@ -29,25 +29,19 @@ void pkt_worker_init(struct pkt_worker *w, const struct pkt_pipeline *pipe)
 	w->pipe = pipe;
 }
 
-/* Queues a decided packet; returns it in *dropped when it must be freed. */
-static inline void dispatch(struct pkt_worker *w, unsigned stage, struct pkt_buf *p,
-			    struct pkt_buf **dropped, unsigned *n_dropped)
+/* Moves a packet a stage decided on other than by forwarding to a valid port. */
+static void dispatch_slow(struct pkt_worker *w, unsigned stage, struct pkt_buf *p,
+			  struct pkt_buf **dropped, unsigned *n_dropped)
 {
 	uint16_t v = p->verdict;
 	uint16_t arg = PKT_V_ARG(v);
 	switch (PKT_V_KIND(v)) {
 	case PKT_V_FWD:
-		if (arg >= w->pipe->n_ports) {
+		if (arg >= w->pipe->n_ports)
 			w->cnt.pipe_drops[PKT_PIPE_BAD_PORT]++;
-			break;
-		}
-		struct pkt_txq *q = &w->txq[arg];
-		if (q->n == PKT_TXQ_SIZE) {
+		else
 			w->cnt.pipe_drops[PKT_PIPE_TXQ_FULL]++;
-			break;
-		}
-		q->pkts[q->n++] = p;
-		return;
+		break;
 	case PKT_V_DROP:
 		/* a reason the stage did not declare is still counted, under its last slot */
 		if (arg >= PKT_MAX_REASONS)
@@ -69,6 +63,7 @@ static inline void dispatch(struct pkt_worker *w, unsigned stage, struct pkt_buf
 void pkt_pipe_run(struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n)
 {
 	const struct pkt_pipeline *pipe = w->pipe;
+	const uint16_t fwd_end = (uint16_t)(PKT_V_FWD | pipe->n_ports);
 	struct pkt_buf *dropped[PKT_BURST];
 	unsigned n_dropped = 0;
 
@@ -77,13 +72,36 @@ void pkt_pipe_run(struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n)
 		const struct pkt_stage *st = &pipe->stages[s];
 		w->cnt.stage_in[s] += n;
 		st->def->process(st->ctx, w, pkts, n);
+		/* the common case: the whole burst goes to one port (moved as a block) */
+		uint16_t v0 = pkts[0]->verdict, same = 1;
+		while (same < n && pkts[same]->verdict == v0)
+			same++;
+		if (same == n && v0 >= PKT_V_FWD && v0 < fwd_end) {
+			struct pkt_txq *q = &w->txq[v0 - PKT_V_FWD];
+			if (q->n + n <= PKT_TXQ_SIZE) {
+				memcpy(q->pkts + q->n, pkts, n * sizeof(pkts[0]));
+				q->n = (uint16_t)(q->n + n);
+				n = 0;
+				break;
+			}
+		}
 		uint16_t kept = 0;
 		for (uint16_t i = 0; i < n; i++) {
 			struct pkt_buf *p = pkts[i];
-			if (p->verdict == PKT_V_CONTINUE)
+			uint16_t v = p->verdict;
+			if (v == PKT_V_CONTINUE) {
 				pkts[kept++] = p;
-			else
-				dispatch(w, s, p, dropped, &n_dropped);
+				continue;
+			}
+			/* the common case: forwarded to a port that exists and has room */
+			if (__builtin_expect(v >= PKT_V_FWD && v < fwd_end, 1)) {
+				struct pkt_txq *q = &w->txq[v - PKT_V_FWD];
+				if (__builtin_expect(q->n < PKT_TXQ_SIZE, 1)) {
+					q->pkts[q->n++] = p;
+					continue;
+				}
+			}
+			dispatch_slow(w, s, p, dropped, &n_dropped);
 		}
 		n = kept;
 	}
@@ -97,12 +115,8 @@ void pkt_pipe_run(struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n)
 void pkt_txq_done(struct pkt_worker *w, uint16_t port, uint16_t sent)
 {
 	struct pkt_txq *q = &w->txq[port];
-	uint64_t bytes = 0;
 	assert(sent <= q->n);
-	for (uint16_t i = 0; i < sent; i++)
-		bytes += q->pkts[i]->len;
 	w->cnt.port[port].tx_pkts += sent;
-	w->cnt.port[port].tx_bytes += bytes;
 	if (sent < q->n) {
 		w->cnt.pipe_drops[PKT_PIPE_TX_FULL] += q->n - sent;
 		pkt_free_burst(q->pkts + sent, q->n - sent);
@@ -133,15 +147,13 @@ void pkt_counters_format(const struct pkt_pipeline *pipe, const struct pkt_count
 {
 	char line[160];
 
-	snprintf(line, sizeof(line), "%-12s %14s %16s %14s %16s", "port", "rx_pkts", "rx_bytes",
-		 "tx_pkts", "tx_bytes");
+	snprintf(line, sizeof(line), "%-12s %14s %14s", "port", "rx_pkts", "tx_pkts");
 	emit(arg, line);
 	for (unsigned i = 0; i < pipe->n_ports; i++) {
 		const struct pkt_port_counters *c = &cnt->port[i];
 		char name[16];
 		snprintf(name, sizeof(name), "%u:%s", i, pipe->port_names[i] ? pipe->port_names[i] : "-");
-		snprintf(line, sizeof(line), "%-12s %14" PRIu64 " %16" PRIu64 " %14" PRIu64 " %16" PRIu64,
-			 name, c->rx_pkts, c->rx_bytes, c->tx_pkts, c->tx_bytes);
+		snprintf(line, sizeof(line), "%-12s %14" PRIu64 " %14" PRIu64, name, c->rx_pkts, c->tx_pkts);
 		emit(arg, line);
 	}
 	snprintf(line, sizeof(line), "%-12s %14s", "stage", "packets_in");

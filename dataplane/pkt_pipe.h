@@ -65,9 +65,10 @@ struct pkt_pipeline {
 	const char *port_names[PKT_MAX_PORTS];
 };
 
+/* Packets only: bytes are the devices' to count (vnet_stats), where NICs do it for free. */
 struct pkt_port_counters {
-	uint64_t rx_pkts, rx_bytes;
-	uint64_t tx_pkts, tx_bytes;
+	uint64_t rx_pkts;
+	uint64_t tx_pkts;
 };
 
 struct pkt_counters {
@@ -106,13 +107,9 @@ void pkt_pipe_run(struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n);
 void pkt_txq_done(struct pkt_worker *w, uint16_t port, uint16_t sent);
 
 /* Counts a received burst on a port. */
-static inline void pkt_count_rx(struct pkt_worker *w, uint16_t port, struct pkt_buf **pkts, uint16_t n)
+static inline void pkt_count_rx(struct pkt_worker *w, uint16_t port, uint16_t n)
 {
-	uint64_t bytes = 0;
-	for (uint16_t i = 0; i < n; i++)
-		bytes += pkts[i]->len;
 	w->cnt.port[port].rx_pkts += n;
-	w->cnt.port[port].rx_bytes += bytes;
 }
 
 /* Writes the counters as a table, one line per call of emit (no trailing newline).

@@ -137,11 +137,11 @@ static uint16_t dpdk_rx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint1
 		n = PKT_BURST;
 	uint16_t got = rte_eth_rx_burst(dp->port_id, 0, m, n);
 	uint16_t out = 0;
+	const uint16_t port = vp->id;
 	for (uint16_t i = 0; i < got; i++) {
-		if (i + 1 < got)
-			rte_prefetch0(rte_mbuf_to_priv(m[i + 1]));
 		struct rte_mbuf *mb = m[i];
 		if (unlikely(mb->nb_segs != 1)) {
+			/* scatter is never enabled, so only a misbehaving PMD gets here */
 			dp->rx_errors++;
 			rte_pktmbuf_free(mb);
 			continue;
@@ -149,9 +149,8 @@ static uint16_t dpdk_rx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint1
 		struct pkt_buf *p = mbuf_pkt(mb);
 		p->data = (uint8_t *)mb->buf_addr + mb->data_off;
 		p->len = mb->data_len;
-		p->port = vp->id;
+		p->port = port;
 		p->verdict = 0;
-		p->hash = 0;
 		p->meta.flags = 0;
 		pkts[out++] = p;
 	}
@@ -172,39 +171,50 @@ static struct rte_mbuf *foreign_to_mbuf(struct dpdk_port *dp, struct pkt_buf *p)
 	memcpy(q->data, p->data, p->len);
 	q->len = p->len;
 	dp->tx_copies++;
-	return q->handle;
+	struct rte_mbuf *mb = q->handle;
+	mb->data_off = (uint16_t)(q->data - (uint8_t *)mb->buf_addr);
+	mb->data_len = q->len;
+	mb->pkt_len = q->len;
+	return mb;
 }
 
 static uint16_t dpdk_tx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 {
 	struct dpdk_port *dp = (struct dpdk_port *)vp;
-	struct rte_mbuf *m[(2 * PKT_BURST)];
-	if (n > (2 * PKT_BURST))
-		n = (2 * PKT_BURST);
+	struct rte_mbuf *m[2 * PKT_BURST];
+	const struct pkt_pool *own = vp->pool;
+	bool foreign = false;
+	if (n > 2 * PKT_BURST)
+		n = 2 * PKT_BURST;
 	uint16_t k = 0;
 	for (; k < n; k++) {
 		struct pkt_buf *p = pkts[k];
 		struct rte_mbuf *mb = p->handle;
-		if (unlikely(p->pool->ops != &dpdk_pool_ops)) {
+		if (unlikely(p->pool != own) && p->pool->ops != &dpdk_pool_ops) {
 			mb = foreign_to_mbuf(dp, p);
 			if (!mb)
 				break;
-		} else {
-			mb->data_off = (uint16_t)(p->data - (uint8_t *)mb->buf_addr);
-			mb->data_len = p->len;
-			mb->pkt_len = p->len;
+			foreign = true;
+			m[k] = mb;
+			continue;
 		}
+		mb->data_off = (uint16_t)(p->data - (uint8_t *)mb->buf_addr);
+		mb->data_len = p->len;
+		mb->pkt_len = p->len;
 		m[k] = mb;
 	}
 	uint16_t sent = rte_eth_tx_burst(dp->port_id, 0, m, k);
-	/* copies that did not leave are ours to free; their originals stay with the caller */
-	for (uint16_t i = 0; i < k; i++) {
-		if (pkts[i]->pool->ops == &dpdk_pool_ops)
-			continue;
-		if (i >= sent)
-			rte_pktmbuf_free(m[i]);
-		else
-			pkt_free(pkts[i]);
+	if (unlikely(foreign)) {
+		/* copies that did not leave are ours to free; the originals of those that did
+		 * are ours too, since the caller gave them away */
+		for (uint16_t i = 0; i < k; i++) {
+			if (pkts[i]->pool->ops == &dpdk_pool_ops)
+				continue;
+			if (i >= sent)
+				rte_pktmbuf_free(m[i]);
+			else
+				pkt_free(pkts[i]);
+		}
 	}
 	return sent;
 }

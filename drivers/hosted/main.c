@@ -161,10 +161,10 @@ static void print_port_stats(struct vnet_port *const *ports, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct vnet_stats s;
 		vnet_stats(ports[i], &s);
-		printf("device %u (%s): rx %" PRIu64 " tx %" PRIu64 " rx_nobuf %" PRIu64 " rx_errors %" PRIu64
-		       " rx_truncated %" PRIu64 " tx_errors %" PRIu64 "\n",
-		       i, ports[i]->ops->kind, s.rx_pkts, s.tx_pkts, s.rx_nobuf, s.rx_errors, s.rx_truncated,
-		       s.tx_errors);
+		printf("device %u (%s): rx %" PRIu64 " pkts %" PRIu64 " bytes, tx %" PRIu64 " pkts %" PRIu64
+		       " bytes, rx_nobuf %" PRIu64 " rx_errors %" PRIu64 " rx_truncated %" PRIu64 " tx_errors %" PRIu64 "\n",
+		       i, ports[i]->ops->kind, s.rx_pkts, s.rx_bytes, s.tx_pkts, s.tx_bytes, s.rx_nobuf, s.rx_errors,
+		       s.rx_truncated, s.tx_errors);
 	}
 }
 
