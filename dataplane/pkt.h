@@ -30,7 +30,7 @@
 /* Parser output: offsets are from pkt->data; filled by pkt_parse() (pkt_parse.h). */
 struct pkt_meta {
 	uint16_t l3_off;       /* start of the network header (after VLAN tags) */
-	uint16_t l4_off;       /* start of the transport header, 0 if none */
+	uint16_t l4_off;       /* what follows the IP headers: the transport header if PKT_F_L4 */
 	uint16_t l3_end;       /* end of the IP datagram (excludes Ethernet padding) */
 	uint16_t ethertype;    /* innermost ethertype, host order */
 	uint16_t vlan;         /* outer VLAN TCI, host order (valid if n_vlan > 0) */

@@ -27,7 +27,8 @@ static enum pkt_parse_result parse_l4(struct pkt_buf *p, uint16_t off, uint16_t 
 		if (avail < UDP_HLEN)
 			return PKT_PARSE_UDP_TRUNC;
 		uint16_t ulen = pkt_rd16(l4 + 4);
-		if (ulen < UDP_HLEN || ulen > avail)
+		/* a first fragment carries the header of a datagram longer than itself */
+		if (ulen < UDP_HLEN || (ulen > avail && !(p->meta.flags & PKT_F_FRAG)))
 			return PKT_PARSE_UDP_LEN;
 		break;
 	}
@@ -164,7 +165,7 @@ static enum pkt_parse_result parse_ip6(struct pkt_buf *p, uint16_t off)
 		default: /* a transport, ESP, No Next Header, or unknown: the walk ends */
 			return parse_l4_first_frag(p, (uint16_t)cur, end, nh);
 		}
-		if (depth + 1 >= PKT_IP6_MAX_EXT)
+		if (depth >= PKT_IP6_MAX_EXT)
 			return PKT_PARSE_IP6_EXT_DEPTH;
 		if (hl > end - cur)
 			return PKT_PARSE_IP6_EXT_TRUNC;

@@ -48,6 +48,9 @@ static void dispatch_slow(struct pkt_worker *w, unsigned stage, struct pkt_buf *
 			arg = PKT_MAX_REASONS - 1;
 		w->cnt.stage_drops[stage][arg]++;
 		break;
+	case PKT_V_CONTINUE: /* a stage wrote a continue with an argument: no verdict */
+		w->cnt.pipe_drops[PKT_PIPE_NO_VERDICT]++;
+		break;
 	default: /* PKT_V_HOST */
 		if (w->host_deliver) {
 			w->cnt.host_pkts++;

@@ -47,7 +47,8 @@ struct pkt_pool *pkt_pool_create(const char *name, uint32_t n)
 	size_t stack = (size_t)n * sizeof(struct pkt_buf *);
 	size_t data = (size_t)n * POOL_BUF_BYTES;
 	/* descriptors first (cache-line aligned), data after them, stack at the end */
-	uint8_t *mem = aligned_alloc(64, desc + data + stack);
+	/* C11 wants the size a multiple of the alignment */
+	uint8_t *mem = aligned_alloc(64, (desc + data + stack + 63) & ~(size_t)63);
 	if (!mem) {
 		free(pool);
 		return NULL;
