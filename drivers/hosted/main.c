@@ -72,8 +72,8 @@ static void usage(FILE *f)
 
 static int bad(const char *msg, const char *arg)
 {
-	fprintf(stderr, "sluice-hosted: %s%s%s%s\n", msg, arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
-	fprintf(stderr, "sluice-hosted: try 'sluice-hosted --help'\n");
+	fprintf(stderr, "sluice-hosted: %s%s%s%s (see --help)\n", msg, arg ? " '" : "", arg ? arg : "",
+		arg ? "'" : "");
 	return 2;
 }
 
