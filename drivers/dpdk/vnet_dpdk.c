@@ -280,22 +280,32 @@ static int setup_port(uint16_t pid, struct rte_mempool *mp, char *err, size_t er
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
+	const char *step = "rte_eth_dev_info_get";
 	memset(&conf, 0, sizeof(conf));
 	int rc = rte_eth_dev_info_get(pid, &info);
-	if (rc == 0)
+	if (rc == 0) {
+		step = "rte_eth_dev_configure";
 		rc = rte_eth_dev_configure(pid, 1, 1, &conf);
+	}
 	uint16_t nb_rx = RX_DESC, nb_tx = TX_DESC;
-	if (rc == 0)
+	if (rc == 0) {
+		step = "rte_eth_dev_adjust_nb_rx_tx_desc";
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nb_rx, &nb_tx);
-	if (rc == 0)
+	}
+	if (rc == 0) {
+		step = "rte_eth_rx_queue_setup";
 		rc = rte_eth_rx_queue_setup(pid, 0, nb_rx, (unsigned)rte_eth_dev_socket_id(pid), NULL, mp);
-	if (rc == 0)
+	}
+	if (rc == 0) {
+		step = "rte_eth_tx_queue_setup";
 		rc = rte_eth_tx_queue_setup(pid, 0, nb_tx, (unsigned)rte_eth_dev_socket_id(pid), NULL);
-	if (rc == 0)
+	}
+	if (rc == 0) {
+		step = "rte_eth_dev_start";
 		rc = rte_eth_dev_start(pid);
+	}
 	if (rc != 0) {
-		snprintf(err, errlen, "dpdk: port %u (%s): setup failed: %s", pid, info.driver_name ? info.driver_name : "?",
-			 rte_strerror(-rc));
+		snprintf(err, errlen, "dpdk: port %u: %s failed: %s", pid, step, rte_strerror(rc < 0 ? -rc : rc));
 		return -1;
 	}
 	rte_eth_promiscuous_enable(pid); /* not every PMD supports it; harmless when it fails */
