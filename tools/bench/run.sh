@@ -74,26 +74,3 @@ awk -v tp="$tp" -v sl="$sl" 'BEGIN {
 	if (tp > 0) printf "   ratio            %.1f%% of the testpmd ceiling\n", 100 * sl / tp
 }'
 
-# ---- 3. a realistic port: memif fed by a testpmd generator on the other CPU ----------------
-sock="$work/memif.sock"
-gen_cmd="dpdk-testpmd --no-huge -m 1024 --no-pci --log-level=*:error --file-prefix=bench-gen-$$ --lcores 0@1,1@1 --vdev net_memif0,role=server,socket=$sock -- --forward-mode=txonly --nb-cores=1 --txpkts=64 --total-num-mbufs=16384 --stats-period=1"
-echo "== memif: a txonly generator on CPU 1 feeds port 0 (net_memif client) -> port 1 (net_null, no-rx) on CPU 0"
-echo "   generator: $gen_cmd"
-timeout -s INT $((4 * seconds + 12)) $gen_cmd >"$work/gen.log" 2>&1 &
-gen=$!
-sleep 3
-mport0="net_memif0,role=client,socket=$sock"
-testpmd_cmd="dpdk-testpmd $common --file-prefix=bench-tp-$$ --lcores 0@0,1@0 --vdev $mport0 --vdev $port1 -- --forward-mode=io --nb-cores=1 --stats-period=1 --total-num-mbufs=16384"
-sl_cmd="$build/drivers/hosted/sluice-hosted l2fwd --quiet --duration $seconds --eal '$common --file-prefix=bench-sl-$$ --lcores 0@0' --port dpdk:$mport0 --port dpdk:$port1"
-tp=0 sl=0
-for round in 1 2; do
-	t=$(testpmd_run); sleep 1; s=$(sluice_run); sleep 1
-	printf '   round %d: testpmd %.3f Mpps, sluice %.3f Mpps\n' "$round" "$(awk -v v="$t" 'BEGIN{print v/1e6}')" "$(awk -v v="$s" 'BEGIN{print v/1e6}')"
-	[ "$t" -gt "$tp" ] && tp=$t
-	[ "$s" -gt "$sl" ] && sl=$s
-done
-kill -INT "$gen" 2>/dev/null; wait "$gen" 2>/dev/null
-awk -v tp="$tp" -v sl="$sl" 'BEGIN {
-	printf "   testpmd io-fwd   %.3f Mpps\n   sluice l2fwd     %.3f Mpps\n", tp / 1e6, sl / 1e6
-	if (tp > 0) printf "   ratio            %.1f%% (both bounded by what the generator and memif deliver)\n", 100 * sl / tp
-}'
