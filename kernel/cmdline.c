@@ -1,0 +1,47 @@
+/* The boot command line: space-separated key=value words. Unknown keys and malformed
+ * values are refused with the word's column, so a typo never boots silently. */
+#include "kern_internal.h"
+
+#include <string.h>
+
+static void refuse(const char *s, const char *word, size_t wlen, const char *why)
+{
+	kern_printf("sluice: command line column %u: '%.*s': %s\n", (unsigned)(word - s + 1), (int)wlen, word, why);
+}
+
+int kern_cmdline_parse(const char *s, struct kern_cmdline *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return 0;
+	const char *p = s;
+	while (*p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		const char *word = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		size_t wlen = (size_t)(p - word);
+		const char *eq = memchr(word, '=', wlen);
+		if (!eq) {
+			refuse(s, word, wlen, "expected key=value");
+			return -1;
+		}
+		size_t klen = (size_t)(eq - word), vlen = wlen - klen - 1;
+		const char *val = eq + 1;
+		if (klen == 4 && !memcmp(word, "exit", 4)) {
+			if (vlen == 5 && !memcmp(val, "ready", 5)) {
+				out->exit_ready = true;
+			} else {
+				refuse(s, word, wlen, "exit takes 'ready'");
+				return -1;
+			}
+		} else {
+			refuse(s, word, wlen, "unknown key (known: exit)");
+			return -1;
+		}
+	}
+	return 0;
+}

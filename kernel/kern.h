@@ -1,0 +1,39 @@
+/* kern.h - the Sluice unikernel platform: what an image gets from its kernel.
+ *
+ * The contract between the kernel and the code it runs (dataplane, drivers, apps):
+ * a console, a monotonic clock, the boot command line, and a way out with a status.
+ * There are no processes, no threads and no syscalls: the app's poll loop is the only
+ * thing that runs, on the boot CPU, with interrupts off.
+ *
+ * Exit statuses are what `sluice run` (and any QEMU caller that decodes isa-debug-exit
+ * as status = qemu_status >> 1) reports: see enum kern_exit_status.
+ */
+#ifndef SLUICE_KERN_H
+#define SLUICE_KERN_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum kern_exit_status {
+	KERN_EXIT_OK = 0,        /* clean shutdown */
+	KERN_EXIT_PANIC = 1,     /* kern_panic() */
+	KERN_EXIT_CMDLINE = 2,   /* the boot command line was refused */
+	KERN_EXIT_FAULT = 3,     /* a CPU exception */
+};
+
+/* Console: the first 16550 UART (COM1). Writes never fail and never block for long. */
+void kern_console_write(const char *s, size_t len);
+int kern_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int kern_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int kern_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Clock: nanoseconds since boot, from the TSC calibrated at boot. */
+uint64_t kern_clock_ns(void);
+uint64_t kern_tsc_hz(void);
+
+/* Leaves the machine with a status; never returns. */
+__attribute__((noreturn)) void kern_exit(int status);
+__attribute__((noreturn, format(printf, 1, 2))) void kern_panic(const char *fmt, ...);
+
+#endif
