@@ -38,8 +38,18 @@ int kern_cmdline_parse(const char *s, struct kern_cmdline *out)
 				refuse(s, word, wlen, "exit takes 'ready'");
 				return -1;
 			}
+		} else if (klen == 4 && !memcmp(word, "test", 4)) {
+			static const char *const tests[] = { "fault", "wx", "null", "overflow" };
+			out->test = NULL;
+			for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+				if (vlen == strlen(tests[i]) && !memcmp(val, tests[i], vlen))
+					out->test = tests[i];
+			if (!out->test) {
+				refuse(s, word, wlen, "test takes fault, wx, null or overflow");
+				return -1;
+			}
 		} else {
-			refuse(s, word, wlen, "unknown key (known: exit)");
+			refuse(s, word, wlen, "unknown key (known: exit, test)");
 			return -1;
 		}
 	}

@@ -28,6 +28,43 @@ static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
 }
 
+/* struct hvm_start_info, version 1 (Xen public header arch-x86/hvm/start_info.h) */
+#define PVH_START_MAGIC 0x336ec578u
+struct hvm_start_info {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t flags;
+	uint32_t nr_modules;
+	uint64_t modlist_paddr;
+	uint64_t cmdline_paddr;
+	uint64_t rsdp_paddr;
+	uint64_t memmap_paddr;
+	uint32_t memmap_entries;
+	uint32_t reserved;
+};
+
+/* mm.c */
+void kern_mm_init(const struct hvm_start_info *si);
+void *kern_page_alloc(size_t n);             /* n zeroed contiguous pages, or NULL */
+void kern_page_free(void *p, size_t n);
+void kern_map_mmio(uint64_t pa, uint64_t size);
+uint64_t kern_mem_free(void);
+uint64_t kern_mem_total(void);
+/* "stack overflow" when addr lies in a stack's guard page, else NULL */
+const char *kern_stack_guard_hit(uint64_t addr);
+
+/* trap.c, arch/x86_64/trap.S */
+struct kern_trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+void kern_trap_init(void);
+void kern_backtrace(uint64_t rip, uint64_t rsp, uint64_t rbp);
+
+/* tests.c: faults planted on purpose (test= on the command line) */
+__attribute__((noreturn)) void kern_run_test(const char *name);
+
 /* console.c */
 void kern_console_init(void);
 
@@ -37,6 +74,7 @@ const char *kern_clock_init(void);
 /* cmdline.c */
 struct kern_cmdline {
 	bool exit_ready;         /* exit=ready: shut down with status 0 after the ready line */
+	const char *test;        /* test=NAME: run a planted fault (fault, wx, null, overflow) */
 };
 /* Parses the boot command line; on error prints one precise line and returns -1. */
 int kern_cmdline_parse(const char *s, struct kern_cmdline *out);

@@ -7,22 +7,7 @@
 #error "SLUICE_APP names the appliance this image runs"
 #endif
 
-#define PVH_START_MAGIC 0x336ec578u
 #define COM1_LSR 0x3fd
-
-/* struct hvm_start_info, version 1 (Xen public header arch-x86/hvm/start_info.h) */
-struct hvm_start_info {
-	uint32_t magic;
-	uint32_t version;
-	uint32_t flags;
-	uint32_t nr_modules;
-	uint64_t modlist_paddr;
-	uint64_t cmdline_paddr;
-	uint64_t rsdp_paddr;
-	uint64_t memmap_paddr;
-	uint32_t memmap_entries;
-	uint32_t reserved;
-};
 
 extern char __image_start[], __image_end[];
 
@@ -43,19 +28,24 @@ __attribute__((noreturn)) void kern_boot(uint32_t start_info_paddr)
 	if (!si || si->magic != PVH_START_MAGIC)
 		kern_panic("no PVH start info (magic %#x): boot with a PVH loader (qemu -kernel, Firecracker)",
 			   si ? si->magic : 0);
+	kern_trap_init();
 	const char *cmdline = si->cmdline_paddr ? (const char *)(uintptr_t)si->cmdline_paddr : "";
-	const char *clock = kern_clock_init();
 	struct kern_cmdline cl;
 	if (kern_cmdline_parse(cmdline, &cl) != 0)
 		kern_exit(KERN_EXIT_CMDLINE);
+	kern_mm_init(si);
+	const char *clock = kern_clock_init();
+	if (cl.test)
+		kern_run_test(cl.test);
 
 	uint64_t ns = kern_clock_ns();
 	uint64_t image = (uint64_t)(__image_end - __image_start);
-	kern_printf("sluice: %s ready in %llu.%03llu ms (TSC %llu MHz by %s), memory in use %llu KiB, "
+	uint64_t used = kern_mem_total() - kern_mem_free();
+	kern_printf("sluice: %s ready in %llu.%03llu ms (TSC %llu MHz by %s), memory in use %llu KiB of %llu, "
 		    "image %llu KiB\n",
 		    SLUICE_APP, (unsigned long long)(ns / 1000000), (unsigned long long)(ns / 1000 % 1000),
-		    (unsigned long long)(kern_tsc_hz() / 1000000), clock, (unsigned long long)(image / 1024),
-		    (unsigned long long)(image / 1024));
+		    (unsigned long long)(kern_tsc_hz() / 1000000), clock, (unsigned long long)(used / 1024),
+		    (unsigned long long)(kern_mem_total() / 1024), (unsigned long long)(image / 1024));
 	if (cl.exit_ready)
 		kern_exit(KERN_EXIT_OK);
 	kern_printf("sluice: no network devices yet (virtio-net arrives next); Ctrl-C stops\n");

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Boots an image on microvm and q35 in 8 MiB: it must reach the ready line and, with
-# exit=ready, leave with status 0; a bad command line must give one precise line and
-# status 2 (KERN_EXIT_CMDLINE).
+# Boots an image on microvm and q35 in 8 MiB under TCG: it must reach the ready line and,
+# with exit=ready, leave with status 0; a bad command line must give one precise line and
+# status 2 (KERN_EXIT_CMDLINE); each planted fault (test=...) must be caught, explained
+# and named in a symbolized backtrace, with status 3 (KERN_EXIT_FAULT).
 #
 # usage: boot.sh SOURCE_ROOT IMAGE
 set -uo pipefail
 root=$1 image=$2
 boot="$root/tools/qemu-boot"
+export SLUICE_ACCEL=tcg
 pass=0 failed=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-boot.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -31,5 +33,15 @@ done
 expect "unknown key" 2 "command line column 12: 'speed=fast': unknown key" --append "exit=ready speed=fast"
 expect "not key=value" 2 "command line column 1: 'ready': expected key=value" --append "ready"
 expect "bad value" 2 "command line column 3: 'exit=later': exit takes 'ready'" --append "  exit=later"
+expect "planted fault" 3 "#0 0x" --append test=fault
+grep -q "test_planted_fault+" "$work/out" && grep -q "kern_run_test+" "$work/out" && grep -q "kern_boot+" "$work/out" ||
+	{ failed=$((failed + 1)); echo "FAIL planted fault: the backtrace does not name test_planted_fault, kern_run_test, kern_boot"; }
+expect "fault report" 3 "page fault at 0x100000000000: write; nothing is mapped there" --append test=fault
+expect "W^X" 3 "write; the page is read-only (W^X)" --append test=wx
+expect "NULL" 3 "page fault at 0: read; a NULL pointer dereference" --append test=null
+expect "stack overflow" 3 "the stack ran into its guard page" --append test=overflow
+grep -q "sluice: stack overflow at" "$work/out" && grep -q "test_recurse+" "$work/out" ||
+	{ failed=$((failed + 1)); echo "FAIL stack overflow: not reported as such, or test_recurse not named"; }
+expect "bad test" 2 "test takes fault, wx, null or overflow" --append test=boom
 echo "$pass passed, $failed failed"
 [ "$failed" = 0 ]

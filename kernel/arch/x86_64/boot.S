@@ -80,7 +80,7 @@ long_mode:
 	xorw %ax, %ax
 	movw %ax, %fs
 	movw %ax, %gs
-	leaq boot_stack_top(%rip), %rsp
+	leaq kern_boot_stack_top(%rip), %rsp
 	xorl %ebp, %ebp          /* the end of every backtrace */
 	movl kern_start_info(%rip), %edi
 	call kern_boot
@@ -113,7 +113,18 @@ boot_pdpt:
 	.skip 4096
 boot_pd:
 	.skip 4096
-	.align 16
-boot_stack:
+	/* stacks, each above a guard page that the kernel's page tables leave unmapped */
+	.align 4096
+	.globl kern_boot_stack_guard, kern_boot_stack, kern_boot_stack_top
+kern_boot_stack_guard:
+	.skip 4096
+kern_boot_stack:
 	.skip 16384
-boot_stack_top:
+kern_boot_stack_top:
+	.globl kern_ist_stack_guard, kern_ist_stack_top, kern_df_stack_top
+kern_ist_stack_guard:
+	.skip 4096
+	.skip 8192
+kern_ist_stack_top:
+	.skip 4096
+kern_df_stack_top:
