@@ -32,6 +32,11 @@ int kern_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((f
 uint64_t kern_clock_ns(void);
 uint64_t kern_tsc_hz(void);
 
+/* Random numbers: RDSEED/RDRAND, or TSC jitter where the CPU has neither (see
+ * kern_entropy_source()). */
+uint64_t kern_random_u64(void);
+const char *kern_entropy_source(void);
+
 /* Leaves the machine with a status; never returns. */
 __attribute__((noreturn)) void kern_exit(int status);
 __attribute__((noreturn, format(printf, 1, 2))) void kern_panic(const char *fmt, ...);

@@ -1,6 +1,9 @@
 /* kern_boot: from the PVH entry to the ready line. */
+#include "app.h"
 #include "kern_internal.h"
+#include "libc/libc_impl.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef SLUICE_APP
@@ -19,10 +22,14 @@ static int console_interrupt(void)
 	return inb(0x3f8) == 0x03;
 }
 
+extern uintptr_t __stack_chk_guard;
+
 __attribute__((noreturn)) void kern_boot(uint32_t start_info_paddr);
 
-__attribute__((noreturn)) void kern_boot(uint32_t start_info_paddr)
+/* No stack protector here: the canary changes while this function runs (it never returns). */
+__attribute__((noreturn, no_stack_protector)) void kern_boot(uint32_t start_info_paddr)
 {
+	__stack_chk_guard = (uintptr_t)kern_random_u64();
 	kern_console_init();
 	const struct hvm_start_info *si = (const struct hvm_start_info *)(uintptr_t)start_info_paddr;
 	if (!si || si->magic != PVH_START_MAGIC)
@@ -34,10 +41,15 @@ __attribute__((noreturn)) void kern_boot(uint32_t start_info_paddr)
 	if (kern_cmdline_parse(cmdline, &cl) != 0)
 		kern_exit(KERN_EXIT_CMDLINE);
 	kern_mm_init(si);
+	kern_heap_init(kern_page_alloc, kern_page_free);
 	const char *clock = kern_clock_init();
+	const struct app_def *app = app_find(SLUICE_APP);
+	if (!app)
+		kern_panic("this image was built for '%s', which the app registry lacks", SLUICE_APP);
 	if (cl.test)
 		kern_run_test(cl.test);
 
+	kern_printf("sluice: entropy from %s\n", kern_entropy_source());
 	uint64_t ns = kern_clock_ns();
 	uint64_t image = (uint64_t)(__image_end - __image_start);
 	uint64_t used = kern_mem_total() - kern_mem_free();
@@ -48,7 +60,8 @@ __attribute__((noreturn)) void kern_boot(uint32_t start_info_paddr)
 		    (unsigned long long)(kern_mem_total() / 1024), (unsigned long long)(image / 1024));
 	if (cl.exit_ready)
 		kern_exit(KERN_EXIT_OK);
-	kern_printf("sluice: no network devices yet (virtio-net arrives next); Ctrl-C stops\n");
+	kern_printf("sluice: %s needs %u network device(s); virtio-net arrives next. Ctrl-C stops\n", app->name,
+		    app->min_ports);
 	while (!console_interrupt())
 		__asm__ volatile("pause");
 	kern_printf("sluice: stopped after %llu ms\n", (unsigned long long)(kern_clock_ns() / 1000000));
