@@ -49,15 +49,15 @@ __attribute__((noreturn, no_stack_protector)) void kern_boot(uint32_t start_info
 	if (cl.test)
 		kern_run_test(cl.test);
 
-	kern_printf("sluice: entropy from %s\n", kern_entropy_source());
 	uint64_t ns = kern_clock_ns();
 	uint64_t image = (uint64_t)(__image_end - __image_start);
 	uint64_t used = kern_mem_total() - kern_mem_free();
 	kern_printf("sluice: %s ready in %llu.%03llu ms (TSC %llu MHz by %s), memory in use %llu KiB of %llu, "
-		    "image %llu KiB\n",
+		    "image %llu KiB, entropy from %s\n",
 		    SLUICE_APP, (unsigned long long)(ns / 1000000), (unsigned long long)(ns / 1000 % 1000),
 		    (unsigned long long)(kern_tsc_hz() / 1000000), clock, (unsigned long long)(used / 1024),
-		    (unsigned long long)(kern_mem_total() / 1024), (unsigned long long)(image / 1024));
+		    (unsigned long long)(kern_mem_total() / 1024), (unsigned long long)(image / 1024),
+		    kern_entropy_source());
 	if (cl.exit_ready)
 		kern_exit(KERN_EXIT_OK);
 	kern_printf("sluice: %s needs %u network device(s); virtio-net arrives next. Ctrl-C stops\n", app->name,
