@@ -1,4 +1,4 @@
-/* The image's heap: power-of-two size classes from 16 B to 2 KiB carved out of pages, and
+/* The image's heap: power-of-two size classes from 32 B to 2 KiB carved out of pages, and
  * whole pages for anything larger. Each block has a 16-byte header saying which, so
  * free() and realloc() need no search. Not for the packet path: pools are. */
 #include "libc_impl.h"
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #define PAGE 4096u
-#define MIN_SHIFT 4
+#define MIN_SHIFT 5 /* 32 B: a free block holds its header and a next pointer */
 #define MAX_SHIFT 11
 #define N_CLASSES (MAX_SHIFT - MIN_SHIFT + 1)
 #define MAGIC_SMALL 0x5a11u
