@@ -12,6 +12,7 @@ static void refuse(const char *s, const char *word, size_t wlen, const char *why
 int kern_cmdline_parse(const char *s, struct kern_cmdline *out)
 {
 	memset(out, 0, sizeof(*out));
+	out->log = KERN_LOG_INFO;
 	if (!s)
 		return 0;
 	const char *p = s;
@@ -48,8 +49,32 @@ int kern_cmdline_parse(const char *s, struct kern_cmdline *out)
 				refuse(s, word, wlen, "test takes fault, wx, null or overflow");
 				return -1;
 			}
+		} else if (klen == 3 && !memcmp(word, "log", 3)) {
+			if (vlen == 5 && !memcmp(val, "quiet", 5))
+				out->log = KERN_LOG_QUIET;
+			else if (vlen == 4 && !memcmp(val, "info", 4))
+				out->log = KERN_LOG_INFO;
+			else if (vlen == 5 && !memcmp(val, "debug", 5))
+				out->log = KERN_LOG_DEBUG;
+			else {
+				refuse(s, word, wlen, "log takes quiet, info or debug");
+				return -1;
+			}
+		} else if (klen == 4 && !memcmp(word, "opts", 4)) {
+			if (vlen >= sizeof(out->opts)) {
+				refuse(s, word, wlen, "opts is longer than 127 characters");
+				return -1;
+			}
+			for (size_t i = 0; i < vlen; i++) /* commas stand for the spaces a word cannot hold */
+				out->opts[i] = val[i] == ',' ? ' ' : val[i];
+			out->opts[vlen] = 0;
+		} else if (klen == 18 && !memcmp(word, "virtio_mmio.device", 18)) {
+			if (kern_cmdline_virtio_mmio(val, vlen, out) != 0) {
+				refuse(s, word, wlen, "expected SIZE@0xBASE:IRQ (at most 8 of them)");
+				return -1;
+			}
 		} else {
-			refuse(s, word, wlen, "unknown key (known: exit, test)");
+			refuse(s, word, wlen, "unknown key (known: exit, log, opts, test, virtio_mmio.device)");
 			return -1;
 		}
 	}

@@ -12,6 +12,7 @@
 #define SLUICE_KERN_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,10 @@ uint64_t kern_tsc_hz(void);
  * kern_entropy_source()). */
 uint64_t kern_random_u64(void);
 const char *kern_entropy_source(void);
+
+/* Boot modules (PVH modules, QEMU -initrd): how an image gets its config, rules or files.
+ * Returns false past the last one. name is the module's own command line, or "". */
+bool kern_module(unsigned i, const void **data, size_t *len, const char **name);
 
 /* Leaves the machine with a status; never returns. */
 __attribute__((noreturn)) void kern_exit(int status);

@@ -72,10 +72,34 @@ void kern_console_init(void);
 const char *kern_clock_init(void);
 
 /* cmdline.c */
+#define KERN_MAX_MMIO 8
+enum kern_log { KERN_LOG_QUIET, KERN_LOG_INFO, KERN_LOG_DEBUG };
 struct kern_cmdline {
 	bool exit_ready;         /* exit=ready: shut down with status 0 after the ready line */
 	const char *test;        /* test=NAME: run a planted fault (fault, wx, null, overflow) */
+	enum kern_log log;       /* log=quiet|info|debug (default info) */
+	char opts[128];          /* opts=...: the app's options, commas for spaces */
+	struct { uint64_t base; uint32_t size, irq; } mmio[KERN_MAX_MMIO]; /* virtio_mmio.device= */
+	unsigned n_mmio;
 };
+
+/* devices.c */
+#define KERN_MAX_DEVICES 32
+enum kern_bus { KERN_BUS_PCI, KERN_BUS_VIRTIO_MMIO };
+struct kern_device {
+	enum kern_bus bus;
+	uint16_t vendor, device;  /* PCI IDs; for virtio-mmio the virtio vendor and device ID */
+	uint32_t class_code;      /* PCI class, subclass, prog-if */
+	struct { uint8_t bus, dev, fn; } pci;
+	struct { uint64_t base; uint32_t size, irq, version; } mmio;
+};
+int kern_cmdline_virtio_mmio(const char *v, size_t len, struct kern_cmdline *cl);
+void kern_devices_init(const struct kern_cmdline *cl);
+unsigned kern_devices(const struct kern_device **out);
+unsigned kern_count_virtio(uint16_t virtio_id);
+
+/* modules.c */
+void kern_modules_init(const struct hvm_start_info *si);
 /* Parses the boot command line; on error prints one precise line and returns -1. */
 int kern_cmdline_parse(const char *s, struct kern_cmdline *out);
 

@@ -24,6 +24,31 @@ static int console_interrupt(void)
 
 extern uintptr_t __stack_chk_guard;
 
+/* What the image found, after the ready line (console output is slow under emulation). */
+static void report(const struct kern_cmdline *cl)
+{
+	const struct kern_device *d;
+	unsigned n = kern_devices(&d);
+	kern_printf("sluice: %u device(s), %u virtio-net", n, kern_count_virtio(1));
+	const void *data;
+	size_t len;
+	const char *name;
+	unsigned m = 0;
+	while (kern_module(m, &data, &len, &name))
+		m++;
+	kern_printf(", %u boot module(s)%s%s\n", m, cl->opts[0] ? ", app options: " : "", cl->opts);
+	for (unsigned i = 0; cl->log >= KERN_LOG_INFO && i < n; i++) {
+		if (d[i].bus == KERN_BUS_PCI)
+			kern_printf("  pci %02x:%02x.%u %04x:%04x class %06x\n", d[i].pci.bus, d[i].pci.dev, d[i].pci.fn,
+				    d[i].vendor, d[i].device, d[i].class_code);
+		else
+			kern_printf("  virtio-mmio %#llx irq %u: virtio device %u (transport version %u)\n",
+				    (unsigned long long)d[i].mmio.base, d[i].mmio.irq, d[i].device, d[i].mmio.version);
+	}
+	for (unsigned i = 0; i < m && kern_module(i, &data, &len, &name); i++)
+		kern_printf("  module %u: %zu bytes at %p%s%s\n", i, len, data, name[0] ? ", " : "", name);
+}
+
 __attribute__((noreturn)) void kern_boot(uint32_t start_info_paddr);
 
 /* No stack protector here: the canary changes while this function runs (it never returns). */
@@ -42,6 +67,8 @@ __attribute__((noreturn, no_stack_protector)) void kern_boot(uint32_t start_info
 		kern_exit(KERN_EXIT_CMDLINE);
 	kern_mm_init(si);
 	kern_heap_init(kern_page_alloc, kern_page_free);
+	kern_modules_init(si);
+	kern_devices_init(&cl);
 	const char *clock = kern_clock_init();
 	const struct app_def *app = app_find(SLUICE_APP);
 	if (!app)
@@ -58,6 +85,7 @@ __attribute__((noreturn, no_stack_protector)) void kern_boot(uint32_t start_info
 		    (unsigned long long)(kern_tsc_hz() / 1000000), clock, (unsigned long long)(used / 1024),
 		    (unsigned long long)(kern_mem_total() / 1024), (unsigned long long)(image / 1024),
 		    kern_entropy_source());
+	report(&cl);
 	if (cl.exit_ready)
 		kern_exit(KERN_EXIT_OK);
 	kern_printf("sluice: %s needs %u network device(s); virtio-net arrives next. Ctrl-C stops\n", app->name,

@@ -29,6 +29,7 @@ struct hvm_modlist_entry {
 	uint64_t paddr, size, cmdline_paddr, reserved;
 };
 
+/* mm.c and modules.c read the same PVH module list */
 extern char __image_start[], __text_end[], __rodata_end[], __image_end[];
 extern char kern_boot_stack_guard[], kern_ist_stack_guard[];
 

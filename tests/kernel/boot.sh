@@ -42,6 +42,17 @@ expect "NULL" 3 "page fault at 0: read; a NULL pointer dereference" --append tes
 expect "stack overflow" 3 "the stack ran into its guard page" --append test=overflow
 grep -q "sluice: stack overflow at" "$work/out" && grep -q "test_recurse+" "$work/out" ||
 	{ failed=$((failed + 1)); echo "FAIL stack overflow: not reported as such, or test_recurse not named"; }
+# device discovery: PCI on q35; microvm's transports by probing (ACPI on) or from the
+# virtio_mmio.device= words QEMU adds with acpi=off; boot modules
+net="-netdev user,id=n0 -netdev user,id=n1"
+expect "q35 pci" 0 "1 virtio-net" --machine q35 --append exit=ready -- $net -device virtio-net-pci,netdev=n0
+expect "microvm probe" 0 "2 virtio-net" --append exit=ready -- $net -device virtio-net-device,netdev=n0 -device virtio-net-device,netdev=n1
+expect "microvm cmdline" 0 "virtio-mmio 0xfeb00e00 irq 12: virtio device 1" --machine microvm,acpi=off --append exit=ready -- $net -device virtio-net-device,netdev=n0
+printf 'rules go here\n' >"$work/module"
+expect "module" 0 "module 0: 14 bytes" --module "$work/module" --append "exit=ready opts=validate"
+expect "app options" 0 "app options: validate" --module "$work/module" --append "exit=ready opts=validate"
+expect "bad mmio" 2 "expected SIZE@0xBASE:IRQ" --append "virtio_mmio.device=512@0xfeb00000"
+expect "bad log" 2 "log takes quiet, info or debug" --append "log=loud"
 expect "bad test" 2 "test takes fault, wx, null or overflow" --append test=boom
 echo "$pass passed, $failed failed"
 [ "$failed" = 0 ]
