@@ -74,3 +74,5 @@ awk -v tp="$tp" -v sl="$sl" 'BEGIN {
 	if (tp > 0) printf "   ratio            %.1f%% of the testpmd ceiling\n", 100 * sl / tp
 }'
 
+# ---- 3. boot ----------------------------------------------------------------------------
+"$(dirname "$0")/boot.sh" "$(cd "$(dirname "$0")/../.." && pwd)" "$build"
