@@ -98,11 +98,14 @@ EOF
 chmod +x "$work/linux-boot"
 for machine in microvm q35; do
 	: >"$work/g"; : >"$work/w"
+	hung=0
 	for _ in $(seq "$boots"); do
 		read -r g w < <(boot_once "$work/linux-boot" "$machine" 128M)
-		[ "$g" = - ] || g=$(awk -v s="$g" 'BEGIN { printf "%.1f", s * 1000 }')
+		if [ "$g" = - ]; then hung=$((hung + 1)); continue; fi  # Linux under TCG now and then stalls
+		g=$(awk -v s="$g" 'BEGIN { printf "%.1f", s * 1000 }')
 		echo "$g" >>"$work/g"; echo "$w" >>"$work/w"
 	done
+	[ "$hung" = 0 ] || echo "   ($hung of $boots Linux boots on $machine did not reach init within 60 s; left out)"
 	minmem="-"
 	if [ "$machine" = microvm ]; then
 		for m in 16 24 32 48 64 96 128; do
