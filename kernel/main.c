@@ -90,8 +90,19 @@ __attribute__((noreturn, no_stack_protector)) void kern_boot(uint32_t start_info
 		kern_exit(KERN_EXIT_OK);
 	kern_printf("sluice: %s needs %u network device(s); virtio-net arrives next. Ctrl-C stops\n", app->name,
 		    app->min_ports);
-	while (!console_interrupt())
+	/* the poll loop, for now without ports: timers, and the console for Ctrl-C */
+	uint64_t polls = 0;
+	while (!console_interrupt()) {
+		kern_timers_run(kern_clock_ns());
+		polls++;
 		__asm__ volatile("pause");
-	kern_printf("sluice: stopped after %llu ms\n", (unsigned long long)(kern_clock_ns() / 1000000));
+	}
+	struct kern_heap_stats hs;
+	kern_heap_stats(&hs);
+	kern_printf("sluice: stopped after %llu ms: %llu polls, memory in use %llu KiB, heap %llu pages "
+		    "(%llu small and %llu large blocks in use)\n",
+		    (unsigned long long)(kern_clock_ns() / 1000000), (unsigned long long)polls,
+		    (unsigned long long)((kern_mem_total() - kern_mem_free()) / 1024), (unsigned long long)hs.pages,
+		    (unsigned long long)hs.small_in_use, (unsigned long long)hs.large_in_use);
 	kern_exit(KERN_EXIT_OK);
 }

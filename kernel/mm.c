@@ -31,7 +31,7 @@ struct hvm_modlist_entry {
 
 /* mm.c and modules.c read the same PVH module list */
 extern char __image_start[], __text_end[], __rodata_end[], __image_end[];
-extern char kern_boot_stack_guard[], kern_ist_stack_guard[];
+extern char kern_boot_stack_guard[], kern_ist_stack_guard[], kern_df_stack_guard[];
 
 static uint8_t *frame_map;      /* one bit per 4 KiB frame, set = used */
 static uint64_t n_frames;       /* frames below the top of RAM */
@@ -117,7 +117,8 @@ static uint64_t *walk(uint64_t va, int level)
 static uint64_t image_rights(uint64_t pa)
 {
 	uint64_t a = (uint64_t)(uintptr_t)pa;
-	if (a == (uint64_t)(uintptr_t)kern_boot_stack_guard || a == (uint64_t)(uintptr_t)kern_ist_stack_guard)
+	if (a == (uintptr_t)kern_boot_stack_guard || a == (uintptr_t)kern_ist_stack_guard ||
+	    a == (uintptr_t)kern_df_stack_guard)
 		return 0; /* guard pages: not present */
 	if (a < (uintptr_t)__image_start || a >= (uintptr_t)__image_end)
 		return PTE_P | PTE_W | PTE_NX;
@@ -208,7 +209,8 @@ void kern_mm_init(const struct hvm_start_info *si)
 const char *kern_stack_guard_hit(uint64_t addr)
 {
 	uint64_t page = addr & ~(PAGE - 1);
-	if (page == (uintptr_t)kern_boot_stack_guard || page == (uintptr_t)kern_ist_stack_guard)
+	if (page == (uintptr_t)kern_boot_stack_guard || page == (uintptr_t)kern_ist_stack_guard ||
+	    page == (uintptr_t)kern_df_stack_guard)
 		return "stack overflow";
 	return NULL;
 }

@@ -54,5 +54,13 @@ expect "app options" 0 "app options: validate" --module "$work/module" --append 
 expect "bad mmio" 2 "expected SIZE@0xBASE:IRQ" --append "virtio_mmio.device=512@0xfeb00000"
 expect "bad log" 2 "log takes quiet, info or debug" --append "log=loud"
 expect "bad test" 2 "test takes fault, wx, null or overflow" --append test=boom
+# runs until stopped: Ctrl-C on the console is a clean shutdown that prints its counters
+(sleep 3; printf '\003') | timeout 60 "$boot" "$image" >"$work/out" 2>"$work/err"
+rc=$?
+if [ "$rc" = 0 ] && grep -q "sluice: stopped after .* polls" "$work/out"; then
+	pass=$((pass + 1)); printf 'ok   ctrl-c: %s\n' "$(grep -m1 'stopped after' "$work/out")"
+else
+	failed=$((failed + 1)); echo "FAIL ctrl-c: status $rc"; sed 's/^/    /' "$work/out" "$work/err"
+fi
 echo "$pass passed, $failed failed"
 [ "$failed" = 0 ]

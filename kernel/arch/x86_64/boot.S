@@ -126,5 +126,8 @@ kern_ist_stack_guard:
 	.skip 4096
 	.skip 8192
 kern_ist_stack_top:
+	.globl kern_df_stack_guard
+kern_df_stack_guard:
+	.skip 4096
 	.skip 4096
 kern_df_stack_top:
