@@ -4,6 +4,7 @@
  * microvm with ACPI on lists them only in ACPI), by probing microvm's transport window.
  * Drivers (virtio-net, next) take their devices from the table built here. */
 #include "kern_internal.h"
+#include "libc/libc_impl.h"
 
 #include <string.h>
 
@@ -85,40 +86,25 @@ static bool mmio_probe(uint64_t base, uint32_t size, uint32_t irq)
 /* virtio_mmio.device=<size>@<base>:<irq>[:<id>], sizes with K/M suffixes (Linux's form). */
 static int parse_mmio(const char *v, size_t len, uint64_t *base, uint32_t *size, uint32_t *irq)
 {
-	char buf[64];
-	if (len >= sizeof(buf))
+	char buf[64], *p;
+	int err = 0;
+	if (len >= sizeof(buf) || len == 0 || v[0] < '0' || v[0] > '9')
 		return -1;
 	memcpy(buf, v, len);
 	buf[len] = 0;
-	char *p = buf;
-	unsigned long long sz = 0;
-	while (*p >= '0' && *p <= '9')
-		sz = sz * 10 + (unsigned)(*p++ - '0');
+	unsigned long long sz = kern_strtoull(buf, &p, 10, &err);
 	if (*p == 'K' || *p == 'k')
 		sz <<= 10, p++;
 	else if (*p == 'M' || *p == 'm')
 		sz <<= 20, p++;
-	if (*p++ != '@' || !sz || sz > (1u << 20))
+	if (err || *p++ != '@' || !sz || sz > (1u << 20) || p[0] != '0' || (p[1] != 'x' && p[1] != 'X'))
 		return -1;
-	if (p[0] != '0' || (p[1] != 'x' && p[1] != 'X'))
+	char *start = p;
+	unsigned long long b = kern_strtoull(start, &p, 16, &err);
+	if (err || p == start || *p++ != ':' || *p < '0' || *p > '9')
 		return -1;
-	p += 2;
-	unsigned long long b = 0;
-	int digits = 0;
-	for (;; p++, digits++) {
-		char c = *p;
-		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-		if (d < 0)
-			break;
-		b = b << 4 | (unsigned)d;
-	}
-	if (!digits || digits > 16 || *p++ != ':')
-		return -1;
-	unsigned long i = 0;
-	digits = 0;
-	while (*p >= '0' && *p <= '9' && digits < 4)
-		i = i * 10 + (unsigned)(*p++ - '0'), digits++;
-	if (!digits || (*p && *p != ':'))
+	unsigned long long i = kern_strtoull(p, &p, 10, &err);
+	if (err || i > 255 || (*p && *p != ':'))
 		return -1;
 	*base = b;
 	*size = (uint32_t)sz;

@@ -43,6 +43,11 @@ struct hvm_start_info {
 	uint32_t reserved;
 };
 
+/* struct hvm_modlist_entry: one boot module in the list at hvm_start_info.modlist_paddr */
+struct hvm_modlist_entry {
+	uint64_t paddr, size, cmdline_paddr, reserved;
+};
+
 /* mm.c */
 void kern_mm_init(const struct hvm_start_info *si);
 void *kern_page_alloc(size_t n);             /* n zeroed contiguous pages, or NULL */

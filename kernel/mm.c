@@ -25,11 +25,6 @@ struct hvm_memmap_entry {
 	uint32_t type, reserved;
 };
 
-struct hvm_modlist_entry {
-	uint64_t paddr, size, cmdline_paddr, reserved;
-};
-
-/* mm.c and modules.c read the same PVH module list */
 extern char __image_start[], __text_end[], __rodata_end[], __image_end[];
 extern char kern_boot_stack_guard[], kern_ist_stack_guard[], kern_df_stack_guard[];
 

@@ -3,10 +3,6 @@
 
 #define MAX_MODULES 8
 
-struct hvm_modlist_entry {
-	uint64_t paddr, size, cmdline_paddr, reserved;
-};
-
 static struct { const void *data; size_t len; const char *name; } mods[MAX_MODULES];
 static unsigned n_mods;
 

@@ -199,7 +199,8 @@ int main(int argc, char **argv)
 		pool = vnet_dpdk_pool_create("sluice_rx", o.pool_size, err, sizeof(err));
 	} else {
 		pool = pkt_pool_create("sluice_rx", o.pool_size);
-		snprintf(err, sizeof(err), "cannot allocate %u packet buffers", o.pool_size);
+		if (!pool)
+			snprintf(err, sizeof(err), "cannot allocate %u packet buffers", o.pool_size);
 	}
 	if (!pool) {
 		fprintf(stderr, "sluice-hosted: %s\n", err);

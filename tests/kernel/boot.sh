@@ -52,6 +52,9 @@ printf 'rules go here\n' >"$work/module"
 expect "module" 0 "module 0: 14 bytes" --module "$work/module" --append "exit=ready opts=validate"
 expect "app options" 0 "app options: validate" --module "$work/module" --append "exit=ready opts=validate"
 expect "bad mmio" 2 "expected SIZE@0xBASE:IRQ" --append "virtio_mmio.device=512@0xfeb00000"
+expect "mmio size overflow" 2 "expected SIZE@0xBASE:IRQ" --append "virtio_mmio.device=99999999999999999999999@0xfeb00000:5"
+expect "mmio bad irq" 2 "expected SIZE@0xBASE:IRQ" --append "virtio_mmio.device=512@0xfeb00e00:4096"
+expect "mmio k suffix" 0 "virtio-mmio 0xfeb02e00 irq 12: virtio device 1" --append "exit=ready virtio_mmio.device=1K@0xfeb02e00:12" -- -netdev user,id=n0 -device virtio-net-device,netdev=n0
 expect "bad log" 2 "log takes quiet, info or debug" --append "log=loud"
 expect "bad test" 2 "test takes fault, wx, null or overflow" --append test=boom
 # runs until stopped: Ctrl-C on the console is a clean shutdown that prints its counters

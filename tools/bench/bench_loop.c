@@ -10,6 +10,8 @@
  * pipeline, the app's stages and transmit, per packet.
  */
 #include "app.h"
+#include "pkt_csum.h"
+#include "pkt_parse.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,13 +74,7 @@ static void make_frame(uint8_t *f, uint16_t len)
 	f[17] = (uint8_t)ip_len;
 	f[38] = (uint8_t)(udp_len >> 8);
 	f[39] = (uint8_t)udp_len;
-	uint32_t sum = 0;
-	for (int i = 14; i < 34; i += 2)
-		sum += (uint32_t)(f[i] << 8 | f[i + 1]);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	f[24] = (uint8_t)(~sum >> 8);
-	f[25] = (uint8_t)~sum;
+	pkt_wr16(f + 24, pkt_csum(f + 14, 20));
 }
 
 int main(int argc, char **argv)
