@@ -35,6 +35,7 @@ uint64_t app_run(struct pkt_worker *w, struct vnet_port *const *ports, uint16_t 
 	struct pkt_buf *pkts[PKT_BURST];
 	uint64_t received = 0;
 	uint64_t limit = lim && lim->max_rx_pkts ? lim->max_rx_pkts : UINT64_MAX;
+	void (*poll)(void *) = lim ? lim->poll : NULL;
 
 	while (!*stop && received < limit) {
 		bool live = false;
@@ -54,6 +55,8 @@ uint64_t app_run(struct pkt_worker *w, struct vnet_port *const *ports, uint16_t 
 		}
 		if (!live)
 			break;
+		if (poll)
+			poll(lim->poll_arg);
 	}
 	app_flush(w, ports, n);
 	return received;

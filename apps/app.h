@@ -33,6 +33,10 @@ const struct app_def *app_find(const char *name);
 
 struct app_run_limits {
 	uint64_t max_rx_pkts;        /* stop after this many received packets (0: no limit) */
+	/* Called once per round over the ports (NULL: nothing): the platform's timers, its
+	 * console, device health. It may set *stop. Keep it cheap when there is nothing to do. */
+	void (*poll)(void *arg);
+	void *poll_arg;
 };
 
 /* Polls ports[0..n) until *stop becomes non-zero or no port can receive any more.

@@ -137,7 +137,9 @@ void kern_devices_init(const struct kern_cmdline *cl)
 			kern_printf("sluice: virtio_mmio.device at %#llx: no virtio device there\n",
 				    (unsigned long long)cl->mmio[i].base);
 	if (!pci && !cl->n_mmio)
-		for (unsigned i = 0; i < MICROVM_MMIO_SLOTS; i++)
+		/* QEMU fills the slots from the top down in command-line order: probing
+		 * downwards numbers the NICs as the user gave them */
+		for (unsigned i = MICROVM_MMIO_SLOTS; i-- > 0;)
 			mmio_probe(MICROVM_MMIO_BASE + (uint64_t)i * MICROVM_MMIO_SIZE, MICROVM_MMIO_SIZE, 5 + i);
 }
 
@@ -147,17 +149,32 @@ unsigned kern_devices(const struct kern_device **out)
 	return n_devs;
 }
 
+bool kern_is_virtio(const struct kern_device *d, uint16_t virtio_id)
+{
+	if (d->bus == KERN_BUS_VIRTIO_MMIO)
+		return d->device == virtio_id;
+	/* virtio over PCI: vendor 0x1af4, modern IDs 0x1040 + id, transitional 0x1000 + id - 1 */
+	return d->vendor == 0x1af4 && (d->device == 0x1040 + virtio_id || (virtio_id == 1 && d->device == 0x1000));
+}
+
 unsigned kern_count_virtio(uint16_t virtio_id)
 {
 	unsigned n = 0;
-	for (unsigned i = 0; i < n_devs; i++) {
-		const struct kern_device *d = &devs[i];
-		if (d->bus == KERN_BUS_VIRTIO_MMIO && d->device == virtio_id)
-			n++;
-		/* virtio over PCI: vendor 0x1af4, modern IDs 0x1040 + id, transitional 0x1000 + id - 1 */
-		if (d->bus == KERN_BUS_PCI && d->vendor == 0x1af4 &&
-		    (d->device == 0x1040 + virtio_id || (virtio_id == 1 && d->device == 0x1000)))
-			n++;
-	}
+	for (unsigned i = 0; i < n_devs; i++)
+		n += kern_is_virtio(&devs[i], virtio_id);
 	return n;
+}
+
+uint32_t kern_pci_read32(const struct kern_device *d, unsigned off)
+{
+	return pci_read32(d->pci.bus, d->pci.dev, d->pci.fn, off);
+}
+
+void kern_pci_write32(const struct kern_device *d, unsigned off, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1"
+			 :
+			 : "a"(0x80000000u | d->pci.bus << 16 | d->pci.dev << 11 | d->pci.fn << 8 | (off & 0xfc)),
+			   "Nd"((uint16_t)PCI_ADDR));
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"((uint16_t)PCI_DATA));
 }

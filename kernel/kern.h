@@ -21,6 +21,7 @@ enum kern_exit_status {
 	KERN_EXIT_PANIC = 1,     /* kern_panic() */
 	KERN_EXIT_CMDLINE = 2,   /* the boot command line was refused */
 	KERN_EXIT_FAULT = 3,     /* a CPU exception */
+	KERN_EXIT_DEVICE = 4,    /* a network device could not be brought up, or too few of them */
 };
 
 /* Console: the first 16550 UART (COM1). Writes never fail and never block for long. */

@@ -102,6 +102,9 @@ int kern_cmdline_virtio_mmio(const char *v, size_t len, struct kern_cmdline *cl)
 void kern_devices_init(const struct kern_cmdline *cl);
 unsigned kern_devices(const struct kern_device **out);
 unsigned kern_count_virtio(uint16_t virtio_id);
+bool kern_is_virtio(const struct kern_device *d, uint16_t virtio_id);
+uint32_t kern_pci_read32(const struct kern_device *d, unsigned off);
+void kern_pci_write32(const struct kern_device *d, unsigned off, uint32_t v);
 
 /* modules.c */
 void kern_modules_init(const struct hvm_start_info *si);

@@ -1,6 +1,5 @@
 /* kern_boot: from the PVH entry to the ready line. */
-#include "app.h"
-#include "kern_internal.h"
+#include "kern_run.h"
 #include "libc/libc_impl.h"
 
 #include <stdlib.h>
@@ -10,17 +9,7 @@
 #error "SLUICE_APP names the appliance this image runs"
 #endif
 
-#define COM1_LSR 0x3fd
-
 extern char __image_start[], __image_end[];
-
-/* Ctrl-C on the serial console (QEMU -nographic passes it to the guest as 0x03) */
-static int console_interrupt(void)
-{
-	if (!(inb(COM1_LSR) & 0x01))
-		return 0;
-	return inb(0x3f8) == 0x03;
-}
 
 extern uintptr_t __stack_chk_guard;
 
@@ -47,6 +36,7 @@ static void report(const struct kern_cmdline *cl)
 	}
 	for (unsigned i = 0; i < m && kern_module(i, &data, &len, &name); i++)
 		kern_printf("  module %u: %zu bytes at %p%s%s\n", i, len, data, name[0] ? ", " : "", name);
+	kern_app_report();
 }
 
 __attribute__((noreturn)) void kern_boot(uint32_t start_info_paddr);
@@ -75,6 +65,7 @@ __attribute__((noreturn, no_stack_protector)) void kern_boot(uint32_t start_info
 		kern_panic("this image was built for '%s', which the app registry lacks", SLUICE_APP);
 	if (cl.test)
 		kern_run_test(cl.test);
+	kern_app_open(app, &cl);
 
 	uint64_t ns = kern_clock_ns();
 	uint64_t image = (uint64_t)(__image_end - __image_start);
@@ -88,21 +79,5 @@ __attribute__((noreturn, no_stack_protector)) void kern_boot(uint32_t start_info
 	report(&cl);
 	if (cl.exit_ready)
 		kern_exit(KERN_EXIT_OK);
-	kern_printf("sluice: %s needs %u network device(s); virtio-net arrives next. Ctrl-C stops\n", app->name,
-		    app->min_ports);
-	/* the poll loop, for now without ports: timers, and the console for Ctrl-C */
-	uint64_t polls = 0;
-	while (!console_interrupt()) {
-		kern_timers_run(kern_clock_ns());
-		polls++;
-		__asm__ volatile("pause");
-	}
-	struct kern_heap_stats hs;
-	kern_heap_stats(&hs);
-	kern_printf("sluice: stopped after %llu ms: %llu polls, memory in use %llu KiB, heap %llu pages "
-		    "(%llu small and %llu large blocks in use)\n",
-		    (unsigned long long)(kern_clock_ns() / 1000000), (unsigned long long)polls,
-		    (unsigned long long)((kern_mem_total() - kern_mem_free()) / 1024), (unsigned long long)hs.pages,
-		    (unsigned long long)hs.small_in_use, (unsigned long long)hs.large_in_use);
-	kern_exit(KERN_EXIT_OK);
+	kern_app_run(app);
 }

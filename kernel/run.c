@@ -1,0 +1,143 @@
+/* Running the appliance in the image: the NICs as its ports, its pipeline, the poll loop
+ * (with the timers, Ctrl-C on the console and device health checked once a millisecond)
+ * and the counters printed on shutdown. */
+#include "kern_run.h"
+#include "kern_virtio.h"
+
+#include <string.h>
+
+#define COM1_LSR 0x3fd
+#define COM1_DATA 0x3f8
+
+static struct kern_nic nics[PKT_MAX_PORTS];
+static unsigned n_nics;
+static struct pkt_pool *pool;
+static struct pkt_pipeline pipe;
+static struct pkt_worker worker;
+static void *app_state;
+
+/* Ctrl-C on the serial console (QEMU -nographic passes it to the guest as 0x03) */
+bool kern_console_interrupt(void)
+{
+	if (!(inb(COM1_LSR) & 0x01))
+		return false;
+	return inb(COM1_DATA) == 0x03;
+}
+
+unsigned kern_app_open(const struct app_def *app, const struct kern_cmdline *cl)
+{
+	unsigned found = kern_nics_count();
+	if (found > app->max_ports) {
+		kern_printf("sluice: %s uses %u NICs; %u found, the rest stay down\n", app->name, app->max_ports, found);
+		found = app->max_ports;
+	}
+	if (found) {
+		/* both rings of every NIC full, plus a burst in flight per port */
+		uint64_t want = (uint64_t)found * 2 * VIRTIO_NET_QUEUE_SIZE + 4 * PKT_BURST;
+		uint64_t fits = kern_mem_free() / 2 / (PKT_HEADROOM + PKT_DATAROOM + sizeof(struct pkt_buf) + 8);
+		pool = pkt_pool_create("image", (uint32_t)(want < fits ? want : fits));
+		if (!pool || pool->size < found * 2 * PKT_BURST) {
+			kern_printf("sluice: not enough memory for packet buffers for %u NICs (%llu KiB free)\n", found,
+				    (unsigned long long)(kern_mem_free() / 1024));
+			kern_exit(KERN_EXIT_DEVICE);
+		}
+		n_nics = kern_nics_open(pool, nics, found, cl->log);
+	}
+	pipe.n_ports = (uint16_t)n_nics;
+	for (unsigned i = 0; i < n_nics; i++)
+		pipe.port_names[i] = nics[i].port->name;
+	char err[160];
+	if (n_nics >= app->min_ports && app->setup(&pipe, &app_state, cl->opts, err, sizeof(err)) != 0) {
+		kern_printf("sluice: %s: %s\n", app->name, err);
+		kern_exit(KERN_EXIT_CMDLINE);
+	}
+	return n_nics;
+}
+
+void kern_app_report(void)
+{
+	for (unsigned i = 0; i < n_nics; i++) {
+		struct vnet_port *p = nics[i].port;
+		struct vnet_link link;
+		vnet_link(p, &link);
+		const uint8_t *m = p->mac;
+		kern_printf("  %s: virtio-net %s (%s), MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s, queues rx %u tx %u\n",
+			    p->name, nics[i].where, nics[i].dev.transport, m[0], m[1], m[2], m[3], m[4], m[5],
+			    link.up ? "up" : "down", virtio_net_queue_size(p, false), virtio_net_queue_size(p, true));
+	}
+}
+
+struct poll_state {
+	volatile sig_atomic_t stop;
+	int status;
+	uint64_t next, period;
+};
+
+static void poll_platform(void *arg)
+{
+	struct poll_state *s = arg;
+	uint64_t t = rdtsc();
+	if (t < s->next)
+		return;
+	s->next = t + s->period;
+	kern_timers_run(kern_clock_ns());
+	if (kern_console_interrupt())
+		s->stop = 1;
+	for (unsigned i = 0; i < n_nics; i++) {
+		const char *e = virtio_net_error(nics[i].port);
+		if (e) {
+			kern_printf("sluice: %s (%s) stopped: the device broke its %s\n", nics[i].port->name, nics[i].where, e);
+			s->status = KERN_EXIT_DEVICE;
+		}
+	}
+}
+
+static void print_line(void *arg, const char *line)
+{
+	(void)arg;
+	kern_printf("%s\n", line);
+}
+
+__attribute__((noreturn)) void kern_app_run(const struct app_def *app)
+{
+	if (n_nics < app->min_ports) {
+		kern_printf("sluice: %s needs %u NIC(s) and found %u: give the VM virtio-net devices "
+			    "(-device virtio-net-pci or virtio-net-device, or `sluice run --net`)\n",
+			    app->name, app->min_ports, n_nics);
+		kern_exit(KERN_EXIT_DEVICE);
+	}
+	kern_printf("sluice: %s running on %u NIC(s); Ctrl-C stops and prints the counters\n", app->name, n_nics);
+	struct vnet_port *ports[PKT_MAX_PORTS];
+	for (unsigned i = 0; i < n_nics; i++)
+		ports[i] = nics[i].port;
+	pkt_worker_init(&worker, &pipe);
+	struct poll_state ps = { .period = kern_tsc_hz() / 1000, .next = 0 };
+	struct app_run_limits lim = { .poll = poll_platform, .poll_arg = &ps };
+	uint64_t t0 = kern_clock_ns();
+	uint64_t rx = app_run(&worker, ports, (uint16_t)n_nics, &ps.stop, &lim);
+	uint64_t ms = (kern_clock_ns() - t0) / 1000000;
+	uint64_t tx = 0;
+	for (unsigned i = 0; i < n_nics; i++)
+		tx += worker.cnt.port[i].tx_pkts;
+	pkt_counters_format(&pipe, &worker.cnt, print_line, NULL);
+	for (unsigned i = 0; i < n_nics; i++) {
+		struct vnet_stats st;
+		struct virtio_net_counters vc;
+		vnet_stats(ports[i], &st);
+		virtio_net_counters(ports[i], &vc);
+		kern_printf("%s (virtio): rx %llu pkts %llu bytes, tx %llu pkts %llu bytes, rx_nobuf %llu rx_errors %llu "
+			    "(oversized %llu, runt %llu) tx_errors %llu, kicks rx %llu tx %llu, tx ring full %llu\n",
+			    ports[i]->name, (unsigned long long)st.rx_pkts, (unsigned long long)st.rx_bytes,
+			    (unsigned long long)st.tx_pkts, (unsigned long long)st.tx_bytes,
+			    (unsigned long long)st.rx_nobuf, (unsigned long long)st.rx_errors,
+			    (unsigned long long)vc.rx_oversized, (unsigned long long)vc.rx_runt,
+			    (unsigned long long)st.tx_errors, (unsigned long long)vc.rx_kicks,
+			    (unsigned long long)vc.tx_kicks, (unsigned long long)vc.tx_ring_full);
+	}
+	kern_printf("%s: %llu packets in, %llu out, %llu dropped in %llu ms\n", app->name, (unsigned long long)rx,
+		    (unsigned long long)tx, (unsigned long long)pkt_counters_drops(&pipe, &worker.cnt),
+		    (unsigned long long)ms);
+	if (app->teardown)
+		app->teardown(app_state);
+	kern_exit(ps.status);
+}
