@@ -7,8 +7,7 @@
  * has ended (a replayed capture), and then prints its counters.
  */
 #include "app.h"
-#include "vnet_dpdk.h"
-#include "vnet_pcap.h"
+#include "ports.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -51,6 +50,8 @@ static void usage(FILE *f)
 		"  pcap:rx=FILE[,tx=FILE]   read frames from a capture (pcap or pcapng, Ethernet);\n"
 		"                           the app stops at the end of the capture\n"
 		"  pcap:tx=FILE             write the frames sent on this port to a capture\n"
+		"  sock:bind=ADDR,peer=ADDR one frame per datagram, as QEMU's dgram netdev;\n"
+		"                           ADDR is a Unix socket path or HOST:PORT (UDP)\n"
 		"  dpdk:DEVARGS             any DPDK device: a vdev (net_pcap0,rx_pcap=F,\n"
 		"                           net_memif0, net_tap0, net_af_packet0,iface=X, ...)\n"
 		"                           or a PCI address\n"
@@ -104,10 +105,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 		if (!strcmp(a, "--port")) {
 			if (o->n_ports == PKT_MAX_PORTS)
 				return bad("too many ports (at most 8):", v);
-			if (strncmp(v, "pcap:", 5) && strncmp(v, "dpdk:", 5))
-				return bad("--port: expected pcap:rx=FILE[,tx=FILE], pcap:tx=FILE or dpdk:DEVARGS, got", v);
-			if (!v[5])
-				return bad("--port: nothing after the backend name in", v);
+			const char *why = hosted_port_spec_check(v);
+			if (why) {
+				char msg[160];
+				snprintf(msg, sizeof(msg), "--port: %s", why);
+				return bad(msg, v);
+			}
 			o->specs[o->n_ports++] = v;
 		} else if (!strcmp(a, "--eal")) {
 			o->eal = v;
@@ -184,48 +187,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	const char *dpdk_dev[PKT_MAX_PORTS];
-	unsigned n_dpdk = 0;
-	for (unsigned i = 0; i < o.n_ports; i++)
-		if (!strncmp(o.specs[i], "dpdk:", 5))
-			dpdk_dev[n_dpdk++] = o.specs[i] + 5;
-
-	struct pkt_pool *pool;
-	if (n_dpdk) {
-		if (vnet_dpdk_init(o.eal, dpdk_dev, n_dpdk, err, sizeof(err)) != 0) {
-			fprintf(stderr, "sluice-hosted: %s\n", err);
-			return 1;
-		}
-		pool = vnet_dpdk_pool_create("sluice_rx", o.pool_size, err, sizeof(err));
-	} else {
-		pool = pkt_pool_create("sluice_rx", o.pool_size);
-		if (!pool)
-			snprintf(err, sizeof(err), "cannot allocate %u packet buffers", o.pool_size);
-	}
-	if (!pool) {
+	struct hosted_ports hp;
+	if (hosted_ports_open(&hp, o.specs, o.n_ports, o.eal, o.pool_size, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sluice-hosted: %s\n", err);
 		return 1;
 	}
-
-	struct vnet_port *ports[PKT_MAX_PORTS];
+	struct vnet_port *const *ports = hp.port;
 	struct pkt_pipeline pipe = { .n_ports = (uint16_t)o.n_ports };
-	unsigned opened = 0;
+	for (unsigned i = 0; i < o.n_ports; i++)
+		pipe.port_names[i] = ports[i]->name;
 	void *state = NULL;
 	rc = 0;
-	for (; opened < o.n_ports; opened++) {
-		const char *spec = o.specs[opened];
-		struct vnet_port *p = !strncmp(spec, "pcap:", 5) ? vnet_pcap_open(spec + 5, pool, err, sizeof(err))
-							     : vnet_dpdk_open(spec + 5, pool, err, sizeof(err));
-		if (!p) {
-			fprintf(stderr, "sluice-hosted: port %u: %s\n", opened, err);
-			rc = 1;
-			break;
-		}
-		p->id = (uint16_t)opened;
-		snprintf(p->name, sizeof(p->name), "port%u", opened);
-		pipe.port_names[opened] = p->name;
-		ports[opened] = p;
-	}
 	if (rc == 0 && app->setup(&pipe, &state, o.opts, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sluice-hosted: %s\n", err);
 		rc = 2;
@@ -257,13 +229,6 @@ int main(int argc, char **argv)
 		if (app->teardown)
 			app->teardown(state);
 	}
-	for (unsigned i = 0; i < opened; i++)
-		vnet_close(ports[i]);
-	if (n_dpdk) {
-		vnet_dpdk_pool_destroy(pool);
-		vnet_dpdk_fini();
-	} else {
-		pkt_pool_destroy(pool);
-	}
+	hosted_ports_close(&hp);
 	return rc;
 }
