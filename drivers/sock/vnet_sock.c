@@ -77,6 +77,15 @@ static uint16_t sock_tx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint1
 	struct iovec iov[PKT_BURST];
 	if (n > PKT_BURST)
 		n = PKT_BURST;
+	if (__builtin_expect(n && !pkts[0]->len, 0)) {
+		/* an empty datagram means end of connection to QEMU's socket netdevs */
+		sp->st.tx_errors++;
+		pkt_free(pkts[0]);
+		return 1;
+	}
+	for (uint16_t i = 1; i < n; i++)
+		if (!pkts[i]->len)
+			n = i; /* send up to the empty frame; the next call takes it */
 	for (uint16_t i = 0; i < n; i++) {
 		iov[i].iov_base = pkts[i]->data;
 		iov[i].iov_len = pkts[i]->len;

@@ -2,7 +2,7 @@
 # The l2fwd image with two NICs on host sockets (QEMU dgram netdevs), under TCG: captures
 # injected into NIC 0 come out of NIC 1 and the reverse, identical to the hosted l2fwd on
 # the same captures (differential: image == hosted). Run on microvm (legacy virtio-mmio
-# by default, then virtio-mmio 2) and q35 (virtio-net-pci modern, then legacy only), and
+# by default, then virtio-mmio 2, then without MRG_RXBUF and EVENT_IDX) and q35 (virtio-net-pci modern, then legacy only), and
 # Ctrl-C must print the counters and leave with status 0.
 #
 # usage: image_l2fwd.sh SOURCE_ROOT BUILD_DIR IMAGE
@@ -34,6 +34,7 @@ run() {
 }
 run microvm microvm virtio-net-device
 run microvm_v2 microvm virtio-net-device -global virtio-mmio.force-legacy=false
+run microvm_plain microvm virtio-net-device,mrg_rxbuf=off,event_idx=off # 10-byte header, NO_NOTIFY flags
 run q35 q35 virtio-net-pci,disable-legacy=on
 run q35_legacy q35 virtio-net-pci,disable-modern=on
 echo "$pass passed, $failed failed"

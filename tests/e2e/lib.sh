@@ -59,6 +59,8 @@ through() {
 	else
 		"$hosted" l2fwd --quiet --port "pcap:tx=$want" --port "pcap:rx=$in" >"$work/hosted.log" 2>&1
 	fi
+	# empty records cannot cross a socket netdev (the sock backend counts them, unsent)
+	tshark -r "$want" -Y 'frame.cap_len > 0' -F pcap -w "$want.nonempty" 2>/dev/null && mv "$want.nonempty" "$want"
 	local expect
 	expect=$(capinfos -M -c "$want" | awk '/Number of packets/ { print $NF }')
 	if ! timeout 600 "$feed" --send "sock:bind=$work/$name.f$from,peer=$work/$name.q$from" \
@@ -68,7 +70,7 @@ through() {
 		return
 	fi
 	if "$pcapdiff" "$want" "$out" >"$work/diff.log" 2>&1; then
-		ok "$label: nic$from -> nic$to, $(tail -1 "$work/feed.log" | sed 's/sluice-feed: //'), image == hosted"
+		ok "$label: nic$from -> nic$to, $(grep -m1 "sent" "$work/feed.log" | sed 's/sluice-feed: //'), image == hosted"
 	else
 		fail "$label: nic$from -> nic$to differs from the hosted run"; head -40 "$work/diff.log" | sed 's/^/    /'
 	fi

@@ -57,11 +57,26 @@ expect "mmio bad irq" 2 "expected SIZE@0xBASE:IRQ" --append "virtio_mmio.device=
 expect "mmio k suffix" 0 "virtio-mmio 0xfeb02e00 irq 12: virtio device 1" --append "exit=ready virtio_mmio.device=1K@0xfeb02e00:12" -- -netdev user,id=n0 -device virtio-net-device,netdev=n0
 expect "bad log" 2 "log takes quiet, info or debug" --append "log=loud"
 expect "bad test" 2 "test takes fault, wx, null or overflow" --append test=boom
+# NICs: too few is a precise refusal with KERN_EXIT_DEVICE (4)
+expect "no NICs" 4 "l2fwd needs 1 NIC(s) and found 0"
+expect "NIC report" 0 "nic1: virtio-net pci 00:03.0 (pci-legacy), MAC 52:54:00:12:34:57, link up, queues rx 256 tx 256" \
+	--machine q35 --append exit=ready -- $net -device virtio-net-pci,netdev=n0 -device virtio-net-pci,netdev=n1,disable-modern=on,addr=3
+expect "features" 0 "sluice: NIC 0 features: MAC MRG_RXBUF STATUS EVENT_IDX VERSION_1" --append "exit=ready log=debug" \
+	-- -global virtio-mmio.force-legacy=false $net -device virtio-net-device,netdev=n0 -device virtio-net-device,netdev=n1
+expect "fewer features" 0 "sluice: NIC 0 features: MAC STATUS" --append "exit=ready log=debug" \
+	-- $net -device virtio-net-device,netdev=n0,mrg_rxbuf=off,event_idx=off,any_layout=off,mac=02:00:00:00:00:01,ctrl_mac_addr=off \
+	-device virtio-net-device,netdev=n1
+# queue sizes: the driver picks 256 where it may, a legacy device imposes its own
+expect "queue sizes" 0 "nic1: virtio-net pci 00:03.0 (pci-legacy), MAC 52:54:00:12:34:57, link up, queues rx 1024 tx 256" \
+	--machine q35 --append exit=ready -- $net -device virtio-net-pci,netdev=n0,rx_queue_size=1024,addr=2 \
+	-device virtio-net-pci,netdev=n1,rx_queue_size=1024,addr=3,disable-modern=on
+grep -q "nic0: virtio-net pci 00:02.0 (pci), MAC 52:54:00:12:34:56, link up, queues rx 256 tx 256" "$work/out" ||
+	{ failed=$((failed + 1)); echo "FAIL queue sizes: the modern NIC did not get 256 descriptors"; }
 # runs until stopped: Ctrl-C on the console is a clean shutdown that prints its counters
-(sleep 3; printf '\003') | timeout 60 "$boot" "$image" >"$work/out" 2>"$work/err"
+(sleep 3; printf '\003') | timeout 60 "$boot" "$image" -- $net -device virtio-net-device,netdev=n0 -device virtio-net-device,netdev=n1 >"$work/out" 2>"$work/err"
 rc=$?
-if [ "$rc" = 0 ] && grep -q "sluice: stopped after .* polls" "$work/out"; then
-	pass=$((pass + 1)); printf 'ok   ctrl-c: %s\n' "$(grep -m1 'stopped after' "$work/out")"
+if [ "$rc" = 0 ] && grep -q "l2fwd: 0 packets in, 0 out, 0 dropped" "$work/out" && grep -q "^nic1 (virtio): rx" "$work/out"; then
+	pass=$((pass + 1)); printf 'ok   ctrl-c: %s\n' "$(grep -m1 'packets in' "$work/out")"
 else
 	failed=$((failed + 1)); echo "FAIL ctrl-c: status $rc"; sed 's/^/    /' "$work/out" "$work/err"
 fi

@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 	}
 	struct pkt_buf *pending[PKT_BURST], *got[PKT_BURST];
 	unsigned n_pending = 0, head = 0;
-	uint64_t sent = 0, received = 0, stray = 0, sink_lost = 0, written_off = 0;
+	uint64_t sent = 0, received = 0, stray = 0, sink_lost = 0, written_off = 0, refused = 0;
 	double start = now_s(), last = start;
 	for (;;) {
 		bool moved = false;
@@ -137,12 +137,15 @@ int main(int argc, char **argv)
 			n_pending = vnet_rx_burst(src, pending, PKT_BURST);
 			head = 0;
 		}
-		uint64_t in_flight = sent - received - written_off;
+		uint64_t in_flight = sent - refused - received - written_off;
 		unsigned room = !window ? n_pending : in_flight >= window ? 0 : (unsigned)(window - in_flight);
 		if (n_pending && room) {
 			uint16_t k = vnet_tx_burst(tx, pending + head, (uint16_t)(room < n_pending ? room : n_pending));
 			sent += k;
 			head += k;
+			struct vnet_stats st;
+			vnet_stats(tx, &st);
+			refused = st.tx_errors; /* taken but not sent (an empty frame on a socket) */
 			n_pending -= k;
 			moved |= k != 0;
 		}
@@ -165,7 +168,7 @@ int main(int argc, char **argv)
 		if (moved)
 			last = t;
 		bool all_in = src->rx_done && !n_pending;
-		if (all_in && (expect >= 0 ? received >= (uint64_t)expect : received >= sent))
+		if (all_in && (expect >= 0 ? received >= (uint64_t)expect : received >= sent - refused))
 			break;
 		if (window && n_pending && !room && t - last > settle) {
 			written_off += in_flight; /* dropped by the device, or so late they are lost to us */
@@ -187,7 +190,9 @@ int main(int argc, char **argv)
 	if (n_pending)
 		pkt_free_burst(pending + head, n_pending);
 	printf("sluice-feed: sent %" PRIu64 ", received %" PRIu64 ", stray %" PRIu64 " in %.3f s (%.0f frames/s)\n",
-	       sent, received, stray, dt, dt > 0 ? (double)received / dt : 0.0);
+	       sent - refused, received, stray, dt, dt > 0 ? (double)received / dt : 0.0);
+	if (refused)
+		printf("sluice-feed: %" PRIu64 " frames the send port refused (empty frames on a socket)\n", refused);
 	if (sink_lost) {
 		fprintf(stderr, "sluice-feed: %" PRIu64 " frames could not be written to %s\n", sink_lost, out);
 		rc = 1;
