@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 	struct pkt_buf *pending[PKT_BURST], *got[PKT_BURST];
 	unsigned n_pending = 0, head = 0;
 	uint64_t sent = 0, received = 0, stray = 0, sink_lost = 0, written_off = 0, refused = 0;
-	double start = now_s(), last = start;
+	double start = now_s(), last = start, first_tx = 0, last_rx = 0;
 	for (;;) {
 		bool moved = false;
 		if (!n_pending && !src->rx_done) {
@@ -141,6 +141,8 @@ int main(int argc, char **argv)
 		unsigned room = !window ? n_pending : in_flight >= window ? 0 : (unsigned)(window - in_flight);
 		if (n_pending && room) {
 			uint16_t k = vnet_tx_burst(tx, pending + head, (uint16_t)(room < n_pending ? room : n_pending));
+			if (k && !sent)
+				first_tx = now_s();
 			sent += k;
 			head += k;
 			struct vnet_stats st;
@@ -152,6 +154,7 @@ int main(int argc, char **argv)
 		uint16_t n = vnet_rx_burst(rx, got, PKT_BURST);
 		if (n) {
 			received += n;
+			last_rx = now_s();
 			uint16_t w = vnet_tx_burst(sink, got, n);
 			if (w < n) {
 				sink_lost += n - w;
@@ -189,8 +192,10 @@ int main(int argc, char **argv)
 	double dt = now_s() - start;
 	if (n_pending)
 		pkt_free_burst(pending + head, n_pending);
+	/* the rate runs from the first frame sent to the last one back (not the idle wait) */
+	double busy = last_rx > first_tx ? last_rx - first_tx : 0;
 	printf("sluice-feed: sent %" PRIu64 ", received %" PRIu64 ", stray %" PRIu64 " in %.3f s (%.0f frames/s)\n",
-	       sent - refused, received, stray, dt, dt > 0 ? (double)received / dt : 0.0);
+	       sent - refused, received, stray, dt, busy > 0 ? (double)received / busy : 0.0);
 	if (refused)
 		printf("sluice-feed: %" PRIu64 " frames the send port refused (empty frames on a socket)\n", refused);
 	if (sink_lost) {
