@@ -88,6 +88,7 @@ static void poll_platform(void *arg)
 		if (e) {
 			kern_printf("sluice: %s (%s) stopped: the device broke its %s\n", nics[i].port->name, nics[i].where, e);
 			s->status = KERN_EXIT_DEVICE;
+			s->stop = 1;
 		}
 	}
 }

@@ -37,6 +37,15 @@ echo "== callgrind: instructions per packet, $packets 64-byte packets through ap
 echo "   command: valgrind --tool=callgrind --toggle-collect=app_run $build/tools/bench/bench-loop l2fwd $packets 64 [validate]"
 printf '   l2fwd            %s instructions/packet\n' "$(callgrind_ipp "")"
 printf '   l2fwd validate   %s instructions/packet (parse stage in front)\n' "$(callgrind_ipp validate)"
+virtio_ipp() { # OPTS -> instructions per packet of the image's path: virtio RX ring -> app -> TX ring
+	local out="$work/cgv.out"
+	valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect=app_run --toggle-collect=sim_step \
+		"$build/tools/bench/bench-virtio" l2fwd "$packets" "$1" >/dev/null 2>"$work/cg.log"
+	awk -v ir="$(grep -m1 '^summary:' "$out" | awk '{print $2}')" -v n="$packets" 'BEGIN { printf "%.1f", ir / n }'
+}
+echo "   command: valgrind --tool=callgrind --toggle-collect=app_run --toggle-collect=sim_step $build/tools/bench/bench-virtio l2fwd $packets [validate]"
+printf '   l2fwd on virtio  %s instructions/packet (the image path: RX ring, refill, l2fwd, TX ring, reclaim)\n' "$(virtio_ipp "")"
+printf '   + validate       %s instructions/packet\n' "$(virtio_ipp validate)"
 
 # ---- 2. throughput against testpmd ----------------------------------------------------------
 pcap="$work/in.pcap"
@@ -74,5 +83,8 @@ awk -v tp="$tp" -v sl="$sl" 'BEGIN {
 	if (tp > 0) printf "   ratio            %.1f%% of the testpmd ceiling\n", 100 * sl / tp
 }'
 
-# ---- 3. boot ----------------------------------------------------------------------------
+# ---- 3. packets through the image -------------------------------------------------------
+"$(dirname "$0")/image_net.sh" "$(cd "$(dirname "$0")/../.." && pwd)" "$build" 200000 256
+
+# ---- 4. boot ----------------------------------------------------------------------------
 "$(dirname "$0")/boot.sh" "$(cd "$(dirname "$0")/../.." && pwd)" "$build"
