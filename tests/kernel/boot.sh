@@ -66,6 +66,9 @@ expect "features" 0 "sluice: NIC 0 features: MAC MRG_RXBUF STATUS EVENT_IDX VERS
 expect "fewer features" 0 "sluice: NIC 0 features: MAC STATUS" --append "exit=ready log=debug" \
 	-- $net -device virtio-net-device,netdev=n0,mrg_rxbuf=off,event_idx=off,any_layout=off,mac=02:00:00:00:00:01,ctrl_mac_addr=off \
 	-device virtio-net-device,netdev=n1
+# a device that insists on a feature the driver does not take is refused at boot, precisely
+expect "refused device" 4 "sluice: NIC 0 (virtio-net, pci 00:01.0): the device refused the features Sluice asked for (MAC MRG_RXBUF STATUS EVENT_IDX VERSION_1); it wants ACCESS_PLATFORM, an IOMMU Sluice does not drive" \
+	--machine q35 --append exit=ready -- $net -device virtio-net-pci,netdev=n0,iommu_platform=on,disable-legacy=on
 # queue sizes: the driver picks 256 where it may, a legacy device imposes its own
 expect "queue sizes" 0 "nic1: virtio-net pci 00:03.0 (pci-legacy), MAC 52:54:00:12:34:57, link up, queues rx 1024 tx 256" \
 	--machine q35 --append exit=ready -- $net -device virtio-net-pci,netdev=n0,rx_queue_size=1024,addr=2 \
