@@ -19,6 +19,13 @@ demo="$build/tools/demo/demo.pcap"
 run() {
 	local name=$1 machine=$2 device=$3; shift 3
 	if ! image_start "$name" 2 "$machine" "$device" "$@"; then fail "$name: boot"; return; fi
+	# NICs are numbered in command-line order (QEMU gives the first device ...:56)
+	if grep -q "nic0: .* MAC 52:54:00:12:34:56" "$work/$name.console" &&
+	   grep -q "nic1: .* MAC 52:54:00:12:34:57" "$work/$name.console"; then
+		ok "$name: NICs in command-line order"
+	else
+		fail "$name: NICs not in command-line order"; grep "nic[01]:" "$work/$name.console" | sed 's/^/    /'
+	fi
 	through "$name" 0 1 "$demo" "$name demo"
 	through "$name" 1 0 "$demo" "$name demo"
 	through "$name" 0 1 "$work/mixed.pcap" "$name mixed"
@@ -33,6 +40,7 @@ run() {
 	fi
 }
 run microvm microvm virtio-net-device
+run microvm_noacpi microvm,acpi=off virtio-net-device # transports from virtio_mmio.device=
 run microvm_v2 microvm virtio-net-device -global virtio-mmio.force-legacy=false
 run microvm_plain microvm virtio-net-device,mrg_rxbuf=off,event_idx=off # 10-byte header, NO_NOTIFY flags
 run q35 q35 virtio-net-pci,disable-legacy=on
