@@ -27,7 +27,7 @@ vhost() {
 	# DPDK serves both sockets; QEMU connects to them
 	"$feed" --send "dpdk:net_vhost$from,iface=$work/vu$from" --recv "dpdk:net_vhost$to,iface=$work/vu$to" \
 		--eal "--no-huge -m 256 --no-pci --file-prefix=sluice-vhost-$$ --log-level=*:warning" \
-		--in "$in" --out "$out" --expect "$expect" --idle 30 --wait 120 >"$work/feed.log" 2>&1 &
+		--in "$in" --out "$out" --expect "$expect" --idle 60 --settle 20 --wait 120 >"$work/feed.log" 2>&1 &
 	local feeder=$!
 	local i
 	for ((i = 0; i < 300; i++)); do [ -S "$work/vu0" ] && [ -S "$work/vu1" ] && break; sleep 0.1; done

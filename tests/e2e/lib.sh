@@ -65,7 +65,7 @@ through() {
 	expect=$(capinfos -M -c "$want" | awk '/Number of packets/ { print $NF }')
 	if ! timeout 600 "$feed" --send "sock:bind=$work/$name.f$from,peer=$work/$name.q$from" \
 		--recv "sock:bind=$work/$name.f$to,peer=$work/$name.q$to" --in "$in" --out "$out" \
-		--expect "$expect" --idle 20 >"$work/feed.log" 2>&1; then
+		--expect "$expect" --idle 60 --settle 20 >"$work/feed.log" 2>&1; then
 		fail "$label: nic$from -> nic$to"; sed 's/^/    /' "$work/feed.log"
 		return
 	fi

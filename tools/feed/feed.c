@@ -33,7 +33,7 @@ static void usage(FILE *f)
 		   "  --idle SEC     stop after SEC seconds without any frame moving (default 5)\n"
 		   "  --window N     frames in flight at most (default 128; 0: no limit)\n"
 		   "  --settle SEC   a full window with nothing back for SEC seconds counts as\n"
-		   "                 dropped by the device (default 0.5)\n"
+		   "                 dropped by the device (default 5)\n"
 		   "  --wait SEC     wait up to SEC seconds for both ports' links (default 30)\n"
 		   "  --eal ARGS     EAL arguments for dpdk: ports\n"
 		   "  --pool N       packet buffers (default 4096)\n");
@@ -55,7 +55,7 @@ static int bad(const char *what, const char *arg)
 int main(int argc, char **argv)
 {
 	const char *send = NULL, *recv = NULL, *in = NULL, *out = NULL, *eal = NULL;
-	double idle = 5, wait = 30, settle = 0.5;
+	double idle = 5, wait = 30, settle = 5;
 	unsigned long window = 128;
 	long long expect = -1;
 	unsigned long pool = 4096;
