@@ -1,0 +1,171 @@
+/* Value readers for rule-language words. */
+#include "fw_value.h"
+
+#include <string.h>
+
+static int bad(const char *file, const struct fw_tok *t, size_t at, struct fw_err *err, const char *expected)
+{
+	return fw_error(err, file, t->line, t->col + (unsigned)at, "expected %s, got '%.*s'", expected,
+			(int)(t->len > 48 ? 48 : t->len), t->text);
+}
+
+/* Reads a decimal number of at most max from s[*i..n); -1 when there is none or it is too big. */
+static long long read_dec(const char *s, size_t n, size_t *i, unsigned long long max)
+{
+	size_t start = *i;
+	unsigned long long v = 0;
+	while (*i < n && s[*i] >= '0' && s[*i] <= '9') {
+		v = v * 10 + (unsigned)(s[*i] - '0');
+		if (v > max)
+			return -1;
+		(*i)++;
+	}
+	return *i == start ? -1 : (long long)v;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* IPv4 dotted quad at s[0..n); returns the length read or -1 with *bad_at. */
+static int read_ip4(const char *s, size_t n, uint8_t out[4], size_t *bad_at)
+{
+	size_t i = 0;
+	for (int k = 0; k < 4; k++) {
+		if (k) {
+			if (i >= n || s[i] != '.') {
+				*bad_at = i;
+				return -1;
+			}
+			i++;
+		}
+		size_t at = i;
+		long long v = read_dec(s, n, &i, 255);
+		if (v < 0 || (i - at > 1 && s[at] == '0')) {
+			*bad_at = at;
+			return -1;
+		}
+		out[k] = (uint8_t)v;
+	}
+	return (int)i;
+}
+
+/* IPv6 text (RFC 4291 2.2, with ::, without a dotted-quad tail); length read or -1. */
+static int read_ip6(const char *s, size_t n, uint8_t out[16], size_t *bad_at)
+{
+	uint16_t g[8];
+	int ng = 0, gap = -1;
+	size_t i = 0;
+	if (n >= 2 && s[0] == ':' && s[1] == ':') {
+		gap = 0;
+		i = 2;
+	} else if (n && s[0] == ':') {
+		*bad_at = 0;
+		return -1;
+	}
+	while (i < n && s[i] != '/') {
+		size_t at = i;
+		unsigned v = 0;
+		int d = 0;
+		while (i < n && hexval(s[i]) >= 0 && d < 5) {
+			v = v * 16 + (unsigned)hexval(s[i]);
+			i++, d++;
+		}
+		if (d == 0 || d > 4 || ng == 8) {
+			*bad_at = d > 4 ? at + 4 : at;
+			return -1;
+		}
+		g[ng++] = (uint16_t)v;
+		if (i < n && s[i] == ':') {
+			if (i + 1 < n && s[i + 1] == ':') {
+				if (gap >= 0) {
+					*bad_at = i;
+					return -1;
+				}
+				gap = ng;
+				i += 2;
+				continue;
+			}
+			i++;
+			if (i >= n || s[i] == '/') {
+				*bad_at = i;
+				return -1;
+			}
+		} else if (i < n && s[i] != '/') {
+			*bad_at = i;
+			return -1;
+		}
+	}
+	if ((gap < 0 && ng != 8) || (gap >= 0 && ng > 7)) {
+		*bad_at = i;
+		return -1;
+	}
+	memset(out, 0, 16);
+	int tail = gap < 0 ? 0 : ng - gap;
+	for (int k = 0; k < ng; k++) {
+		int pos = gap < 0 || k < gap ? k : 8 - tail + (k - gap);
+		out[2 * pos] = (uint8_t)(g[k] >> 8);
+		out[2 * pos + 1] = (uint8_t)g[k];
+	}
+	return (int)i;
+}
+
+int fw_read_prefix(const char *file, const struct fw_tok *t, struct fw_prefix *out, struct fw_err *err)
+{
+	const char *s = t->text;
+	size_t n = t->len, bad_at = 0;
+	memset(out, 0, sizeof(*out));
+	bool v6 = memchr(s, ':', n) != NULL;
+	int used = v6 ? read_ip6(s, n, out->addr, &bad_at) : read_ip4(s, n, out->addr, &bad_at);
+	const char *what = v6 ? "an IPv6 address or prefix (2001:db8::/32)" : "an IPv4 address or prefix (10.0.0.0/8)";
+	if (used < 0)
+		return bad(file, t, bad_at, err, what);
+	out->family = v6 ? 6 : 4;
+	unsigned max = v6 ? 128 : 32;
+	out->len = (uint8_t)max;
+	size_t i = (size_t)used;
+	if (i < n) {
+		if (s[i] != '/')
+			return bad(file, t, i, err, what);
+		i++;
+		size_t at = i;
+		long long l = read_dec(s, n, &i, max);
+		if (l < 0 || i != n)
+			return fw_error(err, file, t->line, t->col + (unsigned)at, "expected a prefix length from 0 to %u, got '%.*s'",
+					max, (int)(n - at), s + at);
+		out->len = (uint8_t)l;
+	}
+	for (unsigned b = out->len; b < max; b++)
+		if (out->addr[b / 8] >> (7 - b % 8) & 1)
+			return fw_error(err, file, t->line, t->col,
+					"'%.*s' has host bits set beyond /%u (did you mean the network address?)",
+					(int)n, s, out->len);
+	return 0;
+}
+
+int fw_read_range(const char *file, const struct fw_tok *t, uint32_t max, const char *what, struct fw_range *out,
+		  struct fw_err *err)
+{
+	const char *s = t->text;
+	size_t n = t->len, i = 0;
+	long long lo = read_dec(s, n, &i, max), hi = lo;
+	if (lo < 0)
+		return fw_error(err, file, t->line, t->col, "expected a %s from 0 to %u or a range A-B, got '%.*s'", what, max,
+				(int)(n > 48 ? 48 : n), s);
+	if (i < n) {
+		if (s[i] != '-')
+			return fw_error(err, file, t->line, t->col + (unsigned)i, "expected '-' or the end of the %s, got '%c'",
+					what, s[i]);
+		size_t at = ++i;
+		hi = read_dec(s, n, &i, max);
+		if (hi < 0 || i != n)
+			return fw_error(err, file, t->line, t->col + (unsigned)at, "expected a %s from 0 to %u after '-', got '%.*s'",
+					what, max, (int)(n - at), s + at);
+		if (hi < lo)
+			return fw_error(err, file, t->line, t->col, "the range %.*s is empty: %lld > %lld", (int)n, s, lo, hi);
+	}
+	out->lo = (uint32_t)lo;
+	out->hi = (uint32_t)hi;
+	return 0;
+}
