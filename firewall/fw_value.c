@@ -111,7 +111,21 @@ static int read_ip6(const char *s, size_t n, uint8_t out[16], size_t *bad_at)
 	return (int)i;
 }
 
+static int read_prefix(const char *file, const struct fw_tok *t, struct fw_prefix *out, struct fw_err *err,
+		       bool host_bits);
+
 int fw_read_prefix(const char *file, const struct fw_tok *t, struct fw_prefix *out, struct fw_err *err)
+{
+	return read_prefix(file, t, out, err, false);
+}
+
+int fw_read_host_prefix(const char *file, const struct fw_tok *t, struct fw_prefix *out, struct fw_err *err)
+{
+	return read_prefix(file, t, out, err, true);
+}
+
+static int read_prefix(const char *file, const struct fw_tok *t, struct fw_prefix *out, struct fw_err *err,
+		       bool host_bits)
 {
 	const char *s = t->text;
 	size_t n = t->len, bad_at = 0;
@@ -136,7 +150,7 @@ int fw_read_prefix(const char *file, const struct fw_tok *t, struct fw_prefix *o
 					max, (int)(n - at), s + at);
 		out->len = (uint8_t)l;
 	}
-	for (unsigned b = out->len; b < max; b++)
+	for (unsigned b = out->len; b < max && !host_bits; b++)
 		if (out->addr[b / 8] >> (7 - b % 8) & 1)
 			return fw_error(err, file, t->line, t->col,
 					"'%.*s' has host bits set beyond /%u (did you mean the network address?)",

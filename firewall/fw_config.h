@@ -1,0 +1,64 @@
+/* fw_config.h - the appliance's declarations in the rule language: interfaces with their
+ * addresses, static routes and named sets (docs/RULES.md). Chains and rules come next.
+ *
+ *   interface lan { address 192.168.1.1/24; address 2001:db8:1::1/64 }
+ *   route 0.0.0.0/0 via 203.0.113.1 dev wan
+ *   set trusted ipv4 { 10.0.0.0/8, 192.168.0.0/16 }
+ *   set web port { 80, 443, 8000-8080 }
+ *
+ * fw_config_parse() reads the whole text or nothing: on the first error it returns -1
+ * with one FILE:LINE:COL message and the config left empty, so a running config is never
+ * half-replaced.
+ */
+#ifndef SLUICE_FW_CONFIG_H
+#define SLUICE_FW_CONFIG_H
+
+#include "fw_value.h"
+
+#define FW_NAME_MAX 16
+#define FW_MAX_IFACES 8
+#define FW_MAX_ADDRS 8
+#define FW_MAX_ROUTES 256
+#define FW_MAX_SETS 64
+#define FW_MAX_SET_ITEMS 4096
+
+struct fw_iface {
+	char name[FW_NAME_MAX];
+	struct fw_prefix addr[FW_MAX_ADDRS]; /* host address and the connected prefix length */
+	unsigned n_addr;
+	unsigned line, col;                  /* where it was declared */
+};
+
+struct fw_route {
+	struct fw_prefix dst;
+	struct fw_prefix via;                /* family 0: none (directly connected) */
+	int dev;                             /* index in ifaces, or -1 */
+};
+
+enum fw_set_kind { FW_SET_IPV4, FW_SET_IPV6, FW_SET_PORT };
+
+struct fw_set {
+	char name[FW_NAME_MAX];
+	enum fw_set_kind kind;
+	unsigned n;
+	struct fw_prefix *prefixes;          /* IPV4, IPV6 */
+	struct fw_range *ranges;             /* PORT */
+	unsigned line, col;
+};
+
+struct fw_config {
+	struct fw_iface iface[FW_MAX_IFACES];
+	unsigned n_iface;
+	struct fw_route route[FW_MAX_ROUTES];
+	unsigned n_route;
+	struct fw_set set[FW_MAX_SETS];
+	unsigned n_set;
+};
+
+/* Parses text (len bytes, named file in messages) into cfg, which must be zeroed or freed. */
+int fw_config_parse(struct fw_config *cfg, const char *file, const char *text, size_t len, struct fw_err *err);
+void fw_config_free(struct fw_config *cfg);
+int fw_config_iface(const struct fw_config *cfg, const char *name, size_t len);
+const struct fw_set *fw_config_set(const struct fw_config *cfg, const char *name, size_t len);
+
+#endif

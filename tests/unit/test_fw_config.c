@@ -1,0 +1,111 @@
+/* The rule language's declarations: interfaces, routes and sets, and every error path with
+ * its exact message. A failed parse leaves the config empty. */
+#include "fw_config.h"
+
+#include <check.h>
+#include <string.h>
+
+static int parse(struct fw_config *cfg, const char *src, struct fw_err *err)
+{
+	return fw_config_parse(cfg, "r.conf", src, strlen(src), err);
+}
+
+START_TEST(declarations)
+{
+	static struct fw_config cfg;
+	struct fw_err err = { "" };
+	const char *src = "# the appliance\n"
+			  "interface lan { address 192.168.1.1/24; address 2001:db8:1::1/64 }\n"
+			  "interface wan {\n  address 203.0.113.2/24\n}\n"
+			  "interface dmz\n"
+			  "route 0.0.0.0/0 via 203.0.113.1 dev wan\n"
+			  "route 10.9.0.0/16 dev dmz; route ::/0 via 2001:db8:1::fe\n"
+			  "set trusted ipv4 { 10.0.0.0/8, 192.168.0.0/16 }\n"
+			  "set web port {\n  80, 443,\n  8000-8080\n}\n"
+			  "set none ipv6 { }\n";
+	ck_assert_msg(parse(&cfg, src, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(cfg.n_iface, 3);
+	ck_assert_str_eq(cfg.iface[0].name, "lan");
+	ck_assert_uint_eq(cfg.iface[0].n_addr, 2);
+	ck_assert_uint_eq(cfg.iface[0].addr[0].len, 24);
+	ck_assert_uint_eq(cfg.iface[0].addr[0].addr[3], 1); /* host bits kept */
+	ck_assert_uint_eq(cfg.iface[0].addr[1].family, 6);
+	ck_assert_uint_eq(cfg.iface[2].n_addr, 0);
+	ck_assert_uint_eq(cfg.n_route, 3);
+	ck_assert_int_eq(cfg.route[0].dev, 1);
+	ck_assert_uint_eq(cfg.route[0].via.addr[3], 1);
+	ck_assert_int_eq(cfg.route[1].dev, 2);
+	ck_assert_uint_eq(cfg.route[1].via.family, 0);
+	ck_assert_int_eq(cfg.route[2].dev, -1);
+	ck_assert_uint_eq(cfg.route[2].via.family, 6);
+	ck_assert_uint_eq(cfg.n_set, 3);
+	const struct fw_set *web = fw_config_set(&cfg, "web", 3);
+	ck_assert_ptr_nonnull(web);
+	ck_assert_uint_eq(web->n, 3);
+	ck_assert_uint_eq(web->ranges[2].lo, 8000);
+	ck_assert_uint_eq(web->ranges[2].hi, 8080);
+	ck_assert_uint_eq(fw_config_set(&cfg, "trusted", 7)->prefixes[1].len, 16);
+	ck_assert_uint_eq(fw_config_set(&cfg, "none", 4)->n, 0);
+	fw_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(every_error_exact)
+{
+	static const struct { const char *src, *msg; } cases[] = {
+		{ "chain x", "r.conf:1:1: expected 'interface', 'route' or 'set', got 'chain'" },
+		{ "{", "r.conf:1:1: expected 'interface', 'route' or 'set', got '{'" },
+		{ "interface", "r.conf:1:10: expected an interface name, got end of file" },
+		{ "interface 9lan", "r.conf:1:11: expected an interface name (a letter, then letters, digits, '_' or '-', at most 15), got '9lan'" },
+		{ "interface averyveryverylongname", "r.conf:1:11: expected an interface name (a letter, then letters, digits, '_' or '-', at most 15), got 'averyveryverylongname'" },
+		{ "interface lan\ninterface lan", "r.conf:2:11: interface 'lan' is already declared at r.conf:1:11" },
+		{ "interface lan extra", "r.conf:1:15: expected the end of the statement (a new line or ';'), got 'extra'" },
+		{ "interface lan { adress 10.0.0.1/8 }", "r.conf:1:17: expected 'address' or '}', got 'adress'" },
+		{ "interface lan { address }", "r.conf:1:25: expected an address with its prefix length (192.0.2.1/24), got '}'" },
+		{ "interface lan { address 10.0.0.300/8 }", "r.conf:1:32: expected an IPv4 address or prefix (10.0.0.0/8), got '10.0.0.300/8'" },
+		{ "interface lan { address 10.0.0.1/8 address 10.0.0.2/8 }", "r.conf:1:36: expected the end of the statement (a new line or ';'), got 'address'" },
+		{ "interface lan {\n address 10.0.0.1/8\n", "r.conf:3:1: expected 'address' or '}', got end of file" },
+		{ "route", "r.conf:1:6: expected a destination prefix (0.0.0.0/0, 2001:db8::/32), got end of file" },
+		{ "route 10.0.0.0/8", "r.conf:1:17: expected 'via ADDRESS' or 'dev INTERFACE', got end of file" },
+		{ "route 10.0.0.1/8 via 10.0.0.1", "r.conf:1:7: '10.0.0.1/8' has host bits set beyond /8 (did you mean the network address?)" },
+		{ "route 10.0.0.0/8 via 10.1.0.0/16", "r.conf:1:22: a next hop is one address, without a prefix length" },
+		{ "route 10.0.0.0/8 via 2001:db8::1", "r.conf:1:22: next hop 2001:db8::1 is IPv6 but the destination is IPv4" },
+		{ "route 10.0.0.0/8 dev wan", "r.conf:1:22: no interface named 'wan' (declare it before the route)" },
+		{ "interface wan\nroute 10.0.0.0/8 dev wan dev wan", "r.conf:2:26: expected the end of the statement (a new line or ';'), got 'dev'" },
+		{ "route 10.0.0.0/8 via", "r.conf:1:21: expected a next-hop address, got end of file" },
+		{ "set", "r.conf:1:4: expected a set name, got end of file" },
+		{ "set s ipv5 { }", "r.conf:1:7: expected the set's type: ipv4, ipv6 or port, got 'ipv5'" },
+		{ "set s ipv4 10.0.0.0/8", "r.conf:1:12: expected '{', got '10.0.0.0/8'" },
+		{ "set s ipv4 { 10.0.0.0/8 10.1.0.0/16 }", "r.conf:1:25: expected ',' or '}', got '10.1.0.0/16'" },
+		{ "set s ipv4 { 10.0.0.0/8, }", "r.conf:1:26: expected an address or prefix, got '}'" },
+		{ "set s ipv4 { 2001:db8::/32 }", "r.conf:1:14: '2001:db8::/32' is not an IPv4 address, as set 's' holds" },
+		{ "set s port { 80, http }", "r.conf:1:18: expected a port from 0 to 65535 or a range A-B, got 'http'" },
+		{ "set s port { 80, @x }", "r.conf:1:18: expected a port or a range A-B, got '@'" },
+		{ "set s port { 80 }\nset s ipv4 { }", "r.conf:2:5: set 's' is already declared at r.conf:1:5" },
+		{ "set s port { 80", "r.conf:1:16: expected ',' or '}', got end of file" },
+		{ "set s port { 80 } x", "r.conf:1:19: expected the end of the statement (a new line or ';'), got 'x'" },
+		{ "interface lan { address 10.0.0.1/8 }\nroute ::/0 via $", "r.conf:2:16: unexpected character '$'" },
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		static struct fw_config cfg;
+		struct fw_err err = { "" };
+		ck_assert_msg(parse(&cfg, cases[i].src, &err) == -1, "case %u accepted: %s", i, cases[i].src);
+		ck_assert_msg(!strcmp(err.msg, cases[i].msg), "case %u:\n  got  %s\n  want %s", i, err.msg, cases[i].msg);
+		ck_assert_uint_eq(cfg.n_iface + cfg.n_route + cfg.n_set, 0); /* nothing half-parsed */
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("fw_config");
+	TCase *tc = tcase_create("fw_config");
+	tcase_add_test(tc, declarations);
+	tcase_add_test(tc, every_error_exact);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
