@@ -202,8 +202,10 @@ int fw_config_parse(struct fw_config *cfg, const char *file, const char *text, s
 			rc = parse_route(&ps);
 		else if (fwp_is_word(&ps, "set"))
 			rc = parse_set(&ps);
+		else if (fwp_is_word(&ps, "chain"))
+			rc = fwp_chain(&ps);
 		else
-			rc = fwp_expected(&ps, "'interface', 'route' or 'set'");
+			rc = fwp_expected(&ps, "'interface', 'route', 'set' or 'chain'");
 	}
 	if (rc)
 		fw_config_free(cfg);
@@ -216,6 +218,8 @@ void fw_config_free(struct fw_config *cfg)
 		free(cfg->set[i].prefixes);
 		free(cfg->set[i].ranges);
 	}
+	for (unsigned h = 0; h < FW_HOOK__COUNT; h++)
+		free(cfg->chain[h].rules);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -1,5 +1,5 @@
 /* fw_config.h - the appliance's declarations in the rule language: interfaces with their
- * addresses, static routes and named sets (docs/RULES.md). Chains and rules come next.
+ * addresses, static routes and named sets, and the chains of rules (fw_rule.h).
  *
  *   interface lan { address 192.168.1.1/24; address 2001:db8:1::1/64 }
  *   route 0.0.0.0/0 via 203.0.113.1 dev wan
@@ -13,6 +13,7 @@
 #ifndef SLUICE_FW_CONFIG_H
 #define SLUICE_FW_CONFIG_H
 
+#include "fw_rule.h"
 #include "fw_value.h"
 
 #define FW_NAME_MAX 16
@@ -53,6 +54,7 @@ struct fw_config {
 	unsigned n_route;
 	struct fw_set set[FW_MAX_SETS];
 	unsigned n_set;
+	struct fw_chain chain[FW_HOOK__COUNT]; /* input, forward, output */
 };
 
 /* Parses text (len bytes, named file in messages) into cfg, which must be zeroed or freed. */

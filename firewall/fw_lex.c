@@ -69,6 +69,10 @@ struct fw_tok fw_lex_next(struct fw_lex *lx)
 		t.kind = FW_T_EOS;
 		t.len = 1;
 		advance(lx, 1);
+	} else if (c == '!' && lx->p + 1 < lx->end && lx->p[1] == '=') {
+		t.kind = FW_T_NE;
+		t.len = 2;
+		advance(lx, 2);
 	} else if (at) {
 		t.kind = kinds[at - punct];
 		t.len = 1;
@@ -111,6 +115,7 @@ void fw_tok_describe(const struct fw_tok *t, char *buf, size_t len)
 	case FW_T_WORD: snprintf(buf, len, "'%.*s'", (int)(t->len > 40 ? 40 : t->len), t->text); break;
 	case FW_T_STRING: snprintf(buf, len, "\"%.*s\"", (int)(t->len > 40 ? 40 : t->len), t->text); break;
 	case FW_T_ERROR: snprintf(buf, len, "an error"); break;
+	case FW_T_NE: snprintf(buf, len, "'!='"); break;
 	default: snprintf(buf, len, "'%c'", t->text[0]); break;
 	}
 }

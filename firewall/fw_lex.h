@@ -4,7 +4,7 @@
  * '#' starts a comment, "..." is a string. A word is a run of letters, digits and
  * _ . : / - (so 10.0.0.0/8, 2001:db8::/32, 80-443 and 02:00:00:00:00:01 are one word, read
  * by the parser's value readers, which report positions inside the word). Punctuation is
- * { } , @ ! ; and newline. Every token knows its line and column (1-based, in bytes), so
+ * { } , @ ! != ; and newline. Every token knows its line and column (1-based, in bytes), so
  * every error can be reported as FILE:LINE:COL: what was expected, and what was found.
  */
 #ifndef SLUICE_FW_LEX_H
@@ -21,6 +21,7 @@ enum fw_tok_kind {
 	FW_T_STRING,     /* text is the contents, without the quotes */
 	FW_T_LBRACE, FW_T_RBRACE, FW_T_COMMA, FW_T_AT, FW_T_BANG,
 	FW_T_ERROR,      /* the lexer's error is in fw_lex.err */
+	FW_T_NE,         /* != */
 };
 
 struct fw_tok {

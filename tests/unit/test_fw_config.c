@@ -53,8 +53,8 @@ END_TEST
 START_TEST(every_error_exact)
 {
 	static const struct { const char *src, *msg; } cases[] = {
-		{ "chain x", "r.conf:1:1: expected 'interface', 'route' or 'set', got 'chain'" },
-		{ "{", "r.conf:1:1: expected 'interface', 'route' or 'set', got '{'" },
+		{ "table x", "r.conf:1:1: expected 'interface', 'route', 'set' or 'chain', got 'table'" },
+		{ "{", "r.conf:1:1: expected 'interface', 'route', 'set' or 'chain', got '{'" },
 		{ "interface", "r.conf:1:10: expected an interface name, got end of file" },
 		{ "interface 9lan", "r.conf:1:11: expected an interface name (a letter, then letters, digits, '_' or '-', at most 15), got '9lan'" },
 		{ "interface averyveryverylongname", "r.conf:1:11: expected an interface name (a letter, then letters, digits, '_' or '-', at most 15), got 'averyveryverylongname'" },
