@@ -70,6 +70,10 @@ static uint16_t sock_rx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint1
 	return got;
 }
 
+/* Sends pkts[0..n) from the first; stops at a full peer queue. A frame that cannot be sent
+ * at all (an empty one: to QEMU's socket netdevs an empty datagram ends the connection; or
+ * one the socket refuses: no peer yet, ENOENT or ECONNREFUSED) is taken, freed and counted
+ * in tx_errors, and the burst goes on after it. */
 static uint16_t sock_tx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 {
 	struct sock_port *sp = (struct sock_port *)vp;
@@ -77,38 +81,38 @@ static uint16_t sock_tx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint1
 	struct iovec iov[PKT_BURST];
 	if (n > PKT_BURST)
 		n = PKT_BURST;
-	if (__builtin_expect(n && !pkts[0]->len, 0)) {
-		/* an empty datagram means end of connection to QEMU's socket netdevs */
-		sp->st.tx_errors++;
-		pkt_free(pkts[0]);
-		return 1;
+	uint16_t done = 0;
+	while (done < n) {
+		if (__builtin_expect(!pkts[done]->len, 0)) {
+			sp->st.tx_errors++;
+			pkt_free(pkts[done++]);
+			continue;
+		}
+		uint16_t m = 0;
+		while (done + m < n && pkts[done + m]->len) {
+			struct pkt_buf *p = pkts[done + m];
+			iov[m] = (struct iovec){ p->data, p->len };
+			msg[m].msg_hdr = (struct msghdr){ .msg_name = &sp->peer, .msg_namelen = sp->peer_len,
+							  .msg_iov = &iov[m], .msg_iovlen = 1 };
+			m++;
+		}
+		int r = sendmmsg(sp->fd, msg, m, MSG_DONTWAIT);
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
+			break; /* the peer's queue is full: the caller keeps the rest */
+		if (r < 0) {
+			sp->st.tx_errors++;
+			pkt_free(pkts[done++]);
+			continue;
+		}
+		for (int i = 0; i < r; i++)
+			sp->st.tx_bytes += pkts[done + i]->len;
+		sp->st.tx_pkts += (uint64_t)r;
+		pkt_free_burst(pkts + done, (unsigned)r);
+		done = (uint16_t)(done + r);
+		if (r < m)
+			break;
 	}
-	for (uint16_t i = 1; i < n; i++)
-		if (!pkts[i]->len)
-			n = i; /* send up to the empty frame; the next call takes it */
-	for (uint16_t i = 0; i < n; i++) {
-		iov[i].iov_base = pkts[i]->data;
-		iov[i].iov_len = pkts[i]->len;
-		memset(&msg[i].msg_hdr, 0, sizeof(msg[i].msg_hdr));
-		msg[i].msg_hdr.msg_name = &sp->peer;
-		msg[i].msg_hdr.msg_namelen = sp->peer_len;
-		msg[i].msg_hdr.msg_iov = &iov[i];
-		msg[i].msg_hdr.msg_iovlen = 1;
-	}
-	int r = sendmmsg(sp->fd, msg, n, MSG_DONTWAIT);
-	uint16_t sent = r > 0 ? (uint16_t)r : 0;
-	if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
-		/* no peer yet (ENOENT, ECONNREFUSED) or a frame it refused: drop one, count it */
-		sp->st.tx_errors++;
-		pkt_free(pkts[0]);
-		sent = 1;
-		return sent; /* the caller owns the rest; tx_pkts counts delivered frames only */
-	}
-	for (uint16_t i = 0; i < sent; i++)
-		sp->st.tx_bytes += pkts[i]->len;
-	sp->st.tx_pkts += sent;
-	pkt_free_burst(pkts, sent);
-	return sent;
+	return done;
 }
 
 static void sock_stats(struct vnet_port *vp, struct vnet_stats *out) { *out = ((struct sock_port *)vp)->st; }

@@ -83,9 +83,9 @@ static void rx_refill(struct vnet_virtio *v)
 	}
 }
 
-static void broke(struct vnet_virtio *v, const struct virtq *q)
+/* A ring the device broke (q->broken says why) stops the whole port. */
+static void broke(struct vnet_virtio *v)
 {
-	(void)q; /* q->broken says why */
 	v->cnt.broken = 1;
 	v->port.rx_done = true; /* nothing more will come from this device */
 }
@@ -138,7 +138,7 @@ static uint16_t virtio_rx_burst(struct vnet_port *port, struct pkt_buf **pkts, u
 		pkt_free_burst(dropped, n_dropped);
 	v->st.rx_pkts += got;
 	if (__builtin_expect(q->broken != NULL, 0)) {
-		broke(v, q);
+		broke(v);
 		return got;
 	}
 	if (got || n_dropped) {
@@ -172,7 +172,7 @@ static void tx_reclaim(struct vnet_virtio *v)
 	if (ready)
 		virtq_quiet(q);
 	if (__builtin_expect(q->broken != NULL, 0))
-		broke(v, q);
+		broke(v);
 }
 
 static uint16_t virtio_tx_burst(struct vnet_port *port, struct pkt_buf **pkts, uint16_t n)
@@ -300,7 +300,6 @@ static int queue_setup(struct vnet_virtio *v, struct virtq *q, uint16_t index, c
 	q->mem_bytes = bytes;
 	q->size = size;
 	q->mask = (uint16_t)(size - 1);
-	q->index = index;
 	q->desc = q->mem;
 	q->avail = (struct virtq_avail *)((uint8_t *)q->mem + 16u * size);
 	q->used = (struct virtq_used *)((uint8_t *)q->mem + used_off);

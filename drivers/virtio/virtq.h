@@ -54,7 +54,6 @@ struct virtq {
 	uint16_t last_used;         /* next used entry to consume */
 	uint16_t unkicked;          /* published since the last notification decision */
 	bool event_idx;
-	uint16_t index;             /* queue number on the device */
 	void *mem;                  /* the rings, one DMA block */
 	size_t mem_bytes;
 	const char *broken;         /* why the device broke this ring, or NULL */

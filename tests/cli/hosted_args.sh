@@ -51,5 +51,17 @@ head -c 60 "$work/in.pcap" >"$work/cut.pcap"
 "$hosted" l2fwd --port "pcap:rx=$work/cut.pcap" --port pcap:tx=/dev/null >"$work/out" 2>"$work/err"
 rc=$?
 if [ "$rc" -lt 128 ]; then pass=$((pass + 1)); else failed=$((failed + 1)); echo "FAIL: truncated capture crashed ($rc)"; fi
+# a socket port whose peer does not exist: each frame is dropped and counted, not fatal
+cat "$work/in.pkts" "$work/in.pkts" >"$work/two.pkts"
+"$build/tools/pktgen/pktgen" -o "$work/two.pcap" "$work/two.pkts" >/dev/null
+timeout 30 "$hosted" l2fwd --max-packets 2 --port "pcap:rx=$work/two.pcap" --port "sock:bind=$work/s.sock,peer=$work/nobody.sock" >"$work/out" 2>"$work/err"
+rc=$?
+if [ "$rc" = 0 ] && grep -q "^device 1 (sock): rx 0 pkts 0 bytes, tx 0 pkts 0 bytes, .* tx_errors 2$" "$work/out" && grep -q "^l2fwd: 2 packets in, 2 out, 0 dropped" "$work/out" &&
+   [ ! -e "$work/s.sock" ]; then
+	pass=$((pass + 1))
+else
+	failed=$((failed + 1)); echo "FAIL: sock port with no peer: status $rc (want 0, tx_errors 2, bind path removed)"
+	sed 's/^/    /' "$work/out" "$work/err"
+fi
 echo "$pass passed, $failed failed"
 [ "$failed" = 0 ]

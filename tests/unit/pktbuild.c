@@ -235,11 +235,3 @@ struct pkt_buf *pb_to_pkt(struct pkt_pool *pool, const uint8_t *frame, uint16_t 
 	return p;
 }
 
-int pb_run_suite(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}

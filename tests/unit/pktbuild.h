@@ -90,7 +90,4 @@ static inline uint64_t rng_next(uint64_t *s)
 			ck_abort_msg(__VA_ARGS__); \
 	} while (0)
 
-/* Runs a suite in Check's default fork mode; the process exit status. */
-int pb_run_suite(Suite *s);
-
 #endif

@@ -1,6 +1,7 @@
 /* Checksum tests against RFC vectors and a naive reference (ref_sum/ref_csum in pktbuild.c,
  * one big-endian word at a time, sharing no code with pkt_csum.c). */
 #include "pktbuild.h"
+#include "check_run.h"
 #include "pkt_csum.h"
 #include "pkt_parse.h"
 
@@ -312,5 +313,5 @@ int main(void)
 	tcase_add_test(tc, incremental_ipv6_address_rewrite);
 	tcase_add_test(tc, udp_update_keeps_zero);
 	suite_add_tcase(s, tc);
-	return pb_run_suite(s);
+	return check_run(s);
 }

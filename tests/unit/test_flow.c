@@ -1,5 +1,6 @@
 /* Flow key and symmetric flow hash tests. */
 #include "pktbuild.h"
+#include "check_run.h"
 #include "pkt_flow.h"
 #include "pkt_parse.h"
 
@@ -276,5 +277,5 @@ int main(void)
 	tcase_add_test(tc, hash_sees_every_field);
 	tcase_add_test(tc, hash_distribution);
 	suite_add_tcase(s, tc);
-	return pb_run_suite(s);
+	return check_run(s);
 }

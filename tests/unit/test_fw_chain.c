@@ -1,6 +1,7 @@
 /* Chains and rules in the rule language: what a valid ruleset reads as, and every error
  * path with its exact message. */
 #include "fw_config.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -147,9 +148,5 @@ int main(void)
 	tcase_add_test(tc, ruleset);
 	tcase_add_test(tc, every_error_exact);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

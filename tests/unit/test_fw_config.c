@@ -1,6 +1,7 @@
 /* The rule language's declarations: interfaces, routes and sets, and every error path with
  * its exact message. A failed parse leaves the config empty. */
 #include "fw_config.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <string.h>
@@ -103,9 +104,5 @@ int main(void)
 	tcase_add_test(tc, declarations);
 	tcase_add_test(tc, every_error_exact);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

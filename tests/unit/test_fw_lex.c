@@ -1,5 +1,6 @@
 /* The rule language's tokenizer: kinds, texts and exact positions; every error message. */
 #include "fw_lex.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -96,9 +97,5 @@ int main(void)
 	tcase_add_test(tc, describe_tokens);
 	tcase_add_test(tc, empty_and_comment_only);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -1,6 +1,7 @@
 /* The reference evaluator: first match wins, the policy otherwise, absent fields never
  * match (not even with "!="), sets, ranges, flags, ICMP codes and ct states. */
 #include "fw_ref.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -70,6 +71,7 @@ START_TEST(first_match_and_policy)
 	ck_assert_int_eq(rule, 5);
 	p.saddr[0] = 10; /* != 10.0.0.0/8 fails */
 	ck_assert_int_eq(eval(&p, &rule), FW_DROP);
+	fw_config_free(&cfg);
 }
 END_TEST
 
@@ -99,6 +101,7 @@ START_TEST(absent_fields_never_match)
 	p.vlan_id = 6;
 	ck_assert_int_eq(eval(&p, &rule), FW_DROP);
 	ck_assert_int_eq(rule, 3);
+	fw_config_free(&cfg);
 }
 END_TEST
 
@@ -133,11 +136,5 @@ int main(void)
 	tcase_add_test(tc, absent_fields_never_match);
 	tcase_add_test(tc, ipv6_prefixes_and_lengths);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	fw_config_free(&cfg);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

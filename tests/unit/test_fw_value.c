@@ -1,6 +1,7 @@
 /* Value readers of the rule language: prefixes checked against inet_pton (the same
  * answer on valid and invalid text, seeded random cases), ranges, and exact error columns. */
 #include "fw_value.h"
+#include "check_run.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -136,9 +137,5 @@ int main(void)
 	tcase_add_test(tc, addresses_agree_with_inet_pton);
 	tcase_add_test(tc, ranges);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

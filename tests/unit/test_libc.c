@@ -1,6 +1,7 @@
 /* The image's C library (kernel/libc, kernel/printf.c), built for the host under its kern_
  * names and checked against glibc: formatting, number parsing, sorting and the heap. */
 #include "kern.h"
+#include "check_run.h"
 #include "libc/libc_impl.h"
 
 #include <check.h>
@@ -230,9 +231,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

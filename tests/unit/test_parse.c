@@ -5,6 +5,7 @@
  * (-Db_sanitize=address,undefined).
  */
 #include "parse_frames.h"
+#include "check_run.h"
 #include "pkt_parse.h"
 #include "pkt_pipe.h"
 
@@ -466,5 +467,5 @@ int main(void)
 	tcase_set_timeout(fz, 120);
 	tcase_add_test(fz, fuzz_mutations);
 	suite_add_tcase(s, fz);
-	return pb_run_suite(s);
+	return check_run(s);
 }

@@ -4,6 +4,7 @@
  * must give it (big-endian 16 bits at 2 * stage index, 0 = continue) and its id at ID_OFF.
  */
 #include "pktbuild.h"
+#include "check_run.h"
 #include "pkt_parse.h"
 #include "pkt_pipe.h"
 
@@ -416,5 +417,5 @@ int main(void)
 	tcase_add_test(tc, conservation);
 	tcase_add_test(tc, counters_format);
 	suite_add_tcase(s, tc);
-	return pb_run_suite(s);
+	return check_run(s);
 }

@@ -1,5 +1,6 @@
 /* Native packet pool and pkt_buf helper tests. */
 #include "pktbuild.h"
+#include "check_run.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -269,5 +270,5 @@ int main(void)
 	tcase_add_test(tc, prepend_adj_append_bounds);
 	tcase_add_test(tc, free_burst_mixed_pools);
 	suite_add_tcase(s, tc);
-	return pb_run_suite(s);
+	return check_run(s);
 }

@@ -1,5 +1,6 @@
 /* The image's poll-loop timers (kernel/timer.c), built for the host. */
 #include "kern.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <stdint.h>
@@ -64,9 +65,5 @@ int main(void)
 	tcase_add_test(tc, deadline_order);
 	tcase_add_test(tc, callback_rearms);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -3,6 +3,7 @@
  * transport, so negotiation, zero-copy receive and transmit, ring wraparound, kick
  * suppression and every misbehaviour of a device can be checked on the host, under ASan. */
 #include "virtio.h"
+#include "check_run.h"
 #include "virtq.h"
 
 #include <check.h>
@@ -82,8 +83,6 @@ static void sim_config_read(struct virtio_dev *d, unsigned off, void *buf, unsig
 	memcpy(cfg + 6, &S(d)->link, 2);
 	memcpy(buf, cfg + off, len);
 }
-static void *sim_dma_alloc(size_t bytes);
-static void sim_dma_free(void *p, size_t bytes);
 static struct sim *current;
 static void *sim_dma_alloc(size_t bytes)
 {
@@ -568,9 +567,5 @@ int main(void)
 	tcase_add_test(tc, small_pool_degrades_and_recovers);
 	tcase_add_test(tc, broken_rings_stop_the_port_with_a_reason);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }
