@@ -84,6 +84,7 @@ static void poll_platform(void *arg)
 	if (kern_console_interrupt())
 		s->stop = 1;
 	for (unsigned i = 0; i < n_nics; i++) {
+		virtio_net_watchdog(nics[i].port);
 		const char *e = virtio_net_error(nics[i].port);
 		if (e) {
 			kern_printf("sluice: %s (%s) stopped: the device broke its %s\n", nics[i].port->name, nics[i].where, e);
@@ -127,13 +128,14 @@ __attribute__((noreturn)) void kern_app_run(const struct app_def *app)
 		vnet_stats(ports[i], &st);
 		virtio_net_counters(ports[i], &vc);
 		kern_printf("%s (virtio): rx %llu pkts %llu bytes, tx %llu pkts %llu bytes, rx_nobuf %llu rx_errors %llu "
-			    "(oversized %llu, runt %llu) tx_errors %llu, kicks rx %llu tx %llu, tx ring full %llu\n",
+			    "(oversized %llu, runt %llu) tx_errors %llu, kicks rx %llu tx %llu (watchdog %llu), tx ring full %llu\n",
 			    ports[i]->name, (unsigned long long)st.rx_pkts, (unsigned long long)st.rx_bytes,
 			    (unsigned long long)st.tx_pkts, (unsigned long long)st.tx_bytes,
 			    (unsigned long long)st.rx_nobuf, (unsigned long long)st.rx_errors,
 			    (unsigned long long)vc.rx_oversized, (unsigned long long)vc.rx_runt,
 			    (unsigned long long)st.tx_errors, (unsigned long long)vc.rx_kicks,
-			    (unsigned long long)vc.tx_kicks, (unsigned long long)vc.tx_ring_full);
+			    (unsigned long long)vc.tx_kicks, (unsigned long long)vc.tx_watchdog_kicks,
+			    (unsigned long long)vc.tx_ring_full);
 	}
 	kern_printf("%s: %llu packets in, %llu out, %llu dropped in %llu ms\n", app->name, (unsigned long long)rx,
 		    (unsigned long long)tx, (unsigned long long)pkt_counters_drops(&pipe, &worker.cnt),

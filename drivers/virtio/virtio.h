@@ -86,6 +86,7 @@ struct virtio_net_counters {
 	uint64_t tx_ring_full;             /* bursts cut short by a full transmit ring */
 	uint64_t tx_no_headroom;           /* frames without room for the header, dropped */
 	uint64_t broken;                   /* 1 once the device broke a ring (see virtio_net_error) */
+	uint64_t tx_watchdog_kicks;        /* kicks sent because transmit made no progress (see below) */
 };
 
 /* Brings the device up as a vnet port receiving into pool (kind "virtio"). On failure
@@ -97,6 +98,13 @@ struct vnet_port *virtio_net_open(struct virtio_dev *dev, struct pkt_pool *pool,
 uint64_t virtio_net_features(struct vnet_port *port);
 uint16_t virtio_net_queue_size(struct vnet_port *port, bool tx);
 void virtio_net_counters(struct vnet_port *port, struct virtio_net_counters *out);
+
+/* Called by the platform about once a millisecond, outside the hot path: reclaims what the
+ * device finished transmitting and, when descriptors are still in flight and the device
+ * completed none of them since the last call, notifies it again. A poll-mode driver only
+ * kicks when it transmits; if a notification was lost (by the device, the host or a race)
+ * while the sender waits for those very frames, nothing would ever kick again. */
+void virtio_net_watchdog(struct vnet_port *port);
 
 /* NULL while the device behaves; once it breaks a ring (a used index running past what
  * was made available, an unknown descriptor id) the port stops moving frames and this

@@ -28,6 +28,7 @@ struct vnet_virtio {
 	struct virtio_net_counters cnt;
 	bool error_reported;
 	char error[96];
+	uint16_t watchdog_used;    /* the transmit ring's used index at the last watchdog call */
 };
 
 static const char *const feature_names[64] = {
@@ -382,6 +383,21 @@ struct vnet_port *virtio_net_open(struct virtio_dev *dev, struct pkt_pool *pool,
 	}
 	rx_refill(v);
 	return &v->port;
+}
+
+void virtio_net_watchdog(struct vnet_port *port)
+{
+	struct vnet_virtio *v = (struct vnet_virtio *)port;
+	if (v->cnt.broken)
+		return;
+	tx_reclaim(v);
+	struct virtq *q = &v->tx;
+	uint16_t used = *(volatile uint16_t *)&q->used->idx;
+	if (q->n_free < q->size && used == v->watchdog_used) {
+		v->dev->ops->notify(v->dev, TXQ);
+		v->cnt.tx_watchdog_kicks++;
+	}
+	v->watchdog_used = used;
 }
 
 uint64_t virtio_net_features(struct vnet_port *port) { return ((struct vnet_virtio *)port)->features; }

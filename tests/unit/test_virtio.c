@@ -442,6 +442,36 @@ START_TEST(tx_ring_full_is_partial_not_fatal)
 }
 END_TEST
 
+START_TEST(watchdog_kicks_a_stalled_transmit_ring_only)
+{
+	struct sim *sim = sim_new(MODERN, false); /* its event index never asks for a kick */
+	struct vnet_port *p = open_ok(sim);
+	struct pkt_buf *pk[4];
+	ck_assert_uint_eq(pkt_alloc_burst(pool, pk, 4), 4);
+	for (int i = 0; i < 4; i++)
+		pk[i]->len = 60;
+	ck_assert_uint_eq(vnet_tx_burst(p, pk, 4), 4);
+	ck_assert_uint_eq(sim->q[1].notified, 0);
+	virtio_net_watchdog(p); /* no progress since open: the device is told again */
+	virtio_net_watchdog(p);
+	ck_assert_uint_eq(sim->q[1].notified, 2);
+	uint8_t out[4][2048];
+	unsigned lens[4];
+	ck_assert_uint_eq(sim_wire_tx(sim, out, lens, 2), 2); /* progress, two still in flight */
+	virtio_net_watchdog(p);
+	ck_assert_uint_eq(sim->q[1].notified, 2);
+	ck_assert_uint_eq(sim_wire_tx(sim, out, lens, 4), 2);
+	virtio_net_watchdog(p); /* all done and reclaimed: nothing in flight, no kick */
+	virtio_net_watchdog(p);
+	ck_assert_uint_eq(sim->q[1].notified, 2);
+	struct virtio_net_counters c;
+	virtio_net_counters(p, &c);
+	ck_assert_uint_eq(c.tx_watchdog_kicks, 2);
+	ck_assert_uint_eq(pool->avail, pool->size - 256); /* only the receive ring holds buffers */
+	close_all(p, sim);
+}
+END_TEST
+
 START_TEST(oversized_and_runt_frames_counted)
 {
 	struct sim *sim = sim_new(MODERN, false);
@@ -563,6 +593,7 @@ int main(void)
 	tcase_add_test(tc, rx_tx_wraparound_byte_exact);
 	tcase_add_test(tc, kicks_follow_event_idx_and_no_notify);
 	tcase_add_test(tc, tx_ring_full_is_partial_not_fatal);
+	tcase_add_test(tc, watchdog_kicks_a_stalled_transmit_ring_only);
 	tcase_add_test(tc, oversized_and_runt_frames_counted);
 	tcase_add_test(tc, small_pool_degrades_and_recovers);
 	tcase_add_test(tc, broken_rings_stop_the_port_with_a_reason);
