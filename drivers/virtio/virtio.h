@@ -100,10 +100,13 @@ uint16_t virtio_net_queue_size(struct vnet_port *port, bool tx);
 void virtio_net_counters(struct vnet_port *port, struct virtio_net_counters *out);
 
 /* Called by the platform about once a millisecond, outside the hot path: reclaims what the
- * device finished transmitting and, when descriptors are still in flight and the device
- * completed none of them since the last call, notifies it again. A poll-mode driver only
+ * device finished transmitting and, when descriptors have been in flight with none
+ * completed for VIRTIO_NET_WATCHDOG_CALLS calls in a row, notifies the device again (a
+ * device waiting on its own backend, a full host socket, is slow that long now and then;
+ * a kick then costs it nothing). A poll-mode driver only
  * kicks when it transmits; if a notification was lost (by the device, the host or a race)
  * while the sender waits for those very frames, nothing would ever kick again. */
+#define VIRTIO_NET_WATCHDOG_CALLS 100
 void virtio_net_watchdog(struct vnet_port *port);
 
 /* NULL while the device behaves; once it breaks a ring (a used index running past what

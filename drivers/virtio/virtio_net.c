@@ -29,6 +29,7 @@ struct vnet_virtio {
 	bool error_reported;
 	char error[96];
 	uint16_t watchdog_used;    /* the transmit ring's used index at the last watchdog call */
+	uint16_t watchdog_stalls;  /* calls in a row with descriptors in flight and no progress */
 };
 
 static const char *const feature_names[64] = {
@@ -393,7 +394,10 @@ void virtio_net_watchdog(struct vnet_port *port)
 	tx_reclaim(v);
 	struct virtq *q = &v->tx;
 	uint16_t used = *(volatile uint16_t *)&q->used->idx;
-	if (q->n_free < q->size && used == v->watchdog_used) {
+	if (q->n_free == q->size || used != v->watchdog_used)
+		v->watchdog_stalls = 0;
+	else if (++v->watchdog_stalls == VIRTIO_NET_WATCHDOG_CALLS) {
+		v->watchdog_stalls = 0;
 		v->dev->ops->notify(v->dev, TXQ);
 		v->cnt.tx_watchdog_kicks++;
 	}

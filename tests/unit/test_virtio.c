@@ -452,17 +452,26 @@ START_TEST(watchdog_kicks_a_stalled_transmit_ring_only)
 		pk[i]->len = 60;
 	ck_assert_uint_eq(vnet_tx_burst(p, pk, 4), 4);
 	ck_assert_uint_eq(sim->q[1].notified, 0);
-	virtio_net_watchdog(p); /* no progress since open: the device is told again */
-	virtio_net_watchdog(p);
-	ck_assert_uint_eq(sim->q[1].notified, 2);
+	for (int i = 0; i < VIRTIO_NET_WATCHDOG_CALLS - 1; i++)
+		virtio_net_watchdog(p);
+	ck_assert_uint_eq(sim->q[1].notified, 0); /* patience */
+	virtio_net_watchdog(p); /* no progress for that many calls: the device is told again */
+	ck_assert_uint_eq(sim->q[1].notified, 1);
 	uint8_t out[4][2048];
 	unsigned lens[4];
+	for (int i = 0; i < VIRTIO_NET_WATCHDOG_CALLS - 1; i++)
+		virtio_net_watchdog(p);
 	ck_assert_uint_eq(sim_wire_tx(sim, out, lens, 2), 2); /* progress, two still in flight */
+	virtio_net_watchdog(p);
+	ck_assert_uint_eq(sim->q[1].notified, 1); /* progress restarts the count */
+	for (int i = 0; i < VIRTIO_NET_WATCHDOG_CALLS - 1; i++)
+		virtio_net_watchdog(p);
+	ck_assert_uint_eq(sim->q[1].notified, 1);
 	virtio_net_watchdog(p);
 	ck_assert_uint_eq(sim->q[1].notified, 2);
 	ck_assert_uint_eq(sim_wire_tx(sim, out, lens, 4), 2);
-	virtio_net_watchdog(p); /* all done and reclaimed: nothing in flight, no kick */
-	virtio_net_watchdog(p);
+	for (int i = 0; i < 3 * VIRTIO_NET_WATCHDOG_CALLS; i++)
+		virtio_net_watchdog(p); /* all done and reclaimed: nothing in flight, no kick */
 	ck_assert_uint_eq(sim->q[1].notified, 2);
 	struct virtio_net_counters c;
 	virtio_net_counters(p, &c);
