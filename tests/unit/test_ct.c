@@ -1,0 +1,531 @@
+/* Connection tracking: the TCP handshake, data, FIN and RST teardown, out-of-window
+ * segments, retransmissions, window scaling, loose pickup, UDP and ICMP pseudo-connections,
+ * ICMP errors related to their flow (IPv4 and IPv6), untracked ND, fragments, timeouts,
+ * and a full table under a SYN flood that never evicts an established connection. */
+#include "ct.h"
+#include "pkt_parse.h"
+#include "pktbuild.h"
+#include "check_run.h"
+
+#include <check.h>
+#include <string.h>
+
+#define SYN 0x02
+#define ACK 0x10
+#define FIN 0x01
+#define RST 0x04
+#define PSH 0x08
+
+static struct pkt_pool *pool;
+static struct ct_table *ct;
+static struct ct_config cfg;
+static uint64_t now = 1000;
+
+static void setup(void)
+{
+	pool = pkt_pool_create("ct", PB_POOL_SIZE);
+	ck_assert_ptr_nonnull(pool);
+	ct_config_default(&cfg);
+	cfg.max_entries = 1024;
+	ct = ct_table_create(&cfg);
+	ck_assert_ptr_nonnull(ct);
+	now = 1000;
+}
+
+static void teardown(void)
+{
+	ct_table_destroy(ct);
+	pkt_pool_destroy(pool);
+}
+
+static void swap(uint8_t *a, uint8_t *b, size_t n)
+{
+	uint8_t t[16];
+	memcpy(t, a, n);
+	memcpy(a, b, n);
+	memcpy(b, t, n);
+}
+
+/* Turns a built frame around: addresses and ports swapped (dir 1 is the reply). */
+static void reverse(struct pb *f)
+{
+	if (f->ipv == 4)
+		swap(f->b + f->l3 + 12, f->b + f->l3 + 16, 4);
+	else
+		swap(f->b + f->l3 + 8, f->b + f->l3 + 24, 16);
+	if (f->proto == 6 || f->proto == 17)
+		swap(f->b + f->l4, f->b + f->l4 + 2, 2);
+}
+
+static void wr32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24); b[1] = (uint8_t)(v >> 16); b[2] = (uint8_t)(v >> 8); b[3] = (uint8_t)v;
+}
+
+static int ipv = 4;
+static uint16_t cport = 40000;
+
+/* One TCP segment, client (dir 0) to server or back. */
+static void build_tcp(struct pb *f, int dir, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win,
+		      unsigned payload, int wscale)
+{
+	static const uint8_t ws_opt[4][4] = { {1, 3, 3, 0}, {1, 3, 3, 7}, {1, 3, 3, 2}, {1, 3, 3, 14} };
+	pb_init(f);
+	pb_eth0(f, ipv == 4 ? 0x0800 : 0x86dd);
+	if (ipv == 4)
+		pb_ip4(f, 6, 0, NULL, 0);
+	else
+		pb_ip6(f, 6);
+	pb_tcp(f, cport, 80, wscale >= 0 ? ws_opt[wscale] : NULL, wscale >= 0 ? 4 : 0);
+	uint8_t *th = f->b + f->l4;
+	wr32(th + 4, seq);
+	wr32(th + 8, ack);
+	th[13] = flags;
+	th[14] = (uint8_t)(win >> 8);
+	th[15] = (uint8_t)win;
+	pb_payload(f, payload);
+	if (dir)
+		reverse(f);
+	pb_done(f);
+	pb_pad(f, 60);
+}
+
+static struct ct_pkt last;
+
+/* Tracks a frame, committing it when new; returns its ct state. */
+static int track_frame(struct pb *f)
+{
+	struct pkt_buf *p = pb_to_pkt(pool, f->b, f->len);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(pkt_parse(p), PKT_PARSE_OK);
+	ct_track(ct, p, now, &last);
+	if (last.state == CT_S_NEW)
+		ck_assert(ct_commit(ct, p, now, &last));
+	pkt_free(p);
+	return last.state;
+}
+
+static int tcp(int dir, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, unsigned payload)
+{
+	struct pb f;
+	build_tcp(&f, dir, flags, seq, ack, win, payload, -1);
+	return track_frame(&f);
+}
+
+static int tcp_ws(int dir, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, int wscale)
+{
+	struct pb f;
+	build_tcp(&f, dir, flags, seq, ack, win, 0, wscale);
+	return track_frame(&f);
+}
+
+static int tcp_state(void) { return last.e ? last.e->proto_state : -1; }
+
+#define C 1000u      /* client ISN */
+#define S 500000u    /* server ISN */
+
+/* SYN, SYN-ACK, ACK: returns with both sides at their first data byte. */
+static void handshake(void)
+{
+	ck_assert_int_eq(tcp(0, SYN, C, 0, 65535, 0), CT_S_NEW);
+	ck_assert_int_eq(tcp_state(), CT_TCP_SYN_SENT);
+	ck_assert_int_eq(tcp(1, SYN | ACK, S, C + 1, 65535, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp_state(), CT_TCP_SYN_RECV);
+	ck_assert_int_eq(tcp(0, ACK, C + 1, S + 1, 65535, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp_state(), CT_TCP_ESTABLISHED);
+	ck_assert(last.e->flags & CT_F_ASSURED);
+}
+
+START_TEST(tcp_handshake_data_fin)
+{
+	handshake();
+	ck_assert_int_eq(tcp(0, PSH | ACK, C + 1, S + 1, 65535, 100), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp(1, PSH | ACK, S + 1, C + 101, 65535, 1000), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp(0, ACK, C + 101, S + 1001, 65535, 0), CT_S_ESTABLISHED);
+	/* the client closes first */
+	ck_assert_int_eq(tcp(0, FIN | ACK, C + 101, S + 1001, 65535, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp_state(), CT_TCP_FIN_WAIT);
+	ck_assert_int_eq(tcp(1, ACK, S + 1001, C + 102, 65535, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp_state(), CT_TCP_CLOSE_WAIT);
+	ck_assert_int_eq(tcp(1, FIN | ACK, S + 1001, C + 102, 65535, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp_state(), CT_TCP_LAST_ACK);
+	ck_assert_int_eq(tcp(0, ACK, C + 102, S + 1002, 65535, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp_state(), CT_TCP_TIME_WAIT);
+	ck_assert_uint_eq(ct_count(ct), 1);
+	/* TIME_WAIT lasts 120 s; then the entry is gone and a bare ACK is picked up anew */
+	now += 119 * 1000;
+	ck_assert_int_eq(tcp(0, ACK, C + 102, S + 1002, 65535, 0), CT_S_ESTABLISHED);
+	now += 121 * 1000;
+	ct_sweep(ct, now, 1u << 20);
+	ck_assert_uint_eq(ct_count(ct), 0);
+	ck_assert_uint_eq(ct_counters(ct)->expired, 1);
+}
+END_TEST
+
+START_TEST(tcp_rst_teardown)
+{
+	handshake();
+	/* a reset far outside the window is refused and changes nothing */
+	ck_assert_int_eq(tcp(1, RST, S + 1 + 5000000, 0, 0, 0), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_TCP_WINDOW);
+	ck_assert_int_eq(tcp(0, ACK, C + 1, S + 1, 65535, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp_state(), CT_TCP_ESTABLISHED);
+	ck_assert_int_eq(tcp(1, RST | ACK, S + 1, C + 1, 0, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp_state(), CT_TCP_CLOSE);
+	/* after the reset, data on the old connection is invalid */
+	ck_assert_int_eq(tcp(0, PSH | ACK, C + 1, S + 1, 65535, 10), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_TCP_STATE);
+	/* and a new SYN on the same ports starts afresh */
+	ck_assert_int_eq(tcp(0, SYN, C + 77777, 0, 65535, 0), CT_S_NEW);
+	ck_assert_uint_eq(ct_counters(ct)->closed_reuse, 1);
+	ck_assert_uint_eq(ct_count(ct), 1);
+}
+END_TEST
+
+START_TEST(tcp_out_of_window_and_retransmit)
+{
+	handshake();
+	ck_assert_int_eq(tcp(0, PSH | ACK, C + 1, S + 1, 65535, 1000), CT_S_ESTABLISHED);
+	/* the same segment again: a retransmission is in the window */
+	ck_assert_int_eq(tcp(0, PSH | ACK, C + 1, S + 1, 65535, 1000), CT_S_ESTABLISHED);
+	/* data beyond what the server's window allows */
+	ck_assert_int_eq(tcp(0, PSH | ACK, C + 1 + 200000, S + 1, 65535, 100), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_TCP_WINDOW);
+	/* data far older than a window */
+	ck_assert_int_eq(tcp(0, PSH | ACK, C - 300000, S + 1, 65535, 100), CT_S_INVALID);
+	/* acknowledging bytes the server never sent */
+	ck_assert_int_eq(tcp(0, ACK, C + 1001, S + 5000, 65535, 0), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_TCP_WINDOW);
+	/* a stale acknowledgement, far behind */
+	ck_assert_int_eq(tcp(1, ACK, S + 1, C - 200000, 65535, 0), CT_S_INVALID);
+	ck_assert_uint_eq(ct_counters(ct)->invalid[CT_INV_TCP_WINDOW], 4);
+	/* none of it moved the connection */
+	ck_assert_int_eq(tcp(1, ACK, S + 1, C + 1001, 65535, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp_state(), CT_TCP_ESTABLISHED);
+	/* the SYN-ACK retransmitted after the handshake is accepted, and a wrong one is not */
+	ck_assert_int_eq(tcp(1, SYN | ACK, S, C + 1, 65535, 0), CT_S_INVALID);
+	ck_assert_int_eq(tcp(1, SYN | ACK, S, C + 7, 65535, 0), CT_S_INVALID);
+}
+END_TEST
+
+START_TEST(tcp_handshake_errors)
+{
+	ck_assert_int_eq(tcp(0, SYN, C, 0, 65535, 0), CT_S_NEW);
+	/* a SYN-ACK that does not acknowledge the SYN */
+	ck_assert_int_eq(tcp(1, SYN | ACK, S, C + 5, 65535, 0), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_TCP_WINDOW);
+	/* data before the handshake, from either side */
+	ck_assert_int_eq(tcp(0, ACK, C + 1, 0, 65535, 0), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_TCP_STATE);
+	/* a blind reset that does not acknowledge the SYN */
+	ck_assert_int_eq(tcp(1, RST | ACK, 0, C + 9, 0, 0), CT_S_INVALID);
+	/* the SYN retransmitted is still new (no reply yet) */
+	ck_assert_int_eq(tcp(0, SYN, C, 0, 65535, 0), CT_S_NEW);
+	ck_assert_uint_eq(ct_count(ct), 1);
+	/* the server refuses: RST+ACK acknowledging the SYN closes it */
+	ck_assert_int_eq(tcp(1, RST | ACK, 0, C + 1, 0, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp_state(), CT_TCP_CLOSE);
+}
+END_TEST
+
+START_TEST(tcp_flags_and_no_entry)
+{
+	static const uint8_t bad[] = { 0, FIN, SYN | FIN, SYN | RST, FIN | PSH | 0x20, SYN | FIN | ACK, 0x3f };
+	for (unsigned i = 0; i < sizeof(bad); i++) {
+		ck_assert_int_eq(tcp(0, bad[i], C, 0, 65535, 0), CT_S_INVALID);
+		ck_assert_int_eq(last.invalid, CT_INV_TCP_FLAGS);
+	}
+	/* without an entry: SYN-ACK, FIN, RST are invalid; an ACK is picked up (loose) */
+	ck_assert_int_eq(tcp(1, SYN | ACK, S, C + 1, 65535, 0), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_TCP_NO_ENTRY);
+	ck_assert_int_eq(tcp(0, FIN | ACK, C, S, 65535, 0), CT_S_INVALID);
+	ck_assert_int_eq(tcp(0, RST, C, 0, 0, 0), CT_S_INVALID);
+	ck_assert_uint_eq(ct_count(ct), 0);
+	ck_assert_int_eq(tcp(0, PSH | ACK, C, S, 512, 100), CT_S_NEW);
+	ck_assert_int_eq(tcp_state(), CT_TCP_ESTABLISHED);
+	ck_assert_int_eq(tcp(1, ACK, S, C + 100, 512, 0), CT_S_ESTABLISHED);
+	ck_assert(last.e->flags & CT_F_ASSURED);
+	/* strict: no pickup */
+	ct_table_destroy(ct);
+	cfg.tcp_loose = false;
+	ct = ct_table_create(&cfg);
+	ck_assert_int_eq(tcp(0, PSH | ACK, C, S, 512, 100), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_TCP_NO_ENTRY);
+	ck_assert_uint_eq(ct_count(ct), 0);
+}
+END_TEST
+
+START_TEST(tcp_window_scaling)
+{
+	/* both offer scaling: the server shifts by 7, so its 512 lets 65,536 bytes through */
+	ck_assert_int_eq(tcp_ws(0, SYN, C, 0, 65535, 2), CT_S_NEW);
+	ck_assert_int_eq(tcp_ws(1, SYN | ACK, S, C + 1, 1000, 1), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp(0, ACK, C + 1, S + 1, 4096, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp(1, ACK, S + 1, C + 1, 512, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp(0, PSH | ACK, C + 1 + 60000, S + 1, 4096, 1000), CT_S_ESTABLISHED);
+	/* without scaling on one side neither scales: 1,000 bytes of window only */
+	cport++;
+	ck_assert_int_eq(tcp_ws(0, SYN, C, 0, 65535, 2), CT_S_NEW);
+	ck_assert_int_eq(tcp(1, SYN | ACK, S, C + 1, 1000, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp(0, ACK, C + 1, S + 1, 4096, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp(1, ACK, S + 1, C + 1, 512, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp(0, PSH | ACK, C + 1 + 900, S + 1, 4096, 100), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp(0, PSH | ACK, C + 1 + 60000, S + 1, 4096, 1000), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_TCP_WINDOW);
+}
+END_TEST
+
+START_TEST(tcp_over_ipv6)
+{
+	ipv = 6;
+	handshake();
+	ck_assert_int_eq(tcp(0, PSH | ACK, C + 1, S + 1, 65535, 100), CT_S_ESTABLISHED);
+	ck_assert_int_eq(last.e->key[0].family, 6);
+	ipv = 4;
+}
+END_TEST
+
+static int udp(int dir, uint16_t sport)
+{
+	struct pb f;
+	pb_init(&f);
+	pb_eth0(&f, ipv == 4 ? 0x0800 : 0x86dd);
+	if (ipv == 4)
+		pb_ip4(&f, 17, 0, NULL, 0);
+	else
+		pb_ip6(&f, 17);
+	pb_udp(&f, sport, 53);
+	pb_payload(&f, 20);
+	if (dir)
+		reverse(&f);
+	pb_done(&f);
+	pb_pad(&f, 60);
+	return track_frame(&f);
+}
+
+START_TEST(udp_pseudo_connection)
+{
+	ck_assert_int_eq(udp(0, 5353), CT_S_NEW);
+	ck_assert(!(last.e->flags & CT_F_ASSURED));
+	ck_assert_int_eq(udp(0, 5353), CT_S_NEW);        /* no reply yet: still new */
+	ck_assert_int_eq(udp(1, 5353), CT_S_ESTABLISHED);
+	ck_assert(last.e->flags & CT_F_ASSURED);
+	ck_assert_int_eq(udp(0, 5353), CT_S_ESTABLISHED);
+	/* unreplied flows last 30 s, replied ones 120 s */
+	ck_assert_int_eq(udp(0, 6000), CT_S_NEW);
+	now += 31 * 1000;
+	/* the unreplied flow expired: its late reply is a new flow the other way */
+	ck_assert_int_eq(udp(1, 6000), CT_S_NEW);
+	ck_assert_uint_eq(last.dir, 0);
+	ck_assert_uint_eq(ct_counters(ct)->expired, 1);
+	now += 60 * 1000;
+	ck_assert_int_eq(udp(1, 5353), CT_S_ESTABLISHED);
+}
+END_TEST
+
+static void icmp_frame(struct pb *f, int v, int dir, uint8_t type, uint8_t code, uint16_t id)
+{
+	pb_init(f);
+	pb_eth0(f, v == 4 ? 0x0800 : 0x86dd);
+	if (v == 4)
+		pb_ip4(f, 1, 0, NULL, 0);
+	else
+		pb_ip6(f, 58);
+	pb_icmp(f, v == 4 ? 1 : 58, type, code, id);
+	if (dir)
+		reverse(f);
+}
+
+START_TEST(icmp_echo)
+{
+	struct pb f;
+	icmp_frame(&f, 4, 0, 8, 0, 77);
+	pb_done(&f);
+	ck_assert_int_eq(track_frame(&f), CT_S_NEW);
+	icmp_frame(&f, 4, 1, 0, 0, 77);
+	pb_done(&f);
+	ck_assert_int_eq(track_frame(&f), CT_S_ESTABLISHED);
+	/* a reply nobody asked for, or another id */
+	icmp_frame(&f, 4, 1, 0, 0, 78);
+	pb_done(&f);
+	ck_assert_int_eq(track_frame(&f), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_ICMP_NEW);
+	/* ICMPv6 echo, and neighbour solicitation is not tracked */
+	icmp_frame(&f, 6, 0, 128, 0, 9);
+	pb_done(&f);
+	ck_assert_int_eq(track_frame(&f), CT_S_NEW);
+	icmp_frame(&f, 6, 1, 129, 0, 9);
+	pb_done(&f);
+	ck_assert_int_eq(track_frame(&f), CT_S_ESTABLISHED);
+	icmp_frame(&f, 6, 0, 135, 0, 0);
+	pb_done(&f);
+	ck_assert_int_eq(track_frame(&f), CT_S_UNTRACKED);
+	ck_assert_uint_eq(ct_count(ct), 2);
+}
+END_TEST
+
+/* An ICMP error from the server's side quoting the client's packet q (a built frame). */
+static int icmp_error(int v, uint8_t type, uint8_t code, const struct pb *q, unsigned quote)
+{
+	struct pb f;
+	icmp_frame(&f, v, 1, type, code, 0);
+	unsigned avail = (unsigned)(q->len - q->l3);
+	pb_put(&f, q->b + q->l3, quote < avail ? quote : avail);
+	pb_done(&f);
+	return track_frame(&f);
+}
+
+START_TEST(icmp_related)
+{
+	/* a UDP flow, then a port unreachable quoting its first packet */
+	ck_assert_int_eq(udp(0, 7000), CT_S_NEW);
+	struct pb q;
+	pb_init(&q);
+	pb_eth0(&q, 0x0800);
+	pb_ip4(&q, 17, 0, NULL, 0);
+	pb_udp(&q, 7000, 53);
+	pb_payload(&q, 20);
+	pb_done(&q);
+	ck_assert_int_eq(icmp_error(4, 3, 3, &q, 1000), CT_S_RELATED);
+	ck_assert_uint_eq(last.dir, 1);
+	/* quoted too short (IP header and 4 bytes), or about an unknown flow */
+	ck_assert_int_eq(icmp_error(4, 3, 3, &q, 24), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_ICMP_INNER);
+	q.b[q.l4 + 1] = 99;   /* another source port */
+	ck_assert_int_eq(icmp_error(4, 11, 0, &q, 1000), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_ICMP_NO_FLOW);
+	/* IPv6: packet too big about a TCP connection */
+	ipv = 6;
+	handshake();
+	struct pb t6;
+	build_tcp(&t6, 0, PSH | ACK, C + 1, S + 1, 65535, 1200, -1);
+	ck_assert_int_eq(icmp_error(6, 2, 0, &t6, 1232), CT_S_RELATED);
+	ck_assert_int_eq(icmp_error(6, 1, 4, &t6, 44), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_ICMP_INNER);
+	ipv = 4;
+	ck_assert_uint_eq(ct_counters(ct)->state[2], 2);   /* related */
+}
+END_TEST
+
+START_TEST(fragments_and_non_ip)
+{
+	struct pb f;
+	pb_init(&f);
+	pb_eth0(&f, 0x0800);
+	pb_ip4(&f, 17, 0x2000, NULL, 0);   /* first fragment, MF */
+	pb_udp(&f, 1, 2);
+	pb_payload(&f, 40);
+	pb_done(&f);
+	ck_assert_int_eq(track_frame(&f), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_FRAGMENT);
+	pb_init(&f);
+	pb_eth0(&f, 0x0806);
+	pb_arp(&f, 1);
+	pb_done(&f);
+	pb_pad(&f, 60);
+	ck_assert_int_eq(track_frame(&f), CT_S_UNTRACKED);
+	ck_assert_uint_eq(ct_count(ct), 0);
+}
+END_TEST
+
+/* A SYN flood fills the table; established connections stay, the flood replaces itself. */
+START_TEST(full_table_and_syn_flood)
+{
+	ct_table_destroy(ct);
+	cfg.max_entries = 64;
+	ct = ct_table_create(&cfg);
+	for (unsigned i = 0; i < 16; i++) {
+		cport = (uint16_t)(1000 + i);
+		handshake();
+	}
+	for (unsigned i = 0; i < 5000; i++) {
+		cport = (uint16_t)(20000 + i);
+		struct pb f;
+		build_tcp(&f, 0, SYN, C, 0, 65535, 0, -1);
+		struct pkt_buf *p = pb_to_pkt(pool, f.b, f.len);
+		ck_assert_int_eq(pkt_parse(p), PKT_PARSE_OK);
+		ct_track(ct, p, now, &last);
+		CHECK(last.state == CT_S_NEW, "SYN %u: state %d", i, last.state);
+		CHECK(ct_commit(ct, p, now, &last), "SYN %u refused", i);
+		pkt_free(p);
+	}
+	/* nothing refused: every SYN found an unfinished one to replace */
+	ck_assert_uint_eq(ct_counters(ct)->refused, 0);
+	ck_assert_uint_eq(ct_count(ct), 16 + 5000 - ct_counters(ct)->evicted);
+	ck_assert_uint_ge(ct_count(ct), 60);
+	for (unsigned i = 0; i < 16; i++) {
+		cport = (uint16_t)(1000 + i);
+		ck_assert_int_eq(tcp(0, ACK, C + 1, S + 1, 65535, 0), CT_S_ESTABLISHED);
+		ck_assert_int_eq(tcp_state(), CT_TCP_ESTABLISHED);
+	}
+	/* a table of established connections only: the new one is refused */
+	ct_table_destroy(ct);
+	ct = ct_table_create(&cfg);
+	for (unsigned i = 0; i < 64; i++) {
+		cport = (uint16_t)(1000 + i);
+		handshake();
+	}
+	cport = 9999;
+	struct pb f;
+	build_tcp(&f, 0, SYN, C, 0, 65535, 0, -1);
+	struct pkt_buf *p = pb_to_pkt(pool, f.b, f.len);
+	ck_assert_int_eq(pkt_parse(p), PKT_PARSE_OK);
+	ct_track(ct, p, now, &last);
+	ck_assert_int_eq(last.state, CT_S_NEW);
+	ck_assert(!ct_commit(ct, p, now, &last));
+	pkt_free(p);
+	ck_assert_uint_eq(ct_counters(ct)->refused, 1);
+	ck_assert_uint_eq(ct_count(ct), 64);
+	/* once they expire, room is made again */
+	now += 432001 * 1000ull;
+	ck_assert_int_eq(tcp(0, SYN, C, 0, 65535, 0), CT_S_NEW);
+	ck_assert_uint_eq(ct_counters(ct)->refused, 1);
+	cport = 40000;
+}
+END_TEST
+
+static char out[2048];
+
+static void emit(void *arg, const char *line)
+{
+	(void)arg;
+	strcat(out, line);
+	strcat(out, "\n");
+}
+
+START_TEST(counters_table)
+{
+	handshake();
+	ck_assert_int_eq(tcp(0, 0, C, 0, 0, 0), CT_S_INVALID);
+	out[0] = 0;
+	ct_counters_format(ct, emit, NULL);
+	ck_assert_msg(strstr(out, "conntrack: 1 of 1024 entries in use\n"), "%s", out);
+	ck_assert_msg(strstr(out, "  new                               1\n"), "%s", out);
+	ck_assert_msg(strstr(out, "  established                       2\n"), "%s", out);
+	ck_assert_msg(strstr(out, "    invalid tcp_flags                 1\n"), "%s", out);
+	ck_assert_msg(strstr(out, "  created                           1\n"), "%s", out);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("ct");
+	TCase *tc = tcase_create("ct");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, tcp_handshake_data_fin);
+	tcase_add_test(tc, tcp_rst_teardown);
+	tcase_add_test(tc, tcp_out_of_window_and_retransmit);
+	tcase_add_test(tc, tcp_handshake_errors);
+	tcase_add_test(tc, tcp_flags_and_no_entry);
+	tcase_add_test(tc, tcp_window_scaling);
+	tcase_add_test(tc, tcp_over_ipv6);
+	tcase_add_test(tc, udp_pseudo_connection);
+	tcase_add_test(tc, icmp_echo);
+	tcase_add_test(tc, icmp_related);
+	tcase_add_test(tc, fragments_and_non_ip);
+	tcase_add_test(tc, full_table_and_syn_flood);
+	tcase_add_test(tc, counters_table);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
