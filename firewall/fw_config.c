@@ -187,9 +187,88 @@ out:
 	return rc;
 }
 
+/* A whole number min..max from the current token; advances. */
+static int read_number(struct fw_parser *ps, uint32_t min, uint32_t max, const char *what, uint32_t *out)
+{
+	const struct fw_tok *t = &ps->tok;
+	if (t->kind != FW_T_WORD || t->len > 10)
+		return fwp_expected(ps, what);
+	uint64_t v = 0;
+	for (size_t i = 0; i < t->len; i++) {
+		if (t->text[i] < '0' || t->text[i] > '9')
+			return fwp_expected(ps, what);
+		v = v * 10 + (uint64_t)(t->text[i] - '0');
+	}
+	if (v < min || v > max)
+		return fw_error(ps->err, ps->file, t->line, t->col, "'%.*s' is out of range: expected %s", (int)t->len,
+				t->text, what);
+	*out = (uint32_t)v;
+	return fwp_next(ps);
+}
+
+/* conntrack { max N; timeout NAME SECONDS; loose on|off } */
+static int parse_conntrack(struct fw_parser *ps)
+{
+	struct fw_config *cfg = ps->cfg;
+	if (cfg->ct_line)
+		return fw_error(ps->err, ps->file, ps->tok.line, ps->tok.col, "conntrack is already configured at %s:%u:%u",
+				ps->file, cfg->ct_line, cfg->ct_col);
+	cfg->ct_line = ps->tok.line;
+	cfg->ct_col = ps->tok.col;
+	if (fwp_next(ps))
+		return -1;
+	if (ps->tok.kind != FW_T_LBRACE)
+		return fwp_expected(ps, "'{'");
+	if (fwp_next(ps))
+		return -1;
+	for (;;) {
+		if (fwp_skip_eos(ps))
+			return -1;
+		if (ps->tok.kind == FW_T_RBRACE)
+			break;
+		if (fwp_is_word(ps, "max")) {
+			if (fwp_next(ps) ||
+			    read_number(ps, 1, 1u << 28, "a number of entries (1 to 268435456)", &cfg->ct.max_entries))
+				return -1;
+		} else if (fwp_is_word(ps, "timeout")) {
+			if (fwp_next(ps))
+				return -1;
+			int which = -1;
+			for (unsigned i = 0; i < CT_TO__COUNT; i++)
+				if (fwp_is_word(ps, ct_timeout_names[i]))
+					which = (int)i;
+			if (which < 0)
+				return fwp_expected(ps, "a timeout name (tcp_syn_sent, tcp_syn_recv, tcp_established, tcp_fin_wait, "
+							"tcp_close_wait, tcp_last_ack, tcp_time_wait, tcp_close, udp, udp_stream, "
+							"icmp or generic)");
+			if (fwp_next(ps) || read_number(ps, 1, 30u * 86400, "seconds (1 to 2592000)", &cfg->ct.timeout_s[which]))
+				return -1;
+		} else if (fwp_is_word(ps, "loose")) {
+			if (fwp_next(ps))
+				return -1;
+			if (fwp_is_word(ps, "on"))
+				cfg->ct.tcp_loose = true;
+			else if (fwp_is_word(ps, "off"))
+				cfg->ct.tcp_loose = false;
+			else
+				return fwp_expected(ps, "'on' or 'off'");
+			if (fwp_next(ps))
+				return -1;
+		} else {
+			return fwp_expected(ps, "'max', 'timeout', 'loose' or '}'");
+		}
+		if (fwp_end_statement(ps))
+			return -1;
+	}
+	if (fwp_next(ps))
+		return -1;
+	return fwp_end_statement(ps);
+}
+
 int fw_config_parse(struct fw_config *cfg, const char *file, const char *text, size_t len, struct fw_err *err)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	ct_config_default(&cfg->ct);
 	struct fw_parser ps = { .err = err, .file = file, .cfg = cfg };
 	fw_lex_init(&ps.lx, file, text, len, err);
 	int rc = fwp_next(&ps);
@@ -204,8 +283,10 @@ int fw_config_parse(struct fw_config *cfg, const char *file, const char *text, s
 			rc = parse_set(&ps);
 		else if (fwp_is_word(&ps, "chain"))
 			rc = fwp_chain(&ps);
+		else if (fwp_is_word(&ps, "conntrack"))
+			rc = parse_conntrack(&ps);
 		else
-			rc = fwp_expected(&ps, "'interface', 'route', 'set' or 'chain'");
+			rc = fwp_expected(&ps, "'interface', 'route', 'set', 'chain' or 'conntrack'");
 	}
 	if (rc)
 		fw_config_free(cfg);

@@ -5,6 +5,7 @@
  *   route 0.0.0.0/0 via 203.0.113.1 dev wan
  *   set trusted ipv4 { 10.0.0.0/8, 192.168.0.0/16 }
  *   set web port { 80, 443, 8000-8080 }
+ *   conntrack { max 1000000; timeout tcp_established 86400; loose off }
  *
  * fw_config_parse() reads the whole text or nothing: on the first error it returns -1
  * with one FILE:LINE:COL message and the config left empty, so a running config is never
@@ -13,6 +14,7 @@
 #ifndef SLUICE_FW_CONFIG_H
 #define SLUICE_FW_CONFIG_H
 
+#include "ct.h"
 #include "fw_rule.h"
 #include "fw_value.h"
 
@@ -55,6 +57,8 @@ struct fw_config {
 	struct fw_set set[FW_MAX_SETS];
 	unsigned n_set;
 	struct fw_chain chain[FW_HOOK__COUNT]; /* input, forward, output */
+	struct ct_config ct;                 /* the defaults unless a conntrack block says otherwise */
+	unsigned ct_line, ct_col;            /* where the conntrack block is, 0 when none */
 };
 
 /* Parses text (len bytes, named file in messages) into cfg, which must be zeroed or freed. */
