@@ -4,9 +4,11 @@
 #include <string.h>
 
 extern const struct app_def app_l2fwd;
+extern const struct app_def app_fw;
 
 const struct app_def *const app_registry[] = {
 	&app_l2fwd,
+	&app_fw,
 	NULL,
 };
 
@@ -36,9 +38,13 @@ uint64_t app_run(struct pkt_worker *w, struct vnet_port *const *ports, uint16_t 
 	uint64_t received = 0;
 	uint64_t limit = lim && lim->max_rx_pkts ? lim->max_rx_pkts : UINT64_MAX;
 	void (*poll)(void *) = lim ? lim->poll : NULL;
+	uint64_t (*clock_ms)(void) = lim ? lim->clock_ms : NULL;
 
 	while (!*stop && received < limit) {
 		bool live = false;
+		if (clock_ms)
+			w->now_ms = clock_ms();
+		w->rounds++;
 		for (uint16_t i = 0; i < n; i++) {
 			struct vnet_port *port = ports[i];
 			if (port->rx_done)

@@ -13,17 +13,36 @@
 #include "vnet.h"
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
+
+/* What the platform gives an app when it sets it up. */
+struct app_env {
+	const char *opts;            /* the app's option string, "" when none */
+	const char *config_name;     /* the config's name in messages (a file, a boot module) */
+	const char *config;          /* the config text, NULL when none was given */
+	size_t config_len;
+	void (*log)(void *arg, const char *line); /* the console, one line per call */
+	void *log_arg;
+};
 
 struct app_def {
 	const char *name;
 	const char *summary;         /* one line for --help */
 	uint16_t min_ports, max_ports;
-	/* Appends the app's stages to pipe (pipe->n_ports is already set). opts is the
-	 * app's option string ("" when none). Returns 0, or -1 with one line in err. */
-	int (*setup)(struct pkt_pipeline *pipe, void **state, const char *opts, char *err,
+	bool needs_config;           /* refuses to start without a config */
+	/* Appends the app's stages to pipe (pipe->n_ports is already set). Returns 0, or -1
+	 * with one line in err. */
+	int (*setup)(struct pkt_pipeline *pipe, void **state, const struct app_env *env, char *err,
 		     size_t errlen);
 	void (*teardown)(void *state);
+	/* Optional: called between bursts, about once a millisecond, with the clock (ms). */
+	void (*tick)(void *state, uint64_t now_ms);
+	/* Optional: a new config, built off to the side and swapped in between bursts; on an
+	 * error nothing changes and err says why. */
+	int (*reload)(void *state, const char *name, const char *text, size_t len, char *err, size_t errlen);
+	/* Optional: the app's own counters, one line per call of emit, for the shutdown report. */
+	void (*report)(void *state, void (*emit)(void *arg, const char *line), void *arg);
 };
 
 /* NULL-terminated list of every app. */
@@ -37,6 +56,8 @@ struct app_run_limits {
 	 * console, device health. It may set *stop. Keep it cheap when there is nothing to do. */
 	void (*poll)(void *arg);
 	void *poll_arg;
+	/* The platform's monotonic clock in ms, read into w->now_ms every round (NULL: 0). */
+	uint64_t (*clock_ms)(void);
 };
 
 /* Polls ports[0..n) until *stop becomes non-zero or no port can receive any more.

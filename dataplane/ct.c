@@ -57,6 +57,16 @@ struct ct_table *ct_table_create(const struct ct_config *cfg)
 	return t;
 }
 
+bool ct_table_tune(struct ct_table *t, const struct ct_config *cfg)
+{
+	if (cfg->max_entries != t->cfg.max_entries)
+		return false;
+	t->cfg = *cfg;
+	for (unsigned i = 0; i < CT_TO__COUNT; i++)
+		t->timeout_ms[i] = (uint64_t)cfg->timeout_s[i] * 1000;
+	return true;
+}
+
 void ct_table_destroy(struct ct_table *t)
 {
 	if (!t)

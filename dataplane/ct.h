@@ -139,6 +139,9 @@ struct ct_table;
 /* NULL when out of memory or max_entries is 0. */
 struct ct_table *ct_table_create(const struct ct_config *cfg);
 void ct_table_destroy(struct ct_table *t);
+/* New timeouts and pickup policy for a running table (entries keep their expiry until
+ * their next packet). false when cfg asks for another size: that needs a new table. */
+bool ct_table_tune(struct ct_table *t, const struct ct_config *cfg);
 
 /* Classifies a packet pkt_parse() accepted and advances its connection. now: ms. */
 void ct_track(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp);

@@ -86,6 +86,9 @@ struct pkt_txq {
 
 struct pkt_worker {
 	const struct pkt_pipeline *pipe;
+	uint64_t now_ms;            /* the platform's clock at the start of this round (app_run) */
+	uint64_t rounds;            /* rounds over the ports so far: a worker between bursts has
+	                               let go of whatever it read before (safe reclamation) */
 	struct pkt_counters cnt;
 	struct pkt_txq txq[PKT_MAX_PORTS];
 	/* Receives PKT_V_HOST packets and takes ownership; NULL drops them (PKT_PIPE_NO_HOST). */

@@ -24,6 +24,12 @@ bool kern_console_interrupt(void)
 	return inb(COM1_DATA) == 0x03;
 }
 
+static void print_line(void *arg, const char *line)
+{
+	(void)arg;
+	kern_printf("%s\n", line);
+}
+
 unsigned kern_app_open(const struct app_def *app, const struct kern_cmdline *cl)
 {
 	unsigned found = kern_nics_count();
@@ -46,8 +52,21 @@ unsigned kern_app_open(const struct app_def *app, const struct kern_cmdline *cl)
 	pipe.n_ports = (uint16_t)n_nics;
 	for (unsigned i = 0; i < n_nics; i++)
 		pipe.port_names[i] = nics[i].port->name;
-	char err[160];
-	if (n_nics >= app->min_ports && app->setup(&pipe, &app_state, cl->opts, err, sizeof(err)) != 0) {
+	char err[512];
+	/* the config is the first boot module (QEMU -initrd FILE) */
+	struct app_env env = { .opts = cl->opts, .log = print_line };
+	const void *data;
+	const char *name;
+	if (kern_module(0, &data, &env.config_len, &name)) {
+		env.config = data;
+		env.config_name = name[0] ? name : "boot module 0";
+	}
+	if (app->needs_config && !env.config) {
+		kern_printf("sluice: %s needs its config as a boot module (qemu -initrd FILE; `sluice run %s --config FILE`)\n",
+			    app->name, app->name);
+		kern_exit(KERN_EXIT_CMDLINE);
+	}
+	if (n_nics >= app->min_ports && app->setup(&pipe, &app_state, &env, err, sizeof(err)) != 0) {
 		kern_printf("sluice: %s: %s\n", app->name, err);
 		kern_exit(KERN_EXIT_CMDLINE);
 	}
@@ -71,7 +90,13 @@ struct poll_state {
 	volatile sig_atomic_t stop;
 	int status;
 	uint64_t next, period;
+	const struct app_def *app;
 };
+
+static uint64_t clock_ms(void)
+{
+	return kern_clock_ns() / 1000000;
+}
 
 static void poll_platform(void *arg)
 {
@@ -81,6 +106,8 @@ static void poll_platform(void *arg)
 		return;
 	s->next = t + s->period;
 	kern_timers_run(kern_clock_ns());
+	if (s->app->tick)
+		s->app->tick(app_state, worker.now_ms);
 	if (kern_console_interrupt())
 		s->stop = 1;
 	for (unsigned i = 0; i < n_nics; i++) {
@@ -92,12 +119,6 @@ static void poll_platform(void *arg)
 			s->stop = 1;
 		}
 	}
-}
-
-static void print_line(void *arg, const char *line)
-{
-	(void)arg;
-	kern_printf("%s\n", line);
 }
 
 __attribute__((noreturn)) void kern_app_run(const struct app_def *app)
@@ -113,8 +134,9 @@ __attribute__((noreturn)) void kern_app_run(const struct app_def *app)
 	for (unsigned i = 0; i < n_nics; i++)
 		ports[i] = nics[i].port;
 	pkt_worker_init(&worker, &pipe);
-	struct poll_state ps = { .period = kern_tsc_hz() / 1000, .next = 0 };
-	struct app_run_limits lim = { .poll = poll_platform, .poll_arg = &ps };
+	struct poll_state ps = { .period = kern_tsc_hz() / 1000, .next = 0, .app = app };
+	worker.now_ms = clock_ms();
+	struct app_run_limits lim = { .poll = poll_platform, .poll_arg = &ps, .clock_ms = clock_ms };
 	uint64_t t0 = kern_clock_ns();
 	uint64_t rx = app_run(&worker, ports, (uint16_t)n_nics, &ps.stop, &lim);
 	uint64_t ms = (kern_clock_ns() - t0) / 1000000;
@@ -137,6 +159,10 @@ __attribute__((noreturn)) void kern_app_run(const struct app_def *app)
 			    (unsigned long long)vc.tx_kicks, (unsigned long long)vc.tx_watchdog_kicks,
 			    (unsigned long long)vc.tx_ring_full);
 	}
+	if (app->tick)
+		app->tick(app_state, clock_ms());
+	if (app->report)
+		app->report(app_state, print_line, NULL);
 	kern_printf("%s: %llu packets in, %llu out, %llu dropped in %llu ms\n", app->name, (unsigned long long)rx,
 		    (unsigned long long)tx, (unsigned long long)pkt_counters_drops(&pipe, &worker.cnt),
 		    (unsigned long long)ms);

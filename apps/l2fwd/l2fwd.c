@@ -23,9 +23,10 @@ static const struct pkt_stage_def l2fwd_stage = {
 
 static const uint16_t flip_two = 1, flip_one = 0;
 
-static int l2fwd_setup(struct pkt_pipeline *pipe, void **state, const char *opts, char *err,
+static int l2fwd_setup(struct pkt_pipeline *pipe, void **state, const struct app_env *env, char *err,
 		       size_t errlen)
 {
+	const char *opts = env->opts;
 	*state = NULL;
 	bool validate = false;
 	if (opts && *opts) {

@@ -4,7 +4,9 @@
  *
  * Ports are numbered in the order given. The process stops on SIGINT/SIGTERM, after
  * --duration seconds or --max-packets received packets, or when every port's receive side
- * has ended (a replayed capture), and then prints its counters.
+ * has ended (a replayed capture), and then prints its counters. --config FILE gives the
+ * app its config; SIGHUP reads the file again and hands it to the app's reload, which
+ * swaps it in or refuses it with the error, leaving the running config as it was.
  */
 #include "app.h"
 #include "ports.h"
@@ -25,18 +27,25 @@ struct options {
 	unsigned n_ports;
 	const char *eal;
 	const char *opts;
+	const char *config;
 	uint64_t max_pkts;
 	double duration;
 	uint32_t pool_size;
 	bool quiet;
 };
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, reload_flag;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_flag = 1;
 }
 
 static void usage(FILE *f)
@@ -60,6 +69,7 @@ static void usage(FILE *f)
 		"  --eal ARGS         EAL arguments replacing the defaults\n"
 		"                     (--no-huge -m 512 --no-pci --file-prefix=sluice-PID)\n"
 		"  --opts STRING      the app's options\n"
+		"  --config FILE      the app's config (fw: its ruleset); SIGHUP reloads it\n"
 		"  --max-packets N    stop after N received packets\n"
 		"  --duration SEC     stop after SEC seconds and print the packet rate\n"
 		"  --pool N           packet buffers in the pool (default %d)\n"
@@ -94,7 +104,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		bool takes = !strcmp(a, "--port") || !strcmp(a, "--eal") || !strcmp(a, "--opts") ||
+		bool takes = !strcmp(a, "--port") || !strcmp(a, "--eal") || !strcmp(a, "--opts") || !strcmp(a, "--config") ||
 			     !strcmp(a, "--max-packets") || !strcmp(a, "--duration") || !strcmp(a, "--pool");
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
@@ -116,6 +126,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->eal = v;
 		} else if (!strcmp(a, "--opts")) {
 			o->opts = v;
+		} else if (!strcmp(a, "--config")) {
+			o->config = v;
 		} else if (!strcmp(a, "--max-packets")) {
 			if (parse_u64(v, &o->max_pkts) || !o->max_pkts)
 				return bad("--max-packets: expected a positive whole number, got", v);
@@ -159,6 +171,83 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static uint64_t clock_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The whole file, NUL-terminated; NULL with the reason in err. */
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		n += fread(buf + n, 1, cap - n - 1, f);
+		if (n < cap - 1)
+			break;
+		char *more = cap > (64u << 20) ? NULL : realloc(buf, cap * 2);
+		if (!more) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = more;
+		cap *= 2;
+	}
+	int bad_read = ferror(f);
+	fclose(f);
+	if (!buf || bad_read) {
+		snprintf(err, errlen, "%s: %s", path, buf ? "read error" : "too large (over 64 MiB) or out of memory");
+		free(buf);
+		return NULL;
+	}
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+/* Between rounds: the app's tick once a millisecond, and a reload after SIGHUP. */
+struct hosted_poll {
+	const struct app_def *app;
+	void *state;
+	const char *config;
+	uint64_t last_tick;
+	struct pkt_worker *w;
+};
+
+static void hosted_poll(void *arg)
+{
+	struct hosted_poll *hp = arg;
+	if (reload_flag) {
+		reload_flag = 0;
+		char err[512];
+		size_t len;
+		char *text = hp->config ? read_file(hp->config, &len, err, sizeof(err)) : NULL;
+		if (!hp->config)
+			fprintf(stderr, "sluice-hosted: SIGHUP: no --config to reload\n");
+		else if (!text)
+			fprintf(stderr, "sluice-hosted: reload refused, still running the previous config: %s\n", err);
+		else if (!hp->app->reload)
+			fprintf(stderr, "sluice-hosted: %s cannot reload its config\n", hp->app->name);
+		else if (hp->app->reload(hp->state, hp->config, text, len, err, sizeof(err)))
+			fprintf(stderr, "sluice-hosted: reload refused, still running the previous config: %s\n", err);
+		else
+			fprintf(stderr, "sluice-hosted: reloaded %s\n", hp->config);
+		free(text);
+	}
+	if (hp->app->tick && hp->w->now_ms != hp->last_tick) {
+		hp->last_tick = hp->w->now_ms;
+		hp->app->tick(hp->state, hp->w->now_ms);
+	}
+}
+
 static void print_port_stats(struct vnet_port *const *ports, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
@@ -198,31 +287,50 @@ int main(int argc, char **argv)
 		pipe.port_names[i] = ports[i]->name;
 	void *state = NULL;
 	rc = 0;
-	if (rc == 0 && app->setup(&pipe, &state, o.opts, err, sizeof(err)) != 0) {
+	struct app_env env = { .opts = o.opts, .config_name = o.config, .log = print_line, .log_arg = stderr };
+	char *config = NULL;
+	if (o.config && !(config = read_file(o.config, &env.config_len, err, sizeof(err)))) {
+		fprintf(stderr, "sluice-hosted: --config: %s\n", err);
+		rc = 2;
+	} else if (!o.config && app->needs_config) {
+		fprintf(stderr, "sluice-hosted: %s needs --config FILE\n", app->name);
+		rc = 2;
+	}
+	env.config = config;
+	if (rc == 0 && app->setup(&pipe, &state, &env, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sluice-hosted: %s\n", err);
 		rc = 2;
 	}
+	free(config);
 	if (rc == 0) {
 		static struct pkt_worker w; /* large; one per process here */
 		pkt_worker_init(&w, &pipe);
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
+		signal(SIGHUP, on_hup);
 		if (o.duration > 0) {
 			struct itimerval it = { .it_value = { .tv_sec = (time_t)o.duration,
 							      .tv_usec = (suseconds_t)((o.duration - (double)(time_t)o.duration) * 1e6) } };
 			signal(SIGALRM, on_signal);
 			setitimer(ITIMER_REAL, &it, NULL);
 		}
-		struct app_run_limits lim = { .max_rx_pkts = o.max_pkts };
+		w.now_ms = clock_ms();
+		struct hosted_poll hpoll = { .app = app, .state = state, .config = o.config, .w = &w };
+		struct app_run_limits lim = { .max_rx_pkts = o.max_pkts, .poll = hosted_poll, .poll_arg = &hpoll,
+					      .clock_ms = clock_ms };
 		double t0 = now_s();
 		uint64_t rx = app_run(&w, ports, (uint16_t)o.n_ports, &stop_flag, &lim);
 		double dt = now_s() - t0;
 		uint64_t tx = 0;
 		for (unsigned i = 0; i < o.n_ports; i++)
 			tx += w.cnt.port[i].tx_pkts;
+		if (app->tick)
+			app->tick(state, clock_ms());   /* the last log lines */
 		if (!o.quiet) {
 			pkt_counters_format(&pipe, &w.cnt, print_line, stdout);
 			print_port_stats(ports, o.n_ports);
+			if (app->report)
+				app->report(state, print_line, stdout);
 		}
 		printf("%s: %" PRIu64 " packets in, %" PRIu64 " out, %" PRIu64 " dropped in %.3f s (%.3f Mpps out)\n",
 		       app->name, rx, tx, pkt_counters_drops(&pipe, &w.cnt), dt, dt > 0 ? (double)tx / dt / 1e6 : 0.0);

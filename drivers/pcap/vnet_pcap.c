@@ -13,24 +13,30 @@ struct pcap_port {
 	pcap_t *tx_dead;
 	pcap_dumper_t *tx;
 	struct vnet_stats st;
+	/* the next frame, read ahead so ports can be merged by timestamp */
+	bool has_next, at_end;
+	struct pcap_pkthdr next_hdr;
+	const u_char *next_bytes;     /* libpcap's, valid until the next read on this port */
+	unsigned order;               /* open order, for ties */
 };
 
-static uint16_t pport_rx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
+#define MAX_RX_PORTS 64
+static struct pcap_port *rx_ports[MAX_RX_PORTS];
+static unsigned n_rx_ports, opened;
+
+/* Reads the port's next frame into next_*, unless one is waiting or the capture ended. */
+static void peek(struct pcap_port *pp)
 {
-	struct pcap_port *pp = (struct pcap_port *)vp;
-	uint16_t got = 0;
-	if (vp->rx_done)
-		return 0;
-	while (got < n) {
+	while (!pp->has_next && !pp->at_end) {
 		struct pcap_pkthdr *hdr;
 		const u_char *bytes;
 		int rc = pcap_next_ex(pp->rx, &hdr, &bytes);
 		if (rc == PCAP_ERROR_BREAK || rc == PCAP_ERROR) {
 			if (rc == PCAP_ERROR) {
 				pp->st.rx_errors++;
-				fprintf(stderr, "pcap: %s: %s\n", vp->name, pcap_geterr(pp->rx));
+				fprintf(stderr, "pcap: %s: %s\n", pp->port.name, pcap_geterr(pp->rx));
 			}
-			vp->rx_done = true;
+			pp->at_end = true;
 			break;
 		}
 		if (rc != 1)
@@ -39,12 +45,57 @@ static uint16_t pport_rx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint
 			pp->st.rx_errors++;
 			continue;
 		}
+		pp->next_hdr = *hdr;
+		pp->next_bytes = bytes;
+		pp->has_next = true;
+	}
+}
+
+static bool earlier(const struct pcap_port *a, const struct pcap_port *b)
+{
+	const struct timeval *x = &a->next_hdr.ts, *y = &b->next_hdr.ts;
+	if (x->tv_sec != y->tv_sec)
+		return x->tv_sec < y->tv_sec;
+	if (x->tv_usec != y->tv_usec)
+		return x->tv_usec < y->tv_usec;
+	return a->order < b->order;
+}
+
+/* Is pp's waiting frame the earliest of every port's? */
+static bool my_turn(struct pcap_port *pp)
+{
+	for (unsigned i = 0; i < n_rx_ports; i++) {
+		struct pcap_port *q = rx_ports[i];
+		if (q == pp)
+			continue;
+		peek(q);
+		if (q->has_next && earlier(q, pp))
+			return false;
+	}
+	return true;
+}
+
+static uint16_t pport_rx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
+{
+	struct pcap_port *pp = (struct pcap_port *)vp;
+	uint16_t got = 0;
+	if (vp->rx_done)
+		return 0;
+	while (got < n) {
+		peek(pp);
+		if (!pp->has_next) {
+			vp->rx_done = pp->at_end;
+			break;
+		}
+		if (!my_turn(pp))
+			break;
+		const struct pcap_pkthdr *hdr = &pp->next_hdr;
 		struct pkt_buf *p = pkt_alloc(vp->pool);
 		if (!p) {
 			pp->st.rx_nobuf++;
-			continue;
+			break;                  /* the frame waits for a buffer */
 		}
-		memcpy(p->data, bytes, hdr->caplen);
+		memcpy(p->data, pp->next_bytes, hdr->caplen);
 		p->len = (uint16_t)hdr->caplen;
 		p->port = vp->id;
 		if (hdr->caplen < hdr->len)
@@ -52,6 +103,7 @@ static uint16_t pport_rx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint
 		pp->st.rx_pkts++;
 		pp->st.rx_bytes += hdr->caplen;
 		pkts[got++] = p;
+		pp->has_next = false;
 	}
 	return got;
 }
@@ -90,6 +142,11 @@ static void pport_link(struct vnet_port *vp, struct vnet_link *out)
 static void pport_close(struct vnet_port *vp)
 {
 	struct pcap_port *pp = (struct pcap_port *)vp;
+	for (unsigned i = 0; i < n_rx_ports; i++)
+		if (rx_ports[i] == pp) {
+			rx_ports[i] = rx_ports[--n_rx_ports];
+			break;
+		}
 	if (pp->tx)
 		pcap_dump_close(pp->tx);
 	if (pp->tx_dead)
@@ -183,5 +240,8 @@ struct vnet_port *vnet_pcap_open(const char *args, struct pkt_pool *pool, char *
 		return NULL;
 	}
 	pp->port.rx_done = !pp->rx;
+	pp->order = opened++;
+	if (pp->rx && n_rx_ports < MAX_RX_PORTS)
+		rx_ports[n_rx_ports++] = pp;
 	return &pp->port;
 }

@@ -8,6 +8,11 @@
  * on file than on the wire (snap length) is delivered as captured and counted in
  * rx_truncated. Frames are copied once from libpcap's buffer into pool buffers (libpcap
  * owns its memory); from there on they are never copied.
+ *
+ * Several capture ports in one process are read in timestamp order across the ports
+ * (ties go to the port opened first): a port only delivers while its next frame is the
+ * earliest of all. So a conversation split into one capture per side replays in the
+ * order it happened, which a stateful app depends on.
  */
 #ifndef SLUICE_VNET_PCAP_H
 #define SLUICE_VNET_PCAP_H

@@ -65,6 +65,16 @@ size_t strlen(const char *s)
 	return n;
 }
 
+char *strchr(const char *s, int c)
+{
+	for (;; s++) {
+		if (*s == (char)c)
+			return (char *)s;
+		if (!*s)
+			return NULL;
+	}
+}
+
 int strcmp(const char *a, const char *b)
 {
 	while (*a && *a == *b) {

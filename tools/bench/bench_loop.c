@@ -118,7 +118,8 @@ int main(int argc, char **argv)
 	}
 	char err[256];
 	void *state = NULL;
-	if (app->setup(&pipe, &state, opts, err, sizeof(err)) != 0) {
+	struct app_env env = { .opts = opts };
+	if (app->setup(&pipe, &state, &env, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bench-loop: %s\n", err);
 		return 2;
 	}

@@ -130,7 +130,8 @@ int main(int argc, char **argv)
 		pipe.port_names[i] = i ? "nic1" : "nic0";
 	}
 	void *state = NULL;
-	if (app->setup(&pipe, &state, argc > 3 ? argv[3] : "", err, sizeof(err)) != 0) {
+	struct app_env env = { .opts = argc > 3 ? argv[3] : "" };
+	if (app->setup(&pipe, &state, &env, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bench-virtio: %s\n", err);
 		return 1;
 	}

@@ -43,13 +43,14 @@ static const char help_text[] =
 	"  payload len=N [fill=N] | payload hex=HEX | payload text=\"...\"\n"
 	"  raw hex=HEX\n"
 	"then optional modifiers: repeat N (copies), trunc N (cut to N bytes), pad N (zero-pad\n"
-	"to N bytes), in the order written. Types, protocols, lengths and checksums are derived\n"
+	"to N bytes), at N (stamp it 1700000000 s + N ms; the next ones follow on), in the order written. Types, protocols, lengths and checksums are derived\n"
 	"unless given. Numbers are decimal or 0x-hex. See docs/pktgen.md.\n";
 
 struct frame {
 	uint8_t *data;
 	size_t len;
 	uint32_t count;
+	int64_t at;      /* "at N": its timestamp in ms after the epoch, -1 to follow on */
 };
 
 struct frames {
@@ -57,7 +58,7 @@ struct frames {
 	size_t n, cap;
 };
 
-static bool add_frame(struct frames *fr, const uint8_t *data, size_t len, uint32_t count)
+static bool add_frame(struct frames *fr, const uint8_t *data, size_t len, uint32_t count, int64_t at)
 {
 	if (fr->n == fr->cap) {
 		size_t cap = fr->cap ? 2 * fr->cap : 64;
@@ -72,7 +73,7 @@ static bool add_frame(struct frames *fr, const uint8_t *data, size_t len, uint32
 		return false;
 	if (len)
 		memcpy(copy, data, len);
-	fr->v[fr->n++] = (struct frame){ copy, len, count };
+	fr->v[fr->n++] = (struct frame){ copy, len, count, at };
 	return true;
 }
 
@@ -108,7 +109,11 @@ static bool read_input(const char *path, struct frames *fr, uint8_t *buf, struct
 			}
 			continue;
 		}
-		if (!add_frame(fr, buf, len, count)) {
+		int64_t stamp = -1;
+		for (unsigned m = 0; m < ln->n_mods; m++)
+			if (ln->mods[m].kind == M_AT)
+				stamp = ln->mods[m].n;
+		if (!add_frame(fr, buf, len, count, stamp)) {
 			fprintf(stderr, "pktgen: out of memory\n");
 			++*errors;
 			ok = false;
@@ -139,9 +144,12 @@ static bool write_output(const char *out, const struct frames *fr)
 	bool regular = !to_stdout && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
 	bool ok = pcap_write_header(f);
 	uint64_t index = 0;
-	for (size_t i = 0; ok && i < fr->n; i++)
+	for (size_t i = 0; ok && i < fr->n; i++) {
+		if (fr->v[i].at >= 0)
+			index = (uint64_t)fr->v[i].at;
 		for (uint32_t c = 0; ok && c < fr->v[i].count; c++)
 			ok = pcap_write_packet(f, index++, fr->v[i].data, fr->v[i].len);
+	}
 	ok = fflush(f) == 0 && ok && !ferror(f);
 	int err = errno;
 	if (!to_stdout && fclose(f) != 0 && ok) {

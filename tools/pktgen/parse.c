@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const mod_names[M__COUNT] = { "repeat", "trunc", "pad" };
-static const uint32_t mod_min[M__COUNT] = { 1, 0, 0 };
-static const uint32_t mod_max[M__COUNT] = { PKTGEN_MAX_REPEAT, PKTGEN_MAX_FRAME, PKTGEN_MAX_FRAME };
+static const char *const mod_names[M__COUNT] = { "repeat", "trunc", "pad", "at" };
+static const uint32_t mod_min[M__COUNT] = { 1, 0, 0, 0 };
+static const uint32_t mod_max[M__COUNT] = { PKTGEN_MAX_REPEAT, PKTGEN_MAX_FRAME, PKTGEN_MAX_FRAME, 1000000000 };
 
 #define LAYER_LIST "eth, vlan, arp, ipv4, ipv6, ip6ext, tcp, udp, icmp, icmp6, payload, raw"
-#define MOD_LIST "repeat, trunc, pad"
+#define MOD_LIST "repeat, trunc, pad, at"
 
 static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 

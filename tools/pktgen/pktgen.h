@@ -111,7 +111,7 @@ const char *vtype_placeholder(enum vtype t);
 
 /* ---- one parsed line (parse.c) ---- */
 
-enum mod_kind { M_REPEAT, M_TRUNC, M_PAD, M__COUNT };
+enum mod_kind { M_REPEAT, M_TRUNC, M_PAD, M_AT, M__COUNT };
 
 struct layer {
 	enum layer_kind kind;

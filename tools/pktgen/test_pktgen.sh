@@ -108,7 +108,7 @@ part_examples() {
 error_cases() {
 	cat <<'EOF'
 ipv5 src=10.0.0.1
-bad.pkts:1:1: expected a layer (eth, vlan, arp, ipv4, ipv6, ip6ext, tcp, udp, icmp, icmp6, payload, raw) or a modifier (repeat, trunc, pad), got 'ipv5'
+bad.pkts:1:1: expected a layer (eth, vlan, arp, ipv4, ipv6, ip6ext, tcp, udp, icmp, icmp6, payload, raw) or a modifier (repeat, trunc, pad, at), got 'ipv5'
 
 # ok\n\neth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 tpye=0x0800
 bad.pkts:3:49: expected a key of eth (src, dst, type), got 'tpye'
@@ -210,10 +210,10 @@ eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2
 bad.pkts:1:113: expected at most one pad per line, got 'pad' again
 
 eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / pad 60 / udp sport=1 dport=2
-bad.pkts:1:93: expected a modifier (repeat, trunc, pad) after a modifier, got 'udp'
+bad.pkts:1:93: expected a modifier (repeat, trunc, pad, at) after a modifier, got 'udp'
 
 eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=1 dport=2 pad 60 sport=3
-bad.pkts:1:111: expected a modifier (repeat, trunc, pad) after a modifier, got 'sport=3'
+bad.pkts:1:111: expected a modifier (repeat, trunc, pad, at) after a modifier, got 'sport=3'
 
 repeat 3
 bad.pkts:1:1: expected a layer before the modifiers, got 'repeat'
@@ -288,6 +288,16 @@ part_cli() {
 	for i in 0 1 999 1000; do
 		rec=$(od -An -tu4 -j $((24 + i * 62)) -N16 a.pcap | tr -s ' ')
 		[ "$rec" = " $((1700000000 + i / 1000)) $((i % 1000 * 1000)) 46 46" ] || fail "record $i header is$rec"
+	done
+	# "at N" sets a frame's stamp; the next ones follow on
+	printf '%s\n' "eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 type=0x88b5 / payload len=32" \
+		"eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 type=0x88b5 / payload len=32 at 5000" \
+		"eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 type=0x88b5 / payload len=32" >at.pkts
+	"$pktgen" -o at.pcap at.pkts || fail "pktgen at.pkts"
+	for i in 0 1 2; do
+		rec=$(od -An -tu4 -j $((24 + i * 62)) -N16 at.pcap | tr -s ' ')
+		want=$((i == 0 ? 0 : 5000 + i - 1))
+		[ "$rec" = " $((1700000000 + want / 1000)) $((want % 1000 * 1000)) 46 46" ] || fail "at: record $i header is$rec"
 	done
 	"$pktgen" -o empty.pcap /dev/null && [ "$(stat -c %s empty.pcap)" = 24 ] || fail "empty input"
 	if [ -w /dev/full ]; then
