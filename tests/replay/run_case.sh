@@ -4,6 +4,7 @@
 #   inK.pkts            what arrives on port K (pktgen source; absent: nothing arrives)
 #   expectK.pkts        what must leave port K, frame for frame (absent: nothing may leave)
 #   counters            optional: lines that must appear in the app's counter output
+#   rules.conf          optional: the app's config (--config)
 # The inputs and expectations are generated with tools/pktgen, the app runs on pcap ports,
 # and tools/pcapdiff explains any difference.
 #
@@ -32,6 +33,7 @@ for ((k = 0; k < ports; k++)); do
 	args+=(--port "pcap:${spec}tx=$work/out$k.pcap")
 done
 [ -z "$opts" ] || args+=(--opts "$opts")
+[ ! -f "$case_dir/rules.conf" ] || args+=(--config "$case_dir/rules.conf")
 
 if ! "$build/drivers/hosted/sluice-hosted" "$app" "${args[@]}" >"$work/log" 2>&1; then
 	cat "$work/log"
