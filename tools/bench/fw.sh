@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The fw appliance's benchmarks (docs/BENCHMARKS.md). Numbers, never pass/fail.
+#
+# usage: fw.sh BUILD_DIR [SECONDS]
+#  1. instructions per packet (callgrind over bench-fw, in-memory ports): 10, 1,000 and
+#     10,000 rules (sparse), 10,000 rules (dense, the bit vectors' worst case), and 1,000
+#     rules with 1,000,000 tracked flows;
+#  2. Mpps of sluice-hosted fw against testpmd io-forwarding on the same DPDK ports
+#     (net_pcap replaying 1,024 flows of 64-byte frames in, net_null out), one core each,
+#     alternated twice in the same run, better run of each.
+set -euo pipefail
+build=$1
+seconds=${2:-8}
+work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-benchfw.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+echo "== fw: callgrind instructions per packet (bench-fw RULES FLOWS PACKETS [dense]), warm-up pass not counted"
+ipp() { # RULES FLOWS PACKETS MODE
+	valgrind --tool=callgrind --callgrind-out-file="$work/cg" --toggle-collect=measure_fw \
+		"$build/tools/bench/bench-fw" "$@" >/dev/null 2>"$work/cg.log"
+	awk -v ir="$(grep -m1 '^summary:' "$work/cg" | awk '{print $2}')" -v n="$3" 'BEGIN { printf "%.1f", ir / n }'
+}
+echo "   command: valgrind --tool=callgrind --toggle-collect=measure_fw $build/tools/bench/bench-fw RULES FLOWS 200000 [dense]"
+for r in 10 1000 10000; do
+	printf '   %5d rules, sparse, 1000 flows      %s instructions/packet\n' "$r" "$(ipp "$r" 1000 200000 sparse)"
+done
+printf '   10000 rules, dense, 1000 flows       %s instructions/packet\n' "$(ipp 10000 1000 200000 dense)"
+printf '    1000 rules, sparse, 1000000 flows   %s instructions/packet\n' "$(ipp 1000 1000000 1000000 sparse)"
+echo "   (l2fwd with the parse stage on the same ports: $(valgrind --tool=callgrind --callgrind-out-file="$work/cgl" --toggle-collect=app_run \
+	"$build/tools/bench/bench-loop" l2fwd 200000 64 validate >/dev/null 2>&1; awk -v ir="$(grep -m1 '^summary:' "$work/cgl" | awk '{print $2}')" 'BEGIN { printf "%.1f", ir / 200000 }') instructions/packet)"
+
+echo "== fw: throughput against testpmd io-forwarding, ${seconds} s runs"
+for ((f = 0; f < 1024; f++)); do
+	printf 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.%d.%d dst=192.0.2.1 / udp sport=%d dport=9 / payload len=18\n' \
+		$((f >> 8)) $((f & 255)) $((1024 + f))
+done >"$work/in.pkts"
+"$build/tools/pktgen/pktgen" -o "$work/in.pcap" "$work/in.pkts"
+port0="net_pcap0,rx_pcap=$work/in.pcap,infinite_rx=1"
+port1="net_null0,no-rx=1"
+common="--no-huge -m 512 --no-pci --log-level=*:error"
+rules() { # N -> a ruleset file with N rules, the last accepting the traffic
+	{
+		printf 'interface lan\ninterface wan\nchain forward policy drop {\n'
+		awk -v n="$1" 'BEGIN { srand(1); for (i = 0; i + 1 < n; i++)
+			printf "ip saddr 10.%d.%d.0/24 ip daddr 172.16.%d.0/24 udp dport %d drop\n",
+				int(rand() * 256), int(rand() * 256), int(rand() * 256), int(rand() * 1024) }'
+		printf 'iif lan udp dport 9 accept\n}\n'
+	} >"$work/r$1.conf"
+}
+testpmd_run() {
+	timeout -s INT $((seconds + 2)) dpdk-testpmd $common --file-prefix=bfw-tp-$$ --lcores 0@0,1@0 --vdev "$port0" \
+		--vdev "$port1" -- --forward-mode=io --nb-cores=1 --stats-period=1 --total-num-mbufs=16384 >"$work/tp.log" 2>&1 || true
+	awk '/NIC statistics for port 1/ { p = 1 } p && /Tx-pps:/ { print $2; p = 0 }' "$work/tp.log" |
+		tail -n +3 | sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print 0 }'
+}
+fw_run() { # N -> pps
+	"$build/drivers/hosted/sluice-hosted" fw --config "$work/r$1.conf" --quiet --duration "$seconds" \
+		--eal "$common --file-prefix=bfw-sl-$$ --lcores 0@0" --port "dpdk:$port0" --port "dpdk:$port1" >"$work/fw.log" 2>&1 ||
+		{ cat "$work/fw.log" >&2; echo 0; return; }
+	grep -E '^fw:' "$work/fw.log" | sed -E 's/.*\(([0-9.]+) Mpps out\).*/\1/' | awk '{ printf "%d\n", $1 * 1e6 }'
+}
+echo "   testpmd: dpdk-testpmd $common --lcores 0@0,1@0 --vdev $port0 --vdev $port1 -- --forward-mode=io --nb-cores=1"
+echo "   fw:      sluice-hosted fw --config rN.conf --duration $seconds --eal '$common --lcores 0@0' --port dpdk:$port0 --port dpdk:$port1"
+for n in 10 1000 10000; do
+	rules "$n"
+	tp=0 sl=0
+	for round in 1 2; do
+		t=$(testpmd_run); s=$(fw_run "$n")
+		[ "$t" -gt "$tp" ] && tp=$t
+		[ "$s" -gt "$sl" ] && sl=$s
+	done
+	awk -v n="$n" -v tp="$tp" -v sl="$sl" 'BEGIN {
+		printf "   %5d rules: fw %.3f Mpps, testpmd io-fwd %.3f Mpps: %.1f%% of the ceiling\n", n, sl / 1e6, tp / 1e6, tp ? 100 * sl / tp : 0 }'
+done
