@@ -24,10 +24,29 @@
 #define FW_LOG_RING 64
 #define FW_LOG_SNAP 128         /* bytes of each logged frame kept */
 
+/* A token bucket held as time credit: an event costs `cost` ns of credit, and credit
+ * accrues with time up to `cap` ns (the burst). No division on the way. */
+struct fw_bucket {
+	uint64_t credit_ns, last_ns;
+};
+
+static inline bool fw_bucket_take(struct fw_bucket *b, uint64_t cost, uint64_t cap, uint64_t now_ns)
+{
+	uint64_t credit = b->credit_ns + (now_ns - b->last_ns);
+	b->last_ns = now_ns;
+	if (credit > cap)
+		credit = cap;
+	if (credit < cost) {
+		b->credit_ns = credit;
+		return false;
+	}
+	b->credit_ns = credit - cost;
+	return true;
+}
+
 struct fw_rule_state {
 	uint64_t pkts, bytes;         /* rules with a counter statement */
-	uint64_t limit_credit_ns;     /* token bucket, as time credit */
-	uint64_t limit_last_ns;
+	struct fw_bucket limit;
 	uint64_t limited;             /* packets over the limit */
 };
 
@@ -36,6 +55,7 @@ struct fw_ruleset {
 	struct fw_class *cls[FW_HOOK__COUNT];
 	struct fw_rule_state *state[FW_HOOK__COUNT];
 	uint64_t *limit_cost_ns[FW_HOOK__COUNT];   /* per rule: ns of credit a packet costs */
+	uint64_t *limit_cap_ns[FW_HOOK__COUNT];    /* per rule: the burst, in ns of credit */
 	uint64_t policy_pkts[FW_HOOK__COUNT];
 	size_t bytes;                 /* memory the classifiers hold */
 };
@@ -60,9 +80,12 @@ struct fw_log_entry {
 struct fw_log {
 	struct fw_log_entry ring[FW_LOG_RING];
 	uint32_t head, tail;          /* head - tail entries waiting */
-	uint64_t credit_ns, last_ns;  /* rate limit */
+	struct fw_bucket rate;
 	uint64_t logged, suppressed, overwritten;
 };
+
+/* An empty log with a full burst of lines to give. */
+void fw_log_init(struct fw_log *log);
 
 /* The decision of hook's chain for p (whose fields are in fp) at now_ms: FW_ACCEPT,
  * FW_DROP or FW_REJECT, with the deciding rule (-1: the policy) and its reject kind. */

@@ -29,7 +29,8 @@ struct fw_ruleset *fw_ruleset_load(const char *name, const char *text, size_t le
 		rs->cls[h] = fw_class_build(&rs->cfg, ch, msg, sizeof(msg));
 		rs->state[h] = calloc(ch->n_rules ? ch->n_rules : 1, sizeof(struct fw_rule_state));
 		rs->limit_cost_ns[h] = calloc(ch->n_rules ? ch->n_rules : 1, sizeof(uint64_t));
-		if (!rs->cls[h] || !rs->state[h] || !rs->limit_cost_ns[h]) {
+		rs->limit_cap_ns[h] = calloc(ch->n_rules ? ch->n_rules : 1, sizeof(uint64_t));
+		if (!rs->cls[h] || !rs->state[h] || !rs->limit_cost_ns[h] || !rs->limit_cap_ns[h]) {
 			snprintf(err->msg, sizeof(err->msg), "%s: %s", name, rs->cls[h] ? "out of memory" : msg);
 			fw_ruleset_free(rs);
 			return NULL;
@@ -44,7 +45,9 @@ struct fw_ruleset *fw_ruleset_load(const char *name, const char *text, size_t le
 			/* the only division: what one packet costs, worked out once here */
 			uint64_t cost = (uint64_t)rule->limit_per_s * 1000000000ull / rule->limit_rate;
 			rs->limit_cost_ns[h][r] = cost ? cost : 1;
-			rs->state[h][r].limit_credit_ns = cost * (rule->limit_burst ? rule->limit_burst : rule->limit_rate);
+			rs->limit_cap_ns[h][r] = rs->limit_cost_ns[h][r] * (rule->limit_burst ? rule->limit_burst : rule->limit_rate);
+			/* full at first: a burst may pass at once */
+			rs->state[h][r].limit.credit_ns = rs->limit_cap_ns[h][r];
 		}
 	}
 	return rs;
@@ -58,6 +61,7 @@ void fw_ruleset_free(struct fw_ruleset *rs)
 		fw_class_free(rs->cls[h]);
 		free(rs->state[h]);
 		free(rs->limit_cost_ns[h]);
+		free(rs->limit_cap_ns[h]);
 	}
 	fw_config_free(&rs->cfg);
 	free(rs);
@@ -106,37 +110,20 @@ void fw_pkt_fill(struct fw_pkt *fp, const struct pkt_buf *p, int iif, int oif, u
 	}
 }
 
-/* Token bucket held as time credit: a packet passes if a packet's worth of credit is there. */
-static bool limit_pass(struct fw_rule_state *st, const struct fw_rule *rule, uint64_t cost, uint64_t now_ns)
+void fw_log_init(struct fw_log *log)
 {
-	uint64_t cap = cost * (rule->limit_burst ? rule->limit_burst : rule->limit_rate);
-	uint64_t credit = st->limit_credit_ns + (now_ns - st->limit_last_ns);
-	st->limit_last_ns = now_ns;
-	if (credit > cap)
-		credit = cap;
-	if (credit < cost) {
-		st->limit_credit_ns = credit;
-		st->limited++;
-		return false;
-	}
-	st->limit_credit_ns = credit - cost;
-	return true;
+	memset(log, 0, sizeof(*log));
+	log->rate.credit_ns = 1000000000ull / FW_LOG_RATE * FW_LOG_BURST;
 }
 
 static void log_packet(struct fw_log *log, enum fw_hook hook, int rule, enum fw_verdict v, const struct fw_pkt *fp,
 		       const struct pkt_buf *p, uint64_t now_ms)
 {
-	uint64_t now_ns = now_ms * 1000000ull, cost = 1000000000ull / FW_LOG_RATE;
-	uint64_t credit = log->credit_ns + (now_ns - log->last_ns);
-	log->last_ns = now_ns;
-	if (credit > cost * FW_LOG_BURST)
-		credit = cost * FW_LOG_BURST;
-	if (credit < cost) {
-		log->credit_ns = credit;
+	const uint64_t cost = 1000000000ull / FW_LOG_RATE;   /* constants: folded at compile time */
+	if (!fw_bucket_take(&log->rate, cost, cost * FW_LOG_BURST, now_ms * 1000000ull)) {
 		log->suppressed++;
 		return;
 	}
-	log->credit_ns = credit - cost;
 	if (log->head - log->tail == FW_LOG_RING) {
 		log->tail++;
 		log->overwritten++;
@@ -164,8 +151,11 @@ void fw_decide(struct fw_ruleset *rs, enum fw_hook hook, const struct fw_pkt *fp
 		const struct fw_rule *rule = &ch->rules[r];
 		struct fw_rule_state *st = &rs->state[hook][r];
 		/* limit is a match: over the rate, the rule does not apply */
-		if (rule->limit_rate && !limit_pass(st, rule, rs->limit_cost_ns[hook][r], now_ms * 1000000ull))
+		if (rule->limit_rate && !fw_bucket_take(&st->limit, rs->limit_cost_ns[hook][r], rs->limit_cap_ns[hook][r],
+							now_ms * 1000000ull)) {
+			st->limited++;
 			continue;
+		}
 		if (rule->counter) {
 			st->pkts++;
 			st->bytes += p->len;

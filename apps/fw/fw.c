@@ -27,6 +27,7 @@
 #include <string.h>
 
 #define REJECT_RATE 1000          /* answers a second, as a burst too */
+#define REJECT_COST (1000000000ull / REJECT_RATE)
 #define SWEEP_BUCKETS 64          /* conntrack buckets expired per tick */
 
 enum fw_app_reason { FWA_POLICY, FWA_RULE, FWA_FRAGMENT, FWA_CT_FULL, FWA_REJECT_SILENT, FWA__COUNT };
@@ -40,27 +41,11 @@ struct fw_app {
 	struct ct_table *ct;
 	struct fw_log log;
 	uint16_t n_ports;
-	uint64_t reject_credit_ns, reject_last_ns;
+	struct fw_bucket reject_rate;
 	uint64_t rejected, reloads, reload_failures;
 	void (*emit)(void *arg, const char *line);
 	void *emit_arg;
 };
-
-static bool reject_allowed(struct fw_app *a, uint64_t now_ms)
-{
-	const uint64_t cost = 1000000000ull / REJECT_RATE;
-	uint64_t now_ns = now_ms * 1000000ull;
-	uint64_t credit = a->reject_credit_ns + (now_ns - a->reject_last_ns);
-	a->reject_last_ns = now_ns;
-	if (credit > cost * REJECT_RATE)
-		credit = cost * REJECT_RATE;
-	if (credit < cost) {
-		a->reject_credit_ns = credit;
-		return false;
-	}
-	a->reject_credit_ns = credit - cost;
-	return true;
-}
 
 static void fw_process(void *ctx, struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n)
 {
@@ -90,7 +75,8 @@ static void fw_process(void *ctx, struct pkt_worker *w, struct pkt_buf **pkts, u
 				pkt_drop(p, FWA_CT_FULL);
 			break;
 		case FW_REJECT:
-			if (reject_allowed(a, now) && fw_reject_build(p, d.reject_with, d.reject_code)) {
+			if (fw_bucket_take(&a->reject_rate, REJECT_COST, REJECT_COST * REJECT_RATE, now * 1000000ull) &&
+			    fw_reject_build(p, d.reject_with, d.reject_code)) {
 				a->rejected++;
 				pkt_fwd(p, (uint16_t)iif);
 			} else {
@@ -160,6 +146,7 @@ static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 		return -1;
 	}
 	atomic_init(&a->active, rs);
+	fw_log_init(&a->log);
 	a->n_ports = pipe->n_ports;
 	a->emit = env->log;
 	a->emit_arg = env->log_arg;
