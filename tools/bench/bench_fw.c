@@ -19,6 +19,7 @@
  * l2fwd over the same ports for the ceiling. Prints both rates and the ratio.
  */
 #include "app.h"
+#include "mem_port.h"
 #include "pkt_csum.h"
 #include "pkt_parse.h"
 
@@ -53,29 +54,6 @@ static uint16_t mem_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 	return got;
 }
 
-static uint16_t mem_tx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
-{
-	(void)vp;
-	pkt_free_burst(pkts, n);
-	return n;
-}
-
-static void mem_stats(struct vnet_port *vp, struct vnet_stats *out)
-{
-	(void)vp;
-	memset(out, 0, sizeof(*out));
-}
-
-static void mem_link(struct vnet_port *vp, struct vnet_link *out)
-{
-	(void)vp;
-	out->up = true;
-	out->speed_mbps = 0;
-}
-
-static void mem_close(struct vnet_port *vp) { (void)vp; }
-
-static const struct vnet_ops mem_ops = { "mem", mem_stats, mem_link, mem_close };
 
 static void make_frame(uint8_t *f)
 {

@@ -10,6 +10,7 @@
  * pipeline, the app's stages and transmit, per packet.
  */
 #include "app.h"
+#include "mem_port.h"
 #include "pkt_csum.h"
 #include "pkt_parse.h"
 
@@ -34,29 +35,6 @@ static uint16_t mem_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 	return got;
 }
 
-static uint16_t mem_tx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
-{
-	(void)vp;
-	pkt_free_burst(pkts, n);
-	return n;
-}
-
-static void mem_stats(struct vnet_port *vp, struct vnet_stats *out)
-{
-	(void)vp;
-	memset(out, 0, sizeof(*out));
-}
-
-static void mem_link(struct vnet_port *vp, struct vnet_link *out)
-{
-	(void)vp;
-	out->up = true;
-	out->speed_mbps = 0;
-}
-
-static void mem_close(struct vnet_port *vp) { (void)vp; }
-
-static const struct vnet_ops mem_ops = { "mem", mem_stats, mem_link, mem_close };
 
 /* A valid Ethernet/IPv4/UDP frame of len bytes (checksums left zero: UDP allows it and
  * l2fwd does not look; the IPv4 header checksum is filled in). */
