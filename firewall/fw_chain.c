@@ -459,11 +459,9 @@ int fwp_chain(struct fw_parser *ps)
 		return fwp_expected(ps, had_policy ? "'{'" : "'policy' or '{'");
 	if (fwp_next(ps))
 		return -1;
-	for (;;) {
-		if (fwp_skip_eos(ps))
+	for (int k; (k = fwp_block_next(ps)) != 1;) {
+		if (k < 0)
 			return -1;
-		if (ps->tok.kind == FW_T_RBRACE)
-			break;
 		if (ps->tok.kind == FW_T_END)
 			return fwp_expected(ps, "a rule or '}'");
 		if (parse_rule(ps, c))

@@ -1,6 +1,8 @@
 /* The classifier: build (rules to per-field bit vectors) and lookup. */
 #include "fw_class.h"
 
+#include "pkt_parse.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -634,11 +636,6 @@ static inline unsigned search128(const u128 *lo, unsigned n, u128 v)
 	return (unsigned)(base - lo);
 }
 
-static inline uint32_t rd32(const uint8_t *a)
-{
-	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
-}
-
 /* Every field's value at once (bit d of the result: the packet has field d), so the
  * per-field loop below is only searches. */
 static inline uint32_t pkt_values(const struct fw_pkt *p, uint32_t v[FW_D__COUNT])
@@ -651,8 +648,8 @@ static inline uint32_t pkt_values(const struct fw_pkt *p, uint32_t v[FW_D__COUNT
 	v[FW_D_OIF] = (uint32_t)p->oif;
 	v[FW_D_ETHER] = p->ethertype;
 	v[FW_D_VLAN] = p->vlan_id;
-	v[FW_D_IP4_SRC] = rd32(p->saddr);
-	v[FW_D_IP4_DST] = rd32(p->daddr);
+	v[FW_D_IP4_SRC] = pkt_rd32(p->saddr);
+	v[FW_D_IP4_DST] = pkt_rd32(p->daddr);
 	v[FW_D_L4PROTO] = p->l4proto;
 	v[FW_D_TCP_SPORT] = v[FW_D_UDP_SPORT] = p->sport;
 	v[FW_D_TCP_DPORT] = v[FW_D_UDP_DPORT] = p->dport;

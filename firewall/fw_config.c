@@ -23,11 +23,9 @@ static int parse_interface(struct fw_parser *ps)
 	if (ps->tok.kind == FW_T_LBRACE) {
 		if (fwp_next(ps))
 			return -1;
-		for (;;) {
-			if (fwp_skip_eos(ps))
+		for (int k; (k = fwp_block_next(ps)) != 1;) {
+			if (k < 0)
 				return -1;
-			if (ps->tok.kind == FW_T_RBRACE)
-				break;
 			if (!fwp_is_word(ps, "address"))
 				return fwp_expected(ps, "'address' or '}'");
 			if (fwp_next(ps))
@@ -221,11 +219,9 @@ static int parse_conntrack(struct fw_parser *ps)
 		return fwp_expected(ps, "'{'");
 	if (fwp_next(ps))
 		return -1;
-	for (;;) {
-		if (fwp_skip_eos(ps))
+	for (int k; (k = fwp_block_next(ps)) != 1;) {
+		if (k < 0)
 			return -1;
-		if (ps->tok.kind == FW_T_RBRACE)
-			break;
 		if (fwp_is_word(ps, "max")) {
 			if (fwp_next(ps) ||
 			    read_number(ps, 1, 1u << 28, "a number of entries (1 to 268435456)", &cfg->ct.max_entries))

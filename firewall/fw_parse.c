@@ -58,3 +58,10 @@ int fwp_end_statement(struct fw_parser *ps)
 		return 0;
 	return fwp_expected(ps, "the end of the statement (a new line or ';')");
 }
+
+int fwp_block_next(struct fw_parser *ps)
+{
+	if (fwp_skip_eos(ps))
+		return -1;
+	return ps->tok.kind == FW_T_RBRACE;
+}

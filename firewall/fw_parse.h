@@ -19,6 +19,9 @@ bool fwp_is_word(const struct fw_parser *ps, const char *w);
 int fwp_skip_eos(struct fw_parser *ps);
 int fwp_name_of(struct fw_parser *ps, const char *what, char out[FW_NAME_MAX]);
 int fwp_end_statement(struct fw_parser *ps);
+/* Inside "{ ... }": skips blank lines and ';'. Returns 1 at the closing '}' (not consumed),
+ * 0 at an item, -1 on a lexer error. */
+int fwp_block_next(struct fw_parser *ps);
 /* fw_chain.c: "chain HOOK [policy accept|drop] { rules }", the current token is 'chain' */
 int fwp_chain(struct fw_parser *ps);
 

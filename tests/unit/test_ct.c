@@ -57,11 +57,6 @@ static void reverse(struct pb *f)
 		swap(f->b + f->l4, f->b + f->l4 + 2, 2);
 }
 
-static void wr32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24); b[1] = (uint8_t)(v >> 16); b[2] = (uint8_t)(v >> 8); b[3] = (uint8_t)v;
-}
-
 static int ipv = 4;
 static uint16_t cport = 40000;
 
@@ -78,8 +73,8 @@ static void build_tcp(struct pb *f, int dir, uint8_t flags, uint32_t seq, uint32
 		pb_ip6(f, 6);
 	pb_tcp(f, cport, 80, wscale >= 0 ? ws_opt[wscale] : NULL, wscale >= 0 ? 4 : 0);
 	uint8_t *th = f->b + f->l4;
-	wr32(th + 4, seq);
-	wr32(th + 8, ack);
+	pkt_wr32(th + 4, seq);
+	pkt_wr32(th + 8, ack);
 	th[13] = flags;
 	th[14] = (uint8_t)(win >> 8);
 	th[15] = (uint8_t)win;
