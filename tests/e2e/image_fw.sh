@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The fw image enforces the ruleset it boots with: the demo's tools/demo/fw/rules.conf is
+# its boot module (QEMU -initrd), in0.pkts (lan) goes into NIC 0 and then in1.pkts (wan)
+# into NIC 1, and what comes out of each NIC must be what the hosted fw forwards from the same captures
+# with the same rules (differential: image == hosted), with both accepted and refused
+# traffic in each direction. A missing or broken module must stop the boot with one
+# precise line. Ctrl-C prints the rule and conntrack counters.
+#
+# usage: image_fw.sh SOURCE_ROOT BUILD_DIR IMAGE
+set -uo pipefail
+root=$1 build=$2 image=$3
+work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-e2e-fw.XXXXXX")
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+. "$root/tests/e2e/lib.sh"
+src="$root/tools/demo/fw" # the fw demo: its default ruleset and captures
+pktgen="$build/tools/pktgen/pktgen"
+
+# expect_refused NAME TEXT QEMU-BOOT-ARGS...: the boot stops with status 2 and TEXT
+expect_refused() {
+	local name=$1 text=$2; shift 2
+	timeout 120 "$boot" "$image" --mem 8M "$@" </dev/null >"$work/refused" 2>&1
+	local rc=$?
+	if [ "$rc" = 2 ] && grep -qF -- "$text" "$work/refused"; then
+		ok "$name: $(grep -m1 -F -- "$text" "$work/refused")"
+	else
+		fail "$name: status $rc (want 2), wanted \"$text\":"; sed 's/^/    /' "$work/refused"
+	fi
+}
+expect_refused "no module" "sluice: fw needs its config as a boot module"
+printf 'interface lan\ninterface wan\nchain forward policy drop {\n    ip saddr 10.0.0.300 accept\n}\n' >"$work/broken.conf"
+expect_refused "broken module" "boot module 0:4:21: expected an IPv4 address or prefix (10.0.0.0/8), got '10.0.0.300'" --module "$work/broken.conf" -- \
+	-netdev user,id=n0 -netdev user,id=n1 -device virtio-net-device,netdev=n0 -device virtio-net-device,netdev=n1
+
+"$pktgen" -o "$work/lan.pcap" "$src/in0.pkts" >/dev/null && "$pktgen" -o "$work/wan.pcap" "$src/in1.pkts" >/dev/null ||
+	{ echo "pktgen failed"; exit 1; }
+# the hosted fw on both captures at once: in0.pkts is stamped before in1.pkts, so it sees
+# them in the order the image does
+if ! "$hosted" fw --config "$src/rules.conf" --port "pcap:rx=$work/lan.pcap,tx=$work/want0.pcap" \
+	--port "pcap:rx=$work/wan.pcap,tx=$work/want1.pcap" >"$work/hosted.log" 2>&1; then
+	echo "the hosted fw failed:"; sed 's/^/    /' "$work/hosted.log"; exit 1
+fi
+
+count() { capinfos -M -c "$1" | awk '/Number of packets/ { print $NF }'; }
+
+# pass NAME FROM TO IN WANT LABEL: feeds IN into NIC FROM, collects NIC TO, compares with WANT
+pass_through() {
+	local name=$1 from=$2 to=$3 in=$4 want=$5 label=$6
+	local out="$work/out$to.pcap" sent expect
+	sent=$(count "$in") expect=$(count "$want")
+	# the rules refuse some of each capture and accept some: both must show
+	if [ "$expect" -le 0 ] || [ "$expect" -ge "$sent" ]; then
+		fail "$label: the hosted fw forwards $expect of $sent frames; the test needs some of both"
+		return
+	fi
+	if ! timeout 600 "$feed" --send "sock:bind=$work/$name.f$from,peer=$work/$name.q$from" \
+		--recv "sock:bind=$work/$name.f$to,peer=$work/$name.q$to" --in "$in" --out "$out" \
+		--expect "$expect" --idle 60 --settle 3 >"$work/feed.log" 2>&1; then
+		fail "$label: nic$from -> nic$to"; sed 's/^/    /' "$work/feed.log"
+		return
+	fi
+	if "$pcapdiff" "$want" "$out" >"$work/diff.log" 2>&1; then
+		ok "$label: nic$from -> nic$to, $expect of $sent frames forwarded, image == hosted"
+	else
+		fail "$label: nic$from -> nic$to differs from the hosted fw"; head -40 "$work/diff.log" | sed 's/^/    /'
+	fi
+}
+
+run() {
+	local name=$1 machine=$2 device=$3; shift 3
+	if ! image_start "$name" 2 "$machine" "$device" -initrd "$src/rules.conf" "$@"; then fail "$name: boot"; return; fi
+	pass_through "$name" 0 1 "$work/lan.pcap" "$work/want1.pcap" "$name lan"
+	pass_through "$name" 1 0 "$work/wan.pcap" "$work/want0.pcap" "$name wan"
+	image_stop "$name"; local rc=$?
+	# the rule and conntrack counters are the hosted fw's (the log's rate depends on time)
+	local c="$work/$name.console.txt" want
+	tr -d '\r' <"$work/$name.console" >"$c" # the serial console ends lines with CR LF
+	while IFS= read -r want; do
+		grep -qxF -- "$want" "$c" || { fail "$name: the console lacks the hosted fw's line: $want"; sed 's/^/    /' "$c"; return; }
+	done < <(grep -E '^(chain |  rule |conntrack:|  [a-z]+ +[0-9]+$|    invalid )' "$work/hosted.log")
+	want=$(grep -o '^fw: [0-9]* packets in, [0-9]* out, [0-9]* dropped' "$work/hosted.log")
+	grep -qF -- "$want in " "$c" || { fail "$name: the console lacks: $want"; return; }
+	grep -qF "denied: [fw forward rule 7 line 16 log] IN=lan OUT=wan" "$c" || { fail "$name: no log line on the console"; return; }
+	if [ "$rc" = 0 ]; then
+		ok "$name: Ctrl-C: $(grep -m1 "^fw: .* packets in" "$c")"
+	else
+		fail "$name: Ctrl-C: status $rc"; sed 's/^/    /' "$c"
+	fi
+}
+run microvm microvm virtio-net-device
+run q35 q35 virtio-net-pci,disable-legacy=on
+echo "$pass passed, $failed failed"
+[ "$failed" = 0 ]
