@@ -61,8 +61,10 @@ uint64_t app_run(struct pkt_worker *w, struct vnet_port *const *ports, uint16_t 
 		}
 		if (!live)
 			break;
-		if (poll)
+		if (poll) {
 			poll(lim->poll_arg);
+			app_flush(w, ports, n);     /* what the poll hook's tick queued */
+		}
 	}
 	app_flush(w, ports, n);
 	return received;

@@ -24,6 +24,8 @@ struct app_env {
 	size_t config_len;
 	void (*log)(void *arg, const char *line); /* the console, one line per call */
 	void *log_arg;
+	struct pkt_pool *pool;       /* where the app may take buffers for packets of its own */
+	const uint8_t *port_mac[PKT_MAX_PORTS]; /* each port's link-layer address */
 };
 
 struct app_def {
@@ -36,8 +38,9 @@ struct app_def {
 	int (*setup)(struct pkt_pipeline *pipe, void **state, const struct app_env *env, char *err,
 		     size_t errlen);
 	void (*teardown)(void *state);
-	/* Optional: called between bursts, about once a millisecond, with the clock (ms). */
-	void (*tick)(void *state, uint64_t now_ms);
+	/* Optional: called between bursts, about once a millisecond, with the clock (ms).
+	 * Packets it queues on w (pkt_txq_push) are sent at the end of the round. */
+	void (*tick)(void *state, struct pkt_worker *w, uint64_t now_ms);
 	/* Optional: a new config, built off to the side and swapped in between bursts; on an
 	 * error nothing changes and err says why. */
 	int (*reload)(void *state, const char *name, const char *text, size_t len, char *err, size_t errlen);

@@ -52,6 +52,8 @@ static void dispatch_slow(struct pkt_worker *w, unsigned stage, struct pkt_buf *
 		w->cnt.pipe_drops[PKT_PIPE_NO_VERDICT]++;
 		break;
 	default: /* PKT_V_HOST */
+		if (v == PKT_V_TAKEN)
+			return;
 		if (w->host_deliver) {
 			w->cnt.host_pkts++;
 			w->host_deliver(w->host_arg, p);
@@ -113,6 +115,16 @@ void pkt_pipe_run(struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n)
 	w->cnt.pipe_drops[PKT_PIPE_NO_VERDICT] += n;
 	if (n_dropped)
 		pkt_free_burst(dropped, n_dropped);
+}
+
+void pkt_txq_push(struct pkt_worker *w, uint16_t port, struct pkt_buf *p)
+{
+	if (port >= w->pipe->n_ports || w->txq[port].n >= PKT_TXQ_SIZE) {
+		w->cnt.pipe_drops[port >= w->pipe->n_ports ? PKT_PIPE_BAD_PORT : PKT_PIPE_TXQ_FULL]++;
+		pkt_free(p);
+		return;
+	}
+	w->txq[port].pkts[w->txq[port].n++] = p;
 }
 
 void pkt_txq_done(struct pkt_worker *w, uint16_t port, uint16_t sent)

@@ -28,10 +28,12 @@
 #define PKT_V_HOST     0xC000u
 #define PKT_V_KIND(v)  ((v) & 0xC000u)
 #define PKT_V_ARG(v)   ((v) & 0x3FFFu)
+#define PKT_V_TAKEN    0xFFFFu  /* the stage kept the packet (it waits inside the stage) */
 
 static inline void pkt_fwd(struct pkt_buf *p, uint16_t port) { p->verdict = (uint16_t)(PKT_V_FWD | port); }
 static inline void pkt_drop(struct pkt_buf *p, uint16_t reason) { p->verdict = (uint16_t)(PKT_V_DROP | reason); }
 static inline void pkt_to_host(struct pkt_buf *p) { p->verdict = PKT_V_HOST; }
+static inline void pkt_taken(struct pkt_buf *p) { p->verdict = PKT_V_TAKEN; }
 
 struct pkt_worker;
 
@@ -104,6 +106,10 @@ void pkt_worker_init(struct pkt_worker *w, const struct pkt_pipeline *pipe);
 /* Runs one received burst (n <= PKT_BURST) through every stage. Forwarded packets end up
  * in w->txq[port]; drops are freed and counted. The worker owns the packets afterwards. */
 void pkt_pipe_run(struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n);
+
+/* Queues a packet a stage made or held (a request, a packet that waited) for port, beside
+ * the burst's own; counted and freed as PKT_PIPE_TXQ_FULL or _BAD_PORT when it cannot be. */
+void pkt_txq_push(struct pkt_worker *w, uint16_t port, struct pkt_buf *p);
 
 /* Accounts for a transmit attempt of w->txq[port]: `sent` packets left, the rest are
  * freed and counted as PKT_PIPE_TX_FULL; the queue is emptied. */

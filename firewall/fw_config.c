@@ -26,8 +26,18 @@ static int parse_interface(struct fw_parser *ps)
 		for (int k; (k = fwp_block_next(ps)) != 1;) {
 			if (k < 0)
 				return -1;
+			if (fwp_is_word(ps, "mac")) {
+				if (fwp_next(ps))
+					return -1;
+				if (ps->tok.kind != FW_T_WORD)
+					return fwp_expected(ps, "a MAC address (02:00:00:00:00:01)");
+				if (fw_read_mac(ps->file, &ps->tok, ifc.mac, ps->err) || fwp_next(ps) || fwp_end_statement(ps))
+					return -1;
+				ifc.has_mac = true;
+				continue;
+			}
 			if (!fwp_is_word(ps, "address"))
-				return fwp_expected(ps, "'address' or '}'");
+				return fwp_expected(ps, "'address', 'mac' or '}'");
 			if (fwp_next(ps))
 				return -1;
 			if (ps->tok.kind != FW_T_WORD)
@@ -54,7 +64,7 @@ static int parse_route(struct fw_parser *ps)
 		return -1;
 	if (cfg->n_route == FW_MAX_ROUTES)
 		return fw_error(ps->err, ps->file, line, col, "more than %d routes", FW_MAX_ROUTES);
-	struct fw_route r = { .dev = -1 };
+	struct fw_route r = { .dev = -1, .line = line, .col = col };
 	if (ps->tok.kind != FW_T_WORD)
 		return fwp_expected(ps, "a destination prefix (0.0.0.0/0, 2001:db8::/32)");
 	if (fw_read_prefix(ps->file, &ps->tok, &r.dst, ps->err) || fwp_next(ps))

@@ -29,6 +29,8 @@ struct fw_iface {
 	char name[FW_NAME_MAX];
 	struct fw_prefix addr[FW_MAX_ADDRS]; /* host address and the connected prefix length */
 	unsigned n_addr;
+	bool has_mac;                        /* mac given: else the port's own */
+	uint8_t mac[6];
 	unsigned line, col;                  /* where it was declared */
 };
 
@@ -36,6 +38,7 @@ struct fw_route {
 	struct fw_prefix dst;
 	struct fw_prefix via;                /* family 0: none (directly connected) */
 	int dev;                             /* index in ifaces, or -1 */
+	unsigned line, col;                  /* where it was declared */
 };
 
 enum fw_set_kind { FW_SET_IPV4, FW_SET_IPV6, FW_SET_PORT };

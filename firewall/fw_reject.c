@@ -105,7 +105,7 @@ static bool tcp_reset(struct pkt_buf *p, bool v6)
 	return true;
 }
 
-static bool unreachable(struct pkt_buf *p, bool v6, uint8_t code)
+static bool icmp_error(struct pkt_buf *p, bool v6, uint8_t type, uint8_t code, uint32_t info, const uint8_t *from)
 {
 	const struct pkt_meta *m = &p->meta;
 	uint16_t l2 = m->l3_off;
@@ -118,7 +118,7 @@ static bool unreachable(struct pkt_buf *p, bool v6, uint8_t code)
 	uint8_t src[16], dst[16];
 	unsigned alen = v6 ? 16 : 4;
 	memcpy(src, oip + (v6 ? 8 : 12), alen);
-	memcpy(dst, oip + (v6 ? 24 : 16), alen);
+	memcpy(dst, from ? from : oip + (v6 ? 24 : 16), alen);
 	if (!pkt_prepend(p, (uint16_t)hdr))
 		return false;
 	memmove(p->data, p->data + hdr, l2);
@@ -127,14 +127,13 @@ static bool unreachable(struct pkt_buf *p, bool v6, uint8_t code)
 	uint8_t *icmp = ip + (v6 ? 40 : 20);
 	uint16_t icmp_len = (uint16_t)(8 + quote);
 	memset(icmp, 0, 8);
+	icmp[0] = type;
+	icmp[1] = code;
+	pkt_wr32(icmp + 4, info);
 	if (v6) {
-		icmp[0] = 1;
-		icmp[1] = code;
 		ip6_header(ip, icmp_len, 58, dst, src);
 		pkt_wr16(icmp + 2, pkt_l4_csum6(ip, icmp, icmp_len, 58, 2));
 	} else {
-		icmp[0] = 3;
-		icmp[1] = code;
 		ip4_header(ip, (uint16_t)(20 + icmp_len), 1, dst, src);
 		pkt_wr16(icmp + 2, pkt_csum(icmp, icmp_len));
 	}
@@ -142,7 +141,8 @@ static bool unreachable(struct pkt_buf *p, bool v6, uint8_t code)
 	return true;
 }
 
-bool fw_reject_build(struct pkt_buf *p, enum fw_reject with, uint8_t code)
+/* RFC 1122 3.2.2, RFC 4443 2.4(e): what is never answered with an error */
+static bool answerable(const struct pkt_buf *p)
 {
 	const struct pkt_meta *m = &p->meta;
 	if (!(m->flags & PKT_F_PARSED) || (m->l3 != PKT_L3_IPV4 && m->l3 != PKT_L3_IPV6) || (m->flags & PKT_F_FRAG_NF))
@@ -160,6 +160,21 @@ bool fw_reject_build(struct pkt_buf *p, enum fw_reject with, uint8_t code)
 		if (error)
 			return false;           /* never answer an error with an error */
 	}
+	return true;
+}
+
+bool fw_icmp_error(struct pkt_buf *p, uint8_t type, uint8_t code, uint32_t info, const uint8_t *src)
+{
+	return answerable(p) && icmp_error(p, p->meta.l3 == PKT_L3_IPV6, type, code, info, src);
+}
+
+bool fw_reject_build(struct pkt_buf *p, enum fw_reject with, uint8_t code)
+{
+	if (!answerable(p))
+		return false;
+	const struct pkt_meta *m = &p->meta;
+	bool v6 = m->l3 == PKT_L3_IPV6;
+	bool l4 = m->flags & PKT_F_L4;
 	bool tcp = l4 && m->l4proto == PKT_IPPROTO_TCP;
 	if (with == FW_REJECT_TCP_RESET || (with == FW_REJECT_AUTO && tcp)) {
 		if (tcp)
@@ -168,5 +183,5 @@ bool fw_reject_build(struct pkt_buf *p, enum fw_reject with, uint8_t code)
 	}
 	if (with == FW_REJECT_AUTO || (with == FW_REJECT_ICMP) == v6)
 		code = v6 ? 4 : 3;              /* port unreachable */
-	return unreachable(p, v6, code);
+	return icmp_error(p, v6, v6 ? 1 : 3, code, 0, NULL);
 }

@@ -20,4 +20,10 @@
  * reset for TCP and port unreachable otherwise, as is an ICMP kind for the wrong family. */
 bool fw_reject_build(struct pkt_buf *p, enum fw_reject with, uint8_t code);
 
+/* Rewrites p (parsed) into an ICMP error of its own family about it: type/code as ICMP
+ * (IPv4) or ICMPv6 numbers, info the second word (an MTU, a pointer, or 0), from src (4 or
+ * 16 bytes; NULL: the packet's destination, as a reject). The same packets as above are
+ * never answered. For a router's time exceeded and unreachable messages. */
+bool fw_icmp_error(struct pkt_buf *p, uint8_t type, uint8_t code, uint32_t info, const uint8_t *src);
+
 #endif

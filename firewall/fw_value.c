@@ -183,3 +183,26 @@ int fw_read_range(const char *file, const struct fw_tok *t, uint32_t max, const 
 	out->hi = (uint32_t)hi;
 	return 0;
 }
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+int fw_read_mac(const char *file, const struct fw_tok *t, uint8_t out[6], struct fw_err *err)
+{
+	const char *s = t->text;
+	size_t n = t->len;
+	for (unsigned k = 0; k < 6; k++) {
+		size_t i = (size_t)k * 3;
+		int hi = i < n ? hex_digit(s[i]) : -1, lo = i + 1 < n ? hex_digit(s[i + 1]) : -1;
+		bool sep_ok = k == 5 ? i + 2 == n : i + 2 < n && s[i + 2] == ':';
+		if (hi < 0 || lo < 0 || !sep_ok)
+			return fw_error(err, file, t->line, t->col, "expected a MAC address (02:00:00:00:00:01), got '%.*s'",
+					(int)(n > 48 ? 48 : n), s);
+		out[k] = (uint8_t)(hi << 4 | lo);
+	}
+	if (out[0] & 1)
+		return fw_error(err, file, t->line, t->col, "%.*s is a multicast MAC address, not an interface's", (int)n, s);
+	return 0;
+}

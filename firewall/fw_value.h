@@ -23,6 +23,8 @@ struct fw_range {
 int fw_read_prefix(const char *file, const struct fw_tok *t, struct fw_prefix *out, struct fw_err *err);
 /* The same for an interface address, where host bits are the point ("192.0.2.1/24"). */
 int fw_read_host_prefix(const char *file, const struct fw_tok *t, struct fw_prefix *out, struct fw_err *err);
+/* "02:00:00:00:00:01": six hex pairs; a multicast address is refused. */
+int fw_read_mac(const char *file, const struct fw_tok *t, uint8_t out[6], struct fw_err *err);
 /* "80" or "8000-8080", each 0..max, lo <= hi. what names the value in messages ("port"). */
 int fw_read_range(const char *file, const struct fw_tok *t, uint32_t max, const char *what, struct fw_range *out,
 		  struct fw_err *err);

@@ -54,7 +54,9 @@ unsigned kern_app_open(const struct app_def *app, const struct kern_cmdline *cl)
 		pipe.port_names[i] = nics[i].port->name;
 	char err[512];
 	/* the config is the first boot module (QEMU -initrd FILE) */
-	struct app_env env = { .opts = cl->opts, .log = print_line };
+	struct app_env env = { .opts = cl->opts, .log = print_line, .pool = pool };
+	for (unsigned i = 0; i < n_nics; i++)
+		env.port_mac[i] = nics[i].port->mac;
 	const void *data;
 	const char *name;
 	if (kern_module(0, &data, &env.config_len, &name)) {
@@ -107,7 +109,7 @@ static void poll_platform(void *arg)
 	s->next = t + s->period;
 	kern_timers_run(kern_clock_ns());
 	if (s->app->tick)
-		s->app->tick(app_state, worker.now_ms);
+		s->app->tick(app_state, &worker, worker.now_ms);
 	if (kern_console_interrupt())
 		s->stop = 1;
 	for (unsigned i = 0; i < n_nics; i++) {
@@ -160,7 +162,8 @@ __attribute__((noreturn)) void kern_app_run(const struct app_def *app)
 			    (unsigned long long)vc.tx_ring_full);
 	}
 	if (app->tick)
-		app->tick(app_state, clock_ms());
+		app->tick(app_state, &worker, clock_ms());
+	app_flush(&worker, ports, (uint16_t)n_nics);
 	if (app->report)
 		app->report(app_state, print_line, NULL);
 	kern_printf("%s: %llu packets in, %llu out, %llu dropped in %llu ms\n", app->name, (unsigned long long)rx,

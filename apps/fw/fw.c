@@ -1,23 +1,24 @@
-/* fw: the stateful firewall appliance, as a transparent bridge (bump in the wire) between
- * its two ports. Every frame from one port is parsed, tracked (dataplane/ct.h), judged by
- * the forward chain of the ruleset (firewall/fw.h) and, if accepted, sent out of the
- * other port unchanged; a rejected packet is turned into its TCP reset or ICMP error and
- * sent back where it came from.
+/* fw: the stateful firewall appliance, in one of two modes chosen by its config:
+ *
+ *   bridge (no interface has an address): a transparent bump in the wire between its two
+ *     ports. Every frame from one port is parsed, tracked (dataplane/ct.h), judged by the
+ *     forward chain (firewall/fw.h) and, if accepted, sent out of the other port unchanged.
+ *   router (the interfaces have addresses): between up to 8 ports, with static routes,
+ *     ARP and neighbour discovery and the input, forward and output chains (fw_router.c).
  *
  * The config names the ports: the first interface declared is port 0, the second port 1,
- * so "iif lan" means "arrived on port 0". In bridge mode only the forward chain sees
- * traffic, and routes are refused (routing is router mode, not built yet).
+ * so "iif lan" means "arrived on port 0". A rejected packet is turned into its TCP reset
+ * or ICMP error and sent back where it came from.
  *
  * IPv4 fragments and IPv6 Fragment headers are dropped before the rules (reason
  * "fragment"): a fragment carries no ports to judge, and there is no reassembly yet.
  *
- * A new ruleset (reload, SIGHUP in sluice-hosted) is built off to the side and swapped in
- * with one atomic store between bursts; the old one is freed at the worker's next tick,
- * when it can no longer be reading it. The connection table and its state survive.
+ * A new config (reload, SIGHUP in sluice-hosted) is built off to the side, rules and
+ * routes together, and swapped in with one atomic store between bursts; the old one is
+ * freed at the worker's next tick, when it can no longer be reading it. The connection
+ * table and the neighbour cache survive.
  */
-#include "app.h"
-#include "ct.h"
-#include "fw.h"
+#include "fw_app.h"
 #include "fw_reject.h"
 #include "pkt_parse.h"
 
@@ -30,27 +31,32 @@
 #define REJECT_COST (1000000000ull / REJECT_RATE)
 #define SWEEP_BUCKETS 64          /* conntrack buckets expired per tick */
 
-enum fw_app_reason { FWA_POLICY, FWA_RULE, FWA_FRAGMENT, FWA_CT_FULL, FWA_REJECT_SILENT, FWA__COUNT };
-static const char *const fw_app_reasons[FWA__COUNT] = {
-	"policy", "rule", "fragment", "ct_full", "reject_silent",
-};
+#define FWA_NAME(id, str) str,
+const char *const fw_app_reasons[FWA__COUNT] = { FWA_REASONS(FWA_NAME) };
+#undef FWA_NAME
 
-struct fw_app {
-	struct fw_ruleset *_Atomic active;
-	struct fw_ruleset *retired;   /* the previous ruleset, freed at the next tick */
-	struct ct_table *ct;
-	struct fw_log log;
-	uint16_t n_ports;
-	struct fw_bucket reject_rate;
-	uint64_t rejected, reloads, reload_failures;
-	void (*emit)(void *arg, const char *line);
-	void *emit_arg;
-};
-
-static void fw_process(void *ctx, struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n)
+bool fwa_answer_allowed(struct fw_app *a, uint64_t now_ms)
 {
-	struct fw_app *a = ctx;
-	struct fw_ruleset *rs = atomic_load_explicit(&a->active, memory_order_acquire);
+	return fw_bucket_take(&a->reject_rate, REJECT_COST, REJECT_COST * REJECT_RATE, now_ms * 1000000ull);
+}
+
+void fwa_refuse(struct fw_app *a, struct pkt_buf *p, const struct fw_decision *d, uint64_t now_ms)
+{
+	if (d->verdict == FW_REJECT) {
+		if (fwa_answer_allowed(a, now_ms) && fw_reject_build(p, d->reject_with, d->reject_code)) {
+			a->rejected++;
+			pkt_fwd(p, p->port);
+		} else {
+			pkt_drop(p, FWA_REJECT_SILENT);
+		}
+		return;
+	}
+	pkt_drop(p, d->rule < 0 ? FWA_POLICY : FWA_RULE);
+}
+
+static void bridge_burst(struct fw_app *a, struct fw_ruleset *rs, struct pkt_worker *w, struct pkt_buf **pkts,
+			 uint16_t n)
+{
 	uint64_t now = w->now_ms;
 	for (uint16_t i = 0; i < n; i++) {
 		struct pkt_buf *p = pkts[i];
@@ -67,27 +73,23 @@ static void fw_process(void *ctx, struct pkt_worker *w, struct pkt_buf **pkts, u
 		fw_pkt_fill(&fp, p, iif, oif, cp.state == CT_S_UNTRACKED ? 0 : cp.state);
 		struct fw_decision d;
 		fw_decide(rs, FW_HOOK_FORWARD, &fp, p, now, &a->log, &d);
-		switch (d.verdict) {
-		case FW_ACCEPT:
-			if (ct_commit(a->ct, p, now, &cp))
-				pkt_fwd(p, (uint16_t)oif);
-			else
-				pkt_drop(p, FWA_CT_FULL);
-			break;
-		case FW_REJECT:
-			if (fw_bucket_take(&a->reject_rate, REJECT_COST, REJECT_COST * REJECT_RATE, now * 1000000ull) &&
-			    fw_reject_build(p, d.reject_with, d.reject_code)) {
-				a->rejected++;
-				pkt_fwd(p, (uint16_t)iif);
-			} else {
-				pkt_drop(p, FWA_REJECT_SILENT);
-			}
-			break;
-		default:
-			pkt_drop(p, d.rule < 0 ? FWA_POLICY : FWA_RULE);
-			break;
-		}
+		if (d.verdict != FW_ACCEPT)
+			fwa_refuse(a, p, &d, now);
+		else if (ct_commit(a->ct, p, now, &cp))
+			pkt_fwd(p, (uint16_t)oif);
+		else
+			pkt_drop(p, FWA_CT_FULL);
 	}
+}
+
+static void fw_process(void *ctx, struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n)
+{
+	struct fw_app *a = ctx;
+	struct fwa_conf *c = atomic_load_explicit(&a->active, memory_order_acquire);
+	if (a->router)
+		fw_router_burst(a, c, w, pkts, n);
+	else
+		bridge_burst(a, c->rs, w, pkts, n);
 }
 
 static const struct pkt_stage_def fw_stage = {
@@ -97,22 +99,68 @@ static const struct pkt_stage_def fw_stage = {
 	.process = fw_process,
 };
 
-/* What bridge mode cannot do with a config, as FILE:LINE:COL. */
-static int check_bridge(const struct fw_ruleset *rs, const char *name, uint16_t n_ports, char *err, size_t errlen)
+static bool router_mode(const struct fw_config *cfg)
 {
-	const struct fw_config *cfg = &rs->cfg;
+	for (unsigned i = 0; i < cfg->n_iface; i++)
+		if (cfg->iface[i].n_addr)
+			return true;
+	return false;
+}
+
+/* What bridge mode cannot do with a config, as FILE:LINE:COL. */
+static int check_bridge(const struct fw_config *cfg, const char *name, uint16_t n_ports, char *err, size_t errlen)
+{
 	if (cfg->n_iface > n_ports) {
 		const struct fw_iface *ifc = &cfg->iface[n_ports];
 		snprintf(err, errlen, "%s:%u:%u: interface '%s' has no port: the appliance has %u (interfaces take ports "
 			 "in the order declared)", name, ifc->line, ifc->col, ifc->name, n_ports);
 		return -1;
 	}
+	if (n_ports != 2) {
+		snprintf(err, errlen, "%s: a bridge joins exactly 2 ports, the appliance has %u; give the interfaces "
+			 "addresses to route between them instead", name, n_ports);
+		return -1;
+	}
 	if (cfg->n_route) {
-		snprintf(err, errlen, "%s: routes need router mode, which is not built yet; fw runs as a bridge "
-			 "(%u route(s) declared)", name, cfg->n_route);
+		snprintf(err, errlen, "%s:%u:%u: a route needs router mode: give the interfaces their addresses (a bridge "
+			 "has none)", name, cfg->route[0].line, cfg->route[0].col);
 		return -1;
 	}
 	return 0;
+}
+
+static void conf_free(struct fwa_conf *c)
+{
+	if (!c)
+		return;
+	rt_free(c->rt);
+	fw_ruleset_free(c->rs);
+	free(c);
+}
+
+/* Loads and checks a config for this appliance; NULL with one line in err. */
+static struct fwa_conf *conf_build(const char *name, const char *text, size_t len, const uint8_t *const *port_mac,
+				   uint16_t n_ports, bool *router, char *err, size_t errlen)
+{
+	struct fw_err fe = { "" };
+	struct fwa_conf *c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return NULL;
+	}
+	c->rs = fw_ruleset_load(name, text, len, &fe);
+	if (!c->rs) {
+		snprintf(err, errlen, "%s", fe.msg);
+		conf_free(c);
+		return NULL;
+	}
+	*router = router_mode(&c->rs->cfg);
+	if (*router ? fw_router_build(c, name, port_mac, n_ports, err, errlen)
+		    : check_bridge(&c->rs->cfg, name, n_ports, err, errlen)) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
 }
 
 static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_env *env, char *err, size_t errlen)
@@ -126,34 +174,39 @@ static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 		snprintf(err, errlen, "fw: no ruleset: give it a config (the rule language, docs/RULES.md)");
 		return -1;
 	}
-	struct fw_err fe = { "" };
-	struct fw_ruleset *rs = fw_ruleset_load(env->config_name, env->config, env->config_len, &fe);
-	if (!rs) {
-		snprintf(err, errlen, "%s", fe.msg);
+	bool router;
+	struct fwa_conf *c = conf_build(env->config_name, env->config, env->config_len, env->port_mac, pipe->n_ports,
+					&router, err, errlen);
+	if (!c)
 		return -1;
-	}
-	if (check_bridge(rs, env->config_name, pipe->n_ports, err, errlen)) {
-		fw_ruleset_free(rs);
-		return -1;
-	}
 	struct fw_app *a = calloc(1, sizeof(*a));
-	if (a)
-		a->ct = ct_table_create(&rs->cfg.ct);
-	if (!a || !a->ct) {
-		snprintf(err, errlen, "fw: out of memory for a connection table of %u entries", rs->cfg.ct.max_entries);
+	if (a) {
+		a->ct = ct_table_create(&c->rs->cfg.ct);
+		a->nb = router ? nb_create() : NULL;
+	}
+	if (!a || !a->ct || (router && !a->nb)) {
+		snprintf(err, errlen, "fw: out of memory for a connection table of %u entries", c->rs->cfg.ct.max_entries);
+		if (a) {
+			ct_table_destroy(a->ct);
+			nb_destroy(a->nb);
+		}
 		free(a);
-		fw_ruleset_free(rs);
+		conf_free(c);
 		return -1;
 	}
-	atomic_init(&a->active, rs);
+	atomic_init(&a->active, c);
 	fw_log_init(&a->log);
+	a->router = router;
+	a->pool = env->pool;
 	a->n_ports = pipe->n_ports;
+	memcpy(a->port_mac, env->port_mac, sizeof(a->port_mac));
 	a->emit = env->log;
 	a->emit_arg = env->log_arg;
 	if (!pkt_pipe_add(pipe, &pkt_parse_stage, NULL) || !pkt_pipe_add(pipe, &fw_stage, a)) {
 		snprintf(err, errlen, "fw: pipeline full");
 		ct_table_destroy(a->ct);
-		fw_ruleset_free(rs);
+		nb_destroy(a->nb);
+		conf_free(c);
 		free(a);
 		return -1;
 	}
@@ -166,25 +219,28 @@ static void fw_teardown(void *state)
 	struct fw_app *a = state;
 	if (!a)
 		return;
-	fw_ruleset_free(a->retired);
-	fw_ruleset_free(atomic_load(&a->active));
+	conf_free(a->retired);
+	conf_free(atomic_load(&a->active));
 	ct_table_destroy(a->ct);
+	nb_destroy(a->nb);
 	free(a);
 }
 
-static void fw_tick(void *state, uint64_t now_ms)
+static void fw_tick(void *state, struct pkt_worker *w, uint64_t now_ms)
 {
 	struct fw_app *a = state;
-	/* the worker is between bursts: nothing it read from the old ruleset is in use */
+	/* the worker is between bursts: nothing it read from the old config is in use */
 	if (a->retired) {
-		fw_ruleset_free(a->retired);
+		conf_free(a->retired);
 		a->retired = NULL;
 	}
 	ct_sweep(a->ct, now_ms, SWEEP_BUCKETS);
-	const struct fw_ruleset *rs = atomic_load_explicit(&a->active, memory_order_relaxed);
+	const struct fwa_conf *c = atomic_load_explicit(&a->active, memory_order_relaxed);
+	if (a->router)
+		fw_router_tick(a, c, w, now_ms);
 	while (a->log.tail != a->log.head) {
 		char line[256];
-		fw_log_format(rs, &a->log.ring[a->log.tail++ % FW_LOG_RING], line, sizeof(line));
+		fw_log_format(c->rs, &a->log.ring[a->log.tail++ % FW_LOG_RING], line, sizeof(line));
 		if (a->emit)
 			a->emit(a->emit_arg, line);
 	}
@@ -193,28 +249,28 @@ static void fw_tick(void *state, uint64_t now_ms)
 static int fw_reload(void *state, const char *name, const char *text, size_t len, char *err, size_t errlen)
 {
 	struct fw_app *a = state;
-	struct fw_err fe = { "" };
-	struct fw_ruleset *rs = fw_ruleset_load(name, text, len, &fe);
-	if (!rs) {
-		snprintf(err, errlen, "%s", fe.msg);
-		a->reload_failures++;
-		return -1;
+	bool router;
+	struct fwa_conf *c = conf_build(name, text, len, a->port_mac, a->n_ports, &router, err, errlen);
+	if (c && router != a->router) {
+		snprintf(err, errlen, "%s: this config would make fw a %s, and it runs as a %s: restart to change that", name,
+			 router ? "router (its interfaces have addresses)" : "bridge (no interface has an address)",
+			 a->router ? "router" : "bridge");
+		conf_free(c);
+		c = NULL;
 	}
-	if (check_bridge(rs, name, a->n_ports, err, errlen) < 0) {
-		fw_ruleset_free(rs);
-		a->reload_failures++;
-		return -1;
-	}
-	if (!ct_table_tune(a->ct, &rs->cfg.ct)) {
+	if (c && !ct_table_tune(a->ct, &c->rs->cfg.ct)) {
 		snprintf(err, errlen, "%s:%u:%u: conntrack max cannot change while running (it is %u); restart to resize",
-			 name, rs->cfg.ct_line, rs->cfg.ct_col, ct_table_config(a->ct)->max_entries);
-		fw_ruleset_free(rs);
+			 name, c->rs->cfg.ct_line, c->rs->cfg.ct_col, ct_table_config(a->ct)->max_entries);
+		conf_free(c);
+		c = NULL;
+	}
+	if (!c) {
 		a->reload_failures++;
 		return -1;
 	}
-	/* a reload before the last one's tick: that older ruleset is out of use as well */
-	fw_ruleset_free(a->retired);
-	a->retired = atomic_exchange_explicit(&a->active, rs, memory_order_acq_rel);
+	/* a reload before the last one's tick: that older config is out of use as well */
+	conf_free(a->retired);
+	a->retired = atomic_exchange_explicit(&a->active, c, memory_order_acq_rel);
 	a->reloads++;
 	return 0;
 }
@@ -222,10 +278,18 @@ static int fw_reload(void *state, const char *name, const char *text, size_t len
 static void fw_report(void *state, void (*emit)(void *arg, const char *line), void *arg)
 {
 	struct fw_app *a = state;
-	const struct fw_ruleset *rs = atomic_load(&a->active);
-	fw_ruleset_report(rs, emit, arg);
+	const struct fwa_conf *c = atomic_load(&a->active);
+	fw_ruleset_report(c->rs, emit, arg);
 	ct_counters_format(a->ct, emit, arg);
-	char line[160];
+	char line[200];
+	if (a->router) {
+		nb_counters_format(a->nb, emit, arg);
+		snprintf(line, sizeof(line), "router: %llu ARP replies, %llu neighbour advertisements, %llu echo replies, "
+			 "%llu ICMP errors, %llu ARP/ND requests sent", (unsigned long long)a->arp_replies,
+			 (unsigned long long)a->nd_adverts, (unsigned long long)a->echo_replies,
+			 (unsigned long long)a->icmp_errors, (unsigned long long)a->requests);
+		emit(arg, line);
+	}
 	snprintf(line, sizeof(line), "fw: %llu rejected with an answer, %llu log lines (%llu over the rate), "
 		 "%llu reloads (%llu refused)", (unsigned long long)a->rejected, (unsigned long long)a->log.logged,
 		 (unsigned long long)a->log.suppressed, (unsigned long long)a->reloads,
@@ -235,10 +299,11 @@ static void fw_report(void *state, void (*emit)(void *arg, const char *line), vo
 
 const struct app_def app_fw = {
 	.name = "fw",
-	.summary = "stateful firewall, a transparent bridge between port 0 and port 1;\n"
+	.summary = "stateful firewall: a router between its ports when its interfaces have\n"
+		   "             addresses, else a transparent bridge between port 0 and port 1;\n"
 		   "             needs a ruleset (--config FILE, docs/RULES.md)",
 	.min_ports = 2,
-	.max_ports = 2,
+	.max_ports = PKT_MAX_PORTS,
 	.needs_config = true,
 	.setup = fw_setup,
 	.teardown = fw_teardown,

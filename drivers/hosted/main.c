@@ -244,7 +244,7 @@ static void hosted_poll(void *arg)
 	}
 	if (hp->app->tick && hp->w->now_ms != hp->last_tick) {
 		hp->last_tick = hp->w->now_ms;
-		hp->app->tick(hp->state, hp->w->now_ms);
+		hp->app->tick(hp->state, hp->w, hp->w->now_ms);
 	}
 }
 
@@ -287,7 +287,10 @@ int main(int argc, char **argv)
 		pipe.port_names[i] = ports[i]->name;
 	void *state = NULL;
 	rc = 0;
-	struct app_env env = { .opts = o.opts, .config_name = o.config, .log = print_line, .log_arg = stderr };
+	struct app_env env = { .opts = o.opts, .config_name = o.config, .log = print_line, .log_arg = stderr,
+			       .pool = hp.pool };
+	for (unsigned i = 0; i < o.n_ports; i++)
+		env.port_mac[i] = ports[i]->mac;
 	char *config = NULL;
 	if (o.config && !(config = read_file(o.config, &env.config_len, err, sizeof(err)))) {
 		fprintf(stderr, "sluice-hosted: --config: %s\n", err);
@@ -324,8 +327,10 @@ int main(int argc, char **argv)
 		uint64_t tx = 0;
 		for (unsigned i = 0; i < o.n_ports; i++)
 			tx += w.cnt.port[i].tx_pkts;
-		if (app->tick)
-			app->tick(state, clock_ms());   /* the last log lines */
+		if (app->tick) {
+			app->tick(state, &w, clock_ms());   /* the last log lines */
+			app_flush(&w, ports, (uint16_t)o.n_ports);
+		}
 		if (!o.quiet) {
 			pkt_counters_format(&pipe, &w.cnt, print_line, stdout);
 			print_port_stats(ports, o.n_ports);

@@ -40,8 +40,13 @@ refused "$work/r.conf:2:19: expected an IPv4 address or prefix (10.0.0.0/8), got
 	"chain forward {\n  ip saddr 10.0.0.300 drop\n}\n"
 refused "$work/r.conf:3:11: interface 'dmz' has no port: the appliance has 2 (interfaces take ports in the order declared)" \
 	"interface lan\ninterface wan\ninterface dmz\n"
-refused "$work/r.conf: routes need router mode, which is not built yet; fw runs as a bridge (1 route(s) declared)" \
+refused "$work/r.conf:2:1: a route needs router mode: give the interfaces their addresses (a bridge has none)" \
 	"interface lan\nroute 0.0.0.0/0 via 192.0.2.1 dev lan\n"
+# router mode: every port needs its interface; a next hop must be on some interface's network
+refused "$work/r.conf: 1 interface(s) declared for 2 ports: as a router every port needs its interface" \
+	"interface lan { address 10.0.0.1/24 }\n"
+refused "$work/r.conf:3:1: the next hop is on no interface's network; name the interface with 'dev'" \
+	"interface lan { address 10.0.0.1/24 }\ninterface wan { address 192.0.2.2/24 }\nroute 0.0.0.0/0 via 198.51.100.1\n"
 printf 'chain forward {\n}\n' >"$work/ok.conf"
 "$hosted" fw --config "$work/ok.conf" --opts fast "${ports[@]}" 2>"$work/err"
 [ $? = 2 ] && grep -qF "fw: unknown option 'fast' (fw takes none: everything is in its config)" "$work/err" ||

@@ -1,0 +1,81 @@
+/* fw_app.h - the fw appliance's state, shared by its two ways of forwarding: the
+ * transparent bridge (fw.c) and the router (fw_router.c). Internal to apps/fw. */
+#ifndef SLUICE_FW_APP_H
+#define SLUICE_FW_APP_H
+
+#include "app.h"
+#include "ct.h"
+#include "fw.h"
+#include "neigh.h"
+#include "route.h"
+
+#define FWA_REASONS(X)                                                                              \
+	X(POLICY, "policy")             /* the chain's policy dropped it */                            \
+	X(RULE, "rule")                 /* a rule dropped it */                                        \
+	X(FRAGMENT, "fragment")         /* a fragment: not reassembled, so not judged */               \
+	X(CT_FULL, "ct_full")           /* accepted, but the connection table had no room */           \
+	X(REJECT_SILENT, "reject_silent") /* rejected without an answer (never answered, or over the rate) */ \
+	X(NOT_OURS, "not_ours")         /* router: sent to another MAC address */                      \
+	X(VLAN, "vlan")                 /* router: a VLAN-tagged frame (no VLAN interfaces) */         \
+	X(NOT_IP, "not_ip")             /* router: neither IP nor ARP */                               \
+	X(TTL, "ttl")                   /* router: TTL or hop limit ran out, and no error was sent */  \
+	X(NO_ROUTE, "no_route")         /* router: no route, and no error was sent */                  \
+	X(MARTIAN, "martian")           /* router: an address that must not be forwarded */            \
+	X(NEIGH_WAIT_FULL, "neigh_wait_full") /* router: the next hop is unresolved and its queue full */ \
+	X(NEIGH_FAILED, "neigh_failed") /* router: the next hop did not answer ARP/ND */               \
+	X(NEIGH_TABLE_FULL, "neigh_table_full") /* router: no room for the next hop */                 \
+	X(ARP, "arp")                   /* router: an ARP message, read (and learnt from) */            \
+	X(LOCAL, "local")               /* router: for the appliance itself, read; nothing to answer */
+
+#define FWA_ENUM(id, str) FWA_##id,
+enum fw_app_reason { FWA_REASONS(FWA_ENUM) FWA__COUNT };
+#undef FWA_ENUM
+
+extern const char *const fw_app_reasons[FWA__COUNT];
+
+/* One interface as the router sees it. */
+struct fwa_iface {
+	uint8_t mac[6];
+	uint8_t ll6[16];                    /* its IPv6 link-local address (fe80::/64, EUI-64) */
+	const struct fw_iface *cfg;         /* its addresses (cfg->addr[], either family) */
+};
+
+/* Everything a reload replaces, built off to the side and swapped as one pointer. */
+struct fwa_conf {
+	struct fw_ruleset *rs;
+	struct rt_table *rt;                /* router mode: connected, local and static routes */
+	unsigned n_iface;
+	struct fwa_iface ifc[FW_MAX_IFACES];
+};
+
+struct fw_app {
+	struct fwa_conf *_Atomic active;
+	struct fwa_conf *retired;           /* the previous one, freed at the next tick */
+	struct ct_table *ct;
+	struct nb_cache *nb;                /* router mode */
+	struct pkt_pool *pool;
+	const uint8_t *port_mac[PKT_MAX_PORTS];
+	struct fw_log log;
+	uint16_t n_ports;
+	bool router;
+	struct fw_bucket reject_rate;       /* answers a second: rejects and the router's ICMP errors */
+	uint64_t rejected, icmp_errors, arp_replies, nd_adverts, echo_replies, requests;
+	uint64_t reloads, reload_failures;
+	void (*emit)(void *arg, const char *line);
+	void *emit_arg;
+};
+
+/* May this packet be answered now (the answers' rate)? */
+bool fwa_answer_allowed(struct fw_app *a, uint64_t now_ms);
+/* A packet the chain did not accept: dropped (policy or rule), or answered if rejected. */
+void fwa_refuse(struct fw_app *a, struct pkt_buf *p, const struct fw_decision *d, uint64_t now_ms);
+
+/* The router's stage body, its tick (neighbour retries) and its part of a config's
+ * building (interfaces and routes; -1 with FILE:LINE:COL in err). */
+void fw_router_burst(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf **pkts,
+		     uint16_t n);
+void fw_router_tick(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, uint64_t now_ms);
+int fw_router_build(struct fwa_conf *c, const char *name, const uint8_t *const *port_mac, uint16_t n_ports, char *err,
+		    size_t errlen);
+
+#endif

@@ -1,0 +1,446 @@
+/* The fw appliance as a router: each port is an interface with its own addresses, and a
+ * packet goes where the routing table says, after the chain of its path has judged it:
+ *
+ *   for one of our addresses (or broadcast/multicast)  -> input chain  -> read here:
+ *        ARP and neighbour discovery answered and learnt from, echo requests answered;
+ *   for anyone else -> TTL/hop limit, route lookup -> forward chain -> TTL decremented,
+ *        Ethernet rewritten for the next hop (ARP/ND resolved, packets waiting meanwhile);
+ *   what the appliance answers itself (echo replies, neighbour advertisements, time
+ *        exceeded, no route) -> output chain -> back to the neighbour the packet came from.
+ *
+ * ARP is not filtered (nftables' ip, ip6 and inet tables do not see it either), nor are
+ * the ARP requests and neighbour solicitations the appliance sends to resolve next hops.
+ * Rejected packets are answered straight back out of the port they came in on, as in
+ * bridge mode. VLAN-tagged frames and fragments are dropped and counted.
+ */
+#include "fw_app.h"
+#include "fw_reject.h"
+#include "pkt_csum.h"
+#include "pkt_parse.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define NB_TICK_BUDGET 64         /* neighbour entries looked at per tick (1 ms) */
+
+static bool in_prefix(const uint8_t *a, const struct fw_prefix *p)
+{
+	unsigned full = p->len / 8, rest = p->len % 8;
+	if (memcmp(a, p->addr, full))
+		return false;
+	return !rest || !((a[full] ^ p->addr[full]) & (0xFFu << (8 - rest)));
+}
+
+static bool ll6(const uint8_t *a)
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+/* One of our addresses on f? */
+static bool ours(const struct fwa_iface *f, int family, const uint8_t *ip)
+{
+	if (family == 6 && !memcmp(ip, f->ll6, 16))
+		return true;
+	for (unsigned i = 0; i < f->cfg->n_addr; i++)
+		if (f->cfg->addr[i].family == family && !memcmp(ip, f->cfg->addr[i].addr, family == 4 ? 4 : 16))
+			return true;
+	return false;
+}
+
+/* On f's link: inside one of its connected prefixes (or link-local, for IPv6)? */
+static bool on_link(const struct fwa_iface *f, int family, const uint8_t *ip)
+{
+	if (family == 6 && ll6(ip))
+		return true;
+	for (unsigned i = 0; i < f->cfg->n_addr; i++)
+		if (f->cfg->addr[i].family == family && in_prefix(ip, &f->cfg->addr[i]))
+			return true;
+	return false;
+}
+
+/* Our source address on f for talking to near (NULL: any): the address whose prefix holds
+ * it, else the first of the family, else (IPv6) the link-local one; NULL if none. */
+static const uint8_t *source(const struct fwa_iface *f, int family, const uint8_t *near)
+{
+	const uint8_t *first = NULL;
+	for (unsigned i = 0; i < f->cfg->n_addr; i++) {
+		const struct fw_prefix *a = &f->cfg->addr[i];
+		if (a->family != family)
+			continue;
+		if (near && in_prefix(near, a))
+			return a->addr;
+		if (!first)
+			first = a->addr;
+	}
+	if (family == 6 && (!first || (near && ll6(near))))
+		return f->ll6;
+	return first;
+}
+
+static void solicit(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, uint16_t port, int family,
+		    const uint8_t *target)
+{
+	const struct fwa_iface *o = &c->ifc[port];
+	const uint8_t *src = source(o, family, target);
+	if (!src)
+		return;
+	struct pkt_buf *p = family == 4 ? nb_arp_request(a->pool, o->mac, src, target)
+					: nb_ns_request(a->pool, o->mac, src, target);
+	if (!p)
+		return;
+	a->requests++;
+	pkt_txq_push(w, port, p);
+}
+
+/* ip on port is at mac: the packets that waited for it go now. */
+static void learn(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, uint16_t port, int family,
+		  const uint8_t *ip, const uint8_t *mac, bool create, uint64_t now)
+{
+	struct pkt_buf *rel[NB_QUEUE];
+	unsigned k = nb_learn(a->nb, port, family, ip, mac, create, now, rel);
+	for (unsigned j = 0; j < k; j++) {
+		memcpy(rel[j]->data, mac, 6);
+		memcpy(rel[j]->data + 6, c->ifc[port].mac, 6);
+		pkt_txq_push(w, port, rel[j]);
+	}
+}
+
+/* Sends p out of port to the neighbour next, or leaves it waiting for its resolution. */
+static void send_to(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *p, uint16_t port,
+		    int family, const uint8_t *next, uint64_t now)
+{
+	uint8_t mac[6];
+	bool ask;
+	enum nb_result r = nb_resolve(a->nb, port, family, next, p, now, mac, &ask);
+	if (ask)
+		solicit(a, c, w, port, family, next);
+	switch (r) {
+	case NB_RESOLVED:
+		memcpy(p->data, mac, 6);
+		memcpy(p->data + 6, c->ifc[port].mac, 6);
+		pkt_fwd(p, port);
+		break;
+	case NB_QUEUED:
+		pkt_taken(p);
+		break;
+	case NB_QUEUE_FULL:
+		pkt_drop(p, FWA_NEIGH_WAIT_FULL);
+		break;
+	case NB_FAILED:
+		pkt_drop(p, FWA_NEIGH_FAILED);
+		break;
+	default:
+		pkt_drop(p, FWA_NEIGH_TABLE_FULL);
+		break;
+	}
+}
+
+/* Something the appliance answers itself, already written over p and addressed to the
+ * neighbour p came from: the output chain, then back out of port. */
+static void output(struct fw_app *a, const struct fwa_conf *c, struct pkt_buf *p, uint16_t port, uint64_t now)
+{
+	if (pkt_parse(p) != PKT_PARSE_OK) {
+		pkt_drop(p, FWA_LOCAL);
+		return;
+	}
+	struct ct_pkt cp;
+	ct_track(a->ct, p, now, &cp);
+	struct fw_pkt fp;
+	fw_pkt_fill(&fp, p, -1, port, cp.state == CT_S_UNTRACKED ? 0 : cp.state);
+	struct fw_decision d;
+	fw_decide(c->rs, FW_HOOK_OUTPUT, &fp, p, now, &a->log, &d);
+	if (d.verdict != FW_ACCEPT)
+		pkt_drop(p, d.rule < 0 ? FWA_POLICY : FWA_RULE);
+	else if (!ct_commit(a->ct, p, now, &cp))
+		pkt_drop(p, FWA_CT_FULL);
+	else
+		pkt_fwd(p, port);
+}
+
+/* An echo request to us becomes its reply, in place. */
+static void echo_reply(struct pkt_buf *p, bool v6)
+{
+	uint8_t *eth = p->data, *ip = p->data + p->meta.l3_off, *icmp = p->data + p->meta.l4_off;
+	uint8_t t[16];
+	memcpy(t, eth, 6);
+	memcpy(eth, eth + 6, 6);
+	memcpy(eth + 6, t, 6);
+	unsigned alen = v6 ? 16 : 4, at = v6 ? 8 : 12;
+	memcpy(t, ip + at, alen);
+	memcpy(ip + at, ip + at + alen, alen);
+	memcpy(ip + at + alen, t, alen);
+	uint16_t old = pkt_rd16(icmp);
+	icmp[0] = v6 ? 129 : 0;
+	/* the pseudo-header's sum does not change when its addresses swap */
+	pkt_wr16(icmp + 2, pkt_csum_update16(pkt_rd16(icmp + 2), old, pkt_rd16(icmp)));
+	if (v6) {
+		ip[7] = 64;
+	} else {
+		uint16_t o = pkt_rd16(ip + 8);
+		ip[8] = 64;
+		pkt_wr16(ip + 10, pkt_csum_update16(pkt_rd16(ip + 10), o, pkt_rd16(ip + 8)));
+	}
+}
+
+/* Accepted by the input chain: what the appliance does with a packet for itself. */
+static void local_in(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *p,
+		     const struct fwa_iface *f, bool v6, bool unicast, uint64_t now)
+{
+	uint16_t iif = p->port;
+	struct nb_msg m;
+	if (v6 && nb_msg_read(p, &m) != NB_MSG_NONE) {
+		bool mine = ours(f, 6, m.target_ip);
+		if (m.kind == NB_MSG_NS) {
+			if (m.has_mac && on_link(f, 6, m.sender_ip))
+				learn(a, c, w, iif, 6, m.sender_ip, m.mac, mine, now);
+			if (mine && nb_na_reply(p, &m, f->mac)) {
+				a->nd_adverts++;
+				output(a, c, p, iif, now);
+				return;
+			}
+		} else if (m.has_mac && !mine && on_link(f, 6, m.target_ip)) {
+			learn(a, c, w, iif, 6, m.target_ip, m.mac, false, now);
+		}
+		pkt_drop(p, FWA_LOCAL);
+		return;
+	}
+	const struct pkt_meta *pm = &p->meta;
+	if (unicast && (pm->flags & PKT_F_L4) && pm->l4proto == (v6 ? PKT_IPPROTO_ICMPV6 : PKT_IPPROTO_ICMP) &&
+	    p->data[pm->l4_off] == (v6 ? 128 : 8) && p->data[pm->l4_off + 1] == 0) {
+		echo_reply(p, v6);
+		a->echo_replies++;
+		output(a, c, p, iif, now);
+		return;
+	}
+	pkt_drop(p, FWA_LOCAL);
+}
+
+static void arp_in(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *p,
+		   const struct fwa_iface *f, uint64_t now)
+{
+	struct nb_msg m;
+	if (nb_msg_read(p, &m) == NB_MSG_NONE) {
+		pkt_drop(p, FWA_ARP);
+		return;
+	}
+	bool mine = ours(f, 4, m.target_ip);
+	if (m.has_mac && on_link(f, 4, m.sender_ip) && !ours(f, 4, m.sender_ip))
+		learn(a, c, w, p->port, 4, m.sender_ip, m.mac, mine, now);
+	if (m.kind == NB_MSG_ARP_REQUEST && mine) {
+		nb_arp_reply(p, f->mac, m.target_ip);
+		a->arp_replies++;
+		pkt_fwd(p, p->port);
+		return;
+	}
+	pkt_drop(p, FWA_ARP);
+}
+
+/* Addresses that are never forwarded (RFC 1812 5.3.7, RFC 4291 2.5.6). */
+static bool martian(bool v6, const uint8_t *src, const uint8_t *dst)
+{
+	if (v6) {
+		static const uint8_t zero[15];
+		bool src_loop = !memcmp(src, zero, 15) && src[15] <= 1, dst_loop = !memcmp(dst, zero, 15) && dst[15] <= 1;
+		return src[0] == 0xff || src_loop || dst_loop || ll6(src) || ll6(dst);
+	}
+	return src[0] == 0 || src[0] == 127 || src[0] >= 224 || dst[0] == 0 || dst[0] == 127 || dst[0] >= 240;
+}
+
+/* The router's own ICMP error about p (time exceeded, no route), from our address on the
+ * port p came in on; false when it may not or cannot be sent. */
+static bool icmp_error(struct fw_app *a, const struct fwa_iface *f, struct pkt_buf *p, bool v6, uint8_t type4,
+		       uint8_t type6, uint8_t code, uint64_t now)
+{
+	const uint8_t *ip = p->data + p->meta.l3_off;
+	const uint8_t *src = source(f, v6 ? 6 : 4, ip + (v6 ? 8 : 12));
+	if (!src || !fwa_answer_allowed(a, now))
+		return false;
+	uint8_t from[16];
+	memcpy(from, src, v6 ? 16 : 4);
+	if (!fw_icmp_error(p, v6 ? type6 : type4, code, 0, from))
+		return false;
+	a->icmp_errors++;
+	return true;
+}
+
+static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *p,
+		      uint64_t now)
+{
+	const struct pkt_meta *m = &p->meta;
+	uint16_t iif = p->port;
+	const struct fwa_iface *f = &c->ifc[iif];
+	const uint8_t *eth = p->data;
+	if (m->n_vlan) {
+		pkt_drop(p, FWA_VLAN);
+		return;
+	}
+	bool unicast = !(eth[0] & 1);
+	if (unicast && memcmp(eth, f->mac, 6)) {
+		pkt_drop(p, FWA_NOT_OURS);
+		return;
+	}
+	if (m->l3 == PKT_L3_ARP) {
+		arp_in(a, c, w, p, f, now);
+		return;
+	}
+	if (m->l3 != PKT_L3_IPV4 && m->l3 != PKT_L3_IPV6) {
+		pkt_drop(p, FWA_NOT_IP);
+		return;
+	}
+	if (m->flags & PKT_F_FRAG) {
+		pkt_drop(p, FWA_FRAGMENT);
+		return;
+	}
+	bool v6 = m->l3 == PKT_L3_IPV6;
+	int family = v6 ? 6 : 4;
+	uint8_t *ip = p->data + m->l3_off;
+	const uint8_t *src = ip + (v6 ? 8 : 12), *dst = ip + (v6 ? 24 : 16);
+	const struct rt_nexthop *nh = v6 ? rt_lookup6(c->rt, dst) : rt_lookup4(c->rt, dst);
+	bool group = v6 ? dst[0] == 0xff : (dst[0] >= 224 && dst[0] < 240) || !memcmp(dst, "\xff\xff\xff\xff", 4);
+	struct ct_pkt cp;
+	struct fw_pkt fp;
+	struct fw_decision d;
+	if ((nh && nh->kind == RT_LOCAL) || group || (v6 && !memcmp(dst, f->ll6, 16))) {
+		ct_track(a->ct, p, now, &cp);
+		fw_pkt_fill(&fp, p, iif, -1, cp.state == CT_S_UNTRACKED ? 0 : cp.state);
+		fw_decide(c->rs, FW_HOOK_INPUT, &fp, p, now, &a->log, &d);
+		if (d.verdict == FW_ACCEPT) {
+			if (ct_commit(a->ct, p, now, &cp))
+				local_in(a, c, w, p, f, v6, unicast && !group, now);
+			else
+				pkt_drop(p, FWA_CT_FULL);
+		} else {
+			fwa_refuse(a, p, &d, now);
+		}
+		return;
+	}
+	if (!unicast || martian(v6, src, dst)) {
+		pkt_drop(p, FWA_MARTIAN);
+		return;
+	}
+	uint8_t ttl = ip[v6 ? 7 : 8];
+	if (ttl <= 1) {
+		if (icmp_error(a, f, p, v6, 11, 3, 0, now))
+			output(a, c, p, iif, now);
+		else
+			pkt_drop(p, FWA_TTL);
+		return;
+	}
+	if (!nh) {
+		/* network unreachable / no route to destination */
+		if (icmp_error(a, f, p, v6, 3, 1, 0, now))
+			output(a, c, p, iif, now);
+		else
+			pkt_drop(p, FWA_NO_ROUTE);
+		return;
+	}
+	ct_track(a->ct, p, now, &cp);
+	fw_pkt_fill(&fp, p, iif, nh->port, cp.state == CT_S_UNTRACKED ? 0 : cp.state);
+	fw_decide(c->rs, FW_HOOK_FORWARD, &fp, p, now, &a->log, &d);
+	if (d.verdict != FW_ACCEPT) {
+		fwa_refuse(a, p, &d, now);
+		return;
+	}
+	if (!ct_commit(a->ct, p, now, &cp)) {
+		pkt_drop(p, FWA_CT_FULL);
+		return;
+	}
+	if (v6) {
+		ip[7]--;
+	} else {
+		uint16_t old = pkt_rd16(ip + 8);
+		ip[8]--;
+		pkt_wr16(ip + 10, pkt_csum_update16(pkt_rd16(ip + 10), old, pkt_rd16(ip + 8)));
+	}
+	uint8_t next[16];
+	memcpy(next, nh->kind == RT_GATEWAY ? nh->gw : dst, v6 ? 16 : 4);
+	send_to(a, c, w, p, nh->port, family, next, now);
+}
+
+void fw_router_burst(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf **pkts,
+		     uint16_t n)
+{
+	uint64_t now = w->now_ms;
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			__builtin_prefetch(pkts[i + 1]->data + pkts[i + 1]->meta.l3_off);
+		route_one(a, c, w, pkts[i], now);
+	}
+}
+
+void fw_router_tick(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, uint64_t now_ms)
+{
+	struct nb_solicit s[16];
+	unsigned k = nb_tick(a->nb, now_ms, NB_TICK_BUDGET, s, 16);
+	for (unsigned j = 0; j < k; j++)
+		solicit(a, c, w, s[j].port, s[j].family, s[j].ip);
+}
+
+int fw_router_build(struct fwa_conf *c, const char *name, const uint8_t *const *port_mac, uint16_t n_ports, char *err,
+		    size_t errlen)
+{
+	const struct fw_config *cfg = &c->rs->cfg;
+	if (cfg->n_iface != n_ports) {
+		if (cfg->n_iface > n_ports) {
+			const struct fw_iface *ifc = &cfg->iface[n_ports];
+			snprintf(err, errlen, "%s:%u:%u: interface '%s' has no port: the appliance has %u (interfaces take "
+				 "ports in the order declared)", name, ifc->line, ifc->col, ifc->name, n_ports);
+		} else {
+			snprintf(err, errlen, "%s: %u interface(s) declared for %u ports: as a router every port needs its "
+				 "interface", name, cfg->n_iface, n_ports);
+		}
+		return -1;
+	}
+	c->rt = rt_create();
+	if (!c->rt) {
+		snprintf(err, errlen, "%s: out of memory for the routing table", name);
+		return -1;
+	}
+	c->n_iface = cfg->n_iface;
+	for (unsigned i = 0; i < cfg->n_iface; i++) {
+		struct fwa_iface *f = &c->ifc[i];
+		const struct fw_iface *ic = &cfg->iface[i];
+		f->cfg = ic;
+		memcpy(f->mac, ic->has_mac ? ic->mac : port_mac[i], 6);
+		/* fe80::/64 with the modified EUI-64 of the MAC (RFC 4291 2.5.1) */
+		const uint8_t ll[16] = { 0xfe, 0x80, [8] = (uint8_t)(f->mac[0] ^ 2), f->mac[1], f->mac[2], 0xff, 0xfe,
+					 f->mac[3], f->mac[4], f->mac[5] };
+		memcpy(f->ll6, ll, 16);
+		struct rt_nexthop local = { .kind = RT_LOCAL, .family = 6, .port = (uint16_t)i };
+		int bad = rt_add(c->rt, 6, f->ll6, 128, &local);
+		for (unsigned k = 0; k < ic->n_addr && !bad; k++) {
+			const struct fw_prefix *ad = &ic->addr[k];
+			struct rt_nexthop conn = { .kind = RT_CONNECTED, .family = ad->family, .port = (uint16_t)i };
+			local.family = ad->family;
+			bad = rt_add(c->rt, ad->family, ad->addr, ad->len, &conn) ||
+			      rt_add(c->rt, ad->family, ad->addr, ad->family == 4 ? 32 : 128, &local);
+		}
+		if (bad) {
+			snprintf(err, errlen, "%s:%u:%u: the routing table is full", name, ic->line, ic->col);
+			return -1;
+		}
+	}
+	/* static routes after the connected ones: a static route to a connected prefix wins */
+	for (unsigned i = 0; i < cfg->n_route; i++) {
+		const struct fw_route *r = &cfg->route[i];
+		struct rt_nexthop nh = { .kind = r->via.family ? RT_GATEWAY : RT_CONNECTED, .family = r->dst.family };
+		int dev = r->dev;
+		if (r->via.family) {
+			memcpy(nh.gw, r->via.addr, 16);
+			for (unsigned k = 0; k < c->n_iface && dev < 0; k++)
+				if (on_link(&c->ifc[k], r->via.family, r->via.addr))
+					dev = (int)k;
+			if (dev < 0) {
+				snprintf(err, errlen, "%s:%u:%u: the next hop is on no interface's network; name the interface "
+					 "with 'dev'", name, r->line, r->col);
+				return -1;
+			}
+		}
+		nh.port = (uint16_t)dev;
+		if (rt_add(c->rt, r->dst.family, r->dst.addr, r->dst.len, &nh)) {
+			snprintf(err, errlen, "%s:%u:%u: the routing table is full", name, r->line, r->col);
+			return -1;
+		}
+	}
+	return 0;
+}
