@@ -108,11 +108,17 @@ reload
 grep -qF "$conf:3:1: conntrack max cannot change while running (it is 65536); restart to resize" "$work/fw.err" ||
 	fail "conntrack resize not refused"
 through "$work/to9000.pcap" 0
+# nor a change from bridge to router
+printf 'interface lan { address 10.0.0.1/24 }\ninterface wan { address 192.0.2.1/24 }\nchain forward policy accept {\n}\n' >"$conf"
+reload
+grep -qF "$conf: this config would make fw a router (its interfaces have addresses), and it runs as a bridge: restart to change that" \
+	"$work/fw.err" || fail "bridge to router not refused"
+through "$work/to9001.pcap" 3
 
 kill -INT "$fw_pid"
 wait "$fw_pid"
 fw_pid=
-grep -qF "fw: 0 rejected with an answer, 0 log lines (0 over the rate), 1 reloads (2 refused)" "$work/fw.out" ||
+grep -qF "fw: 0 rejected with an answer, 0 log lines (0 over the rate), 1 reloads (3 refused)" "$work/fw.out" ||
 	fail "final report: $(cat "$work/fw.out")"
-grep -qF "rule 0 (line 4): 6 packets" "$work/fw.out" || fail "the running rule's counter: $(cat "$work/fw.out")"
+grep -qF "rule 0 (line 4): 9 packets" "$work/fw.out" || fail "the running rule's counter: $(cat "$work/fw.out")"
 echo "fw-config: ok"
