@@ -168,7 +168,7 @@ bool fw_icmp_error(struct pkt_buf *p, uint8_t type, uint8_t code, uint32_t info,
 	return answerable(p) && icmp_error(p, p->meta.l3 == PKT_L3_IPV6, type, code, info, src);
 }
 
-bool fw_reject_build(struct pkt_buf *p, enum fw_reject with, uint8_t code)
+bool fw_reject_build(struct pkt_buf *p, enum fw_reject with, uint8_t code, const uint8_t *icmp_src)
 {
 	if (!answerable(p))
 		return false;
@@ -183,5 +183,5 @@ bool fw_reject_build(struct pkt_buf *p, enum fw_reject with, uint8_t code)
 	}
 	if (with == FW_REJECT_AUTO || (with == FW_REJECT_ICMP) == v6)
 		code = v6 ? 4 : 3;              /* port unreachable */
-	return icmp_error(p, v6, v6 ? 1 : 3, code, 0, NULL);
+	return icmp_error(p, v6, v6 ? 1 : 3, code, 0, icmp_src);
 }

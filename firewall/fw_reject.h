@@ -17,8 +17,10 @@
 #include <stdbool.h>
 
 /* Rewrites p (parsed) into its rejection. with/code as the rule says; FW_REJECT_AUTO is a
- * reset for TCP and port unreachable otherwise, as is an ICMP kind for the wrong family. */
-bool fw_reject_build(struct pkt_buf *p, enum fw_reject with, uint8_t code);
+ * reset for TCP and port unreachable otherwise, as is an ICMP kind for the wrong family.
+ * A reset always comes from the packet's destination; an ICMP error from icmp_src (4 or
+ * 16 bytes: a router's own address) or, when NULL, from the destination too (a bridge). */
+bool fw_reject_build(struct pkt_buf *p, enum fw_reject with, uint8_t code, const uint8_t *icmp_src);
 
 /* Rewrites p (parsed) into an ICMP error of its own family about it: type/code as ICMP
  * (IPv4) or ICMPv6 numbers, info the second word (an MTU, a pointer, or 0), from src (4 or

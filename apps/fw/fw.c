@@ -40,10 +40,11 @@ bool fwa_answer_allowed(struct fw_app *a, uint64_t now_ms)
 	return fw_bucket_take(&a->reject_rate, REJECT_COST, REJECT_COST * REJECT_RATE, now_ms * 1000000ull);
 }
 
-void fwa_refuse(struct fw_app *a, struct pkt_buf *p, const struct fw_decision *d, uint64_t now_ms)
+void fwa_refuse(struct fw_app *a, struct pkt_buf *p, const struct fw_decision *d, const uint8_t *icmp_src,
+		uint64_t now_ms)
 {
 	if (d->verdict == FW_REJECT) {
-		if (fwa_answer_allowed(a, now_ms) && fw_reject_build(p, d->reject_with, d->reject_code)) {
+		if (fwa_answer_allowed(a, now_ms) && fw_reject_build(p, d->reject_with, d->reject_code, icmp_src)) {
 			a->rejected++;
 			pkt_fwd(p, p->port);
 		} else {
@@ -74,7 +75,7 @@ static void bridge_burst(struct fw_app *a, struct fw_ruleset *rs, struct pkt_wor
 		struct fw_decision d;
 		fw_decide(rs, FW_HOOK_FORWARD, &fp, p, now, &a->log, &d);
 		if (d.verdict != FW_ACCEPT)
-			fwa_refuse(a, p, &d, now);
+			fwa_refuse(a, p, &d, NULL, now);
 		else if (ct_commit(a->ct, p, now, &cp))
 			pkt_fwd(p, (uint16_t)oif);
 		else

@@ -67,8 +67,10 @@ struct fw_app {
 
 /* May this packet be answered now (the answers' rate)? */
 bool fwa_answer_allowed(struct fw_app *a, uint64_t now_ms);
-/* A packet the chain did not accept: dropped (policy or rule), or answered if rejected. */
-void fwa_refuse(struct fw_app *a, struct pkt_buf *p, const struct fw_decision *d, uint64_t now_ms);
+/* A packet the chain did not accept: dropped (policy or rule), or answered if rejected
+ * (ICMP answers from icmp_src, NULL: the packet's destination; fw_reject.h). */
+void fwa_refuse(struct fw_app *a, struct pkt_buf *p, const struct fw_decision *d, const uint8_t *icmp_src,
+		uint64_t now_ms);
 
 /* The router's stage body, its tick (neighbour retries) and its part of a config's
  * building (interfaces and routes; -1 with FILE:LINE:COL in err). */

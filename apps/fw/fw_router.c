@@ -263,6 +263,19 @@ static bool icmp_error(struct fw_app *a, const struct fwa_iface *f, struct pkt_b
 	return true;
 }
 
+/* Not accepted: a reject's ICMP answer comes from our address on the way back (a router
+ * is seen; Linux does the same), a reset from the destination. */
+static void refuse(struct fw_app *a, const struct fwa_iface *f, struct pkt_buf *p, const struct fw_decision *d,
+		   bool v6, uint64_t now)
+{
+	const uint8_t *ip = p->data + p->meta.l3_off;
+	const uint8_t *src = source(f, v6 ? 6 : 4, ip + (v6 ? 8 : 12));
+	uint8_t from[16];
+	if (src)
+		memcpy(from, src, v6 ? 16 : 4);
+	fwa_refuse(a, p, d, src ? from : NULL, now);
+}
+
 static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *p,
 		      uint64_t now)
 {
@@ -310,7 +323,7 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 			else
 				pkt_drop(p, FWA_CT_FULL);
 		} else {
-			fwa_refuse(a, p, &d, now);
+			refuse(a, f, p, &d, v6, now);
 		}
 		return;
 	}
@@ -334,23 +347,24 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 			pkt_drop(p, FWA_NO_ROUTE);
 		return;
 	}
-	ct_track(a->ct, p, now, &cp);
-	fw_pkt_fill(&fp, p, iif, nh->port, cp.state == CT_S_UNTRACKED ? 0 : cp.state);
-	fw_decide(c->rs, FW_HOOK_FORWARD, &fp, p, now, &a->log, &d);
-	if (d.verdict != FW_ACCEPT) {
-		fwa_refuse(a, p, &d, now);
-		return;
-	}
-	if (!ct_commit(a->ct, p, now, &cp)) {
-		pkt_drop(p, FWA_CT_FULL);
-		return;
-	}
+	/* decremented before the forward chain, as Linux does: a rejected packet is quoted so */
 	if (v6) {
 		ip[7]--;
 	} else {
 		uint16_t old = pkt_rd16(ip + 8);
 		ip[8]--;
 		pkt_wr16(ip + 10, pkt_csum_update16(pkt_rd16(ip + 10), old, pkt_rd16(ip + 8)));
+	}
+	ct_track(a->ct, p, now, &cp);
+	fw_pkt_fill(&fp, p, iif, nh->port, cp.state == CT_S_UNTRACKED ? 0 : cp.state);
+	fw_decide(c->rs, FW_HOOK_FORWARD, &fp, p, now, &a->log, &d);
+	if (d.verdict != FW_ACCEPT) {
+		refuse(a, f, p, &d, v6, now);
+		return;
+	}
+	if (!ct_commit(a->ct, p, now, &cp)) {
+		pkt_drop(p, FWA_CT_FULL);
+		return;
 	}
 	uint8_t next[16];
 	memcpy(next, nh->kind == RT_GATEWAY ? nh->gw : dst, v6 ? 16 : 4);

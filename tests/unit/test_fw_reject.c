@@ -67,7 +67,7 @@ START_TEST(answers_verify)
 {
 	struct pkt_buf *p = udp4(NULL, 0);
 	uint16_t quoted = (uint16_t)(p->meta.l3_end - p->meta.l3_off);
-	ck_assert(fw_reject_build(p, FW_REJECT_AUTO, 0));
+	ck_assert(fw_reject_build(p, FW_REJECT_AUTO, 0, NULL));
 	answer_ok(p, 1);
 	ck_assert_uint_eq(p->data[p->meta.l4_off], 3);
 	ck_assert_uint_eq(p->data[p->meta.l4_off + 1], 3);
@@ -81,7 +81,7 @@ START_TEST(answers_verify)
 	pb_tcp(&f, 40000, 80, NULL, 0);
 	f.b[f.l4 + 13] = 0x02;   /* SYN */
 	p = parsed(&f);
-	ck_assert(fw_reject_build(p, FW_REJECT_AUTO, 0));
+	ck_assert(fw_reject_build(p, FW_REJECT_AUTO, 0, NULL));
 	answer_ok(p, 6);
 	ck_assert_uint_eq(p->data[p->meta.l4_off + 13], 0x14);   /* RST, ACK */
 	ck_assert_uint_eq(pkt_rd32(p->data + p->meta.l4_off + 8), 2);  /* the SYN's seq 1, plus one */
@@ -93,17 +93,17 @@ START_TEST(never_answered)
 {
 	static const uint8_t mcast[4] = { 224, 0, 0, 9 }, bcast[4] = { 255, 255, 255, 255 };
 	struct pkt_buf *p = udp4(mcast, 0);
-	ck_assert(!fw_reject_build(p, FW_REJECT_AUTO, 0));
+	ck_assert(!fw_reject_build(p, FW_REJECT_AUTO, 0, NULL));
 	pkt_free(p);
 	p = udp4(bcast, 0);
-	ck_assert(!fw_reject_build(p, FW_REJECT_ICMP, 3));
+	ck_assert(!fw_reject_build(p, FW_REJECT_ICMP, 3, NULL));
 	pkt_free(p);
 	p = udp4(NULL, 0x0004);   /* a non-first fragment */
-	ck_assert(!fw_reject_build(p, FW_REJECT_AUTO, 0));
+	ck_assert(!fw_reject_build(p, FW_REJECT_AUTO, 0, NULL));
 	pkt_free(p);
 	p = udp4(NULL, 0);
 	p->data[0] = 0x01;        /* sent to a multicast MAC */
-	ck_assert(!fw_reject_build(p, FW_REJECT_AUTO, 0));
+	ck_assert(!fw_reject_build(p, FW_REJECT_AUTO, 0, NULL));
 	pkt_free(p);
 
 	struct pb f;
@@ -113,21 +113,21 @@ START_TEST(never_answered)
 	pb_tcp(&f, 1, 2, NULL, 0);
 	f.b[f.l4 + 13] = 0x04;
 	p = parsed(&f);
-	ck_assert(!fw_reject_build(p, FW_REJECT_TCP_RESET, 0));
+	ck_assert(!fw_reject_build(p, FW_REJECT_TCP_RESET, 0, NULL));
 	pkt_free(p);
 	pb_init(&f);                /* nor an ICMP error, nor an ICMPv6 one */
 	pb_eth0(&f, 0x0800);
 	pb_ip4(&f, 1, 0, NULL, 0);
 	pb_icmp(&f, 1, 11, 0, 0);
 	p = parsed(&f);
-	ck_assert(!fw_reject_build(p, FW_REJECT_AUTO, 0));
+	ck_assert(!fw_reject_build(p, FW_REJECT_AUTO, 0, NULL));
 	pkt_free(p);
 	pb_init(&f);
 	pb_eth0(&f, 0x86dd);
 	pb_ip6(&f, 58);
 	pb_icmp(&f, 58, 1, 4, 0);
 	p = parsed(&f);
-	ck_assert(!fw_reject_build(p, FW_REJECT_AUTO, 0));
+	ck_assert(!fw_reject_build(p, FW_REJECT_AUTO, 0, NULL));
 	pkt_free(p);
 	/* but an ICMP echo is answered */
 	pb_init(&f);
@@ -135,7 +135,7 @@ START_TEST(never_answered)
 	pb_ip4(&f, 1, 0, NULL, 0);
 	pb_icmp(&f, 1, 8, 0, 7);
 	p = parsed(&f);
-	ck_assert(fw_reject_build(p, FW_REJECT_AUTO, 0));
+	ck_assert(fw_reject_build(p, FW_REJECT_AUTO, 0, NULL));
 	pkt_free(p);
 	ck_assert_uint_eq(pool->avail, pool->size);
 }
