@@ -312,7 +312,8 @@ void ct_track(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct 
 		set_state(t, cp, CT_S_UNTRACKED, CT_INV_NONE);
 		return;
 	}
-	if (m->flags & PKT_F_FRAG) {
+	/* a first fragment with its transport header is the datagram (frag.h follows the rest) */
+	if ((m->flags & PKT_F_FRAG) && ((m->flags & PKT_F_FRAG_NF) || !(m->flags & PKT_F_L4))) {
 		set_state(t, cp, CT_S_INVALID, CT_INV_FRAGMENT);
 		return;
 	}

@@ -73,6 +73,7 @@ void pkt_pipe_run(struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n)
 	unsigned n_dropped = 0;
 
 	assert(n <= PKT_BURST);
+	w->in_burst = true;
 	for (unsigned s = 0; s < pipe->n_stages && n; s++) {
 		const struct pkt_stage *st = &pipe->stages[s];
 		w->cnt.stage_in[s] += n;
@@ -115,10 +116,19 @@ void pkt_pipe_run(struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n)
 	w->cnt.pipe_drops[PKT_PIPE_NO_VERDICT] += n;
 	if (n_dropped)
 		pkt_free_burst(dropped, n_dropped);
+	w->in_burst = false;
+	for (uint16_t i = 0; i < w->n_late; i++)
+		pkt_txq_push(w, w->late[i].port, w->late[i].p);
+	w->n_late = 0;
 }
 
 void pkt_txq_push(struct pkt_worker *w, uint16_t port, struct pkt_buf *p)
 {
+	if (w->in_burst && w->n_late < PKT_TXQ_SIZE) {
+		w->late[w->n_late].p = p;
+		w->late[w->n_late++].port = port;
+		return;
+	}
 	if (port >= w->pipe->n_ports || w->txq[port].n >= PKT_TXQ_SIZE) {
 		w->cnt.pipe_drops[port >= w->pipe->n_ports ? PKT_PIPE_BAD_PORT : PKT_PIPE_TXQ_FULL]++;
 		pkt_free(p);

@@ -93,6 +93,10 @@ struct pkt_worker {
 	                               let go of whatever it read before (safe reclamation) */
 	struct pkt_counters cnt;
 	struct pkt_txq txq[PKT_MAX_PORTS];
+	/* pkt_txq_push() during a burst: queued after the burst's own packets, in order */
+	bool in_burst;
+	uint16_t n_late;
+	struct { struct pkt_buf *p; uint16_t port; } late[PKT_TXQ_SIZE];
 	/* Receives PKT_V_HOST packets and takes ownership; NULL drops them (PKT_PIPE_NO_HOST). */
 	void (*host_deliver)(void *arg, struct pkt_buf *p);
 	void *host_arg;
@@ -107,8 +111,10 @@ void pkt_worker_init(struct pkt_worker *w, const struct pkt_pipeline *pipe);
  * in w->txq[port]; drops are freed and counted. The worker owns the packets afterwards. */
 void pkt_pipe_run(struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n);
 
-/* Queues a packet a stage made or held (a request, a packet that waited) for port, beside
- * the burst's own; counted and freed as PKT_PIPE_TXQ_FULL or _BAD_PORT when it cannot be. */
+/* Queues a packet a stage made or held (a request, a packet that waited) for port, after
+ * the current burst's own packets (so arrival order holds); counted and freed as
+ * PKT_PIPE_TXQ_FULL or _BAD_PORT when it cannot be. Outside a burst (a tick) it is
+ * queued at once. */
 void pkt_txq_push(struct pkt_worker *w, uint16_t port, struct pkt_buf *p);
 
 /* Accounts for a transmit attempt of w->txq[port]: `sent` packets left, the rest are

@@ -10,8 +10,8 @@
  * so "iif lan" means "arrived on port 0". A rejected packet is turned into its TCP reset
  * or ICMP error and sent back where it came from.
  *
- * IPv4 fragments and IPv6 Fragment headers are dropped before the rules (reason
- * "fragment"): a fragment carries no ports to judge, and there is no reassembly yet.
+ * Fragments follow their datagram's first fragment, which the rules judge (frag.h); they
+ * are not reassembled.
  *
  * A new config (reload, SIGHUP in sluice-hosted) is built off to the side, rules and
  * routes together, and swapped in with one atomic store between bursts; the old one is
@@ -55,6 +55,24 @@ void fwa_refuse(struct fw_app *a, struct pkt_buf *p, const struct fw_decision *d
 	pkt_drop(p, d->rule < 0 ? FWA_POLICY : FWA_RULE);
 }
 
+void fwa_frag_later(struct fw_app *a, struct pkt_buf *p, const struct frag_key *k, uint64_t now_ms, uint16_t oif)
+{
+	switch (frag_later(a->frag, k, p, now_ms)) {
+	case FRAG_PASS:
+		pkt_fwd(p, oif);
+		break;
+	case FRAG_HELD:
+		pkt_taken(p);
+		break;
+	case FRAG_FULL:
+		pkt_drop(p, FWA_FRAG_FULL);
+		break;
+	default:
+		pkt_drop(p, FWA_FRAGMENT);
+		break;
+	}
+}
+
 static void bridge_burst(struct fw_app *a, struct fw_ruleset *rs, struct pkt_worker *w, struct pkt_buf **pkts,
 			 uint16_t n)
 {
@@ -63,23 +81,41 @@ static void bridge_burst(struct fw_app *a, struct fw_ruleset *rs, struct pkt_wor
 		struct pkt_buf *p = pkts[i];
 		if (i + 1 < n)
 			__builtin_prefetch(pkts[i + 1]->data + pkts[i + 1]->meta.l3_off);
+		int iif = p->port, oif = p->port ^ 1;
+		struct frag_key fk;
+		enum frag_class fc = FRAG_NONE;
 		if (p->meta.flags & PKT_F_FRAG) {
-			pkt_drop(p, FWA_FRAGMENT);
-			continue;
+			fc = frag_classify(p, &fk);
+			if (fc == FRAG_BAD) {
+				pkt_drop(p, FWA_FRAG_BAD);
+				continue;
+			}
+			if (fc == FRAG_LATER) {
+				fwa_frag_later(a, p, &fk, now, (uint16_t)oif);
+				continue;
+			}
 		}
 		struct ct_pkt cp;
 		ct_track(a->ct, p, now, &cp);
-		int iif = p->port, oif = p->port ^ 1;
 		struct fw_pkt fp;
 		fw_pkt_fill(&fp, p, iif, oif, cp.state == CT_S_UNTRACKED ? 0 : cp.state);
 		struct fw_decision d;
 		fw_decide(rs, FW_HOOK_FORWARD, &fp, p, now, &a->log, &d);
-		if (d.verdict != FW_ACCEPT)
+		bool accepted = false;
+		if (d.verdict != FW_ACCEPT) {
 			fwa_refuse(a, p, &d, NULL, now);
-		else if (ct_commit(a->ct, p, now, &cp))
+		} else if (ct_commit(a->ct, p, now, &cp)) {
 			pkt_fwd(p, (uint16_t)oif);
-		else
+			accepted = true;
+		} else {
 			pkt_drop(p, FWA_CT_FULL);
+		}
+		if (fc == FRAG_FIRST) {
+			struct pkt_buf *rel[FRAG_HOLD];
+			unsigned k = frag_decided(a->frag, &fk, accepted, now, rel);
+			for (unsigned j = 0; j < k; j++)
+				pkt_txq_push(w, (uint16_t)oif, rel[j]);
+		}
 	}
 }
 
@@ -184,12 +220,14 @@ static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 	if (a) {
 		a->ct = ct_table_create(&c->rs->cfg.ct);
 		a->nb = router ? nb_create() : NULL;
+		a->frag = frag_create();
 	}
-	if (!a || !a->ct || (router && !a->nb)) {
+	if (!a || !a->ct || (router && !a->nb) || !a->frag) {
 		snprintf(err, errlen, "fw: out of memory for a connection table of %u entries", c->rs->cfg.ct.max_entries);
 		if (a) {
 			ct_table_destroy(a->ct);
 			nb_destroy(a->nb);
+			frag_destroy(a->frag);
 		}
 		free(a);
 		conf_free(c);
@@ -207,6 +245,7 @@ static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 		snprintf(err, errlen, "fw: pipeline full");
 		ct_table_destroy(a->ct);
 		nb_destroy(a->nb);
+		frag_destroy(a->frag);
 		conf_free(c);
 		free(a);
 		return -1;
@@ -224,6 +263,7 @@ static void fw_teardown(void *state)
 	conf_free(atomic_load(&a->active));
 	ct_table_destroy(a->ct);
 	nb_destroy(a->nb);
+	frag_destroy(a->frag);
 	free(a);
 }
 
@@ -236,6 +276,7 @@ static void fw_tick(void *state, struct pkt_worker *w, uint64_t now_ms)
 		a->retired = NULL;
 	}
 	ct_sweep(a->ct, now_ms, SWEEP_BUCKETS);
+	frag_sweep(a->frag, now_ms, SWEEP_BUCKETS);
 	const struct fwa_conf *c = atomic_load_explicit(&a->active, memory_order_relaxed);
 	if (a->router)
 		fw_router_tick(a, c, w, now_ms);
@@ -282,6 +323,7 @@ static void fw_report(void *state, void (*emit)(void *arg, const char *line), vo
 	const struct fwa_conf *c = atomic_load(&a->active);
 	fw_ruleset_report(c->rs, emit, arg);
 	ct_counters_format(a->ct, emit, arg);
+	frag_counters_format(a->frag, emit, arg);
 	char line[200];
 	if (a->router) {
 		nb_counters_format(a->nb, emit, arg);

@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "ct.h"
+#include "frag.h"
 #include "fw.h"
 #include "neigh.h"
 #include "route.h"
@@ -12,7 +13,9 @@
 #define FWA_REASONS(X)                                                                              \
 	X(POLICY, "policy")             /* the chain's policy dropped it */                            \
 	X(RULE, "rule")                 /* a rule dropped it */                                        \
-	X(FRAGMENT, "fragment")         /* a fragment: not reassembled, so not judged */               \
+	X(FRAGMENT, "fragment")         /* a later fragment of a refused datagram, or one for us */    \
+	X(FRAG_BAD, "frag_bad")         /* a fragment that could hide a header (RFC 1858, 7112) */     \
+	X(FRAG_FULL, "frag_full")       /* a fragment before its first, with no room to wait */        \
 	X(CT_FULL, "ct_full")           /* accepted, but the connection table had no room */           \
 	X(REJECT_SILENT, "reject_silent") /* rejected without an answer (never answered, or over the rate) */ \
 	X(NOT_OURS, "not_ours")         /* router: sent to another MAC address */                      \
@@ -53,6 +56,7 @@ struct fw_app {
 	struct fwa_conf *retired;           /* the previous one, freed at the next tick */
 	struct ct_table *ct;
 	struct nb_cache *nb;                /* router mode */
+	struct frag_table *frag;            /* fragments follow their first one (frag.h) */
 	struct pkt_pool *pool;
 	const uint8_t *port_mac[PKT_MAX_PORTS];
 	struct fw_log log;
@@ -60,6 +64,7 @@ struct fw_app {
 	bool router;
 	struct fw_bucket reject_rate;       /* answers a second: rejects and the router's ICMP errors */
 	uint64_t rejected, icmp_errors, arp_replies, nd_adverts, echo_replies, requests;
+	uint64_t frag_lost;                 /* fragments that waited and could not follow their first */
 	uint64_t reloads, reload_failures;
 	void (*emit)(void *arg, const char *line);
 	void *emit_arg;
@@ -71,6 +76,10 @@ bool fwa_answer_allowed(struct fw_app *a, uint64_t now_ms);
  * (ICMP answers from icmp_src, NULL: the packet's destination; fw_reject.h). */
 void fwa_refuse(struct fw_app *a, struct pkt_buf *p, const struct fw_decision *d, const uint8_t *icmp_src,
 		uint64_t now_ms);
+
+/* A later fragment: forwarded out of oif as its datagram was (the caller may then rewrite
+ * it for a next hop), dropped, or left waiting for its first fragment. */
+void fwa_frag_later(struct fw_app *a, struct pkt_buf *p, const struct frag_key *k, uint64_t now_ms, uint16_t oif);
 
 /* The router's stage body, its tick (neighbour retries) and its part of a config's
  * building (interfaces and routes; -1 with FILE:LINE:COL in err). */

@@ -263,6 +263,62 @@ static bool icmp_error(struct fw_app *a, const struct fwa_iface *f, struct pkt_b
 	return true;
 }
 
+static void ttl_down(struct pkt_buf *p, bool v6)
+{
+	uint8_t *ip = p->data + p->meta.l3_off;
+	if (v6) {
+		ip[7]--;
+	} else {
+		uint16_t old = pkt_rd16(ip + 8);
+		ip[8]--;
+		pkt_wr16(ip + 10, pkt_csum_update16(pkt_rd16(ip + 10), old, pkt_rd16(ip + 8)));
+	}
+}
+
+/* The next hop of a packet routed by nh: the gateway or the destination itself. */
+static void next_hop(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *p,
+		     const struct rt_nexthop *nh, bool v6, uint64_t now)
+{
+	const uint8_t *ip = p->data + p->meta.l3_off;
+	uint8_t next[16];
+	memcpy(next, nh->kind == RT_GATEWAY ? nh->gw : ip + (v6 ? 24 : 16), v6 ? 16 : 4);
+	send_to(a, c, w, p, nh->port, v6 ? 6 : 4, next, now);
+}
+
+/* A first fragment was judged. The later ones that waited for it follow it now, outside
+ * the burst: TTL, next hop, and out (or waiting for the next hop, like any packet). */
+static void decided(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, const struct frag_key *k,
+		    bool accepted, const struct rt_nexthop *nh, uint64_t now)
+{
+	struct pkt_buf *rel[FRAG_HOLD];
+	unsigned n = frag_decided(a->frag, k, accepted, now, rel);
+	for (unsigned j = 0; j < n; j++) {
+		struct pkt_buf *q = rel[j];
+		bool v6 = q->meta.l3 == PKT_L3_IPV6;
+		if (q->data[q->meta.l3_off + (v6 ? 7 : 8)] <= 1) {
+			a->frag_lost++;
+			pkt_free(q);
+			continue;
+		}
+		ttl_down(q, v6);
+		const uint8_t *ip = q->data + q->meta.l3_off;
+		uint8_t next[16], mac[6];
+		memcpy(next, nh->kind == RT_GATEWAY ? nh->gw : ip + (v6 ? 24 : 16), v6 ? 16 : 4);
+		bool ask;
+		enum nb_result r = nb_resolve(a->nb, nh->port, v6 ? 6 : 4, next, q, now, mac, &ask);
+		if (ask)
+			solicit(a, c, w, nh->port, v6 ? 6 : 4, next);
+		if (r == NB_RESOLVED) {
+			memcpy(q->data, mac, 6);
+			memcpy(q->data + 6, c->ifc[nh->port].mac, 6);
+			pkt_txq_push(w, nh->port, q);
+		} else if (r != NB_QUEUED) {
+			a->frag_lost++;
+			pkt_free(q);
+		}
+	}
+}
+
 /* Not accepted: a reject's ICMP answer comes from our address on the way back (a router
  * is seen; Linux does the same), a reset from the destination. */
 static void refuse(struct fw_app *a, const struct fwa_iface *f, struct pkt_buf *p, const struct fw_decision *d,
@@ -300,12 +356,13 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 		pkt_drop(p, FWA_NOT_IP);
 		return;
 	}
-	if (m->flags & PKT_F_FRAG) {
-		pkt_drop(p, FWA_FRAGMENT);
+	struct frag_key fk;
+	enum frag_class fc = (m->flags & PKT_F_FRAG) ? frag_classify(p, &fk) : FRAG_NONE;
+	if (fc == FRAG_BAD) {
+		pkt_drop(p, FWA_FRAG_BAD);
 		return;
 	}
 	bool v6 = m->l3 == PKT_L3_IPV6;
-	int family = v6 ? 6 : 4;
 	uint8_t *ip = p->data + m->l3_off;
 	const uint8_t *src = ip + (v6 ? 8 : 12), *dst = ip + (v6 ? 24 : 16);
 	const struct rt_nexthop *nh = v6 ? rt_lookup6(c->rt, dst) : rt_lookup4(c->rt, dst);
@@ -314,6 +371,10 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 	struct fw_pkt fp;
 	struct fw_decision d;
 	if ((nh && nh->kind == RT_LOCAL) || group || (v6 && !memcmp(dst, f->ll6, 16))) {
+		if (fc != FRAG_NONE) {
+			pkt_drop(p, FWA_FRAGMENT);  /* nothing the appliance answers comes in fragments */
+			return;
+		}
 		ct_track(a->ct, p, now, &cp);
 		fw_pkt_fill(&fp, p, iif, -1, cp.state == CT_S_UNTRACKED ? 0 : cp.state);
 		fw_decide(c->rs, FW_HOOK_INPUT, &fp, p, now, &a->log, &d);
@@ -332,43 +393,38 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 		return;
 	}
 	uint8_t ttl = ip[v6 ? 7 : 8];
-	if (ttl <= 1) {
-		if (icmp_error(a, f, p, v6, 11, 3, 0, now))
+	if (ttl <= 1 || !nh) {
+		/* time exceeded, or network unreachable / no route to destination */
+		bool sent = ttl <= 1 ? icmp_error(a, f, p, v6, 11, 3, 0, now) : icmp_error(a, f, p, v6, 3, 1, 0, now);
+		if (sent)
 			output(a, c, p, iif, now);
 		else
-			pkt_drop(p, FWA_TTL);
+			pkt_drop(p, ttl <= 1 ? FWA_TTL : FWA_NO_ROUTE);
+		if (fc == FRAG_FIRST)
+			decided(a, c, w, &fk, false, NULL, now);
 		return;
 	}
-	if (!nh) {
-		/* network unreachable / no route to destination */
-		if (icmp_error(a, f, p, v6, 3, 1, 0, now))
-			output(a, c, p, iif, now);
-		else
-			pkt_drop(p, FWA_NO_ROUTE);
+	if (fc == FRAG_LATER) {
+		/* its datagram's first fragment was judged: follow it */
+		fwa_frag_later(a, p, &fk, now, nh->port);
+		if (p->verdict == (PKT_V_FWD | nh->port))
+			next_hop(a, c, w, p, nh, v6, now);
 		return;
 	}
 	/* decremented before the forward chain, as Linux does: a rejected packet is quoted so */
-	if (v6) {
-		ip[7]--;
-	} else {
-		uint16_t old = pkt_rd16(ip + 8);
-		ip[8]--;
-		pkt_wr16(ip + 10, pkt_csum_update16(pkt_rd16(ip + 10), old, pkt_rd16(ip + 8)));
-	}
+	ttl_down(p, v6);
 	ct_track(a->ct, p, now, &cp);
 	fw_pkt_fill(&fp, p, iif, nh->port, cp.state == CT_S_UNTRACKED ? 0 : cp.state);
 	fw_decide(c->rs, FW_HOOK_FORWARD, &fp, p, now, &a->log, &d);
-	if (d.verdict != FW_ACCEPT) {
+	bool accepted = d.verdict == FW_ACCEPT && ct_commit(a->ct, p, now, &cp);
+	if (fc == FRAG_FIRST)
+		decided(a, c, w, &fk, accepted, nh, now);
+	if (d.verdict != FW_ACCEPT)
 		refuse(a, f, p, &d, v6, now);
-		return;
-	}
-	if (!ct_commit(a->ct, p, now, &cp)) {
+	else if (!accepted)
 		pkt_drop(p, FWA_CT_FULL);
-		return;
-	}
-	uint8_t next[16];
-	memcpy(next, nh->kind == RT_GATEWAY ? nh->gw : dst, v6 ? 16 : 4);
-	send_to(a, c, w, p, nh->port, family, next, now);
+	else
+		next_hop(a, c, w, p, nh, v6, now);
 }
 
 void fw_router_burst(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf **pkts,

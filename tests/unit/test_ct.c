@@ -407,8 +407,14 @@ START_TEST(fragments_and_non_ip)
 	struct pb f;
 	pb_init(&f);
 	pb_eth0(&f, 0x0800);
-	pb_ip4(&f, 17, 0x2000, NULL, 0);   /* first fragment, MF */
+	pb_ip4(&f, 17, 0x2000, NULL, 0);   /* first fragment, MF: tracked as its datagram */
 	pb_udp(&f, 1, 2);
+	pb_payload(&f, 40);
+	pb_done(&f);
+	ck_assert_int_eq(track_frame(&f), CT_S_NEW);
+	pb_init(&f);
+	pb_eth0(&f, 0x0800);
+	pb_ip4(&f, 17, 185, NULL, 0);      /* a later fragment: no ports, invalid */
 	pb_payload(&f, 40);
 	pb_done(&f);
 	ck_assert_int_eq(track_frame(&f), CT_S_INVALID);
@@ -419,7 +425,7 @@ START_TEST(fragments_and_non_ip)
 	pb_done(&f);
 	pb_pad(&f, 60);
 	ck_assert_int_eq(track_frame(&f), CT_S_UNTRACKED);
-	ck_assert_uint_eq(ct_count(ct), 0);
+	ck_assert_uint_eq(ct_count(ct), 1);   /* the fragmented datagram's flow only */
 }
 END_TEST
 
