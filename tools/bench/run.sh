@@ -91,3 +91,4 @@ awk -v tp="$tp" -v sl="$sl" 'BEGIN {
 
 # ---- 5. the fw appliance ------------------------------------------------------------------
 "$(dirname "$0")/fw.sh" "$build" "$seconds"
+"$(dirname "$0")/nft.sh" "$build" "$seconds"
