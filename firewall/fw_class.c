@@ -26,6 +26,12 @@ struct fw_dimtab {
 	u128 *lo128;                   /* IPv6 addresses */
 	const uint64_t **vec;          /* vector of interval i */
 	const uint64_t *absent;        /* the vector when the packet lacks the field */
+	/* With many intervals, a direct index by the value's top 16 bits (shift 16: IPv4
+	 * addresses) or by the whole value (shift 0: fields of 16 bits or fewer): the interval
+	 * holding the block's first value, so a lookup is one read and a search of the few
+	 * intervals that start inside the block (none, for a 16-bit field). */
+	uint16_t *idx;
+	unsigned shift;
 };
 
 struct fw_class {
@@ -382,6 +388,30 @@ struct dim_build {
 	uint64_t *active;
 };
 
+static inline unsigned search32(const uint32_t *lo, unsigned n, uint32_t v);
+
+#define IDX_MIN_INTERVALS 16       /* below this a binary search is as quick */
+
+/* The direct index of a 32-bit field (struct fw_dimtab); none if it would not pay or
+ * does not fit, which only costs speed. */
+static void build_index(struct fw_dimtab *t, uint32_t max)
+{
+	if (t->n < IDX_MIN_INTERVALS || t->n > 65535)
+		return;
+	t->shift = max > 0xffff ? 16 : 0;
+	size_t blocks = ((size_t)max >> t->shift) + 1;
+	t->idx = malloc(blocks * sizeof(uint16_t));
+	if (!t->idx)
+		return;
+	unsigned i = 0;
+	for (size_t k = 0; k < blocks; k++) {
+		uint32_t first = (uint32_t)(k << t->shift);
+		while (i + 1 < t->n && t->lo32[i + 1] <= first)
+			i++;
+		t->idx[k] = (uint16_t)i;
+	}
+}
+
 static void dim_build_free(struct dim_build *db, unsigned n_rules)
 {
 	if (db->pred)
@@ -502,6 +532,7 @@ static int build_dim(struct builder *b, const struct fw_config *cfg, const struc
 		for (unsigned i = 0; i < n_out; i++)
 			t->lo32[i] = (uint32_t)lo[i];
 		free(lo);
+		build_index(t, (uint32_t)dim_max[d]);
 	}
 	/* vectors are resolved to pointers once the pool stops moving */
 	vec_index_out[c->n_dims] = db.vec_of;
@@ -593,6 +624,7 @@ void fw_class_free(struct fw_class *c)
 		return;
 	for (unsigned i = 0; i < FW_D__COUNT; i++) {
 		free(c->dims[i].lo32);
+		free(c->dims[i].idx);
 		free(c->dims[i].lo128);
 		free(c->dims[i].vec);
 	}
@@ -607,8 +639,12 @@ void fw_class_stats(const struct fw_class *c, struct fw_class_stats *st)
 	st->intervals = c->n_intervals;
 	st->vectors = c->n_vectors;
 	st->bytes = sizeof(*c) + c->pool_words * sizeof(uint64_t);
-	for (unsigned i = 0; i < c->n_dims; i++)
-		st->bytes += c->dims[i].n * (sizeof(void *) + (c->dims[i].lo128 ? sizeof(u128) : sizeof(uint32_t)));
+	for (unsigned i = 0; i < c->n_dims; i++) {
+		const struct fw_dimtab *t = &c->dims[i];
+		st->bytes += t->n * (sizeof(void *) + (t->lo128 ? sizeof(u128) : sizeof(uint32_t)));
+		if (t->idx)
+			st->bytes += (((size_t)dim_max[t->dim] >> t->shift) + 1) * sizeof(uint16_t);
+	}
 }
 
 /* ---- lookup ---- */
@@ -634,6 +670,17 @@ static inline unsigned search128(const u128 *lo, unsigned n, u128 v)
 		n -= half;
 	}
 	return (unsigned)(base - lo);
+}
+
+static inline unsigned indexed(const struct fw_dimtab *t, uint32_t v)
+{
+	uint32_t k = v >> t->shift;
+	unsigned i = t->idx[k];
+	if (!t->shift)
+		return i;
+	/* the intervals that start inside block k: up to the one holding the next block's start */
+	unsigned j = k < 0xffff ? t->idx[k + 1] : t->n - 1;
+	return i + search32(t->lo32 + i, j - i + 1, v);
 }
 
 /* Every field's value at once (bit d of the result: the packet has field d), so the
@@ -678,6 +725,8 @@ void fw_class_lookup(const struct fw_class *c, const struct fw_pkt *p, struct fw
 		else if (t->lo128)
 			s->vec[i] = t->vec[search128(t->lo128, t->n,
 						     addr_value(t->dim == FW_D_IP6_SRC ? p->saddr : p->daddr, 16))];
+		else if (t->idx)
+			s->vec[i] = t->vec[indexed(t, v[t->dim])];
 		else
 			s->vec[i] = t->vec[search32(t->lo32, t->n, v[t->dim])];
 	}
