@@ -76,25 +76,19 @@ static inline uint64_t rd64(const uint8_t *b)
 	return v;
 }
 
+/* One endpoint (address and port) mixed to 64 bits. */
+static inline uint64_t endpoint(const uint8_t *a, uint16_t port)
+{
+	uint64_t x = mix(0x243f6a8885a308d3ull ^ port, rd64(a));
+	return mix(x, rd64(a + 8));
+}
+
 uint32_t pkt_flow_hash(const struct pkt_flow_key *k)
 {
-	/* Order the two endpoints so both directions hash alike, then mix five words. */
-	const uint8_t *a = k->src, *b = k->dst;
-	uint16_t pa = k->sport, pb = k->dport;
-	int c = memcmp(a, b, 16);
-	if (c > 0 || (c == 0 && pa > pb)) {
-		a = k->dst;
-		b = k->src;
-		pa = k->dport;
-		pb = k->sport;
-	}
-	uint64_t h = 0x243f6a8885a308d3ull;
-	h = mix(h, rd64(a));
-	h = mix(h, rd64(a + 8));
-	h = mix(h, rd64(b));
-	h = mix(h, rd64(b + 8));
-	h = mix(h, (uint64_t)pa << 48 | (uint64_t)pb << 32 | (uint64_t)k->vlan << 16 |
-			   (uint64_t)k->proto << 8 | k->family);
+	/* The two endpoints' mixes are added, which does not care which comes first: both
+	 * directions hash alike with no comparison. Then the rest of the key. */
+	uint64_t h = endpoint(k->src, k->sport) + endpoint(k->dst, k->dport);
+	h = mix(h, (uint64_t)k->vlan << 16 | (uint64_t)k->proto << 8 | k->family);
 	h ^= h >> 31;
 	return (uint32_t)(h ^ (h >> 32));
 }
