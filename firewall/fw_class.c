@@ -683,52 +683,46 @@ static inline unsigned indexed(const struct fw_dimtab *t, uint32_t v)
 	return i + search32(t->lo32 + i, j - i + 1, v);
 }
 
-/* Every field's value at once (bit d of the result: the packet has field d), so the
- * per-field loop below is only searches. */
-static inline uint32_t pkt_values(const struct fw_pkt *p, uint32_t v[FW_D__COUNT])
+/* Field d's value for the search; false when the packet has no such field (its vector is
+ * then the rules that do not care). Only the fields the rules use are asked for. */
+static inline bool field(const struct fw_pkt *p, enum fw_dim d, uint32_t *v)
 {
-	bool tcp = p->has_ports && p->has_l4proto && p->l4proto == 6;
-	bool udp = p->has_ports && p->has_l4proto && p->l4proto == 17;
-	bool v4 = p->family == 4;
-	uint32_t icmp = (uint32_t)p->icmp_type << 8 | p->icmp_code;
-	v[FW_D_IIF] = (uint32_t)p->iif;
-	v[FW_D_OIF] = (uint32_t)p->oif;
-	v[FW_D_ETHER] = p->ethertype;
-	v[FW_D_VLAN] = p->vlan_id;
-	v[FW_D_IP4_SRC] = pkt_rd32(p->saddr);
-	v[FW_D_IP4_DST] = pkt_rd32(p->daddr);
-	v[FW_D_L4PROTO] = p->l4proto;
-	v[FW_D_TCP_SPORT] = v[FW_D_UDP_SPORT] = p->sport;
-	v[FW_D_TCP_DPORT] = v[FW_D_UDP_DPORT] = p->dport;
-	v[FW_D_TCP_FLAGS] = p->tcp_flags;
-	v[FW_D_ICMP] = v[FW_D_ICMP6] = icmp;
-	v[FW_D_CT] = p->ct_state ? (uint32_t)__builtin_ctz(p->ct_state) : 4;
-	v[FW_D_LENGTH] = p->length;
-	return (uint32_t)(p->iif >= 0) << FW_D_IIF | (uint32_t)(p->oif >= 0) << FW_D_OIF | 1u << FW_D_ETHER |
-	       (uint32_t)p->has_vlan << FW_D_VLAN | (uint32_t)v4 << FW_D_IP4_SRC | (uint32_t)v4 << FW_D_IP4_DST |
-	       (uint32_t)(p->family == 6) << FW_D_IP6_SRC | (uint32_t)(p->family == 6) << FW_D_IP6_DST |
-	       (uint32_t)p->has_l4proto << FW_D_L4PROTO | (uint32_t)tcp << FW_D_TCP_SPORT |
-	       (uint32_t)tcp << FW_D_TCP_DPORT | (uint32_t)udp << FW_D_UDP_SPORT | (uint32_t)udp << FW_D_UDP_DPORT |
-	       (uint32_t)tcp << FW_D_TCP_FLAGS | (uint32_t)(p->has_icmp && v4) << FW_D_ICMP |
-	       (uint32_t)(p->has_icmp && p->family == 6) << FW_D_ICMP6 | 1u << FW_D_CT | 1u << FW_D_LENGTH;
+	switch (d) {
+	case FW_D_IIF: *v = (uint32_t)p->iif; return p->iif >= 0;
+	case FW_D_OIF: *v = (uint32_t)p->oif; return p->oif >= 0;
+	case FW_D_ETHER: *v = p->ethertype; return true;
+	case FW_D_VLAN: *v = p->vlan_id; return p->has_vlan;
+	case FW_D_IP4_SRC: *v = pkt_rd32(p->saddr); return p->family == 4;
+	case FW_D_IP4_DST: *v = pkt_rd32(p->daddr); return p->family == 4;
+	case FW_D_L4PROTO: *v = p->l4proto; return p->has_l4proto;
+	case FW_D_TCP_SPORT: *v = p->sport; return p->has_ports && p->has_l4proto && p->l4proto == 6;
+	case FW_D_TCP_DPORT: *v = p->dport; return p->has_ports && p->has_l4proto && p->l4proto == 6;
+	case FW_D_UDP_SPORT: *v = p->sport; return p->has_ports && p->has_l4proto && p->l4proto == 17;
+	case FW_D_UDP_DPORT: *v = p->dport; return p->has_ports && p->has_l4proto && p->l4proto == 17;
+	case FW_D_TCP_FLAGS: *v = p->tcp_flags; return p->has_ports && p->has_l4proto && p->l4proto == 6;
+	case FW_D_ICMP: *v = (uint32_t)p->icmp_type << 8 | p->icmp_code; return p->has_icmp && p->family == 4;
+	case FW_D_ICMP6: *v = (uint32_t)p->icmp_type << 8 | p->icmp_code; return p->has_icmp && p->family == 6;
+	case FW_D_CT: *v = p->ct_state ? (uint32_t)__builtin_ctz(p->ct_state) : 4; return true;
+	case FW_D_LENGTH: *v = p->length; return true;
+	default: *v = 0; return p->family == 6;   /* FW_D_IP6_SRC, FW_D_IP6_DST: searched apart */
+	}
 }
 
 void fw_class_lookup(const struct fw_class *c, const struct fw_pkt *p, struct fw_class_scan *s)
 {
-	uint32_t v[FW_D__COUNT];
-	uint32_t present = pkt_values(p, v);
 	s->n = c->n_dims;
 	for (unsigned i = 0; i < c->n_dims; i++) {
 		const struct fw_dimtab *t = &c->dims[i];
-		if (!(present >> t->dim & 1))
+		uint32_t v;
+		if (!field(p, t->dim, &v))
 			s->vec[i] = t->absent;
 		else if (t->lo128)
 			s->vec[i] = t->vec[search128(t->lo128, t->n,
 						     addr_value(t->dim == FW_D_IP6_SRC ? p->saddr : p->daddr, 16))];
 		else if (t->idx)
-			s->vec[i] = t->vec[indexed(t, v[t->dim])];
+			s->vec[i] = t->vec[indexed(t, v)];
 		else
-			s->vec[i] = t->vec[search32(t->lo32, t->n, v[t->dim])];
+			s->vec[i] = t->vec[search32(t->lo32, t->n, v)];
 	}
 }
 
