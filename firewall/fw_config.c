@@ -5,13 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int read_number(struct fw_parser *ps, uint32_t min, uint32_t max, const char *what, uint32_t *out);
+
 static int parse_interface(struct fw_parser *ps)
 {
 	struct fw_config *cfg = ps->cfg;
 	unsigned line = ps->tok.line, col = ps->tok.col;
 	if (fwp_next(ps))
 		return -1;
-	struct fw_iface ifc = { .line = ps->tok.line, .col = ps->tok.col };
+	struct fw_iface ifc = { .line = ps->tok.line, .col = ps->tok.col, .mtu = FW_MTU_DEFAULT };
+	unsigned mtu_line = 0, mtu_col = 0;
 	if (fwp_name_of(ps, "an interface name", ifc.name))
 		return -1;
 	int dup = fw_config_iface(cfg, ifc.name, strlen(ifc.name));
@@ -36,8 +39,17 @@ static int parse_interface(struct fw_parser *ps)
 				ifc.has_mac = true;
 				continue;
 			}
+			if (fwp_is_word(ps, "mtu")) {
+				if (fwp_next(ps))
+					return -1;
+				mtu_line = ps->tok.line, mtu_col = ps->tok.col;
+				if (read_number(ps, FW_MTU_MIN, FW_MTU_MAX, "an MTU from 576 to 9216", &ifc.mtu) ||
+				    fwp_end_statement(ps))
+					return -1;
+				continue;
+			}
 			if (!fwp_is_word(ps, "address"))
-				return fwp_expected(ps, "'address', 'mac' or '}'");
+				return fwp_expected(ps, "'address', 'mac', 'mtu' or '}'");
 			if (fwp_next(ps))
 				return -1;
 			if (ps->tok.kind != FW_T_WORD)
@@ -52,6 +64,10 @@ static int parse_interface(struct fw_parser *ps)
 		if (fwp_next(ps))
 			return -1;
 	}
+	for (unsigned i = 0; i < ifc.n_addr; i++)
+		if (ifc.addr[i].family == 6 && ifc.mtu < 1280)
+			return fw_error(ps->err, ps->file, mtu_line, mtu_col,
+					"'%s' has IPv6 addresses, and IPv6 needs an MTU of at least 1280 (RFC 8200)", ifc.name);
 	cfg->iface[cfg->n_iface++] = ifc;
 	return fwp_end_statement(ps);
 }

@@ -24,11 +24,15 @@
 #define FW_MAX_ROUTES 256
 #define FW_MAX_SETS 64
 #define FW_MAX_SET_ITEMS 4096
+#define FW_MTU_DEFAULT 1500
+#define FW_MTU_MIN 576
+#define FW_MTU_MAX 9216
 
 struct fw_iface {
 	char name[FW_NAME_MAX];
 	struct fw_prefix addr[FW_MAX_ADDRS]; /* host address and the connected prefix length */
 	unsigned n_addr;
+	uint32_t mtu;                        /* largest IP datagram it sends, bytes */
 	bool has_mac;                        /* mac given: else the port's own */
 	uint8_t mac[6];
 	unsigned line, col;                  /* where it was declared */

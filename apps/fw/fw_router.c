@@ -249,7 +249,7 @@ static bool martian(bool v6, const uint8_t *src, const uint8_t *dst)
 /* The router's own ICMP error about p (time exceeded, no route), from our address on the
  * port p came in on; false when it may not or cannot be sent. */
 static bool icmp_error(struct fw_app *a, const struct fwa_iface *f, struct pkt_buf *p, bool v6, uint8_t type4,
-		       uint8_t type6, uint8_t code, uint64_t now)
+		       uint8_t code4, uint8_t type6, uint8_t code6, uint32_t info, uint64_t now)
 {
 	const uint8_t *ip = p->data + p->meta.l3_off;
 	const uint8_t *src = source(f, v6 ? 6 : 4, ip + (v6 ? 8 : 12));
@@ -257,7 +257,7 @@ static bool icmp_error(struct fw_app *a, const struct fwa_iface *f, struct pkt_b
 		return false;
 	uint8_t from[16];
 	memcpy(from, src, v6 ? 16 : 4);
-	if (!fw_icmp_error(p, v6 ? type6 : type4, code, 0, from))
+	if (!fw_icmp_error(p, v6 ? type6 : type4, v6 ? code6 : code4, info, from))
 		return false;
 	a->icmp_errors++;
 	return true;
@@ -395,11 +395,24 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 	uint8_t ttl = ip[v6 ? 7 : 8];
 	if (ttl <= 1 || !nh) {
 		/* time exceeded, or network unreachable / no route to destination */
-		bool sent = ttl <= 1 ? icmp_error(a, f, p, v6, 11, 3, 0, now) : icmp_error(a, f, p, v6, 3, 1, 0, now);
+		bool sent = ttl <= 1 ? icmp_error(a, f, p, v6, 11, 0, 3, 0, 0, now) : icmp_error(a, f, p, v6, 3, 0, 1, 0, 0, now);
 		if (sent)
 			output(a, c, p, iif, now);
 		else
 			pkt_drop(p, ttl <= 1 ? FWA_TTL : FWA_NO_ROUTE);
+		if (fc == FRAG_FIRST)
+			decided(a, c, w, &fk, false, NULL, now);
+		return;
+	}
+	/* too big for the way out: with DF (always, for IPv6) the sender learns the MTU, as
+	 * Linux does before its forward hook; without DF it is dropped (nothing is fragmented) */
+	uint32_t mtu = c->ifc[nh->port].cfg->mtu;
+	if ((uint32_t)(m->l3_end - m->l3_off) > mtu) {
+		bool df = v6 || (pkt_rd16(ip + 6) & 0x4000);
+		if (df && icmp_error(a, f, p, v6, 3, 4, 2, 0, mtu, now))
+			output(a, c, p, iif, now);
+		else
+			pkt_drop(p, FWA_MTU);
 		if (fc == FRAG_FIRST)
 			decided(a, c, w, &fk, false, NULL, now);
 		return;

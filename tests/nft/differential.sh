@@ -39,7 +39,7 @@ pass=0 failed=0
 # ICMP type and code, TTL / hop limit, for the packet and for what an ICMP error quotes
 fields=(-e ip.src -e ip.dst -e ip.ttl -e ip.proto -e ipv6.src -e ipv6.dst -e ipv6.hlim -e ipv6.nxt
 	-e tcp.srcport -e tcp.dstport -e tcp.flags -e tcp.seq_raw -e tcp.ack_raw -e udp.srcport -e udp.dstport
-	-e icmp.type -e icmp.code -e icmpv6.type -e icmpv6.code -e ip.len -e ipv6.plen)
+	-e icmp.type -e icmp.code -e icmpv6.type -e icmpv6.code -e icmp.mtu -e icmpv6.mtu -e ip.len -e ipv6.plen)
 # neighbour discovery (133-137) and MLD (130-132, 143) are each side's own business
 nd='icmpv6.type >= 130 and icmpv6.type <= 137 or icmpv6.type == 143'
 normalize() {
@@ -72,10 +72,12 @@ run_case() {
 	for ifname in "${ifs[@]}"; do
 		ip link add "$ifname" netns "$rns" type veth peer name "p$k" netns "$hns" || { echo "veth $ifname failed"; exit 1; }
 		H sysctl -qw "net.ipv6.conf.p$k.disable_ipv6=1" >/dev/null
-		local spec mac addr
+		local spec mac mtu addr
 		spec=$(awk -v n="$ifname" '$1 == "interface" && $2 == n' "$dir/rules.conf" | tr ';{}' '   ')
 		mac=$(printf '%s\n' "$spec" | awk '{ for (i = 1; i < NF; i++) if ($i == "mac") print $(i + 1) }')
 		[ -z "$mac" ] || R ip link set "$ifname" address "$mac"
+		mtu=$(printf '%s\n' "$spec" | awk '{ for (i = 1; i < NF; i++) if ($i == "mtu") print $(i + 1) }')
+		[ -z "$mtu" ] || R ip link set "$ifname" mtu "$mtu"
 		for addr in $(printf '%s\n' "$spec" | awk '{ for (i = 1; i < NF; i++) if ($i == "address") print $(i + 1) }'); do
 			R ip addr add "$addr" dev "$ifname"
 		done
