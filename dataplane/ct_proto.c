@@ -273,9 +273,9 @@ static bool icmp_inner_key(const struct pkt_buf *p, struct pkt_flow_key *k)
 		k->sport = pkt_rd16(l4);
 		k->dport = pkt_rd16(l4 + 2);
 	} else if (proto == PKT_IPPROTO_ICMP || proto == PKT_IPPROTO_ICMPV6) {
-		if (!icmp_opens(proto, l4[0]) && !(proto == PKT_IPPROTO_ICMP ? l4[0] == 0 : l4[0] == 129))
-			return false;           /* errors are only ever about queries */
-		k->sport = k->dport = pkt_rd16(l4 + 4);
+		/* errors are only ever about queries (and responses) */
+		if (!pkt_flow_icmp_ports(proto, l4[0], pkt_rd16(l4 + 4), &k->sport, &k->dport))
+			return false;
 	}
 	return true;
 }

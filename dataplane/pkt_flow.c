@@ -37,11 +37,7 @@ bool pkt_flow_key(const struct pkt_buf *p, struct pkt_flow_key *k)
 	case PKT_IPPROTO_ICMP:
 	case PKT_IPPROTO_ICMPV6: {
 		uint8_t type = l4[0];
-		bool echo = m->l4proto == PKT_IPPROTO_ICMP ? (type == 8 || type == 0)
-							    : (type == 128 || type == 129);
-		if (echo) {
-			k->sport = k->dport = pkt_rd16(l4 + 4);
-		} else {
+		if (!pkt_flow_icmp_ports(m->l4proto, type, pkt_rd16(l4 + 4), &k->sport, &k->dport)) {
 			k->sport = (uint16_t)(type << 8 | l4[1]);
 			k->dport = k->sport;
 		}
@@ -50,6 +46,30 @@ bool pkt_flow_key(const struct pkt_buf *p, struct pkt_flow_key *k)
 	default:
 		break;
 	}
+	return true;
+}
+
+bool pkt_flow_icmp_ports(uint8_t proto, uint8_t type, uint16_t id, uint16_t *sport, uint16_t *dport)
+{
+	/* the kind of query, 1..4, and whether this is the response */
+	unsigned kind;
+	bool response;
+	if (proto == PKT_IPPROTO_ICMP) {
+		switch (type) {
+		case 8: case 0: kind = 1; response = type == 0; break;     /* echo */
+		case 13: case 14: kind = 2; response = type == 14; break;  /* timestamp */
+		case 15: case 16: kind = 3; response = type == 16; break;  /* information */
+		case 17: case 18: kind = 4; response = type == 18; break;  /* address mask */
+		default: return false;
+		}
+	} else if (proto == PKT_IPPROTO_ICMPV6 && (type == 128 || type == 129)) {
+		kind = 1;
+		response = type == 129;
+	} else {
+		return false;
+	}
+	*sport = response ? (uint16_t)kind : id;
+	*dport = response ? id : (uint16_t)kind;
 	return true;
 }
 

@@ -345,6 +345,18 @@ START_TEST(icmp_echo)
 	pb_done(&f);
 	ck_assert_int_eq(track_frame(&f), CT_S_INVALID);
 	ck_assert_int_eq(last.invalid, CT_INV_ICMP_NEW);
+	/* the responder asking with the same identifier: its own query, not a reply (Linux
+	 * keys on the type too) */
+	icmp_frame(&f, 4, 1, 8, 0, 77);
+	pb_done(&f);
+	ck_assert_int_eq(track_frame(&f), CT_S_NEW);
+	/* a timestamp query and its reply meet too */
+	icmp_frame(&f, 4, 0, 13, 0, 5);
+	pb_done(&f);
+	ck_assert_int_eq(track_frame(&f), CT_S_NEW);
+	icmp_frame(&f, 4, 1, 14, 0, 5);
+	pb_done(&f);
+	ck_assert_int_eq(track_frame(&f), CT_S_ESTABLISHED);
 	/* ICMPv6 echo, and neighbour solicitation is not tracked */
 	icmp_frame(&f, 6, 0, 128, 0, 9);
 	pb_done(&f);
@@ -355,7 +367,7 @@ START_TEST(icmp_echo)
 	icmp_frame(&f, 6, 0, 135, 0, 0);
 	pb_done(&f);
 	ck_assert_int_eq(track_frame(&f), CT_S_UNTRACKED);
-	ck_assert_uint_eq(ct_count(ct), 2);
+	ck_assert_uint_eq(ct_count(ct), 4);
 }
 END_TEST
 

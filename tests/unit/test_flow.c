@@ -90,9 +90,16 @@ START_TEST(key_icmp_echo_meets_reply)
 		make(&r, v6, 1, proto, (uint16_t)(rep << 8), 0x1234, 0, NULL);
 		ck_assert(pkt_flow_key(&q.p, &kq));
 		ck_assert(pkt_flow_key(&r.p, &kr));
-		key_is(&kq, v6, 0, proto, 0x1234, 0x1234, 0);  /* identifier as both ports */
-		key_is(&kr, v6, 1, proto, 0x1234, 0x1234, 0);
+		key_is(&kq, v6, 0, proto, 0x1234, 1, 0);  /* (identifier, echo) */
+		key_is(&kr, v6, 1, proto, 1, 0x1234, 0);  /* the reverse: (echo, identifier) */
 		ck_assert_uint_eq(pkt_flow_hash(&kq), pkt_flow_hash(&kr));
+		/* a request the other way with the same identifier is another flow */
+		struct flowpkt q2;
+		struct pkt_flow_key kq2, rq;
+		make(&q2, v6, 1, proto, (uint16_t)(req << 8), 0x1234, 0, NULL);
+		ck_assert(pkt_flow_key(&q2.p, &kq2));
+		pkt_flow_key_reverse(&kq, &rq);
+		ck_assert(memcmp(&kq2, &rq, sizeof(rq)) != 0);
 		/* not echo: type and code */
 		make(&q, v6, 0, proto, v6 ? 0x0104 : 0x0301, 0x1234, 0, NULL);
 		ck_assert(pkt_flow_key(&q.p, &kq));
