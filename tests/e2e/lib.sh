@@ -52,8 +52,8 @@ image_stop() {
 # with the hosted l2fwd on the same capture (image == hosted)
 through() {
 	local name=$1 from=$2 to=$3 in=$4 label=$5
-	local out="$work/out.pcap" want="$work/want.pcap"
-	rm -f "$out" "$want"
+	local want="$work/want.pcap"
+	rm -f "$want"
 	if [ "$from" = 0 ]; then
 		"$hosted" l2fwd --quiet --port "pcap:rx=$in" --port "pcap:tx=$want" >"$work/hosted.log" 2>&1
 	else
@@ -61,11 +61,18 @@ through() {
 	fi
 	# empty records cannot cross a socket netdev (the sock backend counts them, unsent)
 	tshark -r "$want" -Y 'frame.cap_len > 0' -F pcap -w "$want.nonempty" 2>/dev/null && mv "$want.nonempty" "$want"
-	local expect
+	feed_compare "$name" "$from" "$to" "$in" "$want" "$label" 20
+}
+
+# feed_compare NAME FROM TO IN.pcap WANT.pcap LABEL SETTLE: feeds IN into NIC FROM until
+# as many frames as WANT holds came out of NIC TO, and compares them with WANT
+feed_compare() {
+	local name=$1 from=$2 to=$3 in=$4 want=$5 label=$6 settle=$7 out="$work/out.pcap" expect
+	rm -f "$out"
 	expect=$(capinfos -M -c "$want" | awk '/Number of packets/ { print $NF }')
 	if ! timeout 600 "$feed" --send "sock:bind=$work/$name.f$from,peer=$work/$name.q$from" \
 		--recv "sock:bind=$work/$name.f$to,peer=$work/$name.q$to" --in "$in" --out "$out" \
-		--expect "$expect" --idle 60 --settle 20 >"$work/feed.log" 2>&1; then
+		--expect "$expect" --idle 60 --settle "$settle" >"$work/feed.log" 2>&1; then
 		fail "$label: nic$from -> nic$to"; sed 's/^/    /' "$work/feed.log"
 		return
 	fi
