@@ -46,6 +46,10 @@ struct app_def {
 	int (*reload)(void *state, const char *name, const char *text, size_t len, char *err, size_t errlen);
 	/* Optional: the app's own counters, one line per call of emit, for the shutdown report. */
 	void (*report)(void *state, void (*emit)(void *arg, const char *line), void *arg);
+	/* Optional: the frames the app keeps for inspection (fw: the last logged ones), oldest
+	 * first: caplen bytes of a len-byte frame seen at time_ms. */
+	void (*capture)(void *state, void (*frame)(void *arg, uint64_t time_ms, const uint8_t *data, uint16_t caplen,
+						    uint16_t len), void *arg);
 };
 
 /* NULL-terminated list of every app. */

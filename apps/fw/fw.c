@@ -340,6 +340,17 @@ static void fw_report(void *state, void (*emit)(void *arg, const char *line), vo
 	emit(arg, line);
 }
 
+static void fw_capture(void *state, void (*frame)(void *arg, uint64_t time_ms, const uint8_t *data, uint16_t caplen,
+						   uint16_t len), void *arg)
+{
+	const struct fw_app *a = state;
+	uint32_t head = a->log.head, first = head > FW_LOG_RING ? head - FW_LOG_RING : 0;
+	for (uint32_t i = first; i != head; i++) {
+		const struct fw_log_entry *e = &a->log.ring[i % FW_LOG_RING];
+		frame(arg, e->time_ms, e->snap, e->snap_len, e->len);
+	}
+}
+
 const struct app_def app_fw = {
 	.name = "fw",
 	.summary = "stateful firewall: a router between its ports when its interfaces have\n"
@@ -353,4 +364,5 @@ const struct app_def app_fw = {
 	.tick = fw_tick,
 	.reload = fw_reload,
 	.report = fw_report,
+	.capture = fw_capture,
 };

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ struct options {
 	const char *eal;
 	const char *opts;
 	const char *config;
+	const char *log_pcap;
 	uint64_t max_pkts;
 	double duration;
 	uint32_t pool_size;
@@ -70,6 +72,8 @@ static void usage(FILE *f)
 		"                     (--no-huge -m 512 --no-pci --file-prefix=sluice-PID)\n"
 		"  --opts STRING      the app's options\n"
 		"  --config FILE      the app's config (fw: its ruleset); SIGHUP reloads it\n"
+		"  --log-pcap FILE    at exit, write the frames the app kept to a capture\n"
+		"                     (fw: the last 64 logged, their first 128 bytes)\n"
 		"  --max-packets N    stop after N received packets\n"
 		"  --duration SEC     stop after SEC seconds and print the packet rate\n"
 		"  --pool N           packet buffers in the pool (default %d)\n"
@@ -104,7 +108,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		bool takes = !strcmp(a, "--port") || !strcmp(a, "--eal") || !strcmp(a, "--opts") || !strcmp(a, "--config") ||
+		bool takes = !strcmp(a, "--port") || !strcmp(a, "--eal") || !strcmp(a, "--opts") || !strcmp(a, "--config") || !strcmp(a, "--log-pcap") ||
 			     !strcmp(a, "--max-packets") || !strcmp(a, "--duration") || !strcmp(a, "--pool");
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
@@ -128,6 +132,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->opts = v;
 		} else if (!strcmp(a, "--config")) {
 			o->config = v;
+		} else if (!strcmp(a, "--log-pcap")) {
+			o->log_pcap = v;
 		} else if (!strcmp(a, "--max-packets")) {
 			if (parse_u64(v, &o->max_pkts) || !o->max_pkts)
 				return bad("--max-packets: expected a positive whole number, got", v);
@@ -248,6 +254,48 @@ static void hosted_poll(void *arg)
 	}
 }
 
+/* --log-pcap: the frames the app kept, with wall-clock times (the app's are monotonic) */
+struct capture_out {
+	pcap_dumper_t *d;
+	int64_t wall_minus_mono_ms;
+	unsigned frames;
+};
+
+static void capture_frame(void *arg, uint64_t time_ms, const uint8_t *data, uint16_t caplen, uint16_t len)
+{
+	struct capture_out *c = arg;
+	int64_t t = (int64_t)time_ms + c->wall_minus_mono_ms;
+	struct pcap_pkthdr h = { .ts = { .tv_sec = (time_t)(t / 1000), .tv_usec = (suseconds_t)(t % 1000 * 1000) },
+				 .caplen = caplen, .len = len };
+	pcap_dump((u_char *)c->d, &h, data);
+	c->frames++;
+}
+
+static int write_capture(const struct app_def *app, void *state, const char *path)
+{
+	if (!app->capture) {
+		fprintf(stderr, "sluice-hosted: --log-pcap: %s keeps no frames\n", app->name);
+		return -1;
+	}
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+	pcap_dumper_t *d = dead ? pcap_dump_open(dead, path) : NULL;
+	if (!d) {
+		fprintf(stderr, "sluice-hosted: --log-pcap: %s: %s\n", path, dead ? pcap_geterr(dead) : "out of memory");
+		if (dead)
+			pcap_close(dead);
+		return -1;
+	}
+	struct timespec wall;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	struct capture_out c = { .d = d };
+	c.wall_minus_mono_ms = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000 - (int64_t)clock_ms();
+	app->capture(state, capture_frame, &c);
+	pcap_dump_close(d);
+	pcap_close(dead);
+	printf("%s: %u kept frames written to %s\n", app->name, c.frames, path);
+	return 0;
+}
+
 static void print_port_stats(struct vnet_port *const *ports, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
@@ -339,6 +387,8 @@ int main(int argc, char **argv)
 		}
 		printf("%s: %" PRIu64 " packets in, %" PRIu64 " out, %" PRIu64 " dropped in %.3f s (%.3f Mpps out)\n",
 		       app->name, rx, tx, pkt_counters_drops(&pipe, &w.cnt), dt, dt > 0 ? (double)tx / dt / 1e6 : 0.0);
+		if (o.log_pcap && write_capture(app, state, o.log_pcap))
+			rc = 1;
 		if (app->teardown)
 			app->teardown(state);
 	}

@@ -52,6 +52,24 @@ printf 'chain forward {\n}\n' >"$work/ok.conf"
 [ $? = 2 ] && grep -qF "fw: unknown option 'fast' (fw takes none: everything is in its config)" "$work/err" ||
 	fail "--opts: $(cat "$work/err")"
 
+# --log-pcap: the logged frames (the last 64, their first 128 bytes) as a capture
+{
+	for d in 7 8 9; do
+		printf 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=1 dport=%s / payload len=200\n' "$d"
+	done
+	printf 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=1 dport=9 / payload len=200 repeat 80\n'
+} >"$work/logged.pkts"
+"$pktgen" -o "$work/logged.pcap" "$work/logged.pkts" || fail "pktgen"
+printf 'interface lan\ninterface wan\nchain forward policy accept {\n  udp dport 8 accept\n  log prefix "seen: "\n}\n' >"$work/log.conf"
+"$hosted" fw --config "$work/log.conf" --log-pcap "$work/kept.pcap" --port "pcap:rx=$work/logged.pcap" \
+	--port "pcap:tx=$work/o.pcap" >"$work/out" 2>"$work/err" || fail "--log-pcap run: $(cat "$work/err")"
+grep -qF "fw: 64 kept frames written to $work/kept.pcap" "$work/out" || fail "--log-pcap: $(tail -3 "$work/out")"
+# 82 logged (all but dport 8), at most 100 a burst: the last 64 are the dport 9 frames, cut at 128
+[ "$(tshark -r "$work/kept.pcap" -Y 'udp.dstport == 9 && frame.cap_len == 128 && frame.len == 242' 2>/dev/null | wc -l)" = 64 ] ||
+	fail "--log-pcap: the kept frames are not the last 64 logged: $(tshark -r "$work/kept.pcap" 2>&1 | head -5)"
+"$hosted" l2fwd --log-pcap "$work/k2.pcap" "${ports[@]}" >"$work/out" 2>"$work/err"
+[ $? = 1 ] && grep -qF "sluice-hosted: --log-pcap: l2fwd keeps no frames" "$work/err" || fail "--log-pcap on l2fwd: $(cat "$work/err")"
+
 # a running fw between two datagram sockets, fed by sluice-feed
 for d in 9000 9001; do
 	printf 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=5000 dport=%s / payload len=20 repeat 3\n' \
