@@ -9,6 +9,7 @@ enum nb_state { NBS_FREE, NBS_INCOMPLETE, NBS_RESOLVED, NBS_FAILED };
 
 struct nb_entry {
 	uint8_t state, family, tries, nq;
+	bool permanent;         /* configured: never asked for, expired, replaced or relearnt */
 	uint16_t port;
 	uint8_t mac[6];
 	uint8_t ip[16];
@@ -92,7 +93,7 @@ static struct nb_entry *make(struct nb_cache *c, uint16_t port, int family, cons
 			victim = e;
 			break;
 		}
-		if (e->state != NBS_INCOMPLETE && (!victim || e->confirmed_ms < victim->confirmed_ms))
+		if (e->state != NBS_INCOMPLETE && !e->permanent && (!victim || e->confirmed_ms < victim->confirmed_ms))
 			victim = e;
 	}
 	if (!victim)
@@ -119,7 +120,7 @@ enum nb_result nb_resolve(struct nb_cache *c, uint16_t port, int family, const u
 	if (e && e->state == NBS_RESOLVED) {
 		memcpy(mac, e->mac, 6);
 		/* in use past its reachable time: ask again, once a retry period, and keep using it */
-		if (now_ms - e->confirmed_ms >= NB_REACHABLE_MS && now_ms >= e->next_ms) {
+		if (!e->permanent && now_ms - e->confirmed_ms >= NB_REACHABLE_MS && now_ms >= e->next_ms) {
 			e->next_ms = now_ms + NB_RETRY_MS;
 			*solicit = true;
 			c->cnt.requests++;
@@ -156,6 +157,8 @@ unsigned nb_learn(struct nb_cache *c, uint16_t port, int family, const uint8_t *
 		  uint64_t now_ms, struct pkt_buf **released)
 {
 	struct nb_entry *e = find(c, port, family, ip);
+	if (e && e->permanent)
+		return 0;
 	if (!e) {
 		if (!create || !(e = make(c, port, family, ip, now_ms)))
 			return 0;
@@ -207,7 +210,7 @@ unsigned nb_tick(struct nb_cache *c, uint64_t now_ms, unsigned budget, struct nb
 				release(c, e);
 			break;
 		case NBS_RESOLVED:
-			if (now_ms - e->confirmed_ms >= NB_STALE_MS) {
+			if (!e->permanent && now_ms - e->confirmed_ms >= NB_STALE_MS) {
 				release(c, e);
 				c->cnt.expired++;
 			}
@@ -218,6 +221,27 @@ unsigned nb_tick(struct nb_cache *c, uint64_t now_ms, unsigned budget, struct nb
 		c->cursor = (c->cursor + 1) & (NB_SIZE - 1);
 	}
 	return n;
+}
+
+int nb_set_static(struct nb_cache *c, uint16_t port, int family, const uint8_t *ip, const uint8_t *mac)
+{
+	struct nb_entry *e = find(c, port, family, ip);
+	if (!e && !(e = make(c, port, family, ip, 0)))
+		return -1;
+	drop_queue(c, e);
+	e->state = NBS_RESOLVED;
+	e->permanent = true;
+	memcpy(e->mac, mac, 6);
+	return 0;
+}
+
+void nb_clear_static(struct nb_cache *c)
+{
+	for (unsigned i = 0; i < NB_SIZE; i++)
+		if (c->e[i].state != NBS_FREE && c->e[i].permanent) {
+			c->e[i].permanent = false;
+			release(c, &c->e[i]);
+		}
 }
 
 const struct nb_counters *nb_counters(const struct nb_cache *c)

@@ -73,6 +73,12 @@ unsigned nb_learn(struct nb_cache *c, uint16_t port, int family, const uint8_t *
  * Returns how many. */
 unsigned nb_tick(struct nb_cache *c, uint64_t now_ms, unsigned budget, struct nb_solicit *out, unsigned max);
 
+/* A configured neighbour: resolved for good, never asked for, relearnt or replaced (any
+ * packets waiting for it are dropped). -1 when its set is full of unresolved entries. */
+int nb_set_static(struct nb_cache *c, uint16_t port, int family, const uint8_t *ip, const uint8_t *mac);
+/* Forgets every configured neighbour (before setting a new config's). */
+void nb_clear_static(struct nb_cache *c);
+
 const struct nb_counters *nb_counters(const struct nb_cache *c);
 unsigned nb_in_use(const struct nb_cache *c);
 /* One line per call of emit: the counters, for reports. */

@@ -72,6 +72,49 @@ static int parse_interface(struct fw_parser *ps)
 	return fwp_end_statement(ps);
 }
 
+/* neighbor ADDRESS lladdr MAC dev NAME */
+static int parse_neighbor(struct fw_parser *ps)
+{
+	struct fw_config *cfg = ps->cfg;
+	unsigned line = ps->tok.line, col = ps->tok.col;
+	if (fwp_next(ps))
+		return -1;
+	if (cfg->n_neighbor == FW_MAX_NEIGHBORS)
+		return fw_error(ps->err, ps->file, line, col, "more than %d neighbors", FW_MAX_NEIGHBORS);
+	struct fw_neighbor nb = { .line = line, .col = col };
+	struct fw_tok at = ps->tok;
+	if (at.kind != FW_T_WORD)
+		return fwp_expected(ps, "the neighbor's address");
+	if (fw_read_prefix(ps->file, &at, &nb.addr, ps->err))
+		return -1;
+	if (nb.addr.len != (nb.addr.family == 4 ? 32 : 128))
+		return fw_error(ps->err, ps->file, at.line, at.col, "a neighbor is one address, without a prefix length");
+	if (fwp_next(ps))
+		return -1;
+	if (!fwp_is_word(ps, "lladdr"))
+		return fwp_expected(ps, "'lladdr MAC'");
+	if (fwp_next(ps))
+		return -1;
+	if (ps->tok.kind != FW_T_WORD)
+		return fwp_expected(ps, "a MAC address (02:00:00:00:00:01)");
+	if (fw_read_mac(ps->file, &ps->tok, nb.mac, ps->err) || fwp_next(ps))
+		return -1;
+	if (!fwp_is_word(ps, "dev"))
+		return fwp_expected(ps, "'dev INTERFACE'");
+	if (fwp_next(ps))
+		return -1;
+	at = ps->tok;
+	char name[FW_NAME_MAX];
+	if (fwp_name_of(ps, "an interface name", name))
+		return -1;
+	nb.dev = fw_config_iface(cfg, name, strlen(name));
+	if (nb.dev < 0)
+		return fw_error(ps->err, ps->file, at.line, at.col, "no interface named '%s' (declare it before the neighbor)",
+				name);
+	cfg->neighbor[cfg->n_neighbor++] = nb;
+	return fwp_end_statement(ps);
+}
+
 static int parse_route(struct fw_parser *ps)
 {
 	struct fw_config *cfg = ps->cfg;
@@ -301,6 +344,8 @@ int fw_config_parse(struct fw_config *cfg, const char *file, const char *text, s
 			rc = parse_interface(&ps);
 		else if (fwp_is_word(&ps, "route"))
 			rc = parse_route(&ps);
+		else if (fwp_is_word(&ps, "neighbor"))
+			rc = parse_neighbor(&ps);
 		else if (fwp_is_word(&ps, "set"))
 			rc = parse_set(&ps);
 		else if (fwp_is_word(&ps, "chain"))
@@ -308,7 +353,7 @@ int fw_config_parse(struct fw_config *cfg, const char *file, const char *text, s
 		else if (fwp_is_word(&ps, "conntrack"))
 			rc = parse_conntrack(&ps);
 		else
-			rc = fwp_expected(&ps, "'interface', 'route', 'set', 'chain' or 'conntrack'");
+			rc = fwp_expected(&ps, "'interface', 'route', 'neighbor', 'set', 'chain' or 'conntrack'");
 	}
 	if (rc)
 		fw_config_free(cfg);

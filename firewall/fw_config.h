@@ -3,6 +3,7 @@
  *
  *   interface lan { address 192.168.1.1/24; address 2001:db8:1::1/64 }
  *   route 0.0.0.0/0 via 203.0.113.1 dev wan
+ *   neighbor 203.0.113.1 lladdr 02:00:00:00:00:fe dev wan
  *   set trusted ipv4 { 10.0.0.0/8, 192.168.0.0/16 }
  *   set web port { 80, 443, 8000-8080 }
  *   conntrack { max 1000000; timeout tcp_established 86400; loose off }
@@ -22,6 +23,7 @@
 #define FW_MAX_IFACES 8
 #define FW_MAX_ADDRS 8
 #define FW_MAX_ROUTES 256
+#define FW_MAX_NEIGHBORS 256
 #define FW_MAX_SETS 64
 #define FW_MAX_SET_ITEMS 4096
 #define FW_MTU_DEFAULT 1500
@@ -45,6 +47,13 @@ struct fw_route {
 	unsigned line, col;                  /* where it was declared */
 };
 
+struct fw_neighbor {
+	struct fw_prefix addr;               /* one address (/32 or /128) */
+	uint8_t mac[6];
+	int dev;                             /* index in ifaces */
+	unsigned line, col;
+};
+
 enum fw_set_kind { FW_SET_IPV4, FW_SET_IPV6, FW_SET_PORT };
 
 struct fw_set {
@@ -61,6 +70,8 @@ struct fw_config {
 	unsigned n_iface;
 	struct fw_route route[FW_MAX_ROUTES];
 	unsigned n_route;
+	struct fw_neighbor neighbor[FW_MAX_NEIGHBORS]; /* static: never resolved, never forgotten */
+	unsigned n_neighbor;
 	struct fw_set set[FW_MAX_SETS];
 	unsigned n_set;
 	struct fw_chain chain[FW_HOOK__COUNT]; /* input, forward, output */

@@ -233,8 +233,11 @@ static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 		conf_free(c);
 		return -1;
 	}
+	c->gen = 1;
 	atomic_init(&a->active, c);
 	fw_log_init(&a->log);
+	if (router)
+		fw_router_neighbors(a, c);
 	a->router = router;
 	a->pool = env->pool;
 	a->n_ports = pipe->n_ports;
@@ -310,6 +313,7 @@ static int fw_reload(void *state, const char *name, const char *text, size_t len
 		a->reload_failures++;
 		return -1;
 	}
+	c->gen = atomic_load_explicit(&a->active, memory_order_relaxed)->gen + 1;
 	/* a reload before the last one's tick: that older config is out of use as well */
 	conf_free(a->retired);
 	a->retired = atomic_exchange_explicit(&a->active, c, memory_order_acq_rel);

@@ -46,6 +46,7 @@ struct fwa_iface {
 
 /* Everything a reload replaces, built off to the side and swapped as one pointer. */
 struct fwa_conf {
+	uint64_t gen;                       /* 1 for the first config, then one more per reload */
 	struct fw_ruleset *rs;
 	struct rt_table *rt;                /* router mode: connected, local and static routes */
 	unsigned n_iface;
@@ -55,6 +56,7 @@ struct fwa_conf {
 struct fw_app {
 	struct fwa_conf *_Atomic active;
 	struct fwa_conf *retired;           /* the previous one, freed at the next tick */
+	uint64_t nb_gen;                    /* the config whose static neighbours the cache holds */
 	struct ct_table *ct;
 	struct nb_cache *nb;                /* router mode */
 	struct frag_table *frag;            /* fragments follow their first one (frag.h) */
@@ -87,6 +89,8 @@ void fwa_frag_later(struct fw_app *a, struct pkt_buf *p, const struct frag_key *
 void fw_router_burst(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf **pkts,
 		     uint16_t n);
 void fw_router_tick(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, uint64_t now_ms);
+/* The config's static neighbours into the cache, replacing the previous config's. */
+void fw_router_neighbors(struct fw_app *a, const struct fwa_conf *c);
 int fw_router_build(struct fwa_conf *c, const char *name, const uint8_t *const *port_mac, uint16_t n_ports, char *err,
 		    size_t errlen);
 

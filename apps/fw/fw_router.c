@@ -453,10 +453,23 @@ void fw_router_burst(struct fw_app *a, const struct fwa_conf *c, struct pkt_work
 
 void fw_router_tick(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, uint64_t now_ms)
 {
+	if (a->nb_gen != c->gen)
+		fw_router_neighbors(a, c);  /* a reload: the worker's cache takes the new ones */
 	struct nb_solicit s[16];
 	unsigned k = nb_tick(a->nb, now_ms, NB_TICK_BUDGET, s, 16);
 	for (unsigned j = 0; j < k; j++)
 		solicit(a, c, w, s[j].port, s[j].family, s[j].ip);
+}
+
+void fw_router_neighbors(struct fw_app *a, const struct fwa_conf *c)
+{
+	const struct fw_config *cfg = &c->rs->cfg;
+	nb_clear_static(a->nb);
+	for (unsigned i = 0; i < cfg->n_neighbor; i++) {
+		const struct fw_neighbor *n = &cfg->neighbor[i];
+		nb_set_static(a->nb, (uint16_t)n->dev, n->addr.family, n->addr.addr, n->mac);
+	}
+	a->nb_gen = c->gen;
 }
 
 int fw_router_build(struct fwa_conf *c, const char *name, const uint8_t *const *port_mac, uint16_t n_ports, char *err,

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The fw image enforces the ruleset it boots with: the demo's tools/demo/fw/rules.conf is
-# its boot module (QEMU -initrd), in0.pkts (lan) goes into NIC 0 and then in1.pkts (wan)
-# into NIC 1, and what comes out of each NIC must be what the hosted fw forwards from the same captures
-# with the same rules (differential: image == hosted), with both accepted and refused
-# traffic in each direction. A missing or broken module must stop the boot with one
-# precise line. Ctrl-C prints the rule and conntrack counters.
+# The fw image enforces the ruleset it boots with, as a bridge and as a router: the demo's
+# tools/demo/fw/rules.conf (a bridge) and tests/e2e/fw-router/rules.conf (a router with
+# configured neighbours) are each its boot module (QEMU -initrd) in turn. in0.pkts (lan)
+# goes into NIC 0, then in1.pkts (wan) into NIC 1, and what comes out of each NIC must be
+# what the hosted fw forwards from the same captures with the same rules (image ==
+# hosted), with both accepted and refused traffic in each direction; the counters on the
+# console at Ctrl-C must be the hosted fw's. A missing or broken module must stop the
+# boot with one precise line.
 #
 # usage: image_fw.sh SOURCE_ROOT BUILD_DIR IMAGE
 set -uo pipefail
@@ -31,18 +33,23 @@ printf 'interface lan\ninterface wan\nchain forward policy drop {\n    ip saddr 
 expect_refused "broken module" "boot module 0:4:21: expected an IPv4 address or prefix (10.0.0.0/8), got '10.0.0.300'" --module "$work/broken.conf" -- \
 	-netdev user,id=n0 -netdev user,id=n1 -device virtio-net-device,netdev=n0 -device virtio-net-device,netdev=n1
 
-"$pktgen" -o "$work/lan.pcap" "$src/in0.pkts" >/dev/null && "$pktgen" -o "$work/wan.pcap" "$src/in1.pkts" >/dev/null ||
-	{ echo "pktgen failed"; exit 1; }
-# the hosted fw on both captures at once: in0.pkts is stamped before in1.pkts, so it sees
-# them in the order the image does
-if ! "$hosted" fw --config "$src/rules.conf" --port "pcap:rx=$work/lan.pcap,tx=$work/want0.pcap" \
-	--port "pcap:rx=$work/wan.pcap,tx=$work/want1.pcap" >"$work/hosted.log" 2>&1; then
-	echo "the hosted fw failed:"; sed 's/^/    /' "$work/hosted.log"; exit 1
-fi
+# hosted CASE SRC: the hosted fw on both captures at once (in0.pkts is stamped before
+# in1.pkts, so it sees them in the order the image does) into $work/CASE.*
+hosted_run() {
+	local case=$1 dir=$2
+	"$pktgen" -o "$work/$case.lan.pcap" "$dir/in0.pkts" >/dev/null && "$pktgen" -o "$work/$case.wan.pcap" "$dir/in1.pkts" >/dev/null ||
+		{ echo "pktgen failed"; exit 1; }
+	if ! "$hosted" fw --config "$dir/rules.conf" --port "pcap:rx=$work/$case.lan.pcap,tx=$work/$case.want0.pcap" \
+		--port "pcap:rx=$work/$case.wan.pcap,tx=$work/$case.want1.pcap" >"$work/$case.hosted.log" 2>&1; then
+		echo "the hosted fw failed:"; sed 's/^/    /' "$work/$case.hosted.log"; exit 1
+	fi
+}
+hosted_run bridge "$src"
+hosted_run router "$root/tests/e2e/fw-router"
 
 count() { capinfos -M -c "$1" | awk '/Number of packets/ { print $NF }'; }
 
-# pass NAME FROM TO IN WANT LABEL: feeds IN into NIC FROM, collects NIC TO, compares with WANT
+# pass_through NAME FROM TO IN WANT LABEL: feeds IN into NIC FROM, collects NIC TO, compares with WANT
 pass_through() {
 	local name=$1 from=$2 to=$3 in=$4 want=$5 label=$6
 	local sent expect
@@ -56,28 +63,33 @@ pass_through() {
 	feed_compare "$name" "$from" "$to" "$in" "$want" "$label ($expect of $sent forwarded)" 3
 }
 
+# run NAME CASE CONFIG LOGLINE MACHINE DEVICE [QEMU-ARGS...]
 run() {
-	local name=$1 machine=$2 device=$3; shift 3
-	if ! image_start "$name" 2 "$machine" "$device" -initrd "$src/rules.conf" "$@"; then fail "$name: boot"; return; fi
-	pass_through "$name" 0 1 "$work/lan.pcap" "$work/want1.pcap" "$name lan"
-	pass_through "$name" 1 0 "$work/wan.pcap" "$work/want0.pcap" "$name wan"
+	local name=$1 case=$2 conf=$3 logline=$4 machine=$5 device=$6; shift 6
+	if ! image_start "$name" 2 "$machine" "$device" -initrd "$conf" "$@"; then fail "$name: boot"; return; fi
+	pass_through "$name" 0 1 "$work/$case.lan.pcap" "$work/$case.want1.pcap" "$name lan"
+	pass_through "$name" 1 0 "$work/$case.wan.pcap" "$work/$case.want0.pcap" "$name wan"
 	image_stop "$name"; local rc=$?
-	# the rule and conntrack counters are the hosted fw's (the log's rate depends on time)
+	# the rule, conntrack, fragment and neighbour counters are the hosted fw's (not the
+	# log's rate or what has expired: those depend on time)
 	local c="$work/$name.console.txt" want
 	tr -d '\r' <"$work/$name.console" >"$c" # the serial console ends lines with CR LF
 	while IFS= read -r want; do
 		grep -qxF -- "$want" "$c" || { fail "$name: the console lacks the hosted fw's line: $want"; sed 's/^/    /' "$c"; return; }
-	done < <(grep -E '^(chain |  rule |conntrack:|  [a-z]+ +[0-9]+$|    invalid )' "$work/hosted.log")
-	want=$(grep -o '^fw: [0-9]* packets in, [0-9]* out, [0-9]* dropped' "$work/hosted.log")
+	done < <(grep -E '^(chain |  rule |conntrack:|  [a-z]+ +[0-9]+$|    invalid |  first |neighbours:|router:)' "$work/$case.hosted.log")
+	want=$(grep -o '^fw: [0-9]* packets in, [0-9]* out, [0-9]* dropped' "$work/$case.hosted.log")
 	grep -qF -- "$want in " "$c" || { fail "$name: the console lacks: $want"; return; }
-	grep -qF "denied: [fw forward rule 7 line 16 log] IN=lan OUT=wan" "$c" || { fail "$name: no log line on the console"; return; }
+	grep -qF "$logline" "$c" || { fail "$name: no log line on the console"; return; }
 	if [ "$rc" = 0 ]; then
 		ok "$name: Ctrl-C: $(grep -m1 "^fw: .* packets in" "$c")"
 	else
 		fail "$name: Ctrl-C: status $rc"; sed 's/^/    /' "$c"
 	fi
 }
-run microvm microvm virtio-net-device
-run q35 q35 virtio-net-pci,disable-legacy=on
+bridge_log="denied: [fw forward rule 7 line 16 log] IN=lan OUT=wan"
+router_log="refused: [fw forward rule 3 line 13 log] IN=lan OUT=wan"
+run microvm bridge "$src/rules.conf" "$bridge_log" microvm virtio-net-device
+run q35 bridge "$src/rules.conf" "$bridge_log" q35 virtio-net-pci,disable-legacy=on
+run router router "$root/tests/e2e/fw-router/rules.conf" "$router_log" microvm virtio-net-device
 echo "$pass passed, $failed failed"
 [ "$failed" = 0 ]

@@ -64,8 +64,8 @@ END_TEST
 START_TEST(every_error_exact)
 {
 	static const struct { const char *src, *msg; } cases[] = {
-		{ "table x", "r.conf:1:1: expected 'interface', 'route', 'set', 'chain' or 'conntrack', got 'table'" },
-		{ "{", "r.conf:1:1: expected 'interface', 'route', 'set', 'chain' or 'conntrack', got '{'" },
+		{ "table x", "r.conf:1:1: expected 'interface', 'route', 'neighbor', 'set', 'chain' or 'conntrack', got 'table'" },
+		{ "{", "r.conf:1:1: expected 'interface', 'route', 'neighbor', 'set', 'chain' or 'conntrack', got '{'" },
 		{ "interface", "r.conf:1:10: expected an interface name, got end of file" },
 		{ "interface 9lan", "r.conf:1:11: expected an interface name (a letter, then letters, digits, '_' or '-', at most 15), got '9lan'" },
 		{ "interface averyveryverylongname", "r.conf:1:11: expected an interface name (a letter, then letters, digits, '_' or '-', at most 15), got 'averyveryverylongname'" },
@@ -84,6 +84,12 @@ START_TEST(every_error_exact)
 		{ "interface lan { mtu big }", "r.conf:1:21: expected an MTU from 576 to 9216, got 'big'" },
 		{ "interface lan { mtu 1000; address 2001:db8::1/64 }", "r.conf:1:21: 'lan' has IPv6 addresses, and IPv6 needs an MTU of at least 1280 (RFC 8200)" },
 		{ "interface lan { mac 01:00:5e:00:00:01 }", "r.conf:1:21: 01:00:5e:00:00:01 is a multicast MAC address, not an interface's" },
+		{ "neighbor", "r.conf:1:9: expected the neighbor's address, got end of file" },
+		{ "interface wan\nneighbor 10.0.0.0/8 lladdr 02:00:00:00:00:01 dev wan", "r.conf:2:10: a neighbor is one address, without a prefix length" },
+		{ "interface wan\nneighbor 10.0.0.1 02:00:00:00:00:01", "r.conf:2:19: expected 'lladdr MAC', got '02:00:00:00:00:01'" },
+		{ "interface wan\nneighbor 10.0.0.1 lladdr ff:ff:ff:ff:ff:ff dev wan", "r.conf:2:26: ff:ff:ff:ff:ff:ff is a multicast MAC address, not an interface's" },
+		{ "interface wan\nneighbor 10.0.0.1 lladdr 02:00:00:00:00:01", "r.conf:2:43: expected 'dev INTERFACE', got end of file" },
+		{ "interface wan\nneighbor 10.0.0.1 lladdr 02:00:00:00:00:01 dev lan", "r.conf:2:48: no interface named 'lan' (declare it before the neighbor)" },
 		{ "route", "r.conf:1:6: expected a destination prefix (0.0.0.0/0, 2001:db8::/32), got end of file" },
 		{ "route 10.0.0.0/8", "r.conf:1:17: expected 'via ADDRESS' or 'dev INTERFACE', got end of file" },
 		{ "route 10.0.0.1/8 via 10.0.0.1", "r.conf:1:7: '10.0.0.1/8' has host bits set beyond /8 (did you mean the network address?)" },

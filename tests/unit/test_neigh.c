@@ -129,6 +129,40 @@ START_TEST(full_set_keeps_waiting_entries)
 }
 END_TEST
 
+START_TEST(static_neighbours)
+{
+	struct nb_cache *c = nb_create();
+	const uint8_t ip[4] = { 192, 0, 2, 1 }, other[6] = { 2, 0, 0, 0, 0, 0xbb };
+	uint8_t mac[6];
+	bool sol;
+	ck_assert_int_eq(nb_set_static(c, 1, 4, ip, mac_a), 0);
+	ck_assert_int_eq(nb_resolve(c, 1, 4, ip, NULL, 5, mac, &sol), NB_RESOLVED);
+	ck_assert_mem_eq(mac, mac_a, 6);
+	ck_assert(!sol);
+	/* ARP cannot move it, time does not age it or ask for it */
+	ck_assert_uint_eq(nb_learn(c, 1, 4, ip, other, true, 10, NULL), 0);
+	ck_assert_int_eq(nb_resolve(c, 1, 4, ip, NULL, 10 + NB_REACHABLE_MS, mac, &sol), NB_RESOLVED);
+	ck_assert(!sol);
+	ck_assert_mem_eq(mac, mac_a, 6);
+	struct nb_solicit s[4];
+	nb_tick(c, 10 + 2 * NB_STALE_MS, NB_SIZE, s, 4);
+	ck_assert_uint_eq(nb_in_use(c), 1);
+	/* nor do new neighbours replace it, however many come */
+	for (unsigned i = 0; i < 4 * NB_SIZE; i++) {
+		uint8_t a[4] = { 10, 3, (uint8_t)(i >> 8), (uint8_t)i };
+		nb_learn(c, 1, 4, a, other, true, 20 + i, NULL);
+	}
+	ck_assert_int_eq(nb_resolve(c, 1, 4, ip, NULL, 30, mac, &sol), NB_RESOLVED);
+	ck_assert_mem_eq(mac, mac_a, 6);
+	/* a new config's set replaces the old one's */
+	nb_clear_static(c);
+	struct pkt_buf *p = pkt();
+	ck_assert_int_eq(nb_resolve(c, 1, 4, ip, p, 40, mac, &sol), NB_QUEUED);
+	ck_assert(sol);
+	nb_destroy(c);
+}
+END_TEST
+
 START_TEST(arp_messages)
 {
 	const uint8_t our_ip[4] = { 10, 0, 0, 1 }, target[4] = { 10, 0, 0, 9 };
@@ -203,6 +237,7 @@ int main(void)
 	tcase_add_test(tc, waits_then_releases);
 	tcase_add_test(tc, retries_then_fails);
 	tcase_add_test(tc, full_set_keeps_waiting_entries);
+	tcase_add_test(tc, static_neighbours);
 	tcase_add_test(tc, arp_messages);
 	tcase_add_test(tc, nd_messages);
 	suite_add_tcase(s, tc);
