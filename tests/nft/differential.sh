@@ -89,6 +89,10 @@ run_case() {
 		# route PREFIX via GW [dev IF] | route PREFIX dev IF
 		R ip route add ${line#route } || { echo "ip route add ${line#route } failed"; exit 1; }
 	done < <(grep -E '^\s*route ' "$dir/rules.conf" | sed 's/#.*//')
+	while read -r _ addr _ mac _ dev; do
+		# neighbor ADDRESS lladdr MAC dev IF
+		R ip neigh replace "$addr" lladdr "$mac" dev "$dev" nud permanent || { echo "ip neigh $addr failed"; exit 1; }
+	done < <(grep -E '^\s*neighbor ' "$dir/rules.conf" | sed 's/#.*//; s/;//')
 	"$build/tools/nft/fw2nft" "$dir/rules.conf" >"$w/rules.nft" || exit 1
 	R nft -f "$w/rules.nft" || { echo "nft refused the translation:"; cat "$w/rules.nft"; exit 1; }
 	# capture what the router sends on each side, inject, collect
