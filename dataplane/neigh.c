@@ -21,6 +21,9 @@ struct nb_entry {
 struct nb_cache {
 	struct nb_entry e[NB_SIZE];
 	unsigned queued, in_use, cursor;
+	/* packets whose neighbour failed, for the caller to answer (nb_failed_take) */
+	struct pkt_buf *failed[NB_QUEUED_MAX];
+	unsigned n_failed;
 	struct nb_counters cnt;
 };
 
@@ -45,6 +48,8 @@ void nb_destroy(struct nb_cache *c)
 		return;
 	for (unsigned i = 0; i < NB_SIZE; i++)
 		drop_queue(c, &c->e[i]);
+	if (c->n_failed)
+		pkt_free_burst(c->failed, c->n_failed);
 	free(c);
 }
 
@@ -190,6 +195,12 @@ unsigned nb_tick(struct nb_cache *c, uint64_t now_ms, unsigned budget, struct nb
 			if (e->tries >= NB_TRIES) {
 				c->cnt.failed++;
 				c->cnt.failed_drops += e->nq;
+				/* handed to the caller to answer, as far as there is room (there is: all
+				 * of them were counted in queued) */
+				while (e->nq && c->n_failed < NB_QUEUED_MAX) {
+					c->failed[c->n_failed++] = e->q[--e->nq];
+					c->queued--;
+				}
 				drop_queue(c, e);
 				e->state = NBS_FAILED;
 				e->confirmed_ms = now_ms;
@@ -220,6 +231,14 @@ unsigned nb_tick(struct nb_cache *c, uint64_t now_ms, unsigned budget, struct nb
 		}
 		c->cursor = (c->cursor + 1) & (NB_SIZE - 1);
 	}
+	return n;
+}
+
+unsigned nb_failed_take(struct nb_cache *c, struct pkt_buf **pkts, unsigned max)
+{
+	unsigned n = c->n_failed < max ? c->n_failed : max;
+	c->n_failed -= n;
+	memcpy(pkts, c->failed + c->n_failed, n * sizeof(pkts[0]));
 	return n;
 }
 

@@ -4,8 +4,8 @@
  *
  * A packet for a neighbour not yet resolved waits in its entry (at most NB_QUEUE per
  * neighbour, NB_QUEUED_MAX in all) while a request is sent up to NB_TRIES times,
- * NB_RETRY_MS apart; then the entry fails, its packets are dropped and, for NB_FAILED_MS,
- * so are new ones (a scan of a dead subnet costs three requests per address, not a queue
+ * NB_RETRY_MS apart; then the entry fails, its packets are handed back to the caller to
+ * answer (nb_failed_take) and, for NB_FAILED_MS, new ones are dropped (a scan of a dead subnet costs three requests per address, not a queue
  * per packet). A resolved entry is used for NB_REACHABLE_MS, then refreshed by a new
  * request while still in use, and forgotten NB_STALE_MS after it was last confirmed.
  * The table is per core (no locks), of fixed size; when it is full, new neighbours
@@ -72,6 +72,10 @@ unsigned nb_learn(struct nb_cache *c, uint16_t port, int family, const uint8_t *
  * ones. Requests to send go to out (at most max; the rest wait for the next call).
  * Returns how many. */
 unsigned nb_tick(struct nb_cache *c, uint64_t now_ms, unsigned budget, struct nb_solicit *out, unsigned max);
+
+/* The packets whose neighbour failed since the last call (at most max), for the caller to
+ * answer (ICMP host unreachable) or free: it owns them now. */
+unsigned nb_failed_take(struct nb_cache *c, struct pkt_buf **pkts, unsigned max);
 
 /* A configured neighbour: resolved for good, never asked for, relearnt or replaced (any
  * packets waiting for it are dropped). -1 when its set is full of unresolved entries. */

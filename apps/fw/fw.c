@@ -336,6 +336,12 @@ static void fw_report(void *state, void (*emit)(void *arg, const char *line), vo
 			 (unsigned long long)a->nd_adverts, (unsigned long long)a->echo_replies,
 			 (unsigned long long)a->icmp_errors, (unsigned long long)a->requests);
 		emit(arg, line);
+		if (a->unreachable_dropped || a->frag_lost) {
+			snprintf(line, sizeof(line), "router: %llu packets for dead next hops dropped unanswered, %llu "
+				 "waiting fragments lost", (unsigned long long)a->unreachable_dropped,
+				 (unsigned long long)a->frag_lost);
+			emit(arg, line);
+		}
 	}
 	snprintf(line, sizeof(line), "fw: %llu rejected with an answer, %llu log lines (%llu over the rate), "
 		 "%llu reloads (%llu refused)", (unsigned long long)a->rejected, (unsigned long long)a->log.logged,

@@ -459,6 +459,24 @@ void fw_router_tick(struct fw_app *a, const struct fwa_conf *c, struct pkt_worke
 	unsigned k = nb_tick(a->nb, now_ms, NB_TICK_BUDGET, s, 16);
 	for (unsigned j = 0; j < k; j++)
 		solicit(a, c, w, s[j].port, s[j].family, s[j].ip);
+	/* packets whose next hop never answered: host (address) unreachable, as Linux sends */
+	struct pkt_buf *dead[16];
+	while ((k = nb_failed_take(a->nb, dead, 16)) != 0) {
+		for (unsigned j = 0; j < k; j++) {
+			struct pkt_buf *p = dead[j];
+			uint16_t iif = p->port;
+			bool v6 = p->meta.l3 == PKT_L3_IPV6;
+			if (iif < c->n_iface && icmp_error(a, &c->ifc[iif], p, v6, 3, 1, 1, 3, 0, now_ms)) {
+				output(a, c, p, iif, now_ms);
+				if (p->verdict == (PKT_V_FWD | iif)) {
+					pkt_txq_push(w, iif, p);
+					continue;
+				}
+			}
+			a->unreachable_dropped++;
+			pkt_free(p);
+		}
+	}
 }
 
 void fw_router_neighbors(struct fw_app *a, const struct fwa_conf *c)

@@ -81,6 +81,11 @@ START_TEST(retries_then_fails)
 	ck_assert_uint_eq(k->failed, 1);
 	ck_assert_uint_eq(k->failed_drops, 2);
 	ck_assert_uint_eq(k->requests, NB_TRIES);
+	/* the packets that waited come back, to be answered (host unreachable) */
+	struct pkt_buf *dead[4];
+	ck_assert_uint_eq(nb_failed_take(c, dead, 4), 2);
+	ck_assert_uint_eq(nb_failed_take(c, dead + 2, 2), 0);
+	pkt_free_burst(dead, 2);
 	struct pkt_buf *p = pkt();
 	ck_assert_int_eq(nb_resolve(c, 0, 6, ip, p, 4500, mac, &sol), NB_FAILED);
 	ck_assert(!sol);

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# fw as a router between two datagram sockets, over real time: a packet for a next hop
+# that never answers waits while three ARP requests go out a second apart, then comes
+# back to its sender as ICMP host unreachable (as Linux answers), and the neighbour's
+# failure is counted.
+#
+# usage: fw_router.sh BUILD_DIR
+set -uo pipefail
+build=$1
+hosted=$build/drivers/hosted/sluice-hosted
+feed=$build/tools/feed/sluice-feed
+pktgen=$build/tools/pktgen/pktgen
+work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-fwrouter.XXXXXX")
+fw_pid=
+cleanup() {
+	[ -z "$fw_pid" ] || kill "$fw_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { printf 'fw-router: FAIL: %s\n' "$*"; [ ! -f "$work/fw.out" ] || sed 's/^/  fw: /' "$work/fw.out" "$work/fw.err"; exit 1; }
+
+cat >"$work/r.conf" <<'CONF'
+interface lan { address 10.0.0.1/24; mac 02:00:00:00:01:00 }
+interface wan { address 192.0.2.2/24; mac 02:00:00:00:02:00 }
+route 0.0.0.0/0 via 192.0.2.1
+neighbor 10.0.0.10 lladdr 02:00:00:00:00:10 dev lan
+chain forward policy accept {
+}
+CONF
+printf 'eth src=02:00:00:00:00:10 dst=02:00:00:00:01:00 / ipv4 src=10.0.0.10 dst=198.51.100.7 / udp sport=5000 dport=53 / payload len=20\n' >"$work/in.pkts"
+"$pktgen" -o "$work/in.pcap" "$work/in.pkts" >/dev/null || fail "pktgen"
+"$hosted" fw --config "$work/r.conf" --port "sock:bind=$work/fw0,peer=$work/feed0" --port "sock:bind=$work/fw1,peer=$work/feed1" \
+	>"$work/fw.out" 2>"$work/fw.err" &
+fw_pid=$!
+for _ in $(seq 100); do [ -S "$work/fw1" ] && break; sleep 0.1; done
+[ -S "$work/fw1" ] || fail "fw did not bind its sockets"
+# the wan side sees the ARP requests; the lan side (the sender) gets the answer back
+"$feed" --send "sock:bind=$work/feed0,peer=$work/fw0" --recv "sock:bind=$work/feed1,peer=$work/fw1" \
+	--in "$work/in.pcap" --out "$work/wan.pcap" --expect 4 --idle 6 >"$work/feed.out" 2>&1 # 4: run until idle
+grep -q "sent 1, received 3, stray 1 " "$work/feed.out" || fail "expected 3 ARP requests out of wan and 1 answer back: $(cat "$work/feed.out")"
+[ "$(tshark -r "$work/wan.pcap" -Y 'arp.opcode == 1 && arp.dst.proto_ipv4 == 192.0.2.1 && arp.src.proto_ipv4 == 192.0.2.2' 2>/dev/null | wc -l)" = 3 ] ||
+	fail "the frames out of wan are not the 3 ARP requests for the gateway: $(tshark -r "$work/wan.pcap" 2>&1)"
+kill -TERM "$fw_pid"
+wait "$fw_pid"
+fw_pid=
+grep -qF "failed 1 (1 packets dropped)" "$work/fw.out" || fail "the failed neighbour is not counted"
+grep -qF "router: 0 ARP replies, 0 neighbour advertisements, 0 echo replies, 1 ICMP errors, 3 ARP/ND requests sent" "$work/fw.out" ||
+	fail "the host unreachable is not counted"
+echo "fw-router: ok"
