@@ -420,8 +420,10 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 	if (fc == FRAG_LATER) {
 		/* its datagram's first fragment was judged: follow it */
 		fwa_frag_later(a, p, &fk, now, nh->port);
-		if (p->verdict == (PKT_V_FWD | nh->port))
+		if (p->verdict == (PKT_V_FWD | nh->port)) {
+			ttl_down(p, v6);
 			next_hop(a, c, w, p, nh, v6, now);
+		}
 		return;
 	}
 	/* decremented before the forward chain, as Linux does: a rejected packet is quoted so */
