@@ -8,26 +8,7 @@
 # usage: shared_pcaps.sh BUILD_DIR
 set -uo pipefail
 build=$1
-dir=${SLUICE_PCAP_DIR:-}
-if [ -z "$dir" ] || [ ! -d "$dir" ]; then
-	echo "SKIP: SLUICE_PCAP_DIR is not set or not a folder (CI sets it to ../shared/pcaps); no real captures replayed"
-	exit 77
-fi
-hosted="$build/drivers/hosted/sluice-hosted"
-work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-shared.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-pass=0 failed=0
-fail() { printf 'FAIL %s: %s\n' "$1" "$2"; failed=$((failed + 1)); }
-
-# link type per file from index.tsv when it is there, else from the file itself
-declare -A linktype
-if [ -f "$dir/index.tsv" ]; then
-	while IFS=$'\t' read -r file _ _ lt _; do
-		[ "$file" = file ] && continue
-		linktype[$file]=$lt
-	done <"$dir/index.tsv"
-fi
+. "$(dirname "$0")/shared_lib.sh"
 
 while IFS= read -r -d '' path; do
 	rel=${path#"$dir"/}
@@ -63,7 +44,7 @@ while IFS= read -r -d '' path; do
 	printf 'ok   %s: %s; validate: %s\n' "$rel" "$(tail -n1 "$work/diff")" \
 		"$(grep -E '^l2fwd:' "$work/log" | sed 's/ in [0-9.]* s.*//')"
 	pass=$((pass + 1))
-done < <(find "$dir" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -print0 | sort -z)
+done < <(shared_captures)
 
 echo "$pass passed, $failed failed"
 [ "$pass" -gt 0 ] || { echo "FAIL: no capture found under $dir"; exit 1; }

@@ -10,16 +10,7 @@
 # usage: shared_pcaps_fw.sh SOURCE_ROOT BUILD_DIR
 set -uo pipefail
 root=$1 build=$2
-dir=${SLUICE_PCAP_DIR:-}
-if [ -z "$dir" ] || [ ! -d "$dir" ]; then
-	echo "SKIP: SLUICE_PCAP_DIR is not set or not a folder (CI sets it to ../shared/pcaps); no real captures replayed"
-	exit 77
-fi
-hosted="$build/drivers/hosted/sluice-hosted"
-work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-sharedfw.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-pass=0 failed=0
-fail() { printf 'FAIL %s: %s\n' "$1" "$2"; failed=$((failed + 1)); }
+. "$(dirname "$0")/shared_lib.sh"
 
 cat >"$work/bridge.conf" <<'CONF'
 interface lan
@@ -49,14 +40,6 @@ chain forward policy accept {
 chain output policy accept {
 }
 CONF
-
-declare -A linktype
-if [ -f "$dir/index.tsv" ]; then
-	while IFS=$'\t' read -r file _ _ lt _; do
-		[ "$file" = file ] && continue
-		linktype[$file]=$lt
-	done <"$dir/index.tsv"
-fi
 
 while IFS= read -r -d '' path; do
 	rel=${path#"$dir"/}
@@ -89,6 +72,6 @@ while IFS= read -r -d '' path; do
 		pass=$((pass + 1))
 		printf 'ok   %s: router %s\n' "$rel" "$(grep -m1 '^fw: .* packets in' "$work/log" | sed 's/ in [0-9.]* s.*//')"
 	fi
-done < <(find "$dir" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -print0 | sort -z)
+done < <(shared_captures)
 echo "$pass passed, $failed failed"
 [ "$failed" = 0 ]
