@@ -81,12 +81,7 @@ uint32_t ct_count(const struct ct_table *t) { return t->cfg.max_entries - t->n_f
 const struct ct_counters *ct_counters(const struct ct_table *t) { return &t->cnt; }
 const struct ct_config *ct_table_config(const struct ct_table *t) { return &t->cfg; }
 
-static inline uint32_t bucket2(const struct ct_table *t, uint32_t hash)
-{
-	uint32_t b1 = hash & (t->n_buckets - 1);
-	uint32_t b2 = ((hash >> 16 | hash << 16) * 0x9e3779b1u) & (t->n_buckets - 1);
-	return b2 == b1 ? b1 ^ 1 : b2;
-}
+#define bucket2 ct_bucket2
 
 static inline bool key_eq(const struct pkt_flow_key *a, const struct pkt_flow_key *b)
 {

@@ -26,6 +26,13 @@ struct ct_table {
 	struct ct_counters cnt;
 };
 
+static inline uint32_t ct_bucket2(const struct ct_table *t, uint32_t hash)
+{
+	uint32_t b1 = hash & (t->n_buckets - 1);
+	uint32_t b2 = ((hash >> 16 | hash << 16) * 0x9e3779b1u) & (t->n_buckets - 1);
+	return b2 == b1 ? b1 ^ 1 : b2;
+}
+
 /* The live entry holding k in either direction (*dir says which), or NULL. An expired one
  * found on the way is freed. */
 struct ct_entry *ct_find(struct ct_table *t, const struct pkt_flow_key *k, uint32_t hash, uint64_t now,

@@ -301,7 +301,38 @@ static enum ct_timeout other_timeout(const struct ct_entry *e)
 	}
 }
 
+/* A packet whose connection is looked up by its own flow key (not an ICMP error, not
+ * untracked): the ones ct_prefetch can key ahead. */
+static bool own_flow(const struct pkt_buf *p)
+{
+	const struct pkt_meta *m = &p->meta;
+	if (!(m->flags & PKT_F_PARSED) || (m->l3 != PKT_L3_IPV4 && m->l3 != PKT_L3_IPV6))
+		return false;
+	if ((m->flags & PKT_F_FRAG) && ((m->flags & PKT_F_FRAG_NF) || !(m->flags & PKT_F_L4)))
+		return false;
+	bool icmp = (m->l4proto == PKT_IPPROTO_ICMP && m->l3 == PKT_L3_IPV4) ||
+		    (m->l4proto == PKT_IPPROTO_ICMPV6 && m->l3 == PKT_L3_IPV6);
+	return !icmp;   /* ICMP takes the careful path: errors, untracked ND */
+}
+
+void ct_prefetch(const struct ct_table *t, const struct pkt_buf *p, struct ct_pkt *cp)
+{
+	cp->keyed = own_flow(p);
+	if (!cp->keyed)
+		return;
+	pkt_flow_key(p, &cp->key);
+	cp->hash = pkt_flow_hash(&cp->key);
+	__builtin_prefetch(&t->buckets[cp->hash & (t->n_buckets - 1)]);
+	__builtin_prefetch(&t->buckets[ct_bucket2(t, cp->hash)]);
+}
+
 void ct_track(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)
+{
+	cp->keyed = 0;
+	ct_track_prefetched(t, p, now, cp);
+}
+
+void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)
 {
 	const struct pkt_meta *m = &p->meta;
 	cp->e = NULL;
@@ -343,8 +374,11 @@ void ct_track(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct 
 			return;
 		}
 	}
-	pkt_flow_key(p, &cp->key);
-	cp->hash = pkt_flow_hash(&cp->key);
+	if (!cp->keyed) {
+		pkt_flow_key(p, &cp->key);
+		cp->hash = pkt_flow_hash(&cp->key);
+	}
+	cp->keyed = 0;
 	struct tcp_seg seg;
 	bool tcp = proto == PKT_IPPROTO_TCP && l4;
 	if (tcp) {

@@ -77,10 +77,13 @@ static void bridge_burst(struct fw_app *a, struct fw_ruleset *rs, struct pkt_wor
 			 uint16_t n)
 {
 	uint64_t now = w->now_ms;
+	/* the connection table's lines for the whole burst first, then the work */
+	struct ct_pkt cps[PKT_BURST];
+	for (uint16_t i = 0; i < n; i++)
+		ct_prefetch(a->ct, pkts[i], &cps[i]);
 	for (uint16_t i = 0; i < n; i++) {
 		struct pkt_buf *p = pkts[i];
-		if (i + 1 < n)
-			__builtin_prefetch(pkts[i + 1]->data + pkts[i + 1]->meta.l3_off);
+		struct ct_pkt *cp = &cps[i];
 		int iif = p->port, oif = p->port ^ 1;
 		struct frag_key fk;
 		enum frag_class fc = FRAG_NONE;
@@ -95,16 +98,15 @@ static void bridge_burst(struct fw_app *a, struct fw_ruleset *rs, struct pkt_wor
 				continue;
 			}
 		}
-		struct ct_pkt cp;
-		ct_track(a->ct, p, now, &cp);
+		ct_track_prefetched(a->ct, p, now, cp);
 		struct fw_pkt fp;
-		fw_pkt_fill(&fp, p, iif, oif, cp.state == CT_S_UNTRACKED ? 0 : cp.state);
+		fw_pkt_fill(&fp, p, iif, oif, cp->state == CT_S_UNTRACKED ? 0 : cp->state);
 		struct fw_decision d;
 		fw_decide(rs, FW_HOOK_FORWARD, &fp, p, now, &a->log, &d);
 		bool accepted = false;
 		if (d.verdict != FW_ACCEPT) {
 			fwa_refuse(a, p, &d, NULL, now);
-		} else if (ct_commit(a->ct, p, now, &cp)) {
+		} else if (ct_commit(a->ct, p, now, cp)) {
 			pkt_fwd(p, (uint16_t)oif);
 			accepted = true;
 		} else {

@@ -5,7 +5,9 @@
 #  1. instructions per packet (callgrind over bench-fw, in-memory ports): 10, 1,000 and
 #     10,000 rules (sparse), 10,000 rules (dense, the bit vectors' worst case), and 1,000
 #     rules with 1,000,000 tracked flows;
-#  2. Mpps of sluice-hosted fw against testpmd io-forwarding on the same DPDK ports
+#  2. Mpps with 1,000 and with 1,000,000 tracked flows (bench-fw natively: the cost of
+#     the connection table's cache misses);
+#  3. Mpps of sluice-hosted fw against testpmd io-forwarding on the same DPDK ports
 #     (net_pcap replaying 1,024 flows of 64-byte frames in, net_null out), one core each,
 #     alternated twice in the same run, better run of each.
 set -euo pipefail
@@ -28,6 +30,11 @@ printf '   10000 rules, dense, 1000 flows       %s instructions/packet\n' "$(ipp
 printf '    1000 rules, sparse, 1000000 flows   %s instructions/packet\n' "$(ipp 1000 1000000 1000000 sparse)"
 echo "   (l2fwd with the parse stage on the same ports: $(valgrind --tool=callgrind --callgrind-out-file="$work/cgl" --toggle-collect=app_run \
 	"$build/tools/bench/bench-loop" l2fwd 200000 64 validate >/dev/null 2>&1; awk -v ir="$(grep -m1 '^summary:' "$work/cgl" | awk '{print $2}')" 'BEGIN { printf "%.1f", ir / 200000 }') instructions/packet)"
+
+echo "== fw: 1,000 against 1,000,000 tracked flows (bench-fw, in-memory ports, natively; the ceiling is l2fwd on the same ports)"
+for flows in 1000 1000000; do
+	printf '   %s\n' "$("$build/tools/bench/bench-fw" 1000 "$flows" 5000000 sparse 2>&1 | tail -1)"
+done
 
 echo "== fw: throughput against testpmd io-forwarding, ${seconds} s runs"
 for ((f = 0; f < 1024; f++)); do
