@@ -332,8 +332,9 @@ static void refuse(struct fw_app *a, const struct fwa_iface *f, struct pkt_buf *
 	fwa_refuse(a, p, d, src ? from : NULL, now);
 }
 
+/* cp: what ct_prefetch found for p */
 static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *p,
-		      uint64_t now)
+		      struct ct_pkt *cp, uint64_t now)
 {
 	const struct pkt_meta *m = &p->meta;
 	uint16_t iif = p->port;
@@ -367,7 +368,6 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 	const uint8_t *src = ip + (v6 ? 8 : 12), *dst = ip + (v6 ? 24 : 16);
 	const struct rt_nexthop *nh = v6 ? rt_lookup6(c->rt, dst) : rt_lookup4(c->rt, dst);
 	bool group = v6 ? dst[0] == 0xff : (dst[0] >= 224 && dst[0] < 240) || !memcmp(dst, "\xff\xff\xff\xff", 4);
-	struct ct_pkt cp;
 	struct fw_pkt fp;
 	struct fw_decision d;
 	if ((nh && nh->kind == RT_LOCAL) || group || (v6 && !memcmp(dst, f->ll6, 16))) {
@@ -375,11 +375,11 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 			pkt_drop(p, FWA_FRAGMENT);  /* nothing the appliance answers comes in fragments */
 			return;
 		}
-		ct_track(a->ct, p, now, &cp);
-		fw_pkt_fill(&fp, p, iif, -1, cp.state == CT_S_UNTRACKED ? 0 : cp.state);
+		ct_track_prefetched(a->ct, p, now, cp);
+		fw_pkt_fill(&fp, p, iif, -1, cp->state == CT_S_UNTRACKED ? 0 : cp->state);
 		fw_decide(c->rs, FW_HOOK_INPUT, &fp, p, now, &a->log, &d);
 		if (d.verdict == FW_ACCEPT) {
-			if (ct_commit(a->ct, p, now, &cp))
+			if (ct_commit(a->ct, p, now, cp))
 				local_in(a, c, w, p, f, v6, unicast && !group, now);
 			else
 				pkt_drop(p, FWA_CT_FULL);
@@ -428,10 +428,10 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 	}
 	/* decremented before the forward chain, as Linux does: a rejected packet is quoted so */
 	ttl_down(p, v6);
-	ct_track(a->ct, p, now, &cp);
-	fw_pkt_fill(&fp, p, iif, nh->port, cp.state == CT_S_UNTRACKED ? 0 : cp.state);
+	ct_track_prefetched(a->ct, p, now, cp);
+	fw_pkt_fill(&fp, p, iif, nh->port, cp->state == CT_S_UNTRACKED ? 0 : cp->state);
 	fw_decide(c->rs, FW_HOOK_FORWARD, &fp, p, now, &a->log, &d);
-	bool accepted = d.verdict == FW_ACCEPT && ct_commit(a->ct, p, now, &cp);
+	bool accepted = d.verdict == FW_ACCEPT && ct_commit(a->ct, p, now, cp);
 	if (fc == FRAG_FIRST)
 		decided(a, c, w, &fk, accepted, nh, now);
 	if (d.verdict != FW_ACCEPT)
@@ -446,11 +446,13 @@ void fw_router_burst(struct fw_app *a, const struct fwa_conf *c, struct pkt_work
 		     uint16_t n)
 {
 	uint64_t now = w->now_ms;
-	for (uint16_t i = 0; i < n; i++) {
-		if (i + 1 < n)
-			__builtin_prefetch(pkts[i + 1]->data + pkts[i + 1]->meta.l3_off);
-		route_one(a, c, w, pkts[i], now);
-	}
+	/* the connection table's lines for the whole burst first (the flow key does not
+	 * change with the TTL), then the work */
+	struct ct_pkt cps[PKT_BURST];
+	for (uint16_t i = 0; i < n; i++)
+		ct_prefetch(a->ct, pkts[i], &cps[i]);
+	for (uint16_t i = 0; i < n; i++)
+		route_one(a, c, w, pkts[i], &cps[i], now);
 }
 
 void fw_router_tick(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, uint64_t now_ms)
