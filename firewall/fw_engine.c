@@ -38,6 +38,12 @@ struct fw_ruleset *fw_ruleset_load(const char *name, const char *text, size_t le
 		struct fw_class_stats st;
 		fw_class_stats(rs->cls[h], &st);
 		rs->bytes += st.bytes;
+		if (ch->n_rules) {
+			const struct fw_rule *r0 = &ch->rules[0];
+			if (r0->n_match == 1 && r0->m[0].field == FW_M_CT_STATE && !r0->m[0].negate &&
+			    r0->verdict == FW_ACCEPT && !r0->counter && !r0->log && !r0->limit_rate)
+				rs->fast_ct[h] = r0->m[0].u.ct_states;
+		}
 		for (unsigned r = 0; r < ch->n_rules; r++) {
 			const struct fw_rule *rule = &ch->rules[r];
 			if (!rule->limit_rate)

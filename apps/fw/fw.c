@@ -99,10 +99,13 @@ static void bridge_burst(struct fw_app *a, struct fw_ruleset *rs, struct pkt_wor
 			}
 		}
 		ct_track_prefetched(a->ct, p, now, cp);
-		struct fw_pkt fp;
-		fw_pkt_fill(&fp, p, iif, oif, cp->state == CT_S_UNTRACKED ? 0 : cp->state);
-		struct fw_decision d;
-		fw_decide(rs, FW_HOOK_FORWARD, &fp, p, now, &a->log, &d);
+		uint8_t state = cp->state == CT_S_UNTRACKED ? 0 : cp->state;
+		struct fw_decision d = { .verdict = FW_ACCEPT };
+		if (!fw_fast_accept(rs, FW_HOOK_FORWARD, state)) {
+			struct fw_pkt fp;
+			fw_pkt_fill(&fp, p, iif, oif, state);
+			fw_decide(rs, FW_HOOK_FORWARD, &fp, p, now, &a->log, &d);
+		}
 		bool accepted = false;
 		if (d.verdict != FW_ACCEPT) {
 			fwa_refuse(a, p, &d, NULL, now);

@@ -429,8 +429,12 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 	/* decremented before the forward chain, as Linux does: a rejected packet is quoted so */
 	ttl_down(p, v6);
 	ct_track_prefetched(a->ct, p, now, cp);
-	fw_pkt_fill(&fp, p, iif, nh->port, cp->state == CT_S_UNTRACKED ? 0 : cp->state);
-	fw_decide(c->rs, FW_HOOK_FORWARD, &fp, p, now, &a->log, &d);
+	uint8_t state = cp->state == CT_S_UNTRACKED ? 0 : cp->state;
+	d = (struct fw_decision){ .verdict = FW_ACCEPT };
+	if (!fw_fast_accept(c->rs, FW_HOOK_FORWARD, state)) {
+		fw_pkt_fill(&fp, p, iif, nh->port, state);
+		fw_decide(c->rs, FW_HOOK_FORWARD, &fp, p, now, &a->log, &d);
+	}
 	bool accepted = d.verdict == FW_ACCEPT && ct_commit(a->ct, p, now, cp);
 	if (fc == FRAG_FIRST)
 		decided(a, c, w, &fk, accepted, nh, now);

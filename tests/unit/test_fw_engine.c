@@ -4,6 +4,7 @@
 #include "check_run.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 static struct fw_ruleset *load(const char *src)
@@ -77,6 +78,44 @@ START_TEST(log_ring_and_rate)
 }
 END_TEST
 
+/* The fast accept for a chain that begins "ct state ... accept": only when that rule looks
+ * at nothing else and does nothing else, and only for its states. */
+START_TEST(fast_accept_only_when_exact)
+{
+	static const struct { const char *first; uint8_t fast; } cases[] = {
+		{ "ct state established,related accept", FW_CT_ESTABLISHED | FW_CT_RELATED },
+		{ "ct state established accept", FW_CT_ESTABLISHED },
+		{ "ct state established counter accept", 0 },
+		{ "ct state established log accept", 0 },
+		{ "ct state != established accept", 0 },
+		{ "ct state established udp dport 53 accept", 0 },
+		{ "ct state established limit rate 10/second accept", 0 },
+		{ "ct state established drop", 0 },
+		{ "ct state established", 0 },
+		{ "udp dport 53 accept", 0 },
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char src[256];
+		snprintf(src, sizeof(src), "chain forward policy drop {\n  %s\n  udp dport 9 accept\n}\n", cases[i].first);
+		struct fw_ruleset *rs = load(src);
+		ck_assert_msg(rs->fast_ct[FW_HOOK_FORWARD] == cases[i].fast, "'%s': fast states %u, want %u", cases[i].first,
+			      rs->fast_ct[FW_HOOK_FORWARD], cases[i].fast);
+		ck_assert(!fw_fast_accept(rs, FW_HOOK_FORWARD, FW_CT_NEW));
+		ck_assert(!fw_fast_accept(rs, FW_HOOK_INPUT, FW_CT_ESTABLISHED));
+		/* where it says accept, the chain agrees */
+		if (cases[i].fast) {
+			struct fw_pkt est = udp;
+			est.ct_state = FW_CT_ESTABLISHED;
+			struct fw_decision d;
+			fw_decide(rs, FW_HOOK_FORWARD, &est, &pkt, 0, NULL, &d);
+			ck_assert_int_eq(d.verdict, FW_ACCEPT);
+			ck_assert_int_eq(d.rule, 0);
+		}
+		fw_ruleset_free(rs);
+	}
+}
+END_TEST
+
 START_TEST(failed_load_builds_nothing)
 {
 	struct fw_err err = { "" };
@@ -92,6 +131,7 @@ int main(void)
 	TCase *tc = tcase_create("engine");
 	tcase_add_test(tc, limit_is_a_token_bucket);
 	tcase_add_test(tc, log_ring_and_rate);
+	tcase_add_test(tc, fast_accept_only_when_exact);
 	tcase_add_test(tc, failed_load_builds_nothing);
 	suite_add_tcase(s, tc);
 	return check_run(s);
