@@ -2,7 +2,7 @@
  * and many flows, for instructions per packet (callgrind) and packets per second against
  * the io-forwarding ceiling (l2fwd on the same ports in the same run).
  *
- *   bench-fw RULES FLOWS PACKETS [sparse|dense]
+ *   bench-fw RULES FLOWS PACKETS [sparse|dense|established]
  *
  * Traffic: 64-byte UDP/IPv4 frames into port 0, flow f from 10.(f>>16).(f>>8).f port
  * 1024+f%50000 to 192.0.2.1 port 9, cycling over FLOWS flows. The ruleset is RULES rules
@@ -13,7 +13,10 @@
  *           matches some rules, as in a real ruleset, but few rules match on all of them;
  *   dense   the worst case for bit vectors: alternately "ip saddr 10.0.0.0/8 udp dport 7"
  *           and "ip saddr 11.0.0.0/8 udp dport 9", so half the rules match the packet on
- *           each field and none on both.
+ *           each field and none on both;
+ *   established  sparse, behind a first rule "ct state established,related accept", with
+ *           every flow answered once from port 1 during the warm-up: the common case of a
+ *           real ruleset, where fw_fast_accept takes the packets before the classifier.
  * One warm-up pass over the flows (creating their connections) runs first; the measured
  * part is measure_fw() (callgrind --toggle-collect=measure_fw), then measure_io() runs
  * l2fwd over the same ports for the ceiling. Prints both rates and the ratio.
@@ -42,6 +45,24 @@ static uint16_t mem_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 		uint8_t *f = pkts[i]->data;
 		uint32_t fl = next_flow;
 		next_flow = next_flow + 1 == n_flows ? 0 : next_flow + 1;
+		if (vp->id == 1) {
+			/* the flow's answer, from the server on wan */
+			static const uint8_t ans[12] = { 192, 0, 2, 1, 10, 0, 0, 0, 0x00, 0x09, 0, 0 };
+			memcpy(f + 26, ans, sizeof(ans));
+			f[31] = (uint8_t)(fl >> 16);
+			f[32] = (uint8_t)(fl >> 8);
+			f[33] = (uint8_t)fl;
+			uint16_t dport = (uint16_t)(1024 + fl % 50000);
+			f[36] = (uint8_t)(dport >> 8);
+			f[37] = (uint8_t)dport;
+			pkts[i]->len = 64;
+			pkts[i]->port = vp->id;
+			continue;
+		}
+		/* buffers come back from answers too: the whole request is written */
+		f[26] = 10;
+		memcpy(f + 30, (const uint8_t[]){ 192, 0, 2, 1 }, 4);
+		f[36] = 0x00, f[37] = 0x09;
 		f[27] = (uint8_t)(fl >> 16);
 		f[28] = (uint8_t)(fl >> 8);
 		f[29] = (uint8_t)fl;
@@ -80,7 +101,7 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static char *ruleset(unsigned rules, uint32_t flows, bool dense)
+static char *ruleset(unsigned rules, uint32_t flows, bool dense, bool established)
 {
 	size_t cap = 256 + (size_t)rules * 96;
 	char *t = malloc(cap);
@@ -88,6 +109,8 @@ static char *ruleset(unsigned rules, uint32_t flows, bool dense)
 		return NULL;
 	size_t n = (size_t)snprintf(t, cap, "interface lan\ninterface wan\nconntrack { max %u }\nchain forward policy drop {\n",
 				    flows * 2 > 1024 ? flows * 2 : 1024);
+	if (established)
+		n += (size_t)snprintf(t + n, cap - n, "ct state established,related accept\n");
 	uint64_t rng = 0x9e3779b97f4a7c15ull;
 	for (unsigned r = 0; r + 1 < rules; r++) {
 		rng ^= rng << 13;
@@ -118,8 +141,8 @@ __attribute__((noinline)) uint64_t measure_io(struct pkt_worker *w, struct vnet_
 }
 
 /* Runs app over the ports: a warm-up pass over the flows, then packets measured. */
-static int run(const char *name, const char *config, uint64_t packets, struct vnet_port **pp, double *mpps,
-	       uint64_t *drops)
+static int run(const char *name, const char *config, uint64_t packets, struct vnet_port **pp, bool answer,
+	       double *mpps, uint64_t *drops)
 {
 	const struct app_def *app = app_find(name);
 	struct pkt_pipeline pipe = { .n_ports = 2, .port_names = { "mem0", "mem1" } };
@@ -136,6 +159,13 @@ static int run(const char *name, const char *config, uint64_t packets, struct vn
 	struct app_run_limits warm = { .max_rx_pkts = n_flows, .clock_ms = clock_ms };
 	next_flow = 0;
 	app_run(&w, pp, 2, &never, &warm);
+	if (answer) {
+		/* every flow answered once from wan: established from here on */
+		pp[0]->rx_done = true, pp[1]->rx_done = false;
+		next_flow = 0;
+		app_run(&w, pp, 2, &never, &warm);
+		pp[0]->rx_done = false, pp[1]->rx_done = true;
+	}
 	uint64_t drops0 = pkt_counters_drops(&pipe, &w.cnt);
 	struct app_run_limits lim = { .max_rx_pkts = packets, .clock_ms = clock_ms };
 	double t0 = now_s();
@@ -158,12 +188,13 @@ int main(int argc, char **argv)
 	n_flows = (uint32_t)strtoul(argv[2], NULL, 10);
 	uint64_t packets = strtoull(argv[3], NULL, 10);
 	bool dense = argc > 4 && !strcmp(argv[4], "dense");
+	bool established = argc > 4 && !strcmp(argv[4], "established");
 	if (!rules || !n_flows || n_flows > (1u << 24) || !packets) {
 		fprintf(stderr, "bench-fw: need RULES >= 1, 1 <= FLOWS <= 16777216, PACKETS >= 1\n");
 		return 2;
 	}
 	struct pkt_pool *pool = pkt_pool_create("bench", 4096);
-	char *config = ruleset(rules, n_flows, dense);
+	char *config = ruleset(rules, n_flows, dense, established);
 	if (!pool || !config) {
 		fprintf(stderr, "bench-fw: out of memory\n");
 		return 1;
@@ -187,10 +218,11 @@ int main(int argc, char **argv)
 	}
 	double fw_mpps, io_mpps;
 	uint64_t fw_drops, io_drops;
-	if (run("fw", config, packets, pp, &fw_mpps, &fw_drops) || run("l2fwd", NULL, packets, pp, &io_mpps, &io_drops))
+	if (run("fw", config, packets, pp, established, &fw_mpps, &fw_drops) ||
+	    run("l2fwd", NULL, packets, pp, false, &io_mpps, &io_drops))
 		return 1;
 	printf("fw %u rules (%s), %u flows: %.3f Mpps, io-forwarding ceiling %.3f Mpps, ratio %.1f%%, dropped %llu\n",
-	       rules, dense ? "dense" : "sparse", n_flows, fw_mpps, io_mpps, 100.0 * fw_mpps / io_mpps,
+	       rules, dense ? "dense" : established ? "established" : "sparse", n_flows, fw_mpps, io_mpps, 100.0 * fw_mpps / io_mpps,
 	       (unsigned long long)fw_drops);
 	free(config);
 	pkt_pool_destroy(pool);

@@ -28,6 +28,7 @@ for r in 10 1000 10000; do
 done
 printf '   10000 rules, dense, 1000 flows       %s instructions/packet\n' "$(ipp 10000 1000 200000 dense)"
 printf '    1000 rules, sparse, 1000000 flows   %s instructions/packet\n' "$(ipp 1000 1000000 1000000 sparse)"
+printf '    1000 rules, established, 1000 flows %s instructions/packet\n' "$(ipp 1000 1000 200000 established)"
 echo "   (l2fwd with the parse stage on the same ports: $(valgrind --tool=callgrind --callgrind-out-file="$work/cgl" --toggle-collect=app_run \
 	"$build/tools/bench/bench-loop" l2fwd 200000 64 validate >/dev/null 2>&1; awk -v ir="$(grep -m1 '^summary:' "$work/cgl" | awk '{print $2}')" 'BEGIN { printf "%.1f", ir / 200000 }') instructions/packet)"
 
