@@ -16,7 +16,7 @@ const char *const ct_timeout_names[CT_TO__COUNT] = { CT_TIMEOUTS(CT_TO_NAME) };
 const char *const ct_invalid_names[CT_INV__COUNT] = { CT_INVALID_REASONS(CT_INV_NAME) };
 #undef CT_INV_NAME
 const char *const ct_tcp_state_names[CT_TCP__COUNT] = {
-	"none", "syn_sent", "syn_recv", "established", "fin_wait", "close_wait", "last_ack", "time_wait", "close",
+	"none", "syn_sent", "syn_sent2", "syn_recv", "established", "fin_wait", "close_wait", "last_ack", "time_wait", "close",
 };
 
 void ct_config_default(struct ct_config *cfg)

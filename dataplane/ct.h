@@ -48,7 +48,9 @@ extern const char *const ct_timeout_names[CT_TO__COUNT];
 
 /* TCP states (the names are conntrack's). */
 enum ct_tcp_state {
-	CT_TCP_NONE, CT_TCP_SYN_SENT, CT_TCP_SYN_RECV, CT_TCP_ESTABLISHED, CT_TCP_FIN_WAIT,
+	CT_TCP_NONE, CT_TCP_SYN_SENT,
+	CT_TCP_SYN_SENT2,               /* simultaneous open: both sides sent a SYN */
+	CT_TCP_SYN_RECV, CT_TCP_ESTABLISHED, CT_TCP_FIN_WAIT,
 	CT_TCP_CLOSE_WAIT, CT_TCP_LAST_ACK, CT_TCP_TIME_WAIT, CT_TCP_CLOSE, CT_TCP__COUNT
 };
 extern const char *const ct_tcp_state_names[CT_TCP__COUNT];
@@ -111,6 +113,7 @@ struct ct_entry {
 };
 #define CT_F_SEEN_REPLY 0x01u
 #define CT_F_ASSURED 0x02u                  /* never evicted before it expires */
+#define CT_F_SIMOPEN 0x04u                  /* opened simultaneously: both sides answer */
 
 /* The tracker's view of one packet between ct_track and ct_commit. */
 struct ct_pkt {

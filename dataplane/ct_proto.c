@@ -123,7 +123,8 @@ static enum ct_tcp_state closing_state(const struct ct_entry *e)
 
 static const enum ct_timeout tcp_timeout[CT_TCP__COUNT] = {
 	[CT_TCP_NONE] = CT_TO_TCP_CLOSE,
-	[CT_TCP_SYN_SENT] = CT_TO_TCP_SYN_SENT, [CT_TCP_SYN_RECV] = CT_TO_TCP_SYN_RECV,
+	[CT_TCP_SYN_SENT] = CT_TO_TCP_SYN_SENT, [CT_TCP_SYN_SENT2] = CT_TO_TCP_SYN_SENT,
+	[CT_TCP_SYN_RECV] = CT_TO_TCP_SYN_RECV,
 	[CT_TCP_ESTABLISHED] = CT_TO_TCP_ESTABLISHED, [CT_TCP_FIN_WAIT] = CT_TO_TCP_FIN_WAIT,
 	[CT_TCP_CLOSE_WAIT] = CT_TO_TCP_CLOSE_WAIT, [CT_TCP_LAST_ACK] = CT_TO_TCP_LAST_ACK,
 	[CT_TCP_TIME_WAIT] = CT_TO_TCP_TIME_WAIT, [CT_TCP_CLOSE] = CT_TO_TCP_CLOSE,
@@ -149,31 +150,39 @@ static enum ct_invalid tcp_packet(struct ct_table *t, struct ct_entry *e, unsign
 			return CT_INV_TCP_WINDOW;
 		next = CT_TCP_CLOSE;
 	} else if (f & TH_SYN) {
+		bool simopen = st == CT_TCP_SYN_SENT2 || (e->flags & CT_F_SIMOPEN);
 		if (!(f & TH_ACK)) {
-			/* only the opener retransmitting its SYN (maybe with a new ISN) */
-			if (dir != 0 || st != CT_TCP_SYN_SENT)
+			/* the opener retransmitting its SYN (maybe with a new ISN), or the other
+			 * side's own SYN: a simultaneous open (RFC 9293 3.5), as Linux tracks it */
+			if (st != CT_TCP_SYN_SENT && st != CT_TCP_SYN_SENT2)
 				return CT_INV_TCP_STATE;
 			side_init(snd, s);
+			if (dir == 1)
+				next = CT_TCP_SYN_SENT2;
 		} else {
-			/* the answer to the SYN, or its retransmission */
-			if (dir != 1 || (st != CT_TCP_SYN_SENT && st != CT_TCP_SYN_RECV && st != CT_TCP_ESTABLISHED))
+			/* the answer to the SYN, or its retransmission; after a simultaneous open
+			 * either side answers the other's SYN */
+			if ((dir != 1 && !simopen) ||
+			    (st != CT_TCP_SYN_SENT && st != CT_TCP_SYN_SENT2 && st != CT_TCP_SYN_RECV && st != CT_TCP_ESTABLISHED))
 				return CT_INV_TCP_STATE;
-			if (s->ack != e->tcp[0].end)
+			if (s->ack != rcv->end)
 				return CT_INV_TCP_WINDOW;
 			if (st == CT_TCP_SYN_SENT)
 				side_init(snd, s);
+			if (st == CT_TCP_SYN_SENT2)
+				e->flags |= CT_F_SIMOPEN;
 			/* window scaling holds only if both sides offered it */
 			if (!(snd->flags & rcv->flags & CT_TCPF_WSCALE))
 				snd->wscale = rcv->wscale = 0;
 			if (!tcp_window(snd, rcv, s, liberal))
 				return CT_INV_TCP_WINDOW;
-			if (st == CT_TCP_SYN_SENT)
+			if (st == CT_TCP_SYN_SENT || st == CT_TCP_SYN_SENT2)
 				next = CT_TCP_SYN_RECV;
 		}
 	} else {
-		if (st == CT_TCP_SYN_SENT || st == CT_TCP_CLOSE)
+		if (st == CT_TCP_SYN_SENT || st == CT_TCP_SYN_SENT2 || st == CT_TCP_CLOSE)
 			return CT_INV_TCP_STATE;
-		if (st == CT_TCP_SYN_RECV && dir == 1)
+		if (st == CT_TCP_SYN_RECV && dir == 1 && !(e->flags & CT_F_SIMOPEN))
 			return CT_INV_TCP_STATE;   /* the responder must not speak before the handshake ends */
 		if (!tcp_window(snd, rcv, s, liberal))
 			return CT_INV_TCP_WINDOW;

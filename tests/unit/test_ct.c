@@ -223,6 +223,31 @@ START_TEST(tcp_handshake_errors)
 }
 END_TEST
 
+/* Both sides send a SYN (RFC 9293 3.5): each answers the other's with a SYN-ACK, and the
+ * connection is established, as Linux tracks it. Without the crossing SYN, the opener
+ * may not send a SYN-ACK, nor the other side speak before the handshake ends. */
+START_TEST(tcp_simultaneous_open)
+{
+	ck_assert_int_eq(tcp(0, SYN, C, 0, 65535, 0), CT_S_NEW);
+	/* an opener's SYN-ACK without a SYN from the other side: not a state it can be in */
+	ck_assert_int_eq(tcp(0, SYN | ACK, C, S + 1, 65535, 0), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_TCP_STATE);
+	ck_assert_int_eq(tcp(1, SYN, S, 0, 65535, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp_state(), CT_TCP_SYN_SENT2);
+	/* each side's SYN-ACK must acknowledge the other's SYN */
+	ck_assert_int_eq(tcp(0, SYN | ACK, C, S + 9, 65535, 0), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_TCP_WINDOW);
+	ck_assert_int_eq(tcp(0, SYN | ACK, C, S + 1, 65535, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp_state(), CT_TCP_SYN_RECV);
+	ck_assert_int_eq(tcp(1, SYN | ACK, S, C + 1, 65535, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp(1, ACK, S + 1, C + 1, 65535, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp(0, ACK, C + 1, S + 1, 65535, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp_state(), CT_TCP_ESTABLISHED);
+	ck_assert(last.e->flags & CT_F_ASSURED);
+	ck_assert_int_eq(tcp(1, PSH | ACK, S + 1, C + 1, 65535, 100), CT_S_ESTABLISHED);
+}
+END_TEST
+
 START_TEST(tcp_flags_and_no_entry)
 {
 	static const uint8_t bad[] = { 0, FIN, SYN | FIN, SYN | RST, FIN | PSH | 0x20, SYN | FIN | ACK, 0x3f };
@@ -530,6 +555,7 @@ int main(void)
 	tcase_add_test(tc, tcp_rst_teardown);
 	tcase_add_test(tc, tcp_out_of_window_and_retransmit);
 	tcase_add_test(tc, tcp_handshake_errors);
+	tcase_add_test(tc, tcp_simultaneous_open);
 	tcase_add_test(tc, tcp_flags_and_no_entry);
 	tcase_add_test(tc, tcp_window_scaling);
 	tcase_add_test(tc, tcp_over_ipv6);
