@@ -341,10 +341,11 @@ static void fw_report(void *state, void (*emit)(void *arg, const char *line), vo
 			 (unsigned long long)a->nd_adverts, (unsigned long long)a->echo_replies,
 			 (unsigned long long)a->icmp_errors, (unsigned long long)a->requests);
 		emit(arg, line);
-		if (a->unreachable_dropped || a->frag_lost) {
+		if (a->unreachable_dropped || a->frag_lost || a->frag_out) {
 			snprintf(line, sizeof(line), "router: %llu packets for dead next hops dropped unanswered, %llu "
-				 "waiting fragments lost", (unsigned long long)a->unreachable_dropped,
-				 (unsigned long long)a->frag_lost);
+				 "waiting fragments lost, %llu fragments made for a smaller MTU (%llu not sent)",
+				 (unsigned long long)a->unreachable_dropped, (unsigned long long)a->frag_lost,
+				 (unsigned long long)a->frag_out, (unsigned long long)a->frag_out_failed);
 			emit(arg, line);
 		}
 	}

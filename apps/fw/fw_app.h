@@ -69,6 +69,7 @@ struct fw_app {
 	uint64_t rejected, icmp_errors, arp_replies, nd_adverts, echo_replies, requests;
 	uint64_t frag_lost;                 /* fragments that waited and could not follow their first */
 	uint64_t unreachable_dropped;       /* dead next hop, and no host unreachable could be sent */
+	uint64_t frag_out, frag_out_failed; /* fragments made for a smaller MTU; ones that could not go */
 	uint64_t reloads, reload_failures;
 	void (*emit)(void *arg, const char *line);
 	void *emit_arg;

@@ -285,6 +285,85 @@ static void next_hop(struct fw_app *a, const struct fwa_conf *c, struct pkt_work
 	send_to(a, c, w, p, nh->port, v6 ? 6 : 4, next, now);
 }
 
+/* Sends q (routed by nh, not part of the burst) to its next hop after the burst, or
+ * leaves it waiting for the neighbour; false when it could not go (the caller counts). */
+static bool send_late(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *q,
+		      const struct rt_nexthop *nh, bool v6, uint64_t now)
+{
+	const uint8_t *ip = q->data + q->meta.l3_off;
+	uint8_t next[16], mac[6];
+	memcpy(next, nh->kind == RT_GATEWAY ? nh->gw : ip + (v6 ? 24 : 16), v6 ? 16 : 4);
+	bool ask;
+	enum nb_result r = nb_resolve(a->nb, nh->port, v6 ? 6 : 4, next, q, now, mac, &ask);
+	if (ask)
+		solicit(a, c, w, nh->port, v6 ? 6 : 4, next);
+	if (r == NB_RESOLVED) {
+		memcpy(q->data, mac, 6);
+		memcpy(q->data + 6, c->ifc[nh->port].mac, 6);
+		pkt_txq_push(w, nh->port, q);
+	}
+	return r == NB_RESOLVED || r == NB_QUEUED;
+}
+
+#define FRAG_OUT_MAX 32           /* fragments one datagram may become (9216 bytes at 576) */
+
+/* RFC 791 fragmentation of an IPv4 datagram without DF that is too big for mtu, after
+ * the forward chain accepted it whole (as Linux does): p becomes the first fragment and
+ * goes on in the burst; the others are new buffers sent after it. Options are not split
+ * (which to copy is per option): a datagram with options is dropped (mtu) instead. */
+static void fragment_out(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *p,
+			 const struct rt_nexthop *nh, uint32_t mtu, uint64_t now)
+{
+	uint16_t l3 = p->meta.l3_off;
+	uint8_t *ip = p->data + l3;
+	unsigned hlen = (ip[0] & 0x0f) * 4u, total = (unsigned)(p->meta.l3_end - l3);
+	unsigned chunk = (mtu - hlen) & ~7u, data = total - hlen;
+	unsigned n = 1;
+	for (unsigned off = chunk; off < data; off += chunk)
+		n++;
+	struct pkt_buf *more[FRAG_OUT_MAX];
+	unsigned got = hlen == 20 && n <= FRAG_OUT_MAX ? pkt_alloc_burst(a->pool, more, n - 1) : 0;
+	if (hlen != 20 || n > FRAG_OUT_MAX || got != n - 1) {
+		if (got) {
+			pkt_free_burst(more, got);
+			a->frag_out_failed++;    /* the pool ran short */
+		}
+		pkt_drop(p, FWA_MTU);
+		return;
+	}
+	uint16_t fo = pkt_rd16(ip + 6);
+	unsigned base = (fo & 0x1fff) * 8u;
+	bool last_mf = fo & 0x2000;
+	for (unsigned k = 1; k < n; k++) {
+		struct pkt_buf *q = more[k - 1];
+		unsigned off = k * chunk, len = data - off < chunk ? data - off : chunk;
+		memcpy(q->data, p->data, (size_t)l3 + hlen);
+		memcpy(q->data + l3 + hlen, ip + hlen + off, len);
+		uint8_t *qip = q->data + l3;
+		pkt_wr16(qip + 2, (uint16_t)(hlen + len));
+		pkt_wr16(qip + 6, (uint16_t)((k + 1 < n || last_mf ? 0x2000 : 0) | ((base + off) >> 3)));
+		pkt_wr16(qip + 10, 0);
+		pkt_wr16(qip + 10, pkt_csum(qip, hlen));
+		q->len = (uint16_t)(l3 + hlen + len);
+		q->port = p->port;
+		pkt_parse(q);
+	}
+	/* p: the first fragment */
+	pkt_wr16(ip + 2, (uint16_t)(hlen + chunk));
+	pkt_wr16(ip + 6, (uint16_t)(0x2000 | (base >> 3)));
+	pkt_wr16(ip + 10, 0);
+	pkt_wr16(ip + 10, pkt_csum(ip, hlen));
+	p->len = (uint16_t)(l3 + hlen + chunk);
+	p->meta.l3_end = (uint16_t)(l3 + hlen + chunk);
+	a->frag_out += n;
+	next_hop(a, c, w, p, nh, false, now);
+	for (unsigned k = 1; k < n; k++)
+		if (!send_late(a, c, w, more[k - 1], nh, false, now)) {
+			a->frag_out_failed++;
+			pkt_free(more[k - 1]);
+		}
+}
+
 /* A first fragment was judged. The later ones that waited for it follow it now, outside
  * the burst: TTL, next hop, and out (or waiting for the next hop, like any packet). */
 static void decided(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, const struct frag_key *k,
@@ -301,18 +380,7 @@ static void decided(struct fw_app *a, const struct fwa_conf *c, struct pkt_worke
 			continue;
 		}
 		ttl_down(q, v6);
-		const uint8_t *ip = q->data + q->meta.l3_off;
-		uint8_t next[16], mac[6];
-		memcpy(next, nh->kind == RT_GATEWAY ? nh->gw : ip + (v6 ? 24 : 16), v6 ? 16 : 4);
-		bool ask;
-		enum nb_result r = nb_resolve(a->nb, nh->port, v6 ? 6 : 4, next, q, now, mac, &ask);
-		if (ask)
-			solicit(a, c, w, nh->port, v6 ? 6 : 4, next);
-		if (r == NB_RESOLVED) {
-			memcpy(q->data, mac, 6);
-			memcpy(q->data + 6, c->ifc[nh->port].mac, 6);
-			pkt_txq_push(w, nh->port, q);
-		} else if (r != NB_QUEUED) {
+		if (!send_late(a, c, w, q, nh, v6, now)) {
 			a->frag_lost++;
 			pkt_free(q);
 		}
@@ -405,11 +473,11 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 		return;
 	}
 	/* too big for the way out: with DF (always, for IPv6) the sender learns the MTU, as
-	 * Linux does before its forward hook; without DF it is dropped (nothing is fragmented) */
+	 * Linux does before its forward hook; without DF it is fragmented on the way out */
 	uint32_t mtu = c->ifc[nh->port].cfg->mtu;
-	if ((uint32_t)(m->l3_end - m->l3_off) > mtu) {
-		bool df = v6 || (pkt_rd16(ip + 6) & 0x4000);
-		if (df && icmp_error(a, f, p, v6, 3, 4, 2, 0, mtu, now))
+	bool too_big = (uint32_t)(m->l3_end - m->l3_off) > mtu;
+	if (too_big && (v6 || (pkt_rd16(ip + 6) & 0x4000))) {
+		if (icmp_error(a, f, p, v6, 3, 4, 2, 0, mtu, now))
 			output(a, c, p, iif, now);
 		else
 			pkt_drop(p, FWA_MTU);
@@ -422,7 +490,10 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 		fwa_frag_later(a, p, &fk, now, nh->port);
 		if (p->verdict == (PKT_V_FWD | nh->port)) {
 			ttl_down(p, v6);
-			next_hop(a, c, w, p, nh, v6, now);
+			if (too_big)
+				fragment_out(a, c, w, p, nh, mtu, now);
+			else
+				next_hop(a, c, w, p, nh, v6, now);
 		}
 		return;
 	}
@@ -442,6 +513,8 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 		refuse(a, f, p, &d, v6, now);
 	else if (!accepted)
 		pkt_drop(p, FWA_CT_FULL);
+	else if (too_big)
+		fragment_out(a, c, w, p, nh, mtu, now);
 	else
 		next_hop(a, c, w, p, nh, v6, now);
 }
