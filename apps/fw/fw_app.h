@@ -86,6 +86,9 @@ void fwa_refuse(struct fw_app *a, struct pkt_buf *p, const struct fw_decision *d
  * it for a next hop), dropped, or left waiting for its first fragment. */
 void fwa_frag_later(struct fw_app *a, struct pkt_buf *p, const struct frag_key *k, uint64_t now_ms, uint16_t oif);
 
+/* On f's link: inside one of its connected prefixes (or link-local, for IPv6)? */
+bool fwa_on_link(const struct fwa_iface *f, int family, const uint8_t *ip);
+
 /* The router's stage body, its tick (neighbour retries) and its part of a config's
  * building (interfaces and routes; -1 with FILE:LINE:COL in err). */
 void fw_router_burst(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf **pkts,

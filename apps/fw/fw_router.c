@@ -47,8 +47,7 @@ static bool ours(const struct fwa_iface *f, int family, const uint8_t *ip)
 	return false;
 }
 
-/* On f's link: inside one of its connected prefixes (or link-local, for IPv6)? */
-static bool on_link(const struct fwa_iface *f, int family, const uint8_t *ip)
+bool fwa_on_link(const struct fwa_iface *f, int family, const uint8_t *ip)
 {
 	if (family == 6 && ll6(ip))
 		return true;
@@ -191,14 +190,14 @@ static void local_in(struct fw_app *a, const struct fwa_conf *c, struct pkt_work
 	if (v6 && nb_msg_read(p, &m) != NB_MSG_NONE) {
 		bool mine = ours(f, 6, m.target_ip);
 		if (m.kind == NB_MSG_NS) {
-			if (m.has_mac && on_link(f, 6, m.sender_ip))
+			if (m.has_mac && fwa_on_link(f, 6, m.sender_ip))
 				learn(a, c, w, iif, 6, m.sender_ip, m.mac, mine, now);
 			if (mine && nb_na_reply(p, &m, f->mac)) {
 				a->nd_adverts++;
 				output(a, c, p, iif, now);
 				return;
 			}
-		} else if (m.has_mac && !mine && on_link(f, 6, m.target_ip)) {
+		} else if (m.has_mac && !mine && fwa_on_link(f, 6, m.target_ip)) {
 			learn(a, c, w, iif, 6, m.target_ip, m.mac, false, now);
 		}
 		pkt_drop(p, FWA_LOCAL);
@@ -224,7 +223,7 @@ static void arp_in(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker
 		return;
 	}
 	bool mine = ours(f, 4, m.target_ip);
-	if (m.has_mac && on_link(f, 4, m.sender_ip) && !ours(f, 4, m.sender_ip))
+	if (m.has_mac && fwa_on_link(f, 4, m.sender_ip) && !ours(f, 4, m.sender_ip))
 		learn(a, c, w, p->port, 4, m.sender_ip, m.mac, mine, now);
 	if (m.kind == NB_MSG_ARP_REQUEST && mine) {
 		nb_arp_reply(p, f->mac, m.target_ip);
@@ -558,84 +557,4 @@ void fw_router_tick(struct fw_app *a, const struct fwa_conf *c, struct pkt_worke
 			pkt_free(p);
 		}
 	}
-}
-
-void fw_router_neighbors(struct fw_app *a, const struct fwa_conf *c)
-{
-	const struct fw_config *cfg = &c->rs->cfg;
-	nb_clear_static(a->nb);
-	for (unsigned i = 0; i < cfg->n_neighbor; i++) {
-		const struct fw_neighbor *n = &cfg->neighbor[i];
-		nb_set_static(a->nb, (uint16_t)n->dev, n->addr.family, n->addr.addr, n->mac);
-	}
-	a->nb_gen = c->gen;
-}
-
-int fw_router_build(struct fwa_conf *c, const char *name, const uint8_t *const *port_mac, uint16_t n_ports, char *err,
-		    size_t errlen)
-{
-	const struct fw_config *cfg = &c->rs->cfg;
-	if (cfg->n_iface != n_ports) {
-		if (cfg->n_iface > n_ports) {
-			const struct fw_iface *ifc = &cfg->iface[n_ports];
-			snprintf(err, errlen, "%s:%u:%u: interface '%s' has no port: the appliance has %u (interfaces take "
-				 "ports in the order declared)", name, ifc->line, ifc->col, ifc->name, n_ports);
-		} else {
-			snprintf(err, errlen, "%s: %u interface(s) declared for %u ports: as a router every port needs its "
-				 "interface", name, cfg->n_iface, n_ports);
-		}
-		return -1;
-	}
-	c->rt = rt_create();
-	if (!c->rt) {
-		snprintf(err, errlen, "%s: out of memory for the routing table", name);
-		return -1;
-	}
-	c->n_iface = cfg->n_iface;
-	for (unsigned i = 0; i < cfg->n_iface; i++) {
-		struct fwa_iface *f = &c->ifc[i];
-		const struct fw_iface *ic = &cfg->iface[i];
-		f->cfg = ic;
-		memcpy(f->mac, ic->has_mac ? ic->mac : port_mac[i], 6);
-		/* fe80::/64 with the modified EUI-64 of the MAC (RFC 4291 2.5.1) */
-		const uint8_t ll[16] = { 0xfe, 0x80, [8] = (uint8_t)(f->mac[0] ^ 2), f->mac[1], f->mac[2], 0xff, 0xfe,
-					 f->mac[3], f->mac[4], f->mac[5] };
-		memcpy(f->ll6, ll, 16);
-		struct rt_nexthop local = { .kind = RT_LOCAL, .family = 6, .port = (uint16_t)i };
-		int bad = rt_add(c->rt, 6, f->ll6, 128, &local);
-		for (unsigned k = 0; k < ic->n_addr && !bad; k++) {
-			const struct fw_prefix *ad = &ic->addr[k];
-			struct rt_nexthop conn = { .kind = RT_CONNECTED, .family = ad->family, .port = (uint16_t)i };
-			local.family = ad->family;
-			bad = rt_add(c->rt, ad->family, ad->addr, ad->len, &conn) ||
-			      rt_add(c->rt, ad->family, ad->addr, ad->family == 4 ? 32 : 128, &local);
-		}
-		if (bad) {
-			snprintf(err, errlen, "%s:%u:%u: the routing table is full", name, ic->line, ic->col);
-			return -1;
-		}
-	}
-	/* static routes after the connected ones: a static route to a connected prefix wins */
-	for (unsigned i = 0; i < cfg->n_route; i++) {
-		const struct fw_route *r = &cfg->route[i];
-		struct rt_nexthop nh = { .kind = r->via.family ? RT_GATEWAY : RT_CONNECTED, .family = r->dst.family };
-		int dev = r->dev;
-		if (r->via.family) {
-			memcpy(nh.gw, r->via.addr, 16);
-			for (unsigned k = 0; k < c->n_iface && dev < 0; k++)
-				if (on_link(&c->ifc[k], r->via.family, r->via.addr))
-					dev = (int)k;
-			if (dev < 0) {
-				snprintf(err, errlen, "%s:%u:%u: the next hop is on no interface's network; name the interface "
-					 "with 'dev'", name, r->line, r->col);
-				return -1;
-			}
-		}
-		nh.port = (uint16_t)dev;
-		if (rt_add(c->rt, r->dst.family, r->dst.addr, r->dst.len, &nh)) {
-			snprintf(err, errlen, "%s:%u:%u: the routing table is full", name, r->line, r->col);
-			return -1;
-		}
-	}
-	return 0;
 }
