@@ -341,21 +341,20 @@ void ct_track(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct 
 	ct_track_prefetched(t, p, now, cp);
 }
 
-void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)
+/* The packets that are not looked up by their own flow key (own_flow() is false): not
+ * IP, fragments without ports, ICMP errors (related to the flow they quote), untracked
+ * ICMPv6. true when p was one of them and cp says what it is. */
+static bool track_special(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)
 {
 	const struct pkt_meta *m = &p->meta;
-	cp->e = NULL;
-	cp->dir = 0;
-	cp->tcp_flags = 0;
-	t->cnt.packets++;
 	if (!(m->flags & PKT_F_PARSED) || (m->l3 != PKT_L3_IPV4 && m->l3 != PKT_L3_IPV6)) {
 		set_state(t, cp, CT_S_UNTRACKED, CT_INV_NONE);
-		return;
+		return true;
 	}
 	/* a first fragment with its transport header is the datagram (frag.h follows the rest) */
 	if ((m->flags & PKT_F_FRAG) && ((m->flags & PKT_F_FRAG_NF) || !(m->flags & PKT_F_L4))) {
 		set_state(t, cp, CT_S_INVALID, CT_INV_FRAGMENT);
-		return;
+		return true;
 	}
 	uint8_t proto = m->l4proto;
 	bool l4 = m->flags & PKT_F_L4;
@@ -366,28 +365,43 @@ void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t n
 			unsigned dir;
 			if (!icmp_inner_key(p, &inner)) {
 				set_state(t, cp, CT_S_INVALID, CT_INV_ICMP_INNER);
-				return;
+				return true;
 			}
 			cp->e = ct_find(t, &inner, pkt_flow_hash(&inner), now, &dir);
 			if (!cp->e) {
 				set_state(t, cp, CT_S_INVALID, CT_INV_ICMP_NO_FLOW);
-				return;
+				return true;
 			}
 			/* the error travels against the quoted packet */
 			cp->dir = (uint8_t)!dir;
 			set_state(t, cp, CT_S_RELATED, CT_INV_NONE);
-			return;
+			return true;
 		}
 		if (l4 && proto == PKT_IPPROTO_ICMPV6 && icmp6_untracked(type)) {
 			set_state(t, cp, CT_S_UNTRACKED, CT_INV_NONE);
-			return;
+			return true;
 		}
 	}
+	return false;
+}
+
+void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)
+{
+	const struct pkt_meta *m = &p->meta;
+	cp->e = NULL;
+	cp->dir = 0;
+	cp->tcp_flags = 0;
+	t->cnt.packets++;
+	/* a keyed packet (ct_prefetch) was already found to have a flow of its own */
 	if (!cp->keyed) {
+		if (track_special(t, p, now, cp))
+			return;
 		pkt_flow_key(p, &cp->key);
 		cp->hash = pkt_flow_hash(&cp->key);
 	}
 	cp->keyed = 0;
+	uint8_t proto = m->l4proto;
+	bool l4 = m->flags & PKT_F_L4;
 	struct tcp_seg seg;
 	bool tcp = proto == PKT_IPPROTO_TCP && l4;
 	if (tcp) {
