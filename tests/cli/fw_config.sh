@@ -9,6 +9,7 @@ build=$1
 hosted=$build/drivers/hosted/sluice-hosted
 feed=$build/tools/feed/sluice-feed
 pktgen=$build/tools/pktgen/pktgen
+fw2nft=$build/tools/nft/fw2nft
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-fwcfg.XXXXXX")
 fw_pid=
 cleanup() {
@@ -69,6 +70,21 @@ grep -qF "fw: 64 kept frames written to $work/kept.pcap" "$work/out" || fail "--
 	fail "--log-pcap: the kept frames are not the last 64 logged: $(tshark -r "$work/kept.pcap" 2>&1 | head -5)"
 "$hosted" l2fwd --log-pcap "$work/k2.pcap" "${ports[@]}" >"$work/out" 2>"$work/err"
 [ $? = 1 ] && grep -qF "sluice-hosted: --log-pcap: l2fwd keeps no frames" "$work/err" || fail "--log-pcap on l2fwd: $(cat "$work/err")"
+
+# fw2nft (the differential's translator): the meanings that differ are spelled out, and
+# what an inet table cannot say is refused with its position and nothing on stdout
+printf 'interface lan\ninterface wan\nchain forward policy drop {\n  meta length 100-200 tcp dport 23 reject\n}\n' >"$work/t.conf"
+"$fw2nft" "$work/t.conf" >"$work/t.nft" 2>"$work/err" || fail "fw2nft: $(cat "$work/err")"
+grep -qF 'meta length 86-186 tcp dport 23 meta l4proto tcp reject with tcp reset' "$work/t.nft" &&
+	grep -qF 'meta length 86-186 tcp dport 23 reject with icmpx port-unreachable' "$work/t.nft" ||
+	fail "fw2nft: plain reject or meta length not spelled out: $(cat "$work/t.nft")"
+printf 'interface lan\ninterface wan\nchain forward policy drop {\n  iif lan vlan id 5 accept\n}\n' >"$work/v.conf"
+"$fw2nft" "$work/v.conf" >"$work/v.nft" 2>"$work/err"
+[ $? = 2 ] && [ ! -s "$work/v.nft" ] &&
+	grep -qxF "fw2nft: $work/v.conf:4:3: 'vlan id' has no equivalent in an nftables inet table" "$work/err" ||
+	fail "fw2nft with vlan id: status, stdout $(wc -c <"$work/v.nft") bytes, $(cat "$work/err")"
+"$fw2nft" "$work/none.conf" >/dev/null 2>"$work/err"
+[ $? = 2 ] && grep -qxF "fw2nft: cannot read $work/none.conf" "$work/err" || fail "fw2nft, missing file: $(cat "$work/err")"
 
 # a running fw between two datagram sockets, fed by sluice-feed
 for d in 9000 9001; do

@@ -90,7 +90,7 @@ static const char *neg(const struct fw_match *m)
 	return m->negate ? "!= " : "";
 }
 
-static int put_match(const struct fw_config *cfg, const struct fw_rule *r, const struct fw_match *m)
+static int put_match(const struct fw_config *cfg, const struct fw_match *m)
 {
 	static const char *const states[] = { "new", "established", "related", "invalid" };
 	switch (m->field) {
@@ -112,9 +112,7 @@ static int put_match(const struct fw_config *cfg, const struct fw_rule *r, const
 		}
 		return 0;
 	case FW_M_VLAN_ID:
-		fprintf(stderr, "fw2nft: %s:%u:%u: 'vlan id' has no equivalent in an nftables inet table\n", file, r->line,
-			r->col);
-		return -1;
+		return -1;      /* refused by untranslatable() before anything was printed */
 	case FW_M_IP_SADDR:
 	case FW_M_IP_DADDR:
 	case FW_M_IP6_SADDR:
@@ -178,7 +176,7 @@ static int put_rule(const struct fw_config *cfg, const struct fw_rule *r, const 
 {
 	printf("\t\t");
 	for (unsigned i = 0; i < r->n_match; i++)
-		if (put_match(cfg, r, &r->m[i]))
+		if (put_match(cfg, &r->m[i]))
 			return -1;
 	printf("%s", extra);
 	if (r->limit_rate) {
@@ -234,6 +232,23 @@ static int put_rules(const struct fw_config *cfg, const struct fw_rule *r)
 	}
 }
 
+/* What an inet table cannot say, refused with its position before any output, so that
+ * nothing half-translated reaches nft. */
+static int untranslatable(const struct fw_config *cfg)
+{
+	for (unsigned h = 0; h < FW_HOOK__COUNT; h++)
+		for (unsigned i = 0; i < cfg->chain[h].n_rules; i++) {
+			const struct fw_rule *r = &cfg->chain[h].rules[i];
+			for (unsigned k = 0; k < r->n_match; k++)
+				if (r->m[k].field == FW_M_VLAN_ID) {
+					fprintf(stderr, "fw2nft: %s:%u:%u: 'vlan id' has no equivalent in an nftables inet table\n",
+						file, r->line, r->col);
+					return -1;
+				}
+		}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 3 || !strcmp(argv[1], "--help")) {
@@ -256,6 +271,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	free(text);
+	if (untranslatable(&cfg)) {
+		fw_config_free(&cfg);
+		return 2;
+	}
 	printf("# translated by fw2nft from %s\ntable inet %s {\n", file, table);
 	for (unsigned i = 0; i < cfg.n_set; i++) {
 		const struct fw_set *s = &cfg.set[i];
