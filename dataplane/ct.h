@@ -108,6 +108,10 @@ struct ct_entry {
 	uint8_t proto_state;                /* enum ct_tcp_state for TCP, else 0 */
 	uint8_t flags;                      /* CT_F_* */
 	uint16_t _pad;
+	/* The tracking app's own words (the firewall keeps its per-flow decisions here): zero
+	 * when the entry is created, never read or written by the tracker. */
+	uint32_t user_gen;
+	uint32_t user[2];                   /* one per direction */
 	struct ct_tcp_side tcp[2];
 	uint32_t pkts[2];
 };

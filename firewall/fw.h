@@ -61,6 +61,10 @@ struct fw_ruleset {
 	 * ("ct state established,related accept", as most rulesets begin): packets in those
 	 * states are accepted without reading the rest (fw_fast_accept). */
 	uint8_t fast_ct[FW_HOOK__COUNT];
+	/* Per rule: true when it looks only at what a flow's packets share (fw_decide_flow)
+	 * and ends the chain, with no limit. */
+	bool *flow_final[FW_HOOK__COUNT];
+	uint32_t gen;                 /* this ruleset's number: unique, never 0 */
 	size_t bytes;                 /* memory the classifiers hold */
 };
 
@@ -108,6 +112,45 @@ struct fw_decision {
 };
 void fw_decide(struct fw_ruleset *rs, enum fw_hook hook, const struct fw_pkt *fp, const struct pkt_buf *p,
 	       uint64_t now_ms, struct fw_log *log, struct fw_decision *d);
+
+/* Per-flow decisions. The packets of one direction of a connection share their
+ * addresses, protocol and ports; within one ct state, arriving and leaving by the same
+ * interfaces, they differ only in the per-packet fields (FW_FLOW_PER_PACKET: TCP flags,
+ * ICMP type and code, length, VLAN, ether type). When the first rule that matches the
+ * shared fields looks at no per-packet field, has no limit and ends the chain (or no rule
+ * matches them and the policy decides), that is the decision for every such packet. It is
+ * kept in a word of the connection (ct_entry.user, one per direction), with the ct state
+ * and interfaces it holds for; later packets get the rule's statements (counter, log,
+ * verdict) without the classifier. Any other case is remembered as such and decided by
+ * fw_decide. The result is fw_decide's, exactly (unit-fw-flow compares the two).
+ *
+ * Only for packets of the connection's own flow: state new or established, never related
+ * (an ICMP error carries other addresses). */
+#define FW_FLOW_PER_PACKET                                                                \
+	(1u << FW_D_ETHER | 1u << FW_D_VLAN | 1u << FW_D_TCP_FLAGS | 1u << FW_D_ICMP |     \
+	 1u << FW_D_ICMP6 | 1u << FW_D_LENGTH)
+
+/* The word of e's direction dir for rs, cleared when it was written for another ruleset. */
+static inline uint32_t *fw_flow_memo(const struct fw_ruleset *rs, struct ct_entry *e, unsigned dir)
+{
+	if (e->user_gen != rs->gen) {
+		e->user_gen = rs->gen;
+		e->user[0] = e->user[1] = 0;
+	}
+	return &e->user[dir];
+}
+
+struct fw_flow_stats {
+	uint64_t hits;                /* decided from the memo */
+	uint64_t misses;              /* the memo written */
+	uint64_t general;             /* decided by fw_decide: the flow's rules look further */
+};
+
+/* fw_decide for p, a packet of ct state ct_state (FW_CT_NEW or FW_CT_ESTABLISHED) in its
+ * connection's own flow, whose memo word is *memo (fw_flow_memo). */
+void fw_decide_flow(struct fw_ruleset *rs, enum fw_hook hook, uint32_t *memo, const struct pkt_buf *p, int iif,
+		    int oif, uint8_t ct_state, uint64_t now_ms, struct fw_log *log, struct fw_flow_stats *st,
+		    struct fw_decision *d);
 
 /* Formats one log entry as a console line: "PREFIX[fw forward rule 3 accept] IN=lan ..." */
 void fw_log_format(const struct fw_ruleset *rs, const struct fw_log_entry *e, char *out, size_t n);

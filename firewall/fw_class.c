@@ -41,6 +41,7 @@ struct fw_class {
 	unsigned n_dims;
 	struct fw_dimtab dims[FW_D__COUNT];
 	uint64_t *pool;                /* every distinct vector: n_sum summary words, then n_words */
+	const uint64_t *all;           /* the vector of every rule */
 	size_t pool_words;
 	unsigned n_vectors;
 	unsigned n_intervals;
@@ -153,7 +154,7 @@ static int iv_prefix(struct ivals *s, const struct fw_prefix *p)
 
 /* ---- what one match accepts, as intervals of its field ---- */
 
-static enum fw_dim match_dim(const struct fw_match *m)
+enum fw_dim fw_class_match_dim(const struct fw_match *m)
 {
 	switch (m->field) {
 	case FW_M_IIF: return FW_D_IIF;
@@ -234,7 +235,7 @@ static int rule_ivals(const struct fw_config *cfg, const struct fw_rule *r, enum
 	bool any = false;
 	for (unsigned i = 0; i < r->n_match; i++) {
 		const struct fw_match *m = &r->m[i];
-		if (match_dim(m) != d)
+		if (fw_class_match_dim(m) != d)
 			continue;
 		if (match_ivals(cfg, m, t1))
 			return -1;
@@ -564,19 +565,23 @@ struct fw_class *fw_class_build(const struct fw_config *cfg, const struct fw_cha
 	for (enum fw_dim d = 0; d < FW_D__COUNT; d++)
 		if (build_dim(&b, cfg, chain, d, &t1, &t2, vec_index) < 0)
 			goto oom;
+	/* the vector of every rule: for a lookup that leaves every field out */
+	uint64_t *all = calloc(c->n_words, sizeof(uint64_t));
+	if (!all)
+		goto oom;
+	for (unsigned r = 0; r < c->n_rules; r++)
+		all[r >> 6] |= 1ull << (r & 63);
+	long all_v = vec_intern(&b, all);
+	free(all);
+	if (all_v < 0)
+		goto oom;
 	if (!c->n_dims) {
 		/* no rule looks at anything: one field with one interval, every rule */
 		struct fw_dimtab *t = &c->dims[0];
-		uint64_t *all = calloc(c->n_words, sizeof(uint64_t));
-		if (!all)
-			goto oom;
-		for (unsigned r = 0; r < c->n_rules; r++)
-			all[r >> 6] |= 1ull << (r & 63);
-		long v = vec_intern(&b, all);
-		free(all);
+		long v = all_v;
 		vec_index[0] = malloc(sizeof(long));
 		t->lo32 = calloc(1, sizeof(uint32_t));
-		if (v < 0 || !vec_index[0] || !t->lo32)
+		if (!vec_index[0] || !t->lo32)
 			goto oom;
 		vec_index[0][0] = v;
 		t->dim = FW_D_ETHER;
@@ -594,6 +599,7 @@ struct fw_class *fw_class_build(const struct fw_config *cfg, const struct fw_cha
 			t->vec[k] = c->pool + b.offsets[vec_index[i][k]];
 		t->absent = c->pool + b.offsets[(uintptr_t)t->absent];
 	}
+	c->all = c->pool + b.offsets[all_v];
 	for (unsigned i = 0; i < FW_D__COUNT; i++)
 		free(vec_index[i]);
 	free(b.hash_slots);
@@ -708,22 +714,37 @@ static inline bool field(const struct fw_pkt *p, enum fw_dim d, uint32_t *v)
 	}
 }
 
-void fw_class_lookup(const struct fw_class *c, const struct fw_pkt *p, struct fw_class_scan *s)
+static inline void lookup(const struct fw_class *c, const struct fw_pkt *p, uint32_t dims, struct fw_class_scan *s)
 {
-	s->n = c->n_dims;
+	unsigned n = 0;
 	for (unsigned i = 0; i < c->n_dims; i++) {
 		const struct fw_dimtab *t = &c->dims[i];
 		uint32_t v;
+		if (!(dims & 1u << t->dim))
+			continue;
 		if (!field(p, t->dim, &v))
-			s->vec[i] = t->absent;
+			s->vec[n++] = t->absent;
 		else if (t->lo128)
-			s->vec[i] = t->vec[search128(t->lo128, t->n,
-						     addr_value(t->dim == FW_D_IP6_SRC ? p->saddr : p->daddr, 16))];
+			s->vec[n++] = t->vec[search128(t->lo128, t->n,
+						       addr_value(t->dim == FW_D_IP6_SRC ? p->saddr : p->daddr, 16))];
 		else if (t->idx)
-			s->vec[i] = t->vec[indexed(t, v)];
+			s->vec[n++] = t->vec[indexed(t, v)];
 		else
-			s->vec[i] = t->vec[search32(t->lo32, t->n, v)];
+			s->vec[n++] = t->vec[search32(t->lo32, t->n, v)];
 	}
+	if (!n)   /* every field left out: the first dimension's vectors are all rules */
+		s->vec[n++] = c->all;
+	s->n = n;
+}
+
+void fw_class_lookup(const struct fw_class *c, const struct fw_pkt *p, struct fw_class_scan *s)
+{
+	lookup(c, p, ~0u, s);
+}
+
+void fw_class_lookup_dims(const struct fw_class *c, const struct fw_pkt *p, uint32_t dims, struct fw_class_scan *s)
+{
+	lookup(c, p, dims, s);
 }
 
 int fw_class_next(const struct fw_class *c, const struct fw_class_scan *s, int after)

@@ -31,6 +31,9 @@ enum fw_dim {
 
 struct fw_class;
 
+/* The field a match looks at. */
+enum fw_dim fw_class_match_dim(const struct fw_match *m);
+
 /* A packet's view of the classifier: one vector per field in use (fw_class_lookup). */
 struct fw_class_scan {
 	const uint64_t *vec[FW_D__COUNT];
@@ -43,6 +46,10 @@ void fw_class_free(struct fw_class *c);
 
 /* Finds the packet's vector for each field in use. */
 void fw_class_lookup(const struct fw_class *c, const struct fw_pkt *p, struct fw_class_scan *s);
+
+/* The same, for only the fields in dims (bit 1 << FW_D_*): the fields left out match every
+ * rule, as if no rule looked at them. */
+void fw_class_lookup_dims(const struct fw_class *c, const struct fw_pkt *p, uint32_t dims, struct fw_class_scan *s);
 
 /* The first rule index > after whose matches all hold (after = -1 for the first), or -1. */
 int fw_class_next(const struct fw_class *c, const struct fw_class_scan *s, int after);

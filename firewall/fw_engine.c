@@ -3,9 +3,12 @@
 
 #include "pkt_parse.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static atomic_uint_fast32_t ruleset_gen;
 
 static const char *const hook_names[FW_HOOK__COUNT] = { "input", "forward", "output" };
 static const char *const verdict_names[] = { "log", "accept", "drop", "reject" };
@@ -21,6 +24,9 @@ struct fw_ruleset *fw_ruleset_load(const char *name, const char *text, size_t le
 		free(rs);
 		return NULL;
 	}
+	do
+		rs->gen = (uint32_t)atomic_fetch_add(&ruleset_gen, 1) + 1;
+	while (!rs->gen);
 	for (unsigned h = 0; h < FW_HOOK__COUNT; h++) {
 		const struct fw_chain *ch = &rs->cfg.chain[h];
 		if (!ch->declared)
@@ -30,7 +36,8 @@ struct fw_ruleset *fw_ruleset_load(const char *name, const char *text, size_t le
 		rs->state[h] = calloc(ch->n_rules ? ch->n_rules : 1, sizeof(struct fw_rule_state));
 		rs->limit_cost_ns[h] = calloc(ch->n_rules ? ch->n_rules : 1, sizeof(uint64_t));
 		rs->limit_cap_ns[h] = calloc(ch->n_rules ? ch->n_rules : 1, sizeof(uint64_t));
-		if (!rs->cls[h] || !rs->state[h] || !rs->limit_cost_ns[h] || !rs->limit_cap_ns[h]) {
+		rs->flow_final[h] = calloc(ch->n_rules ? ch->n_rules : 1, sizeof(bool));
+		if (!rs->cls[h] || !rs->state[h] || !rs->limit_cost_ns[h] || !rs->limit_cap_ns[h] || !rs->flow_final[h]) {
 			snprintf(err->msg, sizeof(err->msg), "%s: %s", name, rs->cls[h] ? "out of memory" : msg);
 			fw_ruleset_free(rs);
 			return NULL;
@@ -46,6 +53,11 @@ struct fw_ruleset *fw_ruleset_load(const char *name, const char *text, size_t le
 		}
 		for (unsigned r = 0; r < ch->n_rules; r++) {
 			const struct fw_rule *rule = &ch->rules[r];
+			bool final = rule->verdict != FW_NONE && !rule->limit_rate;
+			for (unsigned i = 0; i < rule->n_match; i++)
+				if (FW_FLOW_PER_PACKET & 1u << fw_class_match_dim(&rule->m[i]))
+					final = false;
+			rs->flow_final[h][r] = final;
 			if (!rule->limit_rate)
 				continue;
 			/* the only division: what one packet costs, worked out once here */
@@ -68,6 +80,7 @@ void fw_ruleset_free(struct fw_ruleset *rs)
 		free(rs->state[h]);
 		free(rs->limit_cost_ns[h]);
 		free(rs->limit_cap_ns[h]);
+		free(rs->flow_final[h]);
 	}
 	fw_config_free(&rs->cfg);
 	free(rs);
@@ -146,39 +159,108 @@ static void log_packet(struct fw_log *log, enum fw_hook hook, int rule, enum fw_
 	log->logged++;
 }
 
+/* Rule r matched: its statements. true when it decided (d filled). */
+static inline bool apply(struct fw_ruleset *rs, enum fw_hook hook, int r, const struct fw_pkt *fp,
+			 const struct pkt_buf *p, uint64_t now_ms, struct fw_log *log, struct fw_decision *d)
+{
+	const struct fw_rule *rule = &rs->cfg.chain[hook].rules[r];
+	struct fw_rule_state *st = &rs->state[hook][r];
+	/* limit is a match: over the rate, the rule does not apply */
+	if (rule->limit_rate && !fw_bucket_take(&st->limit, rs->limit_cost_ns[hook][r], rs->limit_cap_ns[hook][r],
+						now_ms * 1000000ull)) {
+		st->limited++;
+		return false;
+	}
+	if (rule->counter) {
+		st->pkts++;
+		st->bytes += p->len;
+	}
+	if (rule->log && log)
+		log_packet(log, hook, r, rule->verdict, fp, p, now_ms);
+	if (rule->verdict == FW_NONE)
+		return false;
+	d->verdict = rule->verdict;
+	d->rule = r;
+	d->reject_with = rule->reject_with;
+	d->reject_code = rule->reject_code;
+	return true;
+}
+
+static inline void policy(struct fw_ruleset *rs, enum fw_hook hook, struct fw_decision *d)
+{
+	rs->policy_pkts[hook]++;
+	d->verdict = rs->cfg.chain[hook].policy;
+	d->rule = -1;
+}
+
 void fw_decide(struct fw_ruleset *rs, enum fw_hook hook, const struct fw_pkt *fp, const struct pkt_buf *p,
 	       uint64_t now_ms, struct fw_log *log, struct fw_decision *d)
 {
-	const struct fw_chain *ch = &rs->cfg.chain[hook];
 	const struct fw_class *c = rs->cls[hook];
 	struct fw_class_scan scan;
 	fw_class_lookup(c, fp, &scan);
-	for (int r = fw_class_next(c, &scan, -1); r >= 0; r = fw_class_next(c, &scan, r)) {
-		const struct fw_rule *rule = &ch->rules[r];
-		struct fw_rule_state *st = &rs->state[hook][r];
-		/* limit is a match: over the rate, the rule does not apply */
-		if (rule->limit_rate && !fw_bucket_take(&st->limit, rs->limit_cost_ns[hook][r], rs->limit_cap_ns[hook][r],
-							now_ms * 1000000ull)) {
-			st->limited++;
-			continue;
-		}
-		if (rule->counter) {
-			st->pkts++;
-			st->bytes += p->len;
-		}
-		if (rule->log && log)
-			log_packet(log, hook, r, rule->verdict, fp, p, now_ms);
-		if (rule->verdict != FW_NONE) {
-			d->verdict = rule->verdict;
-			d->rule = r;
-			d->reject_with = rule->reject_with;
-			d->reject_code = rule->reject_code;
+	for (int r = fw_class_next(c, &scan, -1); r >= 0; r = fw_class_next(c, &scan, r))
+		if (apply(rs, hook, r, fp, p, now_ms, log, d))
 			return;
-		}
+	policy(rs, hook, d);
+}
+
+/* The memo word: valid bit, hook, ct state, whether the packet has its transport header,
+ * the interfaces (+1, 4 bits each), and the value: a rule + 1, MEMO_POLICY or
+ * MEMO_GENERAL. */
+#define MEMO_VALUE_BITS 19
+#define MEMO_VALUE_MASK ((1u << MEMO_VALUE_BITS) - 1)
+#define MEMO_POLICY MEMO_VALUE_MASK
+#define MEMO_GENERAL (MEMO_VALUE_MASK - 1)
+
+void fw_decide_flow(struct fw_ruleset *rs, enum fw_hook hook, uint32_t *memo, const struct pkt_buf *p, int iif,
+		    int oif, uint8_t ct_state, uint64_t now_ms, struct fw_log *log, struct fw_flow_stats *stats,
+		    struct fw_decision *d)
+{
+	struct fw_pkt fp;
+	bool filled = false;
+	uint32_t tag = 1u << 31 | (uint32_t)hook << 29 | (ct_state == FW_CT_ESTABLISHED) << 28 |
+		       !!(p->meta.flags & PKT_F_L4) << 27 | (uint32_t)(iif + 1) << 23 | (uint32_t)(oif + 1) << 19;
+	if (iif > 14 || oif > 14 || (ct_state != FW_CT_NEW && ct_state != FW_CT_ESTABLISHED))
+		goto general;
+	uint32_t v;
+	if ((*memo & ~MEMO_VALUE_MASK) == tag) {
+		v = *memo & MEMO_VALUE_MASK;
+		if (v == MEMO_GENERAL)
+			goto general;
+		stats->hits++;
+	} else {
+		/* the first rule matching what the flow's packets share */
+		fw_pkt_fill(&fp, p, iif, oif, ct_state);
+		filled = true;
+		struct fw_class_scan scan;
+		fw_class_lookup_dims(rs->cls[hook], &fp, ~FW_FLOW_PER_PACKET, &scan);
+		int r = fw_class_next(rs->cls[hook], &scan, -1);
+		if (r < 0)
+			v = MEMO_POLICY;
+		else if (rs->flow_final[hook][r] && (uint32_t)r < MEMO_GENERAL - 1)
+			v = (uint32_t)r + 1;
+		else
+			v = MEMO_GENERAL;
+		*memo = tag | v;
+		stats->misses++;
+		if (v == MEMO_GENERAL)
+			goto general;
 	}
-	rs->policy_pkts[hook]++;
-	d->verdict = ch->policy;
-	d->rule = -1;
+	if (v == MEMO_POLICY) {
+		policy(rs, hook, d);
+		return;
+	}
+	int r = (int)v - 1;
+	if (rs->cfg.chain[hook].rules[r].log && log && !filled)
+		fw_pkt_fill(&fp, p, iif, oif, ct_state);
+	apply(rs, hook, r, &fp, p, now_ms, log, d);
+	return;
+general:
+	stats->general++;
+	if (!filled)
+		fw_pkt_fill(&fp, p, iif, oif, ct_state);
+	fw_decide(rs, hook, &fp, p, now_ms, log, d);
 }
 
 static int iface_name(const struct fw_ruleset *rs, int i, char *out, size_t n)

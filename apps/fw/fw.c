@@ -99,13 +99,8 @@ static void bridge_burst(struct fw_app *a, struct fw_ruleset *rs, struct pkt_wor
 			}
 		}
 		ct_track_prefetched(a->ct, p, now, cp);
-		uint8_t state = cp->state == CT_S_UNTRACKED ? 0 : cp->state;
-		struct fw_decision d = { .verdict = FW_ACCEPT };
-		if (!fw_fast_accept(rs, FW_HOOK_FORWARD, state)) {
-			struct fw_pkt fp;
-			fw_pkt_fill(&fp, p, iif, oif, state);
-			fw_decide(rs, FW_HOOK_FORWARD, &fp, p, now, &a->log, &d);
-		}
+		struct fw_decision d;
+		fwa_decide(a, rs, FW_HOOK_FORWARD, cp, p, iif, oif, now, &d);
 		bool accepted = false;
 		if (d.verdict != FW_ACCEPT) {
 			fwa_refuse(a, p, &d, NULL, now);
@@ -353,6 +348,10 @@ static void fw_report(void *state, void (*emit)(void *arg, const char *line), vo
 		 "%llu reloads (%llu refused)", (unsigned long long)a->rejected, (unsigned long long)a->log.logged,
 		 (unsigned long long)a->log.suppressed, (unsigned long long)a->reloads,
 		 (unsigned long long)a->reload_failures);
+	emit(arg, line);
+	snprintf(line, sizeof(line), "fw: decisions kept per connection: %llu used, %llu written, %llu left to the "
+		 "classifier", (unsigned long long)a->flow.hits, (unsigned long long)a->flow.misses,
+		 (unsigned long long)a->flow.general);
 	emit(arg, line);
 }
 

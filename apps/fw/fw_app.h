@@ -63,6 +63,7 @@ struct fw_app {
 	struct pkt_pool *pool;
 	const uint8_t *port_mac[PKT_MAX_PORTS];
 	struct fw_log log;
+	struct fw_flow_stats flow;          /* decisions kept per connection (fw_decide_flow) */
 	uint16_t n_ports;
 	bool router;
 	struct fw_bucket reject_rate;       /* answers a second: rejects and the router's ICMP errors */
@@ -74,6 +75,27 @@ struct fw_app {
 	void (*emit)(void *arg, const char *line);
 	void *emit_arg;
 };
+
+/* hook's decision for p, tracked as cp, arriving on iif and leaving by oif (-1: none):
+ * accepted at once by a chain that begins "ct state ... accept", from the connection's
+ * kept decision for packets of its own flow, else by the classifier. */
+static inline void fwa_decide(struct fw_app *a, struct fw_ruleset *rs, enum fw_hook hook, const struct ct_pkt *cp,
+			      const struct pkt_buf *p, int iif, int oif, uint64_t now_ms, struct fw_decision *d)
+{
+	uint8_t state = cp->state == CT_S_UNTRACKED ? 0 : cp->state;
+	if (fw_fast_accept(rs, hook, state)) {
+		*d = (struct fw_decision){ .verdict = FW_ACCEPT };
+		return;
+	}
+	if (cp->e && (state == CT_S_NEW || state == CT_S_ESTABLISHED)) {
+		fw_decide_flow(rs, hook, fw_flow_memo(rs, cp->e, cp->dir), p, iif, oif, state, now_ms, &a->log, &a->flow,
+			       d);
+		return;
+	}
+	struct fw_pkt fp;
+	fw_pkt_fill(&fp, p, iif, oif, state);
+	fw_decide(rs, hook, &fp, p, now_ms, &a->log, d);
+}
 
 /* May this packet be answered now (the answers' rate)? */
 bool fwa_answer_allowed(struct fw_app *a, uint64_t now_ms);

@@ -144,10 +144,8 @@ static void output(struct fw_app *a, const struct fwa_conf *c, struct pkt_buf *p
 	}
 	struct ct_pkt cp;
 	ct_track(a->ct, p, now, &cp);
-	struct fw_pkt fp;
-	fw_pkt_fill(&fp, p, -1, port, cp.state == CT_S_UNTRACKED ? 0 : cp.state);
 	struct fw_decision d;
-	fw_decide(c->rs, FW_HOOK_OUTPUT, &fp, p, now, &a->log, &d);
+	fwa_decide(a, c->rs, FW_HOOK_OUTPUT, &cp, p, -1, port, now, &d);
 	if (d.verdict != FW_ACCEPT)
 		pkt_drop(p, d.rule < 0 ? FWA_POLICY : FWA_RULE);
 	else if (!ct_commit(a->ct, p, now, &cp))
@@ -435,7 +433,6 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 	const uint8_t *src = ip + (v6 ? 8 : 12), *dst = ip + (v6 ? 24 : 16);
 	const struct rt_nexthop *nh = v6 ? rt_lookup6(c->rt, dst) : rt_lookup4(c->rt, dst);
 	bool group = v6 ? dst[0] == 0xff : (dst[0] >= 224 && dst[0] < 240) || !memcmp(dst, "\xff\xff\xff\xff", 4);
-	struct fw_pkt fp;
 	struct fw_decision d;
 	if ((nh && nh->kind == RT_LOCAL) || group || (v6 && !memcmp(dst, f->ll6, 16))) {
 		if (fc != FRAG_NONE) {
@@ -443,8 +440,7 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 			return;
 		}
 		ct_track_prefetched(a->ct, p, now, cp);
-		fw_pkt_fill(&fp, p, iif, -1, cp->state == CT_S_UNTRACKED ? 0 : cp->state);
-		fw_decide(c->rs, FW_HOOK_INPUT, &fp, p, now, &a->log, &d);
+		fwa_decide(a, c->rs, FW_HOOK_INPUT, cp, p, iif, -1, now, &d);
 		if (d.verdict == FW_ACCEPT) {
 			if (ct_commit(a->ct, p, now, cp))
 				local_in(a, c, w, p, f, v6, unicast && !group, now);
@@ -499,12 +495,7 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 	/* decremented before the forward chain, as Linux does: a rejected packet is quoted so */
 	ttl_down(p, v6);
 	ct_track_prefetched(a->ct, p, now, cp);
-	uint8_t state = cp->state == CT_S_UNTRACKED ? 0 : cp->state;
-	d = (struct fw_decision){ .verdict = FW_ACCEPT };
-	if (!fw_fast_accept(c->rs, FW_HOOK_FORWARD, state)) {
-		fw_pkt_fill(&fp, p, iif, nh->port, state);
-		fw_decide(c->rs, FW_HOOK_FORWARD, &fp, p, now, &a->log, &d);
-	}
+	fwa_decide(a, c->rs, FW_HOOK_FORWARD, cp, p, iif, nh->port, now, &d);
 	bool accepted = d.verdict == FW_ACCEPT && ct_commit(a->ct, p, now, cp);
 	if (fc == FRAG_FIRST)
 		decided(a, c, w, &fk, accepted, nh, now);
