@@ -83,14 +83,6 @@ const struct ct_config *ct_table_config(const struct ct_table *t) { return &t->c
 
 #define bucket2 ct_bucket2
 
-static inline bool key_eq(const struct pkt_flow_key *a, const struct pkt_flow_key *b)
-{
-	uint64_t x[5], y[5];
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
-}
-
 static void slot_free(struct ct_table *t, struct ct_bucket *b, unsigned slot)
 {
 	t->free[t->n_free++] = b->idx[slot];
@@ -98,31 +90,10 @@ static void slot_free(struct ct_table *t, struct ct_bucket *b, unsigned slot)
 	b->sig[slot] = 0;
 }
 
-struct ct_entry *ct_find(struct ct_table *t, const struct pkt_flow_key *k, uint32_t hash, uint64_t now,
-			 unsigned *dir)
+void ct_expire_slot(struct ct_table *t, struct ct_bucket *b, unsigned slot)
 {
-	uint32_t bi[2] = { hash & (t->n_buckets - 1), bucket2(t, hash) };
-	for (unsigned n = 0; n < 2; n++) {
-		struct ct_bucket *b = &t->buckets[bi[n]];
-		for (unsigned s = 0; s < CT_BUCKET_SLOTS; s++) {
-			if (b->sig[s] != hash || !b->idx[s])
-				continue;
-			struct ct_entry *e = &t->entries[b->idx[s] - 1];
-			if (key_eq(&e->key[0], k))
-				*dir = 0;
-			else if (key_eq(&e->key[1], k))
-				*dir = 1;
-			else
-				continue;
-			if (e->expires <= now) {
-				slot_free(t, b, s);
-				t->cnt.expired++;
-				return NULL;
-			}
-			return e;
-		}
-	}
-	return NULL;
+	slot_free(t, b, slot);
+	t->cnt.expired++;
 }
 
 void ct_remove(struct ct_table *t, struct ct_entry *e)

@@ -5,6 +5,8 @@
 
 #include "ct.h"
 
+#include <string.h>
+
 #define CT_BUCKET_SLOTS 8
 #define CT_EVICT_SCAN 64          /* buckets a full table looks through for a victim */
 
@@ -33,10 +35,60 @@ static inline uint32_t ct_bucket2(const struct ct_table *t, uint32_t hash)
 	return b2 == b1 ? b1 ^ 1 : b2;
 }
 
+static inline bool ct_key_eq(const struct pkt_flow_key *a, const struct pkt_flow_key *b)
+{
+	uint64_t x[5], y[5];
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
+}
+
+/* Frees an expired entry's slot, counted. */
+void ct_expire_slot(struct ct_table *t, struct ct_bucket *b, unsigned slot);
+
+/* The slots of b whose signature is hash, as bits (slot s: bit s), eight compares at once. */
+typedef uint32_t ct_u32x4 __attribute__((vector_size(16)));
+static inline unsigned ct_sig_match(const struct ct_bucket *b, uint32_t hash)
+{
+	ct_u32x4 lo, hi;
+	memcpy(&lo, b->sig, sizeof(lo));
+	memcpy(&hi, b->sig + 4, sizeof(hi));
+	const ct_u32x4 h = { hash, hash, hash, hash };
+	const ct_u32x4 bit_lo = { 1, 2, 4, 8 }, bit_hi = { 16, 32, 64, 128 };
+	ct_u32x4 m = ((ct_u32x4)(lo == h) & bit_lo) | ((ct_u32x4)(hi == h) & bit_hi);
+	return m[0] | m[1] | m[2] | m[3];
+}
+
 /* The live entry holding k in either direction (*dir says which), or NULL. An expired one
  * found on the way is freed. */
-struct ct_entry *ct_find(struct ct_table *t, const struct pkt_flow_key *k, uint32_t hash, uint64_t now,
-			 unsigned *dir);
+static inline __attribute__((always_inline)) struct ct_entry *ct_find(struct ct_table *t, const struct pkt_flow_key *k,
+								      uint32_t hash, uint64_t now, unsigned *dir)
+{
+	uint32_t bi[2] = { hash & (t->n_buckets - 1), ct_bucket2(t, hash) };
+	for (unsigned n = 0; n < 2; n++) {
+		struct ct_bucket *b = &t->buckets[bi[n]];
+		for (unsigned m = ct_sig_match(b, hash); m; m &= m - 1) {
+			unsigned s = (unsigned)__builtin_ctz(m);
+			if (!b->idx[s])
+				continue;
+			struct ct_entry *e = &t->entries[b->idx[s] - 1];
+			unsigned d;
+			if (ct_key_eq(&e->key[0], k))
+				d = 0;
+			else if (ct_key_eq(&e->key[1], k))
+				d = 1;
+			else
+				continue;
+			*dir = d;
+			if (e->expires <= now) {
+				ct_expire_slot(t, b, s);
+				return NULL;
+			}
+			return e;
+		}
+	}
+	return NULL;
+}
 /* A fresh zeroed entry for k (keys and hash filled), evicting if it must; NULL: refused. */
 struct ct_entry *ct_insert(struct ct_table *t, const struct pkt_flow_key *k, uint32_t hash, uint64_t now);
 void ct_remove(struct ct_table *t, struct ct_entry *e);

@@ -103,11 +103,21 @@ static inline uint64_t endpoint(const uint8_t *a, uint16_t port)
 	return mix(x, rd64(a + 8));
 }
 
+/* An IPv4 endpoint: the address's other 12 bytes are zero in a key, so one mix covers it. */
+static inline uint64_t endpoint4(const uint8_t *a, uint16_t port)
+{
+	uint32_t v;
+	memcpy(&v, a, 4);
+	return mix(0x243f6a8885a308d3ull ^ port, v);
+}
+
 uint32_t pkt_flow_hash(const struct pkt_flow_key *k)
 {
 	/* The two endpoints' mixes are added, which does not care which comes first: both
-	 * directions hash alike with no comparison. Then the rest of the key. */
-	uint64_t h = endpoint(k->src, k->sport) + endpoint(k->dst, k->dport);
+	 * directions hash alike with no comparison. Then the rest of the key. Both directions
+	 * have the same family, so IPv4's shorter mix keeps the symmetry. */
+	uint64_t h = k->family == 4 ? endpoint4(k->src, k->sport) + endpoint4(k->dst, k->dport)
+				    : endpoint(k->src, k->sport) + endpoint(k->dst, k->dport);
 	h = mix(h, (uint64_t)k->vlan << 16 | (uint64_t)k->proto << 8 | k->family);
 	h ^= h >> 31;
 	return (uint32_t)(h ^ (h >> 32));

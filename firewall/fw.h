@@ -50,6 +50,13 @@ struct fw_rule_state {
 	uint64_t limited;             /* packets over the limit */
 };
 
+struct fw_action {
+	uint8_t verdict;              /* enum fw_verdict */
+	uint8_t reject_with;          /* enum fw_reject */
+	uint8_t reject_code;
+	uint8_t statements;           /* counter, log or limit: the rule's full path */
+};
+
 struct fw_ruleset {
 	struct fw_config cfg;
 	struct fw_class *cls[FW_HOOK__COUNT];
@@ -64,6 +71,9 @@ struct fw_ruleset {
 	/* Per rule: true when it looks only at what a flow's packets share (fw_decide_flow)
 	 * and ends the chain, with no limit. */
 	bool *flow_final[FW_HOOK__COUNT];
+	/* Per rule, packed: its verdict and whether it has a statement (counter, log, limit),
+	 * what a kept decision reads instead of the rule. */
+	struct fw_action *action[FW_HOOK__COUNT];
 	uint32_t gen;                 /* this ruleset's number: unique, never 0 */
 	size_t bytes;                 /* memory the classifiers hold */
 };
@@ -146,11 +156,54 @@ struct fw_flow_stats {
 	uint64_t general;             /* decided by fw_decide: the flow's rules look further */
 };
 
+/* The memo word: valid bit, hook, ct state, whether the packet has its transport header,
+ * the interfaces (+1, 4 bits each), and the value: a rule + 1, FW_MEMO_POLICY or
+ * FW_MEMO_GENERAL (decided by fw_decide). */
+#define FW_MEMO_VALUE_BITS 19
+#define FW_MEMO_VALUE ((1u << FW_MEMO_VALUE_BITS) - 1)
+#define FW_MEMO_POLICY FW_MEMO_VALUE
+#define FW_MEMO_GENERAL (FW_MEMO_VALUE - 1)
+
+static inline uint32_t fw_memo_tag(enum fw_hook hook, uint8_t ct_state, const struct pkt_buf *p, int iif, int oif)
+{
+	return 1u << 31 | (uint32_t)hook << 29 | (uint32_t)(ct_state == FW_CT_ESTABLISHED) << 28 |
+	       (uint32_t)!!(p->meta.flags & PKT_F_L4) << 27 | (uint32_t)(iif + 1) << 23 | (uint32_t)(oif + 1) << 19;
+}
+
+/* fw_decide_flow's way when the word does not decide on its own. */
+void fw_decide_flow_slow(struct fw_ruleset *rs, enum fw_hook hook, uint32_t *memo, const struct pkt_buf *p, int iif,
+			 int oif, uint8_t ct_state, uint64_t now_ms, struct fw_log *log, struct fw_flow_stats *st,
+			 struct fw_decision *d);
+
 /* fw_decide for p, a packet of ct state ct_state (FW_CT_NEW or FW_CT_ESTABLISHED) in its
  * connection's own flow, whose memo word is *memo (fw_flow_memo). */
-void fw_decide_flow(struct fw_ruleset *rs, enum fw_hook hook, uint32_t *memo, const struct pkt_buf *p, int iif,
-		    int oif, uint8_t ct_state, uint64_t now_ms, struct fw_log *log, struct fw_flow_stats *st,
-		    struct fw_decision *d);
+static inline void fw_decide_flow(struct fw_ruleset *rs, enum fw_hook hook, uint32_t *memo, const struct pkt_buf *p,
+				  int iif, int oif, uint8_t ct_state, uint64_t now_ms, struct fw_log *log,
+				  struct fw_flow_stats *st, struct fw_decision *d)
+{
+	uint32_t w = *memo, v = w & FW_MEMO_VALUE;
+	if ((unsigned)(iif + 1) < 16 && (unsigned)(oif + 1) < 16 &&
+	    (w & ~FW_MEMO_VALUE) == fw_memo_tag(hook, ct_state, p, iif, oif)) {
+		/* a kept decision: a rule with nothing but its verdict, or the policy */
+		if (v < FW_MEMO_GENERAL && !rs->action[hook][v - 1].statements) {
+			const struct fw_action *act = &rs->action[hook][v - 1];
+			st->hits++;
+			d->verdict = (enum fw_verdict)act->verdict;
+			d->rule = (int)v - 1;
+			d->reject_with = (enum fw_reject)act->reject_with;
+			d->reject_code = act->reject_code;
+			return;
+		}
+		if (v == FW_MEMO_POLICY) {
+			st->hits++;
+			rs->policy_pkts[hook]++;
+			d->verdict = rs->cfg.chain[hook].policy;
+			d->rule = -1;
+			return;
+		}
+	}
+	fw_decide_flow_slow(rs, hook, memo, p, iif, oif, ct_state, now_ms, log, st, d);
+}
 
 /* Formats one log entry as a console line: "PREFIX[fw forward rule 3 accept] IN=lan ..." */
 void fw_log_format(const struct fw_ruleset *rs, const struct fw_log_entry *e, char *out, size_t n);

@@ -37,7 +37,9 @@ struct fw_ruleset *fw_ruleset_load(const char *name, const char *text, size_t le
 		rs->limit_cost_ns[h] = calloc(ch->n_rules ? ch->n_rules : 1, sizeof(uint64_t));
 		rs->limit_cap_ns[h] = calloc(ch->n_rules ? ch->n_rules : 1, sizeof(uint64_t));
 		rs->flow_final[h] = calloc(ch->n_rules ? ch->n_rules : 1, sizeof(bool));
-		if (!rs->cls[h] || !rs->state[h] || !rs->limit_cost_ns[h] || !rs->limit_cap_ns[h] || !rs->flow_final[h]) {
+		rs->action[h] = calloc(ch->n_rules ? ch->n_rules : 1, sizeof(struct fw_action));
+		if (!rs->cls[h] || !rs->state[h] || !rs->limit_cost_ns[h] || !rs->limit_cap_ns[h] || !rs->flow_final[h] ||
+		    !rs->action[h]) {
 			snprintf(err->msg, sizeof(err->msg), "%s: %s", name, rs->cls[h] ? "out of memory" : msg);
 			fw_ruleset_free(rs);
 			return NULL;
@@ -58,6 +60,10 @@ struct fw_ruleset *fw_ruleset_load(const char *name, const char *text, size_t le
 				if (FW_FLOW_PER_PACKET & 1u << fw_class_match_dim(&rule->m[i]))
 					final = false;
 			rs->flow_final[h][r] = final;
+			rs->action[h][r] = (struct fw_action){ .verdict = (uint8_t)rule->verdict,
+							      .reject_with = (uint8_t)rule->reject_with,
+							      .reject_code = rule->reject_code,
+							      .statements = rule->counter || rule->log || rule->limit_rate };
 			if (!rule->limit_rate)
 				continue;
 			/* the only division: what one packet costs, worked out once here */
@@ -81,6 +87,7 @@ void fw_ruleset_free(struct fw_ruleset *rs)
 		free(rs->limit_cost_ns[h]);
 		free(rs->limit_cap_ns[h]);
 		free(rs->flow_final[h]);
+		free(rs->action[h]);
 	}
 	fw_config_free(&rs->cfg);
 	free(rs);
@@ -205,28 +212,19 @@ void fw_decide(struct fw_ruleset *rs, enum fw_hook hook, const struct fw_pkt *fp
 	policy(rs, hook, d);
 }
 
-/* The memo word: valid bit, hook, ct state, whether the packet has its transport header,
- * the interfaces (+1, 4 bits each), and the value: a rule + 1, MEMO_POLICY or
- * MEMO_GENERAL. */
-#define MEMO_VALUE_BITS 19
-#define MEMO_VALUE_MASK ((1u << MEMO_VALUE_BITS) - 1)
-#define MEMO_POLICY MEMO_VALUE_MASK
-#define MEMO_GENERAL (MEMO_VALUE_MASK - 1)
-
-void fw_decide_flow(struct fw_ruleset *rs, enum fw_hook hook, uint32_t *memo, const struct pkt_buf *p, int iif,
-		    int oif, uint8_t ct_state, uint64_t now_ms, struct fw_log *log, struct fw_flow_stats *stats,
-		    struct fw_decision *d)
+void fw_decide_flow_slow(struct fw_ruleset *rs, enum fw_hook hook, uint32_t *memo, const struct pkt_buf *p, int iif,
+			 int oif, uint8_t ct_state, uint64_t now_ms, struct fw_log *log, struct fw_flow_stats *stats,
+			 struct fw_decision *d)
 {
 	struct fw_pkt fp;
 	bool filled = false;
-	uint32_t tag = 1u << 31 | (uint32_t)hook << 29 | (ct_state == FW_CT_ESTABLISHED) << 28 |
-		       !!(p->meta.flags & PKT_F_L4) << 27 | (uint32_t)(iif + 1) << 23 | (uint32_t)(oif + 1) << 19;
+	uint32_t tag = fw_memo_tag(hook, ct_state, p, iif, oif);
 	if (iif > 14 || oif > 14 || (ct_state != FW_CT_NEW && ct_state != FW_CT_ESTABLISHED))
 		goto general;
 	uint32_t v;
-	if ((*memo & ~MEMO_VALUE_MASK) == tag) {
-		v = *memo & MEMO_VALUE_MASK;
-		if (v == MEMO_GENERAL)
+	if ((*memo & ~FW_MEMO_VALUE) == tag) {
+		v = *memo & FW_MEMO_VALUE;
+		if (v == FW_MEMO_GENERAL)
 			goto general;
 		stats->hits++;
 	} else {
@@ -237,17 +235,17 @@ void fw_decide_flow(struct fw_ruleset *rs, enum fw_hook hook, uint32_t *memo, co
 		fw_class_lookup_dims(rs->cls[hook], &fp, ~FW_FLOW_PER_PACKET, &scan);
 		int r = fw_class_next(rs->cls[hook], &scan, -1);
 		if (r < 0)
-			v = MEMO_POLICY;
-		else if (rs->flow_final[hook][r] && (uint32_t)r < MEMO_GENERAL - 1)
+			v = FW_MEMO_POLICY;
+		else if (rs->flow_final[hook][r] && (uint32_t)r < FW_MEMO_GENERAL - 1)
 			v = (uint32_t)r + 1;
 		else
-			v = MEMO_GENERAL;
+			v = FW_MEMO_GENERAL;
 		*memo = tag | v;
 		stats->misses++;
-		if (v == MEMO_GENERAL)
+		if (v == FW_MEMO_GENERAL)
 			goto general;
 	}
-	if (v == MEMO_POLICY) {
+	if (v == FW_MEMO_POLICY) {
 		policy(rs, hook, d);
 		return;
 	}

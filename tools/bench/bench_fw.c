@@ -16,7 +16,12 @@
  *           each field and none on both;
  *   established  sparse, behind a first rule "ct state established,related accept", with
  *           every flow answered once from port 1 during the warm-up: the common case of a
- *           real ruleset, where fw_fast_accept takes the packets before the classifier.
+ *           real ruleset, where fw_fast_accept takes the packets before the classifier;
+ *   new     sparse, without the warm-up: with FLOWS >= PACKETS every packet measured
+ *           opens its connection, so each is judged by the classifier (connection setup).
+ * In sparse and dense the packets measured are later packets of their connections, which
+ * the decision kept in the connection takes when it can (fw_decide_flow): dense's last
+ * rule looks at nothing per packet, so both are kept decisions after the warm-up.
  * One warm-up pass over the flows (creating their connections) runs first; the measured
  * part is measure_fw() (callgrind --toggle-collect=measure_fw), then measure_io() runs
  * l2fwd over the same ports for the ceiling. Prints both rates and the ratio.
@@ -142,7 +147,7 @@ __attribute__((noinline)) uint64_t measure_io(struct pkt_worker *w, struct vnet_
 
 /* Runs app over the ports: a warm-up pass over the flows, then packets measured. */
 static int run(const char *name, const char *config, uint64_t packets, struct vnet_port **pp, bool answer,
-	       double *mpps, uint64_t *drops)
+	       bool fresh, double *mpps, uint64_t *drops)
 {
 	const struct app_def *app = app_find(name);
 	struct pkt_pipeline pipe = { .n_ports = 2, .port_names = { "mem0", "mem1" } };
@@ -158,7 +163,8 @@ static int run(const char *name, const char *config, uint64_t packets, struct vn
 	pkt_worker_init(&w, &pipe);
 	struct app_run_limits warm = { .max_rx_pkts = n_flows, .clock_ms = clock_ms };
 	next_flow = 0;
-	app_run(&w, pp, 2, &never, &warm);
+	if (!fresh)
+		app_run(&w, pp, 2, &never, &warm);
 	if (answer) {
 		/* every flow answered once from wan: established from here on */
 		pp[0]->rx_done = true, pp[1]->rx_done = false;
@@ -181,7 +187,7 @@ static int run(const char *name, const char *config, uint64_t packets, struct vn
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: bench-fw RULES FLOWS PACKETS [sparse|dense]\n");
+		fprintf(stderr, "usage: bench-fw RULES FLOWS PACKETS [sparse|dense|established|new]\n");
 		return 2;
 	}
 	unsigned rules = (unsigned)strtoul(argv[1], NULL, 10);
@@ -189,6 +195,7 @@ int main(int argc, char **argv)
 	uint64_t packets = strtoull(argv[3], NULL, 10);
 	bool dense = argc > 4 && !strcmp(argv[4], "dense");
 	bool established = argc > 4 && !strcmp(argv[4], "established");
+	bool fresh = argc > 4 && !strcmp(argv[4], "new");
 	if (!rules || !n_flows || n_flows > (1u << 24) || !packets) {
 		fprintf(stderr, "bench-fw: need RULES >= 1, 1 <= FLOWS <= 16777216, PACKETS >= 1\n");
 		return 2;
@@ -218,11 +225,11 @@ int main(int argc, char **argv)
 	}
 	double fw_mpps, io_mpps;
 	uint64_t fw_drops, io_drops;
-	if (run("fw", config, packets, pp, established, &fw_mpps, &fw_drops) ||
-	    run("l2fwd", NULL, packets, pp, false, &io_mpps, &io_drops))
+	if (run("fw", config, packets, pp, established, fresh, &fw_mpps, &fw_drops) ||
+	    run("l2fwd", NULL, packets, pp, false, fresh, &io_mpps, &io_drops))
 		return 1;
 	printf("fw %u rules (%s), %u flows: %.3f Mpps, io-forwarding ceiling %.3f Mpps, ratio %.1f%%, dropped %llu\n",
-	       rules, dense ? "dense" : established ? "established" : "sparse", n_flows, fw_mpps, io_mpps, 100.0 * fw_mpps / io_mpps,
+	       rules, dense ? "dense" : established ? "established" : fresh ? "new" : "sparse", n_flows, fw_mpps, io_mpps, 100.0 * fw_mpps / io_mpps,
 	       (unsigned long long)fw_drops);
 	free(config);
 	pkt_pool_destroy(pool);
