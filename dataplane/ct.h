@@ -160,7 +160,13 @@ void ct_track(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct 
 void ct_prefetch(const struct ct_table *t, const struct pkt_buf *p, struct ct_pkt *cp);
 void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp);
 /* Creates the connection of a packet ct_track called new. false when refused (counted). */
-bool ct_commit(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp);
+bool ct_commit_new(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp);
+static inline bool ct_commit(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)
+{
+	if (cp->state != CT_S_NEW || cp->e)
+		return true;            /* nothing to create: tracked already, or not trackable */
+	return ct_commit_new(t, p, now, cp);
+}
 
 /* Expires up to budget buckets' worth of entries, continuing where the last call stopped. */
 void ct_sweep(struct ct_table *t, uint64_t now, unsigned budget);

@@ -461,10 +461,8 @@ void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t n
 	set_state(t, cp, CT_S_NEW, CT_INV_NONE);
 }
 
-bool ct_commit(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)
+bool ct_commit_new(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)
 {
-	if (cp->state != CT_S_NEW || cp->e)
-		return true;            /* nothing to create: tracked already, or not trackable */
 	struct ct_entry *e = ct_insert(t, &cp->key, cp->hash, now);
 	if (!e)
 		return false;
