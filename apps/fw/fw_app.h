@@ -24,6 +24,7 @@
 	X(TTL, "ttl")                   /* router: TTL or hop limit ran out, and no error was sent */  \
 	X(NO_ROUTE, "no_route")         /* router: no route, and no error was sent */                  \
 	X(MARTIAN, "martian")           /* router: an address that must not be forwarded */            \
+	X(SOURCE_ROUTE, "source_route") /* router: an IPv4 loose or strict source route option */     \
 	X(MTU, "mtu")                   /* router: too big for the way out, and no error was sent */   \
 	X(NEIGH_WAIT_FULL, "neigh_wait_full") /* router: the next hop is unresolved and its queue full */ \
 	X(NEIGH_FAILED, "neigh_failed") /* router: the next hop did not answer ARP/ND */               \

@@ -306,8 +306,10 @@ static bool send_late(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 
 /* RFC 791 fragmentation of an IPv4 datagram without DF that is too big for mtu, after
  * the forward chain accepted it whole (as Linux does): p becomes the first fragment and
- * goes on in the burst; the others are new buffers sent after it. Options are not split
- * (which to copy is per option): a datagram with options is dropped (mtu) instead. */
+ * goes on in the burst; the others are new buffers sent after it. Every fragment has the
+ * datagram's header length; the first carries all its options, the others only those
+ * with the copied flag, the rest overwritten with no-operations (RFC 791 3.1; Linux's
+ * ip_options_fragment does the same). */
 static void fragment_out(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *p,
 			 const struct rt_nexthop *nh, uint32_t mtu, uint64_t now)
 {
@@ -319,8 +321,8 @@ static void fragment_out(struct fw_app *a, const struct fwa_conf *c, struct pkt_
 	for (unsigned off = chunk; off < data; off += chunk)
 		n++;
 	struct pkt_buf *more[FRAG_OUT_MAX];
-	unsigned got = hlen == 20 && n <= FRAG_OUT_MAX ? pkt_alloc_burst(a->pool, more, n - 1) : 0;
-	if (hlen != 20 || n > FRAG_OUT_MAX || got != n - 1) {
+	unsigned got = n <= FRAG_OUT_MAX ? pkt_alloc_burst(a->pool, more, n - 1) : 0;
+	if (n > FRAG_OUT_MAX || got != n - 1) {
 		if (got) {
 			pkt_free_burst(more, got);
 			a->frag_out_failed++;    /* the pool ran short */
@@ -331,10 +333,29 @@ static void fragment_out(struct fw_app *a, const struct fwa_conf *c, struct pkt_
 	uint16_t fo = pkt_rd16(ip + 6);
 	unsigned base = (fo & 0x1fff) * 8u;
 	bool last_mf = fo & 0x2000;
+	/* the later fragments' header: the options without the copied flag made no-ops */
+	uint8_t hdr[60];
+	memcpy(hdr, ip, hlen);
+	for (unsigned i = 20; i < hlen;) {
+		uint8_t type = hdr[i];
+		if (type == 0)          /* end of options */
+			break;
+		if (type == 1) {        /* no-operation */
+			i++;
+			continue;
+		}
+		unsigned olen = i + 1 < hlen ? hdr[i + 1] : 0;
+		if (olen < 2 || olen > hlen - i)
+			break;              /* the parser refuses these; never read past the header */
+		if (!(type & 0x80))
+			memset(hdr + i, 1, olen);
+		i += olen;
+	}
 	for (unsigned k = 1; k < n; k++) {
 		struct pkt_buf *q = more[k - 1];
 		unsigned off = k * chunk, len = data - off < chunk ? data - off : chunk;
-		memcpy(q->data, p->data, (size_t)l3 + hlen);
+		memcpy(q->data, p->data, l3);
+		memcpy(q->data + l3, hdr, hlen);
 		memcpy(q->data + l3 + hlen, ip + hlen + off, len);
 		uint8_t *qip = q->data + l3;
 		pkt_wr16(qip + 2, (uint16_t)(hlen + len));
@@ -397,6 +418,30 @@ static void refuse(struct fw_app *a, const struct fwa_iface *f, struct pkt_buf *
 	fwa_refuse(a, p, d, src ? from : NULL, now);
 }
 
+/* Does this IPv4 header (options checked by the parser) carry a loose or strict source
+ * route? Such datagrams are dropped, as Linux does by default (accept_source_route 0) and
+ * RFC 7126 advises: the sender would choose the way through. */
+static bool source_routed(const uint8_t *ip)
+{
+	unsigned hlen = (ip[0] & 0x0f) * 4u;
+	for (unsigned i = 20; i < hlen;) {
+		uint8_t type = ip[i];
+		if (type == 0)
+			break;
+		if (type == 1) {
+			i++;
+			continue;
+		}
+		if (type == 0x83 || type == 0x89)
+			return true;
+		unsigned olen = i + 1 < hlen ? ip[i + 1] : 0;
+		if (olen < 2)
+			break;
+		i += olen;
+	}
+	return false;
+}
+
 /* cp: what ct_prefetch found for p */
 static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *p,
 		      struct ct_pkt *cp, uint64_t now)
@@ -430,6 +475,10 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 	}
 	bool v6 = m->l3 == PKT_L3_IPV6;
 	uint8_t *ip = p->data + m->l3_off;
+	if (!v6 && (m->flags & PKT_F_IP_OPTS) && source_routed(ip)) {
+		pkt_drop(p, FWA_SOURCE_ROUTE);
+		return;
+	}
 	const uint8_t *src = ip + (v6 ? 8 : 12), *dst = ip + (v6 ? 24 : 16);
 	const struct rt_nexthop *nh = v6 ? rt_lookup6(c->rt, dst) : rt_lookup4(c->rt, dst);
 	bool group = v6 ? dst[0] == 0xff : (dst[0] >= 224 && dst[0] < 240) || !memcmp(dst, "\xff\xff\xff\xff", 4);

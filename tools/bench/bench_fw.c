@@ -2,7 +2,7 @@
  * and many flows, for instructions per packet (callgrind) and packets per second against
  * the io-forwarding ceiling (l2fwd on the same ports in the same run).
  *
- *   bench-fw RULES FLOWS PACKETS [sparse|dense|established]
+ *   bench-fw RULES FLOWS PACKETS [sparse|dense|established|new[,...]]   (e.g. dense,new)
  *
  * Traffic: 64-byte UDP/IPv4 frames into port 0, flow f from 10.(f>>16).(f>>8).f port
  * 1024+f%50000 to 192.0.2.1 port 9, cycling over FLOWS flows. The ruleset is RULES rules
@@ -187,15 +187,23 @@ static int run(const char *name, const char *config, uint64_t packets, struct vn
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: bench-fw RULES FLOWS PACKETS [sparse|dense|established|new]\n");
+		fprintf(stderr, "usage: bench-fw RULES FLOWS PACKETS [sparse|dense|established|new[,...]]\n");
 		return 2;
 	}
 	unsigned rules = (unsigned)strtoul(argv[1], NULL, 10);
 	n_flows = (uint32_t)strtoul(argv[2], NULL, 10);
 	uint64_t packets = strtoull(argv[3], NULL, 10);
-	bool dense = argc > 4 && !strcmp(argv[4], "dense");
-	bool established = argc > 4 && !strcmp(argv[4], "established");
-	bool fresh = argc > 4 && !strcmp(argv[4], "new");
+	/* MODE: sparse, dense, established or new, or two of them joined by a comma */
+	bool dense = false, established = false, fresh = false;
+	for (char *m = argc > 4 ? strtok(argv[4], ",") : NULL; m; m = strtok(NULL, ",")) {
+		dense |= !strcmp(m, "dense");
+		established |= !strcmp(m, "established");
+		fresh |= !strcmp(m, "new");
+		if (strcmp(m, "dense") && strcmp(m, "established") && strcmp(m, "new") && strcmp(m, "sparse")) {
+			fprintf(stderr, "bench-fw: unknown mode '%s' (sparse, dense, established, new)\n", m);
+			return 2;
+		}
+	}
 	if (!rules || !n_flows || n_flows > (1u << 24) || !packets) {
 		fprintf(stderr, "bench-fw: need RULES >= 1, 1 <= FLOWS <= 16777216, PACKETS >= 1\n");
 		return 2;
@@ -228,8 +236,8 @@ int main(int argc, char **argv)
 	if (run("fw", config, packets, pp, established, fresh, &fw_mpps, &fw_drops) ||
 	    run("l2fwd", NULL, packets, pp, false, fresh, &io_mpps, &io_drops))
 		return 1;
-	printf("fw %u rules (%s), %u flows: %.3f Mpps, io-forwarding ceiling %.3f Mpps, ratio %.1f%%, dropped %llu\n",
-	       rules, dense ? "dense" : established ? "established" : fresh ? "new" : "sparse", n_flows, fw_mpps, io_mpps, 100.0 * fw_mpps / io_mpps,
+	printf("fw %u rules (%s%s%s), %u flows: %.3f Mpps, io-forwarding ceiling %.3f Mpps, ratio %.1f%%, dropped %llu\n",
+	       rules, dense ? "dense" : "sparse", established ? ", established" : "", fresh ? ", new" : "", n_flows, fw_mpps, io_mpps, 100.0 * fw_mpps / io_mpps,
 	       (unsigned long long)fw_drops);
 	free(config);
 	pkt_pool_destroy(pool);

@@ -3,8 +3,9 @@
 #
 # usage: fw.sh BUILD_DIR [SECONDS]
 #  1. instructions per packet (callgrind over bench-fw, in-memory ports): 10, 1,000 and
-#     10,000 rules (sparse), 10,000 rules (dense, the bit vectors' worst case), and 1,000
-#     rules with 1,000,000 tracked flows;
+#     10,000 rules (sparse), 10,000 rules (dense, the bit vectors' worst case), for later
+#     packets of connections (decisions kept) and for packets opening connections (the
+#     classifier every time), and 1,000 rules with 1,000,000 tracked flows;
 #  2. Mpps with 1,000 and with 1,000,000 tracked flows (bench-fw natively: the cost of
 #     the connection table's cache misses);
 #  3. Mpps of sluice-hosted fw against testpmd io-forwarding on the same DPDK ports
@@ -22,13 +23,19 @@ ipp() { # RULES FLOWS PACKETS MODE
 		"$build/tools/bench/bench-fw" "$@" >/dev/null 2>"$work/cg.log"
 	awk -v ir="$(grep -m1 '^summary:' "$work/cg" | awk '{print $2}')" -v n="$3" 'BEGIN { printf "%.1f", ir / n }'
 }
-echo "   command: valgrind --tool=callgrind --toggle-collect=measure_fw $build/tools/bench/bench-fw RULES FLOWS 200000 [dense]"
+echo "   command: valgrind --tool=callgrind --toggle-collect=measure_fw $build/tools/bench/bench-fw RULES FLOWS PACKETS MODE"
+echo "   later packets of 1,000 connections (their decisions kept, fw_decide_flow):"
 for r in 10 1000 10000; do
-	printf '   %5d rules, sparse, 1000 flows      %s instructions/packet\n' "$r" "$(ipp "$r" 1000 200000 sparse)"
+	printf '   %5d rules, sparse, 1000 flows         %s instructions/packet\n' "$r" "$(ipp "$r" 1000 200000 sparse)"
 done
-printf '   10000 rules, dense, 1000 flows       %s instructions/packet\n' "$(ipp 10000 1000 200000 dense)"
-printf '    1000 rules, sparse, 1000000 flows   %s instructions/packet\n' "$(ipp 1000 1000000 1000000 sparse)"
-printf '    1000 rules, established, 1000 flows %s instructions/packet\n' "$(ipp 1000 1000 200000 established)"
+printf '   10000 rules, dense, 1000 flows          %s instructions/packet\n' "$(ipp 10000 1000 200000 dense)"
+printf '    1000 rules, established, 1000 flows    %s instructions/packet\n' "$(ipp 1000 1000 200000 established)"
+echo "   every packet opening its connection (the classifier for each; 200,000 flows):"
+for r in 10 1000 10000; do
+	printf '   %5d rules, sparse, new                %s instructions/packet\n' "$r" "$(ipp "$r" 200000 200000 new)"
+done
+printf '   10000 rules, dense, new                 %s instructions/packet\n' "$(ipp 10000 200000 200000 dense,new)"
+printf '    1000 rules, sparse, 1000000 flows once %s instructions/packet\n' "$(ipp 1000 1000000 1000000 sparse)"
 echo "   (l2fwd with the parse stage on the same ports: $(valgrind --tool=callgrind --callgrind-out-file="$work/cgl" --toggle-collect=app_run \
 	"$build/tools/bench/bench-loop" l2fwd 200000 64 validate >/dev/null 2>&1; awk -v ir="$(grep -m1 '^summary:' "$work/cgl" | awk '{print $2}')" 'BEGIN { printf "%.1f", ir / 200000 }') instructions/packet)"
 
@@ -36,6 +43,8 @@ echo "== fw: 1,000 against 1,000,000 tracked flows (bench-fw, in-memory ports, n
 for flows in 1000 1000000; do
 	printf '   %s\n' "$("$build/tools/bench/bench-fw" 1000 "$flows" 5000000 sparse 2>&1 | tail -1)"
 done
+echo "== fw: connection setup, every packet a new connection (bench-fw 1000 2000000 2000000 new, natively)"
+printf '   %s\n' "$("$build/tools/bench/bench-fw" 1000 2000000 2000000 new 2>&1 | tail -1)"
 
 echo "== fw: throughput against testpmd io-forwarding, ${seconds} s runs"
 for ((f = 0; f < 1024; f++)); do
