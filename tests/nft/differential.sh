@@ -36,8 +36,9 @@ H() { ip netns exec "$hns" "$@"; }
 pass=0 failed=0
 
 # the fields that make a verdict: addresses, protocol, ports, TCP flags and numbers,
-# ICMP type and code, TTL / hop limit, for the packet and for what an ICMP error quotes
-fields=(-e ip.src -e ip.dst -e ip.ttl -e ip.proto -e ipv6.src -e ipv6.dst -e ipv6.hlim -e ipv6.nxt
+# ICMP type and code, TTL / hop limit, IPv4 header length and options, for the packet and
+# for what an ICMP error quotes
+fields=(-e ip.src -e ip.dst -e ip.ttl -e ip.proto -e ip.hdr_len -e ip.opt.type -e ipv6.src -e ipv6.dst -e ipv6.hlim -e ipv6.nxt
 	-e tcp.srcport -e tcp.dstport -e tcp.flags -e tcp.seq_raw -e tcp.ack_raw -e udp.srcport -e udp.dstport
 	-e icmp.type -e icmp.code -e icmpv6.type -e icmpv6.code -e icmp.mtu -e icmpv6.mtu -e ip.len -e ipv6.plen)
 # neighbour discovery (133-137) and MLD (130-132, 143) are each side's own business
