@@ -295,6 +295,7 @@ static int parse_conntrack(struct fw_parser *ps)
 			if (fwp_next(ps) ||
 			    read_number(ps, 1, 1u << 28, "a number of entries (1 to 268435456)", &cfg->ct.max_entries))
 				return -1;
+			cfg->ct_max_set = true;
 		} else if (fwp_is_word(ps, "timeout")) {
 			if (fwp_next(ps))
 				return -1;

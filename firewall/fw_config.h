@@ -77,6 +77,7 @@ struct fw_config {
 	struct fw_chain chain[FW_HOOK__COUNT]; /* input, forward, output */
 	struct ct_config ct;                 /* the defaults unless a conntrack block says otherwise */
 	unsigned ct_line, ct_col;            /* where the conntrack block is, 0 when none */
+	bool ct_max_set;                     /* the block gave max (else the default) */
 };
 
 /* Parses text (len bytes, named file in messages) into cfg, which must be zeroed or freed. */

@@ -219,6 +219,20 @@ static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 	struct fw_app *a = calloc(1, sizeof(*a));
 	if (a) {
 		a->ct = ct_table_create(&c->rs->cfg.ct);
+		/* the default size is Linux's; a platform with less memory (an image booted with a
+		 * few MiB) gets half the largest power-of-two table that fits, from 1,024 entries
+		 * up (the other half is room for a reload to build its ruleset beside the running
+		 * one), and says so. A size the config asks for is never shrunk. */
+		while (!a->ct && !c->rs->cfg.ct_max_set && c->rs->cfg.ct.max_entries > 1024) {
+			c->rs->cfg.ct.max_entries /= 2;
+			a->ct = ct_table_create(&c->rs->cfg.ct);
+			a->ct_shrunk = a->ct != NULL;
+		}
+		if (a->ct_shrunk && c->rs->cfg.ct.max_entries > 1024) {
+			ct_table_destroy(a->ct);
+			c->rs->cfg.ct.max_entries /= 2;
+			a->ct = ct_table_create(&c->rs->cfg.ct);
+		}
 		a->nb = router ? nb_create() : NULL;
 		a->frag = frag_create();
 	}
@@ -244,6 +258,12 @@ static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 	memcpy(a->port_mac, env->port_mac, sizeof(a->port_mac));
 	a->emit = env->log;
 	a->emit_arg = env->log_arg;
+	if (a->ct_shrunk && a->emit) {
+		char line[200];
+		snprintf(line, sizeof(line), "fw: conntrack: the default of 65536 entries does not fit in memory; the table "
+			 "holds %u, half of what fits (conntrack { max N } sets it)", c->rs->cfg.ct.max_entries);
+		a->emit(a->emit_arg, line);
+	}
 	if (!pkt_pipe_add(pipe, &pkt_parse_stage, NULL) || !pkt_pipe_add(pipe, &fw_stage, a)) {
 		snprintf(err, errlen, "fw: pipeline full");
 		ct_table_destroy(a->ct);
@@ -303,6 +323,8 @@ static int fw_reload(void *state, const char *name, const char *text, size_t len
 		conf_free(c);
 		c = NULL;
 	}
+	if (c && !c->rs->cfg.ct_max_set)     /* the default: the running table's size */
+		c->rs->cfg.ct.max_entries = ct_table_config(a->ct)->max_entries;
 	if (c && !ct_table_tune(a->ct, &c->rs->cfg.ct)) {
 		snprintf(err, errlen, "%s:%u:%u: conntrack max cannot change while running (it is %u); restart to resize",
 			 name, c->rs->cfg.ct_line, c->rs->cfg.ct_col, ct_table_config(a->ct)->max_entries);

@@ -59,6 +59,7 @@ struct fw_app {
 	struct fwa_conf *retired;           /* the previous one, freed at the next tick */
 	uint64_t nb_gen;                    /* the config whose static neighbours the cache holds */
 	struct ct_table *ct;
+	bool ct_shrunk;                     /* the default size did not fit: halved until it did */
 	struct nb_cache *nb;                /* router mode */
 	struct frag_table *frag;            /* fragments follow their first one (frag.h) */
 	struct pkt_pool *pool;

@@ -33,6 +33,19 @@ printf 'interface lan\ninterface wan\nchain forward policy drop {\n    ip saddr 
 expect_refused "broken module" "boot module 0:4:21: expected an IPv4 address or prefix (10.0.0.0/8), got '10.0.0.300'" --module "$work/broken.conf" -- \
 	-netdev user,id=n0 -netdev user,id=n1 -device virtio-net-device,netdev=n0 -device virtio-net-device,netdev=n1
 
+# a ruleset without a conntrack size: Linux's default of 65,536 entries does not fit in an
+# 8 MiB image, which takes the largest table that fits, says so, and comes up
+printf 'interface lan\ninterface wan\nchain forward policy drop {\n    ct state established accept\n}\n' >"$work/nomax.conf"
+timeout 120 "$boot" "$image" --mem 8M --module "$work/nomax.conf" --append exit=ready -- -netdev user,id=n0 -netdev user,id=n1 \
+	-device virtio-net-device,netdev=n0 -device virtio-net-device,netdev=n1 </dev/null >"$work/nomax" 2>&1
+rc=$?
+want="fw: conntrack: the default of 65536 entries does not fit in memory; the table holds"
+if [ "$rc" = 0 ] && grep -qF -- "$want" "$work/nomax" && grep -q "ready" "$work/nomax"; then
+	ok "default conntrack size: $(grep -m1 -F -- "$want" "$work/nomax")"
+else
+	fail "default conntrack size: status $rc (want 0), wanted \"$want\" and ready:"; sed 's/^/    /' "$work/nomax"
+fi
+
 # hosted CASE SRC: the hosted fw on both captures at once (in0.pkts is stamped before
 # in1.pkts, so it sees them in the order the image does) into $work/CASE.*
 hosted_run() {
