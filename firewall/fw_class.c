@@ -32,6 +32,7 @@ struct fw_dimtab {
 	 * intervals that start inside the block (none, for a 16-bit field). */
 	uint16_t *idx;
 	unsigned shift;
+	bool no_idx;                   /* an index would pay, but there was no memory for it */
 };
 
 struct fw_class {
@@ -397,13 +398,17 @@ static inline unsigned search32(const uint32_t *lo, unsigned n, uint32_t v);
  * does not fit, which only costs speed. */
 static void build_index(struct fw_dimtab *t, uint32_t max)
 {
-	if (t->n < IDX_MIN_INTERVALS || t->n > 65535)
+	if (t->n < IDX_MIN_INTERVALS)
+		return;
+	t->no_idx = true;              /* until it is built: counted in fw_class_stats */
+	if (t->n > 65535)
 		return;
 	t->shift = max > 0xffff ? 16 : 0;
 	size_t blocks = ((size_t)max >> t->shift) + 1;
 	t->idx = malloc(blocks * sizeof(uint16_t));
 	if (!t->idx)
 		return;
+	t->no_idx = false;
 	unsigned i = 0;
 	for (size_t k = 0; k < blocks; k++) {
 		uint32_t first = (uint32_t)(k << t->shift);
@@ -645,11 +650,14 @@ void fw_class_stats(const struct fw_class *c, struct fw_class_stats *st)
 	st->intervals = c->n_intervals;
 	st->vectors = c->n_vectors;
 	st->bytes = sizeof(*c) + c->pool_words * sizeof(uint64_t);
+	st->indexed = st->unindexed = 0;
 	for (unsigned i = 0; i < c->n_dims; i++) {
 		const struct fw_dimtab *t = &c->dims[i];
 		st->bytes += t->n * (sizeof(void *) + (t->lo128 ? sizeof(u128) : sizeof(uint32_t)));
 		if (t->idx)
 			st->bytes += (((size_t)dim_max[t->dim] >> t->shift) + 1) * sizeof(uint16_t);
+		st->indexed += t->idx != NULL;
+		st->unindexed += t->no_idx;
 	}
 }
 

@@ -60,6 +60,9 @@ struct fw_class_stats {
 	unsigned intervals;       /* elementary intervals over all fields */
 	unsigned vectors;         /* distinct bit vectors stored */
 	size_t bytes;             /* memory held */
+	unsigned indexed;         /* fields with a direct index (16 or more intervals) */
+	unsigned unindexed;       /* fields that would have one but for memory (or more than
+	                             65,535 intervals): searched, slower, never wrong */
 };
 void fw_class_stats(const struct fw_class *c, struct fw_class_stats *st);
 

@@ -315,6 +315,13 @@ void fw_ruleset_report(const struct fw_ruleset *rs, void (*emit)(void *arg, cons
 		snprintf(line, sizeof(line), "chain %s: %u rules, policy %s: %llu packets", hook_names[h], ch->n_rules,
 			 verdict_names[ch->policy], (unsigned long long)rs->policy_pkts[h]);
 		emit(arg, line);
+		struct fw_class_stats st;
+		fw_class_stats(rs->cls[h], &st);
+		if (st.unindexed) {
+			snprintf(line, sizeof(line), "  classifier: %u of its fields searched without their direct index (no "
+				 "memory for it): slower, same verdicts", st.unindexed);
+			emit(arg, line);
+		}
 		for (unsigned r = 0; r < ch->n_rules; r++) {
 			const struct fw_rule_state *st = &rs->state[h][r];
 			if (!ch->rules[r].counter && !st->limited)
