@@ -231,7 +231,7 @@ static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 		if (a->ct_shrunk && c->rs->cfg.ct.max_entries > 1024) {
 			ct_table_destroy(a->ct);
 			c->rs->cfg.ct.max_entries /= 2;
-			a->ct = ct_table_create(&c->rs->cfg.ct);
+			a->ct = ct_table_create(&c->rs->cfg.ct);   /* half of what was just there */
 		}
 		a->nb = router ? nb_create() : NULL;
 		a->frag = frag_create();
@@ -261,7 +261,8 @@ static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 	if (a->ct_shrunk && a->emit) {
 		char line[200];
 		snprintf(line, sizeof(line), "fw: conntrack: the default of 65536 entries does not fit in memory; the table "
-			 "holds %u, half of what fits (conntrack { max N } sets it)", c->rs->cfg.ct.max_entries);
+			 "holds %u%s (conntrack { max N } sets it)", c->rs->cfg.ct.max_entries,
+			 c->rs->cfg.ct.max_entries > 1024 ? ", half of what fits" : "");
 		a->emit(a->emit_arg, line);
 	}
 	if (!pkt_pipe_add(pipe, &pkt_parse_stage, NULL) || !pkt_pipe_add(pipe, &fw_stage, a)) {

@@ -34,7 +34,7 @@ expect_refused "broken module" "boot module 0:4:21: expected an IPv4 address or 
 	-netdev user,id=n0 -netdev user,id=n1 -device virtio-net-device,netdev=n0 -device virtio-net-device,netdev=n1
 
 # a ruleset without a conntrack size: Linux's default of 65,536 entries does not fit in an
-# 8 MiB image, which takes the largest table that fits, says so, and comes up
+# 8 MiB image, which takes half the largest table that fits, says so, and comes up
 printf 'interface lan\ninterface wan\nchain forward policy drop {\n    ct state established accept\n}\n' >"$work/nomax.conf"
 timeout 120 "$boot" "$image" --mem 8M --module "$work/nomax.conf" --append exit=ready -- -netdev user,id=n0 -netdev user,id=n1 \
 	-device virtio-net-device,netdev=n0 -device virtio-net-device,netdev=n1 </dev/null >"$work/nomax" 2>&1
