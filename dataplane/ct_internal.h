@@ -59,36 +59,47 @@ static inline unsigned ct_sig_match(const struct ct_bucket *b, uint32_t hash)
 	return m[0] | m[1] | m[2] | m[3];
 }
 
+/* The slot of b holding k in either direction (*dir says which), or -1. */
+static inline __attribute__((always_inline)) int ct_scan(const struct ct_table *t, const struct ct_bucket *b,
+							 const struct pkt_flow_key *k, uint32_t hash, unsigned *dir)
+{
+	for (unsigned m = ct_sig_match(b, hash); m; m &= m - 1) {
+		unsigned s = (unsigned)__builtin_ctz(m);
+		if (!b->idx[s])
+			continue;
+		const struct ct_entry *e = &t->entries[b->idx[s] - 1];
+		if (ct_key_eq(&e->key[0], k))
+			*dir = 0;
+		else if (ct_key_eq(&e->key[1], k))
+			*dir = 1;
+		else
+			continue;
+		return (int)s;
+	}
+	return -1;
+}
+
 /* The live entry holding k in either direction (*dir says which), or NULL. An expired one
- * found on the way is freed. */
+ * found on the way is freed. The second bucket is looked at only when the first lacks k. */
 static inline __attribute__((always_inline)) struct ct_entry *ct_find(struct ct_table *t, const struct pkt_flow_key *k,
 								      uint32_t hash, uint64_t now, unsigned *dir)
 {
-	uint32_t bi[2] = { hash & (t->n_buckets - 1), ct_bucket2(t, hash) };
-	for (unsigned n = 0; n < 2; n++) {
-		struct ct_bucket *b = &t->buckets[bi[n]];
-		for (unsigned m = ct_sig_match(b, hash); m; m &= m - 1) {
-			unsigned s = (unsigned)__builtin_ctz(m);
-			if (!b->idx[s])
-				continue;
-			struct ct_entry *e = &t->entries[b->idx[s] - 1];
-			unsigned d;
-			if (ct_key_eq(&e->key[0], k))
-				d = 0;
-			else if (ct_key_eq(&e->key[1], k))
-				d = 1;
-			else
-				continue;
-			*dir = d;
-			if (e->expires <= now) {
-				ct_expire_slot(t, b, s);
-				return NULL;
-			}
-			return e;
-		}
+	struct ct_bucket *b = &t->buckets[hash & (t->n_buckets - 1)];
+	int s = ct_scan(t, b, k, hash, dir);
+	if (s < 0) {
+		b = &t->buckets[ct_bucket2(t, hash)];
+		s = ct_scan(t, b, k, hash, dir);
+		if (s < 0)
+			return NULL;
 	}
-	return NULL;
+	struct ct_entry *e = &t->entries[b->idx[s] - 1];
+	if (e->expires <= now) {
+		ct_expire_slot(t, b, (unsigned)s);
+		return NULL;
+	}
+	return e;
 }
+
 /* A fresh zeroed entry for k (keys and hash filled), evicting if it must; NULL: refused. */
 struct ct_entry *ct_insert(struct ct_table *t, const struct pkt_flow_key *k, uint32_t hash, uint64_t now);
 void ct_remove(struct ct_table *t, struct ct_entry *e);
