@@ -72,20 +72,26 @@ echo "== nft: Linux nftables forwarding beside the fw router, same veth ports, o
 echo "   sender: ip netns exec H dpdk-testpmd $common --lcores 0@0,1@0 --vdev net_af_packet0,iface=p0,framecnt=8192 -- --forward-mode=txonly --eth-peer=0,02:00:00:00:01:00 --tx-ip=10.0.0.2,192.0.2.9 --txonly-multi-flow"
 setup linux
 printf '   %-28s %s Mpps\n' "linux, no ruleset" "$(send)"
+# through LABEL COMMAND...: the forwarded rate while COMMAND forwards in the router's namespace
+through() {
+	local label=$1 pid
+	shift
+	ip netns exec "$R" "$@" >"$work/fwd.log" 2>&1 &
+	pid=$!
+	sleep 2
+	printf '   %-28s %s Mpps\n' "$label" "$(send)"
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" || true
+}
+
 # The ceiling of these ports: testpmd forwarding from lan to wan through the same
 # net_af_packet ports, on CPU 1 as the Sluice router's second run, rewriting the MAC
 # addresses for p1 as a router does (mac mode; io mode leaves them and measures the same).
 setup sluice
 p1mac=$(ip netns exec "$H" cat /sys/class/net/p1/address)
-ip netns exec "$R" dpdk-testpmd $common --file-prefix=bnft-io-$$ --lcores 1@1,2@1 \
+through "testpmd mac-fwd (CPU 1)" dpdk-testpmd $common --file-prefix=bnft-io-$$ --lcores 1@1,2@1 \
 	--vdev net_af_packet0,iface=lan,framecnt=8192 --vdev net_af_packet1,iface=wan,framecnt=8192 -- \
-	--forward-mode=mac --eth-peer=1,"$p1mac" --nb-cores=1 --total-num-mbufs=16384 --stats-period=1 \
-	>"$work/io.log" 2>&1 &
-io=$!
-sleep 2
-printf '   %-28s %s Mpps\n' "testpmd mac-fwd (CPU 1)" "$(send)"
-kill -TERM "$io" 2>/dev/null || true
-wait "$io" || true
+	--forward-mode=mac --eth-peer=1,"$p1mac" --nb-cores=1 --total-num-mbufs=16384 --stats-period=1
 for n in 10 1000 10000; do
 	rules "$n"
 	setup linux
@@ -94,14 +100,8 @@ for n in 10 1000 10000; do
 	printf '   %-28s %s Mpps\n' "linux nftables, $n rules" "$(send)"
 	for cpu in 0 1; do
 		setup sluice
-		ip netns exec "$R" "$build/drivers/hosted/sluice-hosted" fw --config "$work/r$n.conf" --quiet \
-			--eal "$common --file-prefix=bnft-sl-$$ --lcores 0@$cpu" \
-			--port "dpdk:net_af_packet0,iface=lan,framecnt=8192" --port "dpdk:net_af_packet1,iface=wan,framecnt=8192" \
-			>"$work/fw.log" 2>&1 &
-		fw=$!
-		sleep 2
-		printf '   %-28s %s Mpps\n' "sluice fw router (CPU $cpu), $n rules" "$(send)"
-		kill -TERM "$fw" 2>/dev/null || true
-		wait "$fw" || true
+		through "sluice fw router (CPU $cpu), $n rules" "$build/drivers/hosted/sluice-hosted" fw \
+			--config "$work/r$n.conf" --quiet --eal "$common --file-prefix=bnft-sl-$$ --lcores 0@$cpu" \
+			--port "dpdk:net_af_packet0,iface=lan,framecnt=8192" --port "dpdk:net_af_packet1,iface=wan,framecnt=8192"
 	done
 done
