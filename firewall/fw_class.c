@@ -1,13 +1,11 @@
-/* The classifier: build (rules to per-field bit vectors) and lookup. */
-#include "fw_class.h"
+/* The classifier's build: rules to per-field intervals and bit vectors (lookup: fw_class_lookup.c). */
+#include "fw_class_int.h"
 
 #include "pkt_parse.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef unsigned __int128 u128;
 
 struct ival {
 	u128 lo, hi;                   /* inclusive */
@@ -18,37 +16,7 @@ struct ivals {
 	unsigned n, cap;
 };
 
-/* One field, compiled: elementary intervals starting at lo[i], each with its vector. */
-struct fw_dimtab {
-	enum fw_dim dim;
-	unsigned n;
-	uint32_t *lo32;                /* fields up to 32 bits */
-	u128 *lo128;                   /* IPv6 addresses */
-	const uint64_t **vec;          /* vector of interval i */
-	const uint64_t *absent;        /* the vector when the packet lacks the field */
-	/* With many intervals, a direct index by the value's top 16 bits (shift 16: IPv4
-	 * addresses) or by the whole value (shift 0: fields of 16 bits or fewer): the interval
-	 * holding the block's first value, so a lookup is one read and a search of the few
-	 * intervals that start inside the block (none, for a 16-bit field). */
-	uint16_t *idx;
-	unsigned shift;
-	bool no_idx;                   /* an index would pay, but there was no memory for it */
-};
-
-struct fw_class {
-	unsigned n_rules;
-	unsigned n_words;              /* 64-rule words per vector */
-	unsigned n_sum;                /* summary words per vector */
-	unsigned n_dims;
-	struct fw_dimtab dims[FW_D__COUNT];
-	uint64_t *pool;                /* every distinct vector: n_sum summary words, then n_words */
-	const uint64_t *all;           /* the vector of every rule */
-	size_t pool_words;
-	unsigned n_vectors;
-	unsigned n_intervals;
-};
-
-static const u128 dim_max[FW_D__COUNT] = {
+const u128 fw_class_dim_max[FW_D__COUNT] = {
 	[FW_D_IIF] = 255, [FW_D_OIF] = 255, [FW_D_ETHER] = 0xffff, [FW_D_VLAN] = 4095,
 	[FW_D_IP4_SRC] = 0xffffffffu, [FW_D_IP4_DST] = 0xffffffffu,
 	[FW_D_IP6_SRC] = ~(u128)0, [FW_D_IP6_DST] = ~(u128)0,
@@ -134,14 +102,6 @@ static int iv_intersect(const struct ivals *a, const struct ivals *b, struct iva
 			j++;
 	}
 	return 0;
-}
-
-static u128 addr_value(const uint8_t *a, unsigned bytes)
-{
-	u128 v = 0;
-	for (unsigned i = 0; i < bytes; i++)
-		v = v << 8 | a[i];
-	return v;
 }
 
 static int iv_prefix(struct ivals *s, const struct fw_prefix *p)
@@ -243,7 +203,7 @@ static int rule_ivals(const struct fw_config *cfg, const struct fw_rule *r, enum
 		iv_normalize(t1);
 		struct ivals *acc = t1;
 		if (m->negate) {
-			if (iv_complement(t1, dim_max[d], t2))
+			if (iv_complement(t1, fw_class_dim_max[d], t2))
 				return -1;
 			acc = t2;
 		}
@@ -390,8 +350,6 @@ struct dim_build {
 	uint64_t *active;
 };
 
-static inline unsigned search32(const uint32_t *lo, unsigned n, uint32_t v);
-
 #define IDX_MIN_INTERVALS 16       /* below this a binary search is as quick */
 
 /* The direct index of a 32-bit field (struct fw_dimtab); none if it would not pay or
@@ -473,7 +431,7 @@ static int build_dim(struct builder *b, const struct fw_config *cfg, const struc
 	for (unsigned r = 0; r < nr; r++)
 		for (unsigned i = 0; i < db.pred[r].n; i++) {
 			db.starts[ns++] = db.pred[r].v[i].lo;
-			if (db.pred[r].v[i].hi < dim_max[d])
+			if (db.pred[r].v[i].hi < fw_class_dim_max[d])
 				db.starts[ns++] = db.pred[r].v[i].hi + 1;
 		}
 	qsort(db.starts, ns, sizeof(u128), u128_cmp);
@@ -486,7 +444,7 @@ static int build_dim(struct builder *b, const struct fw_config *cfg, const struc
 	for (unsigned r = 0; r < nr; r++)
 		for (unsigned i = 0; i < db.pred[r].n; i++) {
 			db.ev[ne++] = (struct event){find_start(db.starts, (unsigned)ns, db.pred[r].v[i].lo), r, true};
-			if (db.pred[r].v[i].hi < dim_max[d])
+			if (db.pred[r].v[i].hi < fw_class_dim_max[d])
 				db.ev[ne++] = (struct event){
 					find_start(db.starts, (unsigned)ns, db.pred[r].v[i].hi + 1), r, false};
 		}
@@ -538,7 +496,7 @@ static int build_dim(struct builder *b, const struct fw_config *cfg, const struc
 		for (unsigned i = 0; i < n_out; i++)
 			t->lo32[i] = (uint32_t)lo[i];
 		free(lo);
-		build_index(t, (uint32_t)dim_max[d]);
+		build_index(t, (uint32_t)fw_class_dim_max[d]);
 	}
 	/* vectors are resolved to pointers once the pool stops moving */
 	vec_index_out[c->n_dims] = db.vec_of;
@@ -655,129 +613,9 @@ void fw_class_stats(const struct fw_class *c, struct fw_class_stats *st)
 		const struct fw_dimtab *t = &c->dims[i];
 		st->bytes += t->n * (sizeof(void *) + (t->lo128 ? sizeof(u128) : sizeof(uint32_t)));
 		if (t->idx)
-			st->bytes += (((size_t)dim_max[t->dim] >> t->shift) + 1) * sizeof(uint16_t);
+			st->bytes += (((size_t)fw_class_dim_max[t->dim] >> t->shift) + 1) * sizeof(uint16_t);
 		st->indexed += t->idx != NULL;
 		st->unindexed += t->no_idx;
 	}
 }
 
-/* ---- lookup ---- */
-
-/* Last i with lo[i] <= v (lo[0] is 0), without a branch per step. */
-static inline unsigned search32(const uint32_t *lo, unsigned n, uint32_t v)
-{
-	const uint32_t *base = lo;
-	while (n > 1) {
-		unsigned half = n / 2;
-		base = base[half] <= v ? base + half : base;
-		n -= half;
-	}
-	return (unsigned)(base - lo);
-}
-
-static inline unsigned search128(const u128 *lo, unsigned n, u128 v)
-{
-	const u128 *base = lo;
-	while (n > 1) {
-		unsigned half = n / 2;
-		base = base[half] <= v ? base + half : base;
-		n -= half;
-	}
-	return (unsigned)(base - lo);
-}
-
-static inline unsigned indexed(const struct fw_dimtab *t, uint32_t v)
-{
-	uint32_t k = v >> t->shift;
-	unsigned i = t->idx[k];
-	if (!t->shift)
-		return i;
-	/* the intervals that start inside block k: up to the one holding the next block's start */
-	unsigned j = k < 0xffff ? t->idx[k + 1] : t->n - 1;
-	return i + search32(t->lo32 + i, j - i + 1, v);
-}
-
-/* Field d's value for the search; false when the packet has no such field (its vector is
- * then the rules that do not care). Only the fields the rules use are asked for. */
-static inline bool field(const struct fw_pkt *p, enum fw_dim d, uint32_t *v)
-{
-	switch (d) {
-	case FW_D_IIF: *v = (uint32_t)p->iif; return p->iif >= 0;
-	case FW_D_OIF: *v = (uint32_t)p->oif; return p->oif >= 0;
-	case FW_D_ETHER: *v = p->ethertype; return true;
-	case FW_D_VLAN: *v = p->vlan_id; return p->has_vlan;
-	case FW_D_IP4_SRC: *v = pkt_rd32(p->saddr); return p->family == 4;
-	case FW_D_IP4_DST: *v = pkt_rd32(p->daddr); return p->family == 4;
-	case FW_D_L4PROTO: *v = p->l4proto; return p->has_l4proto;
-	case FW_D_TCP_SPORT: *v = p->sport; return p->has_ports && p->has_l4proto && p->l4proto == 6;
-	case FW_D_TCP_DPORT: *v = p->dport; return p->has_ports && p->has_l4proto && p->l4proto == 6;
-	case FW_D_UDP_SPORT: *v = p->sport; return p->has_ports && p->has_l4proto && p->l4proto == 17;
-	case FW_D_UDP_DPORT: *v = p->dport; return p->has_ports && p->has_l4proto && p->l4proto == 17;
-	case FW_D_TCP_FLAGS: *v = p->tcp_flags; return p->has_ports && p->has_l4proto && p->l4proto == 6;
-	case FW_D_ICMP: *v = (uint32_t)p->icmp_type << 8 | p->icmp_code; return p->has_icmp && p->family == 4;
-	case FW_D_ICMP6: *v = (uint32_t)p->icmp_type << 8 | p->icmp_code; return p->has_icmp && p->family == 6;
-	case FW_D_CT: *v = p->ct_state ? (uint32_t)__builtin_ctz(p->ct_state) : 4; return true;
-	case FW_D_LENGTH: *v = p->length; return true;
-	default: *v = 0; return p->family == 6;   /* FW_D_IP6_SRC, FW_D_IP6_DST: searched apart */
-	}
-}
-
-static inline void lookup(const struct fw_class *c, const struct fw_pkt *p, uint32_t dims, struct fw_class_scan *s)
-{
-	unsigned n = 0;
-	for (unsigned i = 0; i < c->n_dims; i++) {
-		const struct fw_dimtab *t = &c->dims[i];
-		uint32_t v;
-		if (!(dims & 1u << t->dim))
-			continue;
-		if (!field(p, t->dim, &v))
-			s->vec[n++] = t->absent;
-		else if (t->lo128)
-			s->vec[n++] = t->vec[search128(t->lo128, t->n,
-						       addr_value(t->dim == FW_D_IP6_SRC ? p->saddr : p->daddr, 16))];
-		else if (t->idx)
-			s->vec[n++] = t->vec[indexed(t, v)];
-		else
-			s->vec[n++] = t->vec[search32(t->lo32, t->n, v)];
-	}
-	if (!n)   /* every field left out: the first dimension's vectors are all rules */
-		s->vec[n++] = c->all;
-	s->n = n;
-}
-
-void fw_class_lookup(const struct fw_class *c, const struct fw_pkt *p, struct fw_class_scan *s)
-{
-	lookup(c, p, ~0u, s);
-}
-
-void fw_class_lookup_dims(const struct fw_class *c, const struct fw_pkt *p, uint32_t dims, struct fw_class_scan *s)
-{
-	lookup(c, p, dims, s);
-}
-
-int fw_class_next(const struct fw_class *c, const struct fw_class_scan *s, int after)
-{
-	unsigned start = (unsigned)(after + 1);
-	if (start >= c->n_rules)
-		return -1;
-	unsigned w0 = start >> 6, n = s->n, n_sum = c->n_sum;
-	for (unsigned sw = w0 >> 6; sw < n_sum; sw++) {
-		uint64_t sum = ~0ull;
-		for (unsigned d = 0; d < n; d++)
-			sum &= s->vec[d][sw];
-		if (sw == w0 >> 6)
-			sum &= ~0ull << (w0 & 63);
-		while (sum) {
-			unsigned w = sw << 6 | (unsigned)__builtin_ctzll(sum);
-			sum &= sum - 1;
-			uint64_t bits = ~0ull;
-			for (unsigned d = 0; d < n; d++)
-				bits &= s->vec[d][n_sum + w];
-			if (w == w0)
-				bits &= ~0ull << (start & 63);
-			if (bits)
-				return (int)(w << 6 | (unsigned)__builtin_ctzll(bits));
-		}
-	}
-	return -1;
-}
