@@ -510,12 +510,93 @@ out:
 	return ret;
 }
 
+#define PAIR_MAX_CELLS 1024        /* interval pairs (absence included) a pair may hold */
+#define PAIR_MAX_WORDS (1u << 17)  /* and their words before de-duplication (1 MiB) */
+unsigned fw_class_pair_max_density = 750;
+
+/* Bits set in x (the image links no libgcc for __builtin_popcountll's fallback). */
+static unsigned popcount64(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (unsigned)((x * 0x0101010101010101ull) >> 56);
+}
+
+/* The vector (pool index) of interval k of dims[i]; k == n: the field absent. */
+static long dim_vec(const struct fw_class *c, long *const *vec_index, unsigned i, unsigned k)
+{
+	return k == c->dims[i].n ? (long)(uintptr_t)c->dims[i].absent : vec_index[i][k];
+}
+
+/* Chooses the pair of fields (struct fw_pair) that pays most: both with few intervals and
+ * dense vectors, the lowest product of densities. Builds its vectors as pool indexes in
+ * *cells (NULL: no pair). -1 when out of memory. */
+static int build_pair(struct builder *b, long *const *vec_index, long **cells)
+{
+	struct fw_class *c = b->c;
+	unsigned dens[FW_D__COUNT];
+	*cells = NULL;
+	c->pair.a = c->pair.b = -1;
+	for (unsigned i = 0; i < c->n_dims; i++) {
+		const struct fw_dimtab *t = &c->dims[i];
+		dens[i] = ~0u;
+		if (t->n < 2 || (t->n + 1) * 2 > PAIR_MAX_CELLS || !c->n_rules)
+			continue;
+		uint64_t bits = 0;
+		for (unsigned k = 0; k < t->n; k++) {
+			const uint64_t *v = c->pool + b->offsets[vec_index[i][k]] + c->n_sum;
+			for (unsigned w = 0; w < c->n_words; w++)
+				bits += popcount64(v[w]);
+		}
+		dens[i] = (unsigned)(bits * 1000 / ((uint64_t)t->n * c->n_rules));
+	}
+	uint64_t best = ~0ull;
+	for (unsigned i = 0; i < c->n_dims; i++)
+		for (unsigned j = i + 1; j < c->n_dims; j++) {
+			size_t n = (size_t)(c->dims[i].n + 1) * (c->dims[j].n + 1);
+			if (dens[i] > fw_class_pair_max_density || dens[j] > fw_class_pair_max_density || n > PAIR_MAX_CELLS ||
+			    n * c->n_words > PAIR_MAX_WORDS || (uint64_t)dens[i] * dens[j] >= best)
+				continue;
+			best = (uint64_t)dens[i] * dens[j];
+			c->pair.a = (int)i;
+			c->pair.b = (int)j;
+		}
+	if (c->pair.a < 0)
+		return 0;
+	unsigned a = (unsigned)c->pair.a, bb = (unsigned)c->pair.b;
+	unsigned na = c->dims[a].n + 1, nb = c->dims[bb].n + 1;
+	uint64_t *tmp = malloc(c->n_words * sizeof(uint64_t));
+	*cells = malloc((size_t)na * nb * sizeof(long));
+	if (!tmp || !*cells) {
+		free(tmp);
+		return -1;
+	}
+	for (unsigned ka = 0; ka < na; ka++)
+		for (unsigned kb = 0; kb < nb; kb++) {
+			/* the pool moves as vectors are added: read both before adding */
+			const uint64_t *va = c->pool + b->offsets[dim_vec(c, vec_index, a, ka)] + c->n_sum;
+			const uint64_t *vb = c->pool + b->offsets[dim_vec(c, vec_index, bb, kb)] + c->n_sum;
+			for (unsigned w = 0; w < c->n_words; w++)
+				tmp[w] = va[w] & vb[w];
+			long v = vec_intern(b, tmp);
+			if (v < 0) {
+				free(tmp);
+				return -1;
+			}
+			(*cells)[ka * nb + kb] = v;
+		}
+	free(tmp);
+	return 0;
+}
+
 struct fw_class *fw_class_build(const struct fw_config *cfg, const struct fw_chain *chain, char *err, size_t errlen)
 {
 	struct fw_class *c = calloc(1, sizeof(*c));
 	struct builder b = {0};
 	struct ivals t1 = {0}, t2 = {0};
 	long *vec_index[FW_D__COUNT] = {0};
+	long *cells = NULL;
 	if (!c)
 		goto oom;
 	c->n_rules = chain->n_rules;
@@ -553,6 +634,16 @@ struct fw_class *fw_class_build(const struct fw_config *cfg, const struct fw_cha
 		c->n_dims = 1;
 		c->n_intervals = 1;
 	}
+	if (build_pair(&b, vec_index, &cells) < 0)
+		goto oom;
+	if (cells) {
+		size_t n = (size_t)(c->dims[c->pair.a].n + 1) * (c->dims[c->pair.b].n + 1);
+		c->pair.vec = malloc(n * sizeof(*c->pair.vec));
+		if (!c->pair.vec)
+			goto oom;
+		for (size_t k = 0; k < n; k++)
+			c->pair.vec[k] = c->pool + b.offsets[cells[k]];
+	}
 	for (unsigned i = 0; i < c->n_dims; i++) {
 		struct fw_dimtab *t = &c->dims[i];
 		t->vec = malloc(t->n * sizeof(*t->vec));
@@ -565,6 +656,7 @@ struct fw_class *fw_class_build(const struct fw_config *cfg, const struct fw_cha
 	c->all = c->pool + b.offsets[all_v];
 	for (unsigned i = 0; i < FW_D__COUNT; i++)
 		free(vec_index[i]);
+	free(cells);
 	free(b.hash_slots);
 	free(b.offsets);
 	free(t1.v);
@@ -573,6 +665,7 @@ struct fw_class *fw_class_build(const struct fw_config *cfg, const struct fw_cha
 oom:
 	for (unsigned i = 0; i < FW_D__COUNT; i++)
 		free(vec_index[i]);
+	free(cells);
 	free(b.hash_slots);
 	free(b.offsets);
 	free(t1.v);
@@ -597,6 +690,7 @@ void fw_class_free(struct fw_class *c)
 		free(c->dims[i].lo128);
 		free(c->dims[i].vec);
 	}
+	free(c->pair.vec);
 	free(c->pool);
 	free(c);
 }
@@ -609,6 +703,11 @@ void fw_class_stats(const struct fw_class *c, struct fw_class_stats *st)
 	st->vectors = c->n_vectors;
 	st->bytes = sizeof(*c) + c->pool_words * sizeof(uint64_t);
 	st->indexed = st->unindexed = 0;
+	st->pair_cells = 0;
+	if (c->pair.a >= 0) {
+		st->pair_cells = (c->dims[c->pair.a].n + 1) * (c->dims[c->pair.b].n + 1);
+		st->bytes += st->pair_cells * sizeof(void *);
+	}
 	for (unsigned i = 0; i < c->n_dims; i++) {
 		const struct fw_dimtab *t = &c->dims[i];
 		st->bytes += t->n * (sizeof(void *) + (t->lo128 ? sizeof(u128) : sizeof(uint32_t)));

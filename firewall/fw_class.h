@@ -40,6 +40,11 @@ struct fw_class_scan {
 	unsigned n;
 };
 
+/* Two fields may be searched as one (fw_class_int.h, struct fw_pair) when each field's
+ * intervals match at most this many rules per mille, on average (750). Tests raise it to
+ * 1000 to pair whatever fits. */
+extern unsigned fw_class_pair_max_density;
+
 /* Compiles chain (whose sets live in cfg). NULL with a message in err when out of memory. */
 struct fw_class *fw_class_build(const struct fw_config *cfg, const struct fw_chain *chain, char *err, size_t errlen);
 void fw_class_free(struct fw_class *c);
@@ -63,6 +68,7 @@ struct fw_class_stats {
 	unsigned indexed;         /* fields with a direct index (16 or more intervals) */
 	unsigned unindexed;       /* fields that would have one but for memory (or more than
 	                             65,535 intervals): searched, slower, never wrong */
+	unsigned pair_cells;      /* interval pairs of the two fields searched as one, 0: none */
 };
 void fw_class_stats(const struct fw_class *c, struct fw_class_stats *st);
 

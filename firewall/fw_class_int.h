@@ -24,6 +24,16 @@ struct fw_dimtab {
 	bool no_idx;                   /* an index would pay, but there was no memory for it */
 };
 
+/* Two fields searched as one. For two fields with few intervals whose vectors are dense
+ * (each matches many rules), the AND of their vectors is worked out at build time for
+ * every pair of intervals, the field's absence counting as one more interval (index n).
+ * The scan then ANDs one sparse vector instead of two dense ones: rules that alternate
+ * between the two fields, matching one or the other but never both, cost nothing. */
+struct fw_pair {
+	int a, b;                      /* indexes into dims[], a < b; a < 0: no pair */
+	const uint64_t **vec;          /* (dims[a].n + 1) * (dims[b].n + 1), row by a */
+};
+
 struct fw_class {
 	unsigned n_rules;
 	unsigned n_words;              /* 64-rule words per vector */
@@ -32,6 +42,7 @@ struct fw_class {
 	struct fw_dimtab dims[FW_D__COUNT];
 	uint64_t *pool;                /* every distinct vector: n_sum summary words, then n_words */
 	const uint64_t *all;           /* the vector of every rule */
+	struct fw_pair pair;
 	size_t pool_words;
 	unsigned n_vectors;
 	unsigned n_intervals;

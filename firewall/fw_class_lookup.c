@@ -39,23 +39,36 @@ static inline bool field(const struct fw_pkt *p, enum fw_dim d, uint32_t *v)
 	}
 }
 
+/* The interval of t holding p's value, or t->n when p lacks the field. */
+static inline unsigned interval_of(const struct fw_dimtab *t, const struct fw_pkt *p)
+{
+	uint32_t v;
+	if (!field(p, t->dim, &v))
+		return t->n;
+	if (t->lo128)
+		return search128(t->lo128, t->n, addr_value(t->dim == FW_D_IP6_SRC ? p->saddr : p->daddr, 16));
+	if (t->idx)
+		return indexed(t, v);
+	return search32(t->lo32, t->n, v);
+}
+
 static inline void lookup(const struct fw_class *c, const struct fw_pkt *p, uint32_t dims, struct fw_class_scan *s)
 {
-	unsigned n = 0;
+	unsigned n = 0, ka = 0;
+	const struct fw_pair *pr = &c->pair;
+	/* the pair stands for its two fields when both are asked for */
+	bool paired = pr->a >= 0 && (dims & 1u << c->dims[pr->a].dim) && (dims & 1u << c->dims[pr->b].dim);
 	for (unsigned i = 0; i < c->n_dims; i++) {
 		const struct fw_dimtab *t = &c->dims[i];
-		uint32_t v;
 		if (!(dims & 1u << t->dim))
 			continue;
-		if (!field(p, t->dim, &v))
-			s->vec[n++] = t->absent;
-		else if (t->lo128)
-			s->vec[n++] = t->vec[search128(t->lo128, t->n,
-						       addr_value(t->dim == FW_D_IP6_SRC ? p->saddr : p->daddr, 16))];
-		else if (t->idx)
-			s->vec[n++] = t->vec[indexed(t, v)];
+		unsigned k = interval_of(t, p);
+		if (paired && (int)i == pr->a)
+			ka = k;
+		else if (paired && (int)i == pr->b)
+			s->vec[n++] = pr->vec[ka * (t->n + 1) + k];
 		else
-			s->vec[n++] = t->vec[search32(t->lo32, t->n, v)];
+			s->vec[n++] = k == t->n ? t->absent : t->vec[k];
 	}
 	if (!n)   /* every field left out: the first dimension's vectors are all rules */
 		s->vec[n++] = c->all;

@@ -12,6 +12,8 @@
 #include <string.h>
 
 /* Every rule that matches, from both; returns the number of packets compared. */
+static unsigned paired;   /* rulesets whose classifier searched two fields as one */
+
 static unsigned compare_one(uint64_t seed, unsigned n_rules, unsigned n_pkts)
 {
 	fw_gen_rng = seed;
@@ -50,6 +52,9 @@ static unsigned compare_one(uint64_t seed, unsigned n_rules, unsigned n_pkts)
 				     "packet: %s\n%s", (unsigned long long)seed, k, got, ch->rules[got].line, d, t.s);
 		}
 	}
+	struct fw_class_stats st;
+	fw_class_stats(c, &st);
+	paired += st.pair_cells > 0;
 	fw_class_free(c);
 	fw_config_free(&cfg);
 	free(t.s);
@@ -66,12 +71,20 @@ START_TEST(random_against_reference)
 	unsigned total = 0;
 	/* many small rulesets (every size up to past one word), then a few large ones that
 	 * span several summary words */
-	for (unsigned i = 0; i < 400; i++)
+	for (unsigned i = 0; i < 400; i++) {
+		/* every other ruleset pairs two fields whenever they fit, to test that search */
+		fw_class_pair_max_density = i & 1 ? 1000 : 750;
 		total += compare_one(1000 + i, i % 150, 300);
+	}
 	static const unsigned big[] = { 4095, 4096, 4097, 9000 };
-	for (unsigned i = 0; i < 4; i++)
+	for (unsigned i = 0; i < 4; i++) {
+		fw_class_pair_max_density = i & 1 ? 1000 : 750;
 		total += compare_one(77 + i, big[i], 2000);
+	}
+	fw_class_pair_max_density = 750;
 	ck_assert_uint_eq(total, 400 * 300 + 4 * 2000);
+	/* the paired search must have been compared too, or half the lookup went untested */
+	ck_assert_msg(paired >= 100, "only %u of 404 rulesets searched two fields as one", paired);
 }
 END_TEST
 
