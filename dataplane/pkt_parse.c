@@ -8,7 +8,7 @@ const char *const pkt_parse_reason_names[PKT_PARSE__COUNT] = { PKT_PARSE_REASONS
 enum { ETH_HLEN = 14, VLAN_HLEN = 4, IP4_HLEN = 20, IP6_HLEN = 40, TCP_HLEN = 20, UDP_HLEN = 8,
        ICMP_HLEN = 8 };
 
-static enum pkt_parse_result parse_l4(struct pkt_buf *p, uint16_t off, uint16_t end, uint8_t proto)
+static inline __attribute__((always_inline)) enum pkt_parse_result parse_l4(struct pkt_buf *p, uint16_t off, uint16_t end, uint8_t proto)
 {
 	const uint8_t *l4 = p->data + off;
 	uint32_t avail = (uint32_t)end - off;
@@ -49,7 +49,7 @@ static enum pkt_parse_result parse_l4(struct pkt_buf *p, uint16_t off, uint16_t 
 
 /* A fragment whose first bytes cannot hold the transport header it announces is left
  * without PKT_F_L4 instead of failing: whether to accept tiny fragments is policy. */
-static enum pkt_parse_result parse_l4_first_frag(struct pkt_buf *p, uint16_t off, uint16_t end,
+static inline __attribute__((always_inline)) enum pkt_parse_result parse_l4_first_frag(struct pkt_buf *p, uint16_t off, uint16_t end,
 						 uint8_t proto)
 {
 	enum pkt_parse_result r = parse_l4(p, off, end, proto);
@@ -76,7 +76,7 @@ static enum pkt_parse_result ip4_options(const uint8_t *opt, uint32_t len)
 	return PKT_PARSE_OK;
 }
 
-static enum pkt_parse_result parse_ip4(struct pkt_buf *p, uint16_t off)
+static inline __attribute__((always_inline)) enum pkt_parse_result parse_ip4(struct pkt_buf *p, uint16_t off)
 {
 	const uint8_t *ip = p->data + off;
 	uint32_t avail = (uint32_t)p->len - off;
