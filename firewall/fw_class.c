@@ -654,6 +654,17 @@ struct fw_class *fw_class_build(const struct fw_config *cfg, const struct fw_cha
 		t->absent = c->pool + b.offsets[(uintptr_t)t->absent];
 	}
 	c->all = c->pool + b.offsets[all_v];
+	goto done;
+oom:
+	if (c) {
+		/* absent pointers may still be indexes: clear them before freeing */
+		for (unsigned i = 0; i < FW_D__COUNT; i++)
+			c->dims[i].absent = NULL;
+		fw_class_free(c);
+		c = NULL;
+	}
+	snprintf(err, errlen, "classifier: out of memory compiling %u rules", chain->n_rules);
+done:
 	for (unsigned i = 0; i < FW_D__COUNT; i++)
 		free(vec_index[i]);
 	free(cells);
@@ -662,22 +673,6 @@ struct fw_class *fw_class_build(const struct fw_config *cfg, const struct fw_cha
 	free(t1.v);
 	free(t2.v);
 	return c;
-oom:
-	for (unsigned i = 0; i < FW_D__COUNT; i++)
-		free(vec_index[i]);
-	free(cells);
-	free(b.hash_slots);
-	free(b.offsets);
-	free(t1.v);
-	free(t2.v);
-	if (c) {
-		/* absent pointers may still be indexes: clear them before freeing */
-		for (unsigned i = 0; i < FW_D__COUNT; i++)
-			c->dims[i].absent = NULL;
-		fw_class_free(c);
-	}
-	snprintf(err, errlen, "classifier: out of memory compiling %u rules", chain->n_rules);
-	return NULL;
 }
 
 void fw_class_free(struct fw_class *c)
