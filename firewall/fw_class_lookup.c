@@ -70,7 +70,7 @@ static inline void lookup(const struct fw_class *c, const struct fw_pkt *p, uint
 		else
 			s->vec[n++] = k == t->n ? t->absent : t->vec[k];
 	}
-	if (!n)   /* every field left out: the first dimension's vectors are all rules */
+	if (!n)   /* every field left out: every rule is a candidate */
 		s->vec[n++] = c->all;
 	s->n = n;
 }
