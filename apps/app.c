@@ -50,6 +50,8 @@ uint64_t app_run(struct pkt_worker *w, struct vnet_port *const *ports, uint16_t 
 			if (port->rx_done)
 				continue;
 			live = true;
+			if (received == limit)
+				break;      /* the limit came with the previous port: ask no port for 0 */
 			uint16_t want = limit - received < PKT_BURST ? (uint16_t)(limit - received) : PKT_BURST;
 			uint16_t got = vnet_rx_burst(port, pkts, want);
 			if (!got)
