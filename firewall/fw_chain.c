@@ -409,7 +409,10 @@ static int one_item(struct fw_parser *ps, struct fw_rule *r)
 
 static int parse_rule(struct fw_parser *ps, struct fw_chain *c)
 {
-	struct fw_rule r = { .line = ps->tok.line, .col = ps->tok.col };
+	/* the matches are read into room for the most a rule may have, then kept at their
+	 * size: a rule of 3 matches holds 3, so 10,000 rules fit in a small image */
+	struct fw_match ms[FW_MAX_MATCHES];
+	struct fw_rule r = { .m = ms, .line = ps->tok.line, .col = ps->tok.col };
 	while (ps->tok.kind != FW_T_EOS && ps->tok.kind != FW_T_RBRACE && ps->tok.kind != FW_T_END) {
 		if (r.verdict != FW_NONE)
 			return fwp_expected(ps, "the end of the rule after its verdict");
@@ -423,6 +426,13 @@ static int parse_rule(struct fw_parser *ps, struct fw_chain *c)
 			return fw_error(ps->err, ps->file, r.line, r.col, "out of memory for rules");
 		c->rules = n;
 		c->cap = cap;
+	}
+	r.m = NULL;
+	if (r.n_match) {
+		r.m = malloc(r.n_match * sizeof(*r.m));
+		if (!r.m)
+			return fw_error(ps->err, ps->file, r.line, r.col, "out of memory for rules");
+		memcpy(r.m, ms, r.n_match * sizeof(*r.m));
 	}
 	c->rules[c->n_rules++] = r;
 	return 0;

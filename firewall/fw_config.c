@@ -367,8 +367,11 @@ void fw_config_free(struct fw_config *cfg)
 		free(cfg->set[i].prefixes);
 		free(cfg->set[i].ranges);
 	}
-	for (unsigned h = 0; h < FW_HOOK__COUNT; h++)
+	for (unsigned h = 0; h < FW_HOOK__COUNT; h++) {
+		for (unsigned r = 0; r < cfg->chain[h].n_rules; r++)
+			free(cfg->chain[h].rules[r].m);
 		free(cfg->chain[h].rules);
+	}
 	memset(cfg, 0, sizeof(*cfg));
 }
 
