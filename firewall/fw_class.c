@@ -636,6 +636,12 @@ struct fw_class *fw_class_build(const struct fw_config *cfg, const struct fw_cha
 	}
 	if (build_pair(&b, vec_index, &cells) < 0)
 		goto oom;
+	/* no more vectors: give back the pool's room to grow, before pointers into it are taken */
+	if (c->pool_words < b.pool_cap) {
+		uint64_t *p = realloc(c->pool, c->pool_words * sizeof(uint64_t));
+		if (p)
+			c->pool = p;
+	}
 	if (cells) {
 		size_t n = (size_t)(c->dims[c->pair.a].n + 1) * (c->dims[c->pair.b].n + 1);
 		c->pair.vec = malloc(n * sizeof(*c->pair.vec));
