@@ -46,6 +46,23 @@ else
 	fail "default conntrack size: status $rc (want 0), wanted \"$want\" and ready:"; sed 's/^/    /' "$work/nomax"
 fi
 
+# 10,000 rules (the benchmarks' sparse ruleset) come up in 64 MiB
+{
+	printf 'interface lan\ninterface wan\nconntrack { max 4096 }\nchain forward policy drop {\n'
+	awk 'BEGIN { srand(1); for (i = 0; i < 9999; i++)
+		printf "ip saddr 10.%d.%d.0/24 ip daddr 172.16.%d.0/24 udp dport %d drop\n",
+			int(rand() * 256), int(rand() * 256), int(rand() * 256), int(rand() * 1024) }'
+	printf 'iif lan udp dport 9 accept\n}\n'
+} >"$work/big.conf"
+timeout 300 "$boot" "$image" --mem 64M --module "$work/big.conf" --append exit=ready -- -netdev user,id=n0 \
+	-netdev user,id=n1 -device virtio-net-device,netdev=n0 -device virtio-net-device,netdev=n1 </dev/null >"$work/big" 2>&1
+rc=$?
+if [ "$rc" = 0 ] && grep -q "fw ready" "$work/big"; then
+	ok "10,000 rules in 64 MiB: $(grep -m1 -o 'memory in use [0-9]* KiB of [0-9]*' "$work/big")"
+else
+	fail "10,000 rules in 64 MiB: status $rc:"; sed 's/^/    /' "$work/big" | head -20
+fi
+
 # hosted CASE SRC: the hosted fw on both captures at once (in0.pkts is stamped before
 # in1.pkts, so it sees them in the order the image does) into $work/CASE.*
 hosted_run() {
