@@ -185,18 +185,16 @@ unsigned frag_decided(struct frag_table *t, const struct frag_key *k, bool accep
 	struct frag_entry *e = find(t, k, now_ms, true);
 	if (!e)
 		return 0;       /* every way waits: the later fragments will wait or be refused */
-	unsigned n = 0;
+	unsigned n = e->nq;
+	if (n)
+		memcpy(released, e->q, n * sizeof(e->q[0]));
+	t->held -= n;
+	e->nq = 0;
 	if (accepted) {
-		n = e->nq;
-		if (n)
-			memcpy(released, e->q, n * sizeof(e->q[0]));
-		t->held -= n;
 		t->cnt.released += n;
 		t->cnt.passed += n;
-		e->nq = 0;
 	} else {
-		t->cnt.refused += e->nq;
-		drop_held(t, e);
+		t->cnt.refused += n;
 	}
 	e->state = accepted ? FS_ACCEPTED : FS_REFUSED;
 	e->expires_ms = now_ms + FRAG_TIMEOUT_MS;

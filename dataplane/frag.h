@@ -65,8 +65,10 @@ enum frag_class frag_classify(const struct pkt_buf *p, struct frag_key *k);
 enum frag_result frag_later(struct frag_table *t, const struct frag_key *k, struct pkt_buf *p, uint64_t now_ms);
 
 /* The first fragment was judged: remembered for the later ones. Those that waited are
- * handed back in released (at most FRAG_HOLD) when it was accepted, to be forwarded the
- * same way, and freed when it was not. Returns how many were handed back. */
+ * handed back in released (at most FRAG_HOLD): to be forwarded the same way when it was
+ * accepted, to be dropped when it was not. The caller drops them, with pkt_discard(): a
+ * fragment that waited may belong to the burst being processed, which must not free it
+ * under the pipeline. Returns how many were handed back. */
 unsigned frag_decided(struct frag_table *t, const struct frag_key *k, bool accepted, uint64_t now_ms,
 		      struct pkt_buf **released);
 

@@ -30,7 +30,7 @@
 #define NB_REACHABLE_MS 30000
 #define NB_STALE_MS 600000
 
-enum nb_result {
+enum nb_result {               /* the first two keep the packet; the rest refuse it */
 	NB_RESOLVED,            /* mac holds the neighbour's address: send */
 	NB_QUEUED,              /* the packet waits in the cache, which owns it now */
 	NB_QUEUE_FULL,          /* not resolved and no room to wait: drop it */

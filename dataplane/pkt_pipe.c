@@ -74,9 +74,12 @@ void pkt_pipe_run(struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n)
 
 	assert(n <= PKT_BURST);
 	w->in_burst = true;
+	w->burst = pkts;
+	w->burst_n = n;
 	for (unsigned s = 0; s < pipe->n_stages && n; s++) {
 		const struct pkt_stage *st = &pipe->stages[s];
 		w->cnt.stage_in[s] += n;
+		w->burst_n = n;             /* what this stage sees (pkt_discard) */
 		st->def->process(st->ctx, w, pkts, n);
 		/* the common case: the whole burst goes to one port (moved as a block) */
 		uint16_t v0 = pkts[0]->verdict, same = 1;
@@ -117,9 +120,21 @@ void pkt_pipe_run(struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n)
 	if (n_dropped)
 		pkt_free_burst(dropped, n_dropped);
 	w->in_burst = false;
+	w->burst_n = 0;
 	for (uint16_t i = 0; i < w->n_late; i++)
 		pkt_txq_push(w, w->late[i].port, w->late[i].p);
 	w->n_late = 0;
+}
+
+void pkt_discard(struct pkt_worker *w, struct pkt_buf *p, uint16_t reason)
+{
+	if (w->in_burst)
+		for (uint16_t i = 0; i < w->burst_n; i++)
+			if (w->burst[i] == p) {
+				pkt_drop(p, reason);
+				return;
+			}
+	pkt_free(p);
 }
 
 void pkt_txq_push(struct pkt_worker *w, uint16_t port, struct pkt_buf *p)

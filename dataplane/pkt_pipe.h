@@ -95,6 +95,8 @@ struct pkt_worker {
 	struct pkt_txq txq[PKT_MAX_PORTS];
 	/* pkt_txq_push() during a burst: queued after the burst's own packets, in order */
 	bool in_burst;
+	struct pkt_buf **burst;     /* the burst being processed (pkt_discard) */
+	uint16_t burst_n;
 	uint16_t n_late;
 	struct { struct pkt_buf *p; uint16_t port; } late[PKT_TXQ_SIZE];
 	/* Receives PKT_V_HOST packets and takes ownership; NULL drops them (PKT_PIPE_NO_HOST). */
@@ -116,6 +118,13 @@ void pkt_pipe_run(struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n);
  * PKT_PIPE_TXQ_FULL or _BAD_PORT when it cannot be. Outside a burst (a tick) it is
  * queued at once. */
 void pkt_txq_push(struct pkt_worker *w, uint16_t port, struct pkt_buf *p);
+
+/* Drops a packet a stage had taken (it waited inside the stage), under the stage's
+ * reason. A packet of the burst being processed only gets the verdict: the pipeline frees
+ * it after the stage, and counts it. Freeing it during the burst would let the pool hand
+ * the buffer out again while the pipeline still reads its verdict. Any other packet is
+ * freed at once (not counted here). */
+void pkt_discard(struct pkt_worker *w, struct pkt_buf *p, uint16_t reason);
 
 /* Accounts for a transmit attempt of w->txq[port]: `sent` packets left, the rest are
  * freed and counted as PKT_PIPE_TX_FULL; the queue is emptied. */

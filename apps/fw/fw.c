@@ -113,8 +113,12 @@ static void bridge_burst(struct fw_app *a, struct fw_ruleset *rs, struct pkt_wor
 		if (fc == FRAG_FIRST) {
 			struct pkt_buf *rel[FRAG_HOLD];
 			unsigned k = frag_decided(a->frag, &fk, accepted, now, rel);
-			for (unsigned j = 0; j < k; j++)
-				pkt_txq_push(w, (uint16_t)oif, rel[j]);
+			for (unsigned j = 0; j < k; j++) {
+				if (accepted)
+					pkt_txq_push(w, (uint16_t)oif, rel[j]);
+				else
+					pkt_discard(w, rel[j], FWA_FRAGMENT);
+			}
 		}
 	}
 }

@@ -104,6 +104,12 @@ static void learn(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker 
 	}
 }
 
+/* Why a packet the neighbour cache would not take is dropped. */
+static uint16_t neigh_reason(enum nb_result r)
+{
+	return r == NB_QUEUE_FULL ? FWA_NEIGH_WAIT_FULL : r == NB_FAILED ? FWA_NEIGH_FAILED : FWA_NEIGH_TABLE_FULL;
+}
+
 /* Sends p out of port to the neighbour next, or leaves it waiting for its resolution. */
 static void send_to(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *p, uint16_t port,
 		    int family, const uint8_t *next, uint64_t now)
@@ -122,14 +128,8 @@ static void send_to(struct fw_app *a, const struct fwa_conf *c, struct pkt_worke
 	case NB_QUEUED:
 		pkt_taken(p);
 		break;
-	case NB_QUEUE_FULL:
-		pkt_drop(p, FWA_NEIGH_WAIT_FULL);
-		break;
-	case NB_FAILED:
-		pkt_drop(p, FWA_NEIGH_FAILED);
-		break;
 	default:
-		pkt_drop(p, FWA_NEIGH_TABLE_FULL);
+		pkt_drop(p, neigh_reason(r));
 		break;
 	}
 }
@@ -283,9 +283,10 @@ static void next_hop(struct fw_app *a, const struct fwa_conf *c, struct pkt_work
 }
 
 /* Sends q (routed by nh, not part of the burst) to its next hop after the burst, or
- * leaves it waiting for the neighbour; false when it could not go (the caller counts). */
-static bool send_late(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *q,
-		      const struct rt_nexthop *nh, bool v6, uint64_t now)
+ * leaves it waiting for the neighbour: NB_RESOLVED or NB_QUEUED. Anything else: it could
+ * not go, and the caller drops it (neigh_reason) and counts. */
+static enum nb_result send_late(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *q,
+				const struct rt_nexthop *nh, bool v6, uint64_t now)
 {
 	const uint8_t *ip = q->data + q->meta.l3_off;
 	uint8_t next[16], mac[6];
@@ -299,7 +300,7 @@ static bool send_late(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 		memcpy(q->data + 6, c->ifc[nh->port].mac, 6);
 		pkt_txq_push(w, nh->port, q);
 	}
-	return r == NB_RESOLVED || r == NB_QUEUED;
+	return r;
 }
 
 #define FRAG_OUT_MAX 32           /* fragments one datagram may become (9216 bytes at 576) */
@@ -376,7 +377,7 @@ static void fragment_out(struct fw_app *a, const struct fwa_conf *c, struct pkt_
 	a->frag_out += n;
 	next_hop(a, c, w, p, nh, false, now);
 	for (unsigned k = 1; k < n; k++)
-		if (!send_late(a, c, w, more[k - 1], nh, false, now)) {
+		if (send_late(a, c, w, more[k - 1], nh, false, now) > NB_QUEUED) {
 			a->frag_out_failed++;
 			pkt_free(more[k - 1]);
 		}
@@ -390,17 +391,23 @@ static void decided(struct fw_app *a, const struct fwa_conf *c, struct pkt_worke
 	struct pkt_buf *rel[FRAG_HOLD];
 	unsigned n = frag_decided(a->frag, k, accepted, now, rel);
 	for (unsigned j = 0; j < n; j++) {
+		/* a fragment that waited may be one of this burst: dropped with pkt_discard */
 		struct pkt_buf *q = rel[j];
 		bool v6 = q->meta.l3 == PKT_L3_IPV6;
+		if (!accepted) {
+			pkt_discard(w, q, FWA_FRAGMENT);
+			continue;
+		}
 		if (q->data[q->meta.l3_off + (v6 ? 7 : 8)] <= 1) {
 			a->frag_lost++;
-			pkt_free(q);
+			pkt_discard(w, q, FWA_TTL);
 			continue;
 		}
 		ttl_down(q, v6);
-		if (!send_late(a, c, w, q, nh, v6, now)) {
+		enum nb_result r = send_late(a, c, w, q, nh, v6, now);
+		if (r > NB_QUEUED) {
 			a->frag_lost++;
-			pkt_free(q);
+			pkt_discard(w, q, neigh_reason(r));
 		}
 	}
 }
