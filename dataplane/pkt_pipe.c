@@ -80,6 +80,7 @@ void pkt_pipe_run(struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n)
 		const struct pkt_stage *st = &pipe->stages[s];
 		w->cnt.stage_in[s] += n;
 		w->burst_n = n;             /* what this stage sees (pkt_discard) */
+		w->stage = (uint16_t)s;
 		st->def->process(st->ctx, w, pkts, n);
 		/* the common case: the whole burst goes to one port (moved as a block) */
 		uint16_t v0 = pkts[0]->verdict, same = 1;
@@ -128,12 +129,15 @@ void pkt_pipe_run(struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n)
 
 void pkt_discard(struct pkt_worker *w, struct pkt_buf *p, uint16_t reason)
 {
-	if (w->in_burst)
+	if (w->in_burst) {
 		for (uint16_t i = 0; i < w->burst_n; i++)
 			if (w->burst[i] == p) {
 				pkt_drop(p, reason);
 				return;
 			}
+		if (reason < w->pipe->stages[w->stage].def->n_reasons)
+			w->cnt.stage_drops[w->stage][reason]++;
+	}
 	pkt_free(p);
 }
 

@@ -97,6 +97,7 @@ struct pkt_worker {
 	bool in_burst;
 	struct pkt_buf **burst;     /* the burst being processed (pkt_discard) */
 	uint16_t burst_n;
+	uint16_t stage;             /* the stage it is in */
 	uint16_t n_late;
 	struct { struct pkt_buf *p; uint16_t port; } late[PKT_TXQ_SIZE];
 	/* Receives PKT_V_HOST packets and takes ownership; NULL drops them (PKT_PIPE_NO_HOST). */
@@ -122,8 +123,9 @@ void pkt_txq_push(struct pkt_worker *w, uint16_t port, struct pkt_buf *p);
 /* Drops a packet a stage had taken (it waited inside the stage), under the stage's
  * reason. A packet of the burst being processed only gets the verdict: the pipeline frees
  * it after the stage, and counts it. Freeing it during the burst would let the pool hand
- * the buffer out again while the pipeline still reads its verdict. Any other packet is
- * freed at once (not counted here). */
+ * the buffer out again while the pipeline still reads its verdict. Any other packet (held
+ * from an earlier burst) is freed at once, and counted under the stage's reason when this
+ * is called during a burst; outside one (a tick) the caller counts it. */
 void pkt_discard(struct pkt_worker *w, struct pkt_buf *p, uint16_t reason);
 
 /* Accounts for a transmit attempt of w->txq[port]: `sent` packets left, the rest are
