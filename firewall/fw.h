@@ -55,6 +55,8 @@ struct fw_action {
 	uint8_t reject_with;          /* enum fw_reject */
 	uint8_t reject_code;
 	uint8_t statements;           /* counter, log or limit: the rule's full path */
+	uint8_t flow_final;           /* looks only at what a flow's packets share, ends the
+	                                 chain, no limit: a flow may keep it */
 };
 
 struct fw_ruleset {
@@ -68,11 +70,9 @@ struct fw_ruleset {
 	 * ("ct state established,related accept", as most rulesets begin): packets in those
 	 * states are accepted without reading the rest (fw_fast_accept). */
 	uint8_t fast_ct[FW_HOOK__COUNT];
-	/* Per rule: true when it looks only at what a flow's packets share (fw_decide_flow)
-	 * and ends the chain, with no limit. */
-	bool *flow_final[FW_HOOK__COUNT];
-	/* Per rule, packed: its verdict and whether it has a statement (counter, log, limit),
-	 * what a kept decision reads instead of the rule. */
+	/* Per rule, packed: its verdict, whether it has a statement (counter, log, limit) and
+	 * whether a flow may keep it (fw_decide_flow), what a kept decision reads instead of
+	 * the rule. */
 	struct fw_action *action[FW_HOOK__COUNT];
 	uint32_t gen;                 /* this ruleset's number: unique, never 0 */
 	size_t bytes;                 /* memory the classifiers hold */

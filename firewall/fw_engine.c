@@ -36,10 +36,8 @@ struct fw_ruleset *fw_ruleset_load(const char *name, const char *text, size_t le
 		rs->state[h] = calloc(ch->n_rules ? ch->n_rules : 1, sizeof(struct fw_rule_state));
 		rs->limit_cost_ns[h] = calloc(ch->n_rules ? ch->n_rules : 1, sizeof(uint64_t));
 		rs->limit_cap_ns[h] = calloc(ch->n_rules ? ch->n_rules : 1, sizeof(uint64_t));
-		rs->flow_final[h] = calloc(ch->n_rules ? ch->n_rules : 1, sizeof(bool));
 		rs->action[h] = calloc(ch->n_rules ? ch->n_rules : 1, sizeof(struct fw_action));
-		if (!rs->cls[h] || !rs->state[h] || !rs->limit_cost_ns[h] || !rs->limit_cap_ns[h] || !rs->flow_final[h] ||
-		    !rs->action[h]) {
+		if (!rs->cls[h] || !rs->state[h] || !rs->limit_cost_ns[h] || !rs->limit_cap_ns[h] || !rs->action[h]) {
 			snprintf(err->msg, sizeof(err->msg), "%s: %s", name, rs->cls[h] ? "out of memory" : msg);
 			fw_ruleset_free(rs);
 			return NULL;
@@ -59,11 +57,11 @@ struct fw_ruleset *fw_ruleset_load(const char *name, const char *text, size_t le
 			for (unsigned i = 0; i < rule->n_match; i++)
 				if (FW_FLOW_PER_PACKET & 1u << fw_class_match_dim(&rule->m[i]))
 					final = false;
-			rs->flow_final[h][r] = final;
 			rs->action[h][r] = (struct fw_action){ .verdict = (uint8_t)rule->verdict,
 							      .reject_with = (uint8_t)rule->reject_with,
 							      .reject_code = rule->reject_code,
-							      .statements = rule->counter || rule->log || rule->limit_rate };
+							      .statements = rule->counter || rule->log || rule->limit_rate,
+							      .flow_final = final };
 			if (!rule->limit_rate)
 				continue;
 			/* the only division: what one packet costs, worked out once here */
@@ -86,7 +84,6 @@ void fw_ruleset_free(struct fw_ruleset *rs)
 		free(rs->state[h]);
 		free(rs->limit_cost_ns[h]);
 		free(rs->limit_cap_ns[h]);
-		free(rs->flow_final[h]);
 		free(rs->action[h]);
 	}
 	fw_config_free(&rs->cfg);
@@ -236,7 +233,7 @@ void fw_decide_flow_slow(struct fw_ruleset *rs, enum fw_hook hook, uint32_t *mem
 		int r = fw_class_next(rs->cls[hook], &scan, -1);
 		if (r < 0)
 			v = FW_MEMO_POLICY;
-		else if (rs->flow_final[hook][r] && (uint32_t)r < FW_MEMO_GENERAL - 1)
+		else if (rs->action[hook][r].flow_final && (uint32_t)r < FW_MEMO_GENERAL - 1)
 			v = (uint32_t)r + 1;
 		else
 			v = FW_MEMO_GENERAL;
