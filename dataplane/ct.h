@@ -126,7 +126,7 @@ struct ct_pkt {
 	uint8_t state;                      /* enum ct_state */
 	uint8_t invalid;                    /* enum ct_invalid when state is CT_S_INVALID */
 	uint8_t tcp_flags;
-	uint8_t keyed;                      /* key and hash below are p's (ct_prefetch) */
+	uint8_t keyed;                      /* key and hash below are p's (ct_prefetch_burst) */
 	struct pkt_flow_key key;
 	uint32_t hash;
 };
@@ -154,10 +154,10 @@ bool ct_table_tune(struct ct_table *t, const struct ct_config *cfg);
 /* Classifies a packet pkt_parse() accepted and advances its connection. now: ms. */
 void ct_track(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp);
 
-/* For a burst: ct_prefetch on every packet first (its flow key and hash into cp, and its
- * two candidate buckets prefetched), then ct_track_prefetched on each with the same cp, so
- * that the table's cache misses overlap instead of coming one packet at a time. */
-void ct_prefetch(const struct ct_table *t, const struct pkt_buf *p, struct ct_pkt *cp);
+/* For a burst: ct_prefetch_burst first (each packet's flow key and hash into cps[i], and
+ * its two candidate buckets prefetched), then ct_track_prefetched on each with the same
+ * cp, so that the table's cache misses overlap instead of coming one packet at a time. */
+void ct_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pkts, struct ct_pkt *cps, uint16_t n);
 void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp);
 /* Creates the connection of a packet ct_track called new. false when refused (counted). */
 bool ct_commit_new(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp);

@@ -311,7 +311,7 @@ static enum ct_timeout other_timeout(const struct ct_entry *e)
 }
 
 /* A packet whose connection is looked up by its own flow key (not an ICMP error, not
- * untracked): the ones ct_prefetch can key ahead. */
+ * untracked): the ones ct_prefetch_burst can key ahead. */
 static bool own_flow(const struct pkt_buf *p)
 {
 	const struct pkt_meta *m = &p->meta;
@@ -324,15 +324,23 @@ static bool own_flow(const struct pkt_buf *p)
 	return !icmp;   /* ICMP takes the careful path: errors, untracked ND */
 }
 
-void ct_prefetch(const struct ct_table *t, const struct pkt_buf *p, struct ct_pkt *cp)
+void ct_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pkts, struct ct_pkt *cps, uint16_t n)
 {
-	cp->keyed = own_flow(p);
-	if (!cp->keyed)
-		return;
-	pkt_flow_key(p, &cp->key);
-	cp->hash = pkt_flow_hash(&cp->key);
-	__builtin_prefetch(&t->buckets[cp->hash & (t->n_buckets - 1)]);
-	__builtin_prefetch(&t->buckets[ct_bucket2(t, cp->hash)]);
+	const struct ct_bucket *buckets = t->buckets;
+	const uint32_t mask = t->n_buckets - 1;
+	for (uint16_t i = 0; i < n; i++) {
+		struct ct_pkt *cp = &cps[i];
+		if (!pkt_flow_key_hash4(pkts[i], &cp->key, &cp->hash)) {
+			cp->keyed = own_flow(pkts[i]);
+			if (!cp->keyed)
+				continue;
+			pkt_flow_key(pkts[i], &cp->key);
+			cp->hash = pkt_flow_hash(&cp->key);
+		}
+		cp->keyed = 1;
+		__builtin_prefetch(&buckets[cp->hash & mask]);
+		__builtin_prefetch(&buckets[ct_bucket2(t, cp->hash)]);
+	}
 }
 
 void ct_track(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)
@@ -392,7 +400,7 @@ void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t n
 	cp->dir = 0;
 	cp->tcp_flags = 0;
 	t->cnt.packets++;
-	/* a keyed packet (ct_prefetch) was already found to have a flow of its own */
+	/* a keyed packet (ct_prefetch_burst) was already found to have a flow of its own */
 	if (!cp->keyed) {
 		if (track_special(t, p, now, cp))
 			return;

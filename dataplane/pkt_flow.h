@@ -104,24 +104,59 @@ static inline uint64_t pkt_flow_endpoint_(const uint8_t *a, uint16_t port)
 	return pkt_flow_mix_(x, pkt_flow_rd64_(a + 8));
 }
 
-/* An IPv4 endpoint: the address's other 12 bytes are zero in a key, so one mix covers it. */
-static inline uint64_t pkt_flow_endpoint4_(const uint8_t *a, uint16_t port)
+/* IPv4: each endpoint is its address and port in 48 bits; the two are put in order (the
+ * smaller first), which both directions share, then mixed with the rest of the key. src
+ * and dst are the addresses' 4 bytes as they lie in memory. */
+static inline uint32_t pkt_flow_hash4_(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, uint32_t rest)
 {
-	uint32_t v;
-	memcpy(&v, a, 4);
-	return pkt_flow_mix_(0x243f6a8885a308d3ull ^ port, v);
+	uint64_t a = (uint64_t)src << 16 | sport, b = (uint64_t)dst << 16 | dport;
+	uint64_t lo = a < b ? a : b, hi = a ^ b ^ lo;
+	uint64_t h = (lo ^ (uint64_t)rest << 36) * 0x9e3779b97f4a7c15ull ^ hi;
+	h = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static inline uint32_t pkt_flow_rest_(uint16_t vlan, uint8_t proto, uint8_t family)
+{
+	return (uint32_t)vlan << 16 | (uint32_t)proto << 8 | family;
 }
 
 static inline uint32_t pkt_flow_hash(const struct pkt_flow_key *k)
 {
-	/* The two endpoints' mixes are added, which does not care which comes first: both
-	 * directions hash alike with no comparison. Then the rest of the key. Both directions
-	 * have the same family, so IPv4's shorter mix keeps the symmetry. */
-	uint64_t h = k->family == 4 ? pkt_flow_endpoint4_(k->src, k->sport) + pkt_flow_endpoint4_(k->dst, k->dport)
-				    : pkt_flow_endpoint_(k->src, k->sport) + pkt_flow_endpoint_(k->dst, k->dport);
-	h = pkt_flow_mix_(h, (uint64_t)k->vlan << 16 | (uint64_t)k->proto << 8 | k->family);
+	uint32_t rest = pkt_flow_rest_(k->vlan, k->proto, k->family);
+	if (k->family == 4) {
+		uint32_t s, d;
+		memcpy(&s, k->src, 4);
+		memcpy(&d, k->dst, 4);
+		return pkt_flow_hash4_(s, k->sport, d, k->dport, rest);
+	}
+	/* IPv6: the two endpoints' mixes are added, which does not care which comes first */
+	uint64_t h = pkt_flow_endpoint_(k->src, k->sport) + pkt_flow_endpoint_(k->dst, k->dport);
+	h = pkt_flow_mix_(h, rest);
 	h ^= h >> 31;
 	return (uint32_t)(h ^ (h >> 32));
+}
+
+/* pkt_flow_key and pkt_flow_hash at once, for most of the traffic: IPv4 with its whole TCP
+ * or UDP header and not a fragment. false for anything else (k and *hash untouched): ask
+ * the two. */
+static inline bool pkt_flow_key_hash4(const struct pkt_buf *p, struct pkt_flow_key *k, uint32_t *hash)
+{
+	const struct pkt_meta *m = &p->meta;
+	if ((m->flags & (PKT_F_PARSED | PKT_F_FRAG | PKT_F_L4)) != (PKT_F_PARSED | PKT_F_L4) ||
+	    m->l3 != PKT_L3_IPV4 || (m->l4proto != PKT_IPPROTO_TCP && m->l4proto != PKT_IPPROTO_UDP))
+		return false;
+	const uint8_t *ip = p->data + m->l3_off, *l4 = p->data + m->l4_off;
+	uint32_t s, d;
+	memcpy(&s, ip + 12, 4);
+	memcpy(&d, ip + 16, 4);
+	uint16_t sport = pkt_rd16(l4), dport = pkt_rd16(l4 + 2);
+	uint16_t vlan = m->n_vlan ? (uint16_t)(m->vlan & 0x0fff) : 0;
+	*k = (struct pkt_flow_key){ .sport = sport, .dport = dport, .vlan = vlan, .proto = m->l4proto, .family = 4 };
+	memcpy(k->src, &s, 4);
+	memcpy(k->dst, &d, 4);
+	*hash = pkt_flow_hash4_(s, sport, d, dport, pkt_flow_rest_(vlan, m->l4proto, 4));
+	return true;
 }
 
 #endif

@@ -79,8 +79,7 @@ static void bridge_burst(struct fw_app *a, struct fw_ruleset *rs, struct pkt_wor
 	uint64_t now = w->now_ms;
 	/* the connection table's lines for the whole burst first, then the work */
 	struct ct_pkt cps[PKT_BURST];
-	for (uint16_t i = 0; i < n; i++)
-		ct_prefetch(a->ct, pkts[i], &cps[i]);
+	ct_prefetch_burst(a->ct, pkts, cps, n);
 	for (uint16_t i = 0; i < n; i++) {
 		struct pkt_buf *p = pkts[i];
 		struct ct_pkt *cp = &cps[i];

@@ -181,6 +181,46 @@ static void random_key(uint64_t *s, struct pkt_flow_key *k)
 	k->proto = (x & 8) ? 6 : 17;
 }
 
+/* The one-step IPv4 key and hash give what pkt_flow_key and pkt_flow_hash give, for the
+ * packets they take (IPv4, whole TCP or UDP header, not a fragment), and refuse the rest. */
+START_TEST(key_hash4_agrees)
+{
+	static const uint8_t protos[] = { 6, 17, 1, 58 };
+	static const uint16_t tci[2] = { 0x2123, 0x0456 };
+	uint64_t s = 9;
+	unsigned took = 0;
+	for (unsigned i = 0; i < 4000; i++) {
+		int v6 = (int)(rng_next(&s) & 1), swap = (int)(rng_next(&s) & 1);
+		uint8_t proto = protos[rng_next(&s) % (v6 ? 4 : 3)];
+		if (!v6 && proto == 58)
+			proto = 1;
+		struct flowpkt fp;
+		make(&fp, v6, swap, proto, (uint16_t)rng_next(&s), (uint16_t)rng_next(&s), (unsigned)(rng_next(&s) % 3), tci);
+		uint8_t *ip = fp.f.b + fp.f.l3;
+		if (!v6) {
+			for (unsigned b = 12; b < 20; b++)
+				ip[b] = (uint8_t)rng_next(&s);
+			if (rng_next(&s) % 4 == 0) {
+				ip[6] = 0x20;  /* more fragments: a first fragment */
+				ck_assert_int_eq(pkt_parse(&fp.p), PKT_PARSE_OK);
+			}
+		}
+		struct pkt_flow_key k, k4;
+		uint32_t h4 = 0;
+		ck_assert(pkt_flow_key(&fp.p, &k));
+		memset(&k4, 0xa5, sizeof(k4));
+		bool fast = !v6 && (proto == 6 || proto == 17) && !(fp.p.meta.flags & PKT_F_FRAG);
+		CHECK(pkt_flow_key_hash4(&fp.p, &k4, &h4) == fast, "packet %u: one-step key %s", i, fast ? "refused" : "taken");
+		if (!fast)
+			continue;
+		took++;
+		CHECK(memcmp(&k, &k4, sizeof(k)) == 0, "packet %u: keys differ", i);
+		CHECK(h4 == pkt_flow_hash(&k), "packet %u: hashes differ", i);
+	}
+	ck_assert_uint_ge(took, 1000);
+}
+END_TEST
+
 START_TEST(hash_symmetric)
 {
 	uint64_t s = 5;
@@ -282,6 +322,7 @@ int main(void)
 	tcase_add_test(tc, key_vlan_masked);
 	tcase_add_test(tc, key_without_ports);
 	tcase_add_test(tc, key_non_ip_false);
+	tcase_add_test(tc, key_hash4_agrees);
 	tcase_add_test(tc, hash_symmetric);
 	tcase_add_test(tc, hash_sees_every_field);
 	tcase_add_test(tc, hash_distribution);
