@@ -35,12 +35,23 @@ static inline uint32_t ct_bucket2(const struct ct_table *t, uint32_t hash)
 	return b2 == b1 ? b1 ^ 1 : b2;
 }
 
-static inline bool ct_key_eq(const struct pkt_flow_key *a, const struct pkt_flow_key *b)
+static inline uint64_t ct_key_word_(const struct pkt_flow_key *k, unsigned i)
 {
-	uint64_t x[5], y[5];
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
+	uint64_t v;
+	memcpy(&v, (const uint8_t *)k + 8 * i, 8);
+	return v;
+}
+
+/* Keys are compared as five 64-bit words: the source address (two), the destination (two),
+ * then ports, VLAN, protocol and family. An IPv4 key's second words are always zero, so
+ * when k is IPv4 and the last words (which hold the family) agree, three words decide. */
+static inline bool ct_key_eq(const struct pkt_flow_key *e, const struct pkt_flow_key *k)
+{
+	uint64_t d = (ct_key_word_(e, 0) ^ ct_key_word_(k, 0)) | (ct_key_word_(e, 2) ^ ct_key_word_(k, 2)) |
+		     (ct_key_word_(e, 4) ^ ct_key_word_(k, 4));
+	if (k->family == 4)
+		return !d;
+	return !(d | (ct_key_word_(e, 1) ^ ct_key_word_(k, 1)) | (ct_key_word_(e, 3) ^ ct_key_word_(k, 3)));
 }
 
 /* Frees an expired entry's slot, counted. */

@@ -188,7 +188,45 @@ static enum pkt_parse_result parse_arp(struct pkt_buf *p, uint16_t off)
 	return PKT_PARSE_OK;
 }
 
+/* Most frames: untagged Ethernet, IPv4 without options, not a fragment, a whole TCP or UDP
+ * header. The same checks as the full walk, in one pass, and the metadata written at once;
+ * false for anything else (p untouched), which the full walk then takes from the start. */
+static inline __attribute__((always_inline)) bool parse_common(struct pkt_buf *p)
+{
+	const uint8_t *d = p->data, *ip = d + ETH_HLEN, *l4 = ip + IP4_HLEN;
+	uint32_t len = p->len;
+	if (len < ETH_HLEN + IP4_HLEN + UDP_HLEN || pkt_rd16(d + 12) != PKT_ETH_P_IPV4 || ip[0] != 0x45)
+		return false;
+	uint32_t tot = pkt_rd16(ip + 2);
+	if (tot < IP4_HLEN || tot > len - ETH_HLEN || (pkt_rd16(ip + 6) & 0x3fff))
+		return false;
+	uint32_t avail = tot - IP4_HLEN;
+	uint8_t proto = ip[9];
+	if (proto == PKT_IPPROTO_UDP) {
+		uint32_t ulen = pkt_rd16(l4 + 4);
+		if (avail < UDP_HLEN || ulen < UDP_HLEN || ulen > avail)
+			return false;
+	} else if (proto == PKT_IPPROTO_TCP) {
+		if (avail < TCP_HLEN || (uint32_t)(l4[12] >> 4) * 4 < TCP_HLEN || (uint32_t)(l4[12] >> 4) * 4 > avail)
+			return false;
+	} else {
+		return false;
+	}
+	p->meta = (struct pkt_meta){
+		.l3_off = ETH_HLEN, .l4_off = ETH_HLEN + IP4_HLEN, .l3_end = (uint16_t)(ETH_HLEN + tot),
+		.ethertype = PKT_ETH_P_IPV4, .l3 = PKT_L3_IPV4, .l4proto = proto, .flags = PKT_F_PARSED | PKT_F_L4,
+	};
+	return true;
+}
+
 enum pkt_parse_result pkt_parse(struct pkt_buf *p)
+{
+	if (parse_common(p))
+		return PKT_PARSE_OK;
+	return pkt_parse_full(p);
+}
+
+enum pkt_parse_result pkt_parse_full(struct pkt_buf *p)
 {
 	struct pkt_meta *m = &p->meta;
 	m->l3_off = m->l4_off = m->l3_end = 0;

@@ -50,6 +50,9 @@ extern const char *const pkt_parse_reason_names[PKT_PARSE__COUNT];
 /* Parses p->data[0..len) and fills p->meta. On error meta holds what was parsed so far
  * and PKT_F_PARSED is clear. */
 enum pkt_parse_result pkt_parse(struct pkt_buf *p);
+/* The same, always by the full walk: pkt_parse() takes most frames (untagged IPv4 without
+ * options or fragmenting, TCP or UDP) by a shorter way first. For tests. */
+enum pkt_parse_result pkt_parse_full(struct pkt_buf *p);
 
 /* A pipeline stage that parses each packet and drops failures under their reason. */
 extern const struct pkt_stage_def pkt_parse_stage;

@@ -415,7 +415,7 @@ START_TEST(fuzz_mutations)
 		frame_build((enum frame_id)i, &frames[i]);
 	uint64_t s = 0x5eed0f5111ce2024ull;
 	uint8_t buf[PB_MAX];
-	unsigned ok = 0;
+	unsigned ok = 0, common = 0;
 	for (unsigned iter = 0; iter < 200000; iter++) {
 		const struct pb *f = &frames[rng_next(&s) % F__COUNT];
 		uint16_t len = f->len;
@@ -441,10 +441,18 @@ START_TEST(fuzz_mutations)
 		check_sane(r, &p.meta, heap, len);
 		struct pkt_meta first = p.meta;
 		CHECK(pkt_parse(&p) == r && memcmp(&first, &p.meta, sizeof(first)) == 0, "not deterministic");
+		/* pkt_parse's short way for common frames must agree with the full walk */
+		struct pkt_buf q = { .data = heap, .len = len };
+		CHECK(pkt_parse_full(&q) == r && memcmp(&first, &q.meta, sizeof(first)) == 0,
+		      "iteration %u: pkt_parse and pkt_parse_full differ", iter);
 		ok += r == R(OK);
+		common += r == R(OK) && first.n_vlan == 0 && first.l3 == PKT_L3_IPV4 &&
+			  !(first.flags & (PKT_F_IP_OPTS | PKT_F_FRAG)) && (first.flags & PKT_F_L4) &&
+			  (first.l4proto == 6 || first.l4proto == 17);
 		free(heap);
 	}
 	ck_assert_uint_gt(ok, 1000);  /* the mutations are not all fatal */
+	ck_assert_uint_gt(common, 1000);  /* nor do they all leave the short way */
 }
 END_TEST
 
