@@ -195,7 +195,10 @@ struct ct_entry *ct_insert(struct ct_table *t, const struct pkt_flow_key *k, uin
 	}
 	if (!t->n_free && !make_room(t, cand, now))
 		goto refused;
-	struct ct_bucket *b = empty_slots(cand[0]) >= empty_slots(cand[1]) ? cand[0] : cand[1];
+	/* the first bucket while it has room, so that a lookup (and the burst's prefetch)
+	 * nearly always needs that one line: at the default sizing a bucket holds two
+	 * entries on average, and overflows into the second only at the tail */
+	struct ct_bucket *b = empty_slots(cand[0]) ? cand[0] : cand[1];
 	unsigned s = 0;
 	while (b->idx[s])
 		s++;

@@ -59,6 +59,7 @@ void ct_expire_slot(struct ct_table *t, struct ct_bucket *b, unsigned slot);
 
 /* The slots of b whose signature is hash, as bits (slot s: bit s), eight compares at once. */
 typedef uint32_t ct_u32x4 __attribute__((vector_size(16)));
+typedef uint64_t ct_u64x2 __attribute__((vector_size(16)));
 static inline unsigned ct_sig_match(const struct ct_bucket *b, uint32_t hash)
 {
 	ct_u32x4 lo, hi;
@@ -66,8 +67,9 @@ static inline unsigned ct_sig_match(const struct ct_bucket *b, uint32_t hash)
 	memcpy(&hi, b->sig + 4, sizeof(hi));
 	const ct_u32x4 h = { hash, hash, hash, hash };
 	const ct_u32x4 bit_lo = { 1, 2, 4, 8 }, bit_hi = { 16, 32, 64, 128 };
-	ct_u32x4 m = ((ct_u32x4)(lo == h) & bit_lo) | ((ct_u32x4)(hi == h) & bit_hi);
-	return m[0] | m[1] | m[2] | m[3];
+	ct_u64x2 m = (ct_u64x2)(((ct_u32x4)(lo == h) & bit_lo) | ((ct_u32x4)(hi == h) & bit_hi));
+	uint64_t x = m[0] | m[1];
+	return (unsigned)(x | x >> 32);
 }
 
 /* The slot of b holding k in either direction (*dir says which), or -1. */

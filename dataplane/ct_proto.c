@@ -338,8 +338,7 @@ void ct_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pkts, st
 			cp->hash = pkt_flow_hash(&cp->key);
 		}
 		cp->keyed = 1;
-		__builtin_prefetch(&buckets[cp->hash & mask]);
-		__builtin_prefetch(&buckets[ct_bucket2(t, cp->hash)]);
+		__builtin_prefetch(&buckets[cp->hash & mask]);  /* the second is rarely needed (ct_insert) */
 	}
 }
 
@@ -393,6 +392,48 @@ static bool track_special(struct ct_table *t, const struct pkt_buf *p, uint64_t 
 	return false;
 }
 
+/* A TCP segment with its whole header: its connection's state machine and windows, or
+ * whether it may open one. Out of line: it needs more registers than the rest. */
+static __attribute__((noinline)) void track_tcp(struct ct_table *t, const struct pkt_buf *p, uint64_t now,
+						 struct ct_pkt *cp)
+{
+	struct tcp_seg seg;
+	tcp_read(p, &seg);
+	cp->tcp_flags = seg.flags;
+	if (!tcp_flags_valid(seg.flags)) {
+		set_state(t, cp, CT_S_INVALID, CT_INV_TCP_FLAGS);
+		return;
+	}
+	unsigned dir = 0;
+	struct ct_entry *e = ct_find(t, &cp->key, cp->hash, now, &dir);
+	if (e && dir == 0 && (seg.flags & (TH_SYN | TH_ACK)) == TH_SYN &&
+	    (e->proto_state == CT_TCP_TIME_WAIT || e->proto_state == CT_TCP_CLOSE)) {
+		/* a new connection on a closed one's addresses and ports */
+		ct_remove(t, e);
+		t->cnt.closed_reuse++;
+		e = NULL;
+	}
+	if (!e) {
+		uint8_t f = seg.flags & (TH_SYN | TH_ACK | TH_RST | TH_FIN);
+		if (f != TH_SYN && !(t->cfg.tcp_loose && f == TH_ACK))
+			set_state(t, cp, CT_S_INVALID, CT_INV_TCP_NO_ENTRY);
+		else
+			set_state(t, cp, CT_S_NEW, CT_INV_NONE);
+		return;
+	}
+	enum ct_invalid why = tcp_packet(t, e, dir, &seg, now);
+	if (why != CT_INV_NONE) {
+		set_state(t, cp, CT_S_INVALID, why);
+		return;
+	}
+	if (dir == 1)
+		e->flags |= CT_F_SEEN_REPLY;
+	e->pkts[dir]++;
+	cp->e = e;
+	cp->dir = (uint8_t)dir;
+	set_state(t, cp, dir == 1 || (e->flags & CT_F_SEEN_REPLY) ? CT_S_ESTABLISHED : CT_S_NEW, CT_INV_NONE);
+}
+
 void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)
 {
 	const struct pkt_meta *m = &p->meta;
@@ -410,42 +451,16 @@ void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t n
 	cp->keyed = 0;
 	uint8_t proto = m->l4proto;
 	bool l4 = m->flags & PKT_F_L4;
-	struct tcp_seg seg;
-	bool tcp = proto == PKT_IPPROTO_TCP && l4;
-	if (tcp) {
-		tcp_read(p, &seg);
-		cp->tcp_flags = seg.flags;
-		if (!tcp_flags_valid(seg.flags)) {
-			set_state(t, cp, CT_S_INVALID, CT_INV_TCP_FLAGS);
-			return;
-		}
+	if (proto == PKT_IPPROTO_TCP && l4) {
+		track_tcp(t, p, now, cp);
+		return;
 	}
 	unsigned dir = 0;
 	struct ct_entry *e = ct_find(t, &cp->key, cp->hash, now, &dir);
-	if (e && tcp && dir == 0 && (seg.flags & (TH_SYN | TH_ACK)) == TH_SYN &&
-	    (e->proto_state == CT_TCP_TIME_WAIT || e->proto_state == CT_TCP_CLOSE)) {
-		/* a new connection on a closed one's addresses and ports */
-		ct_remove(t, e);
-		t->cnt.closed_reuse++;
-		e = NULL;
-	}
 	if (e) {
-		if (tcp) {
-			enum ct_invalid why = tcp_packet(t, e, dir, &seg, now);
-			if (why != CT_INV_NONE) {
-				set_state(t, cp, CT_S_INVALID, why);
-				return;
-			}
-		} else {
-			e->expires = now + t->timeout_ms[other_timeout(e)];
-		}
-		if (dir == 1 && !(e->flags & CT_F_SEEN_REPLY)) {
-			e->flags |= CT_F_SEEN_REPLY;
-			if (!tcp) {
-				e->flags |= CT_F_ASSURED;
-				e->expires = now + t->timeout_ms[other_timeout(e)];
-			}
-		}
+		if (dir == 1 && !(e->flags & CT_F_SEEN_REPLY))
+			e->flags |= CT_F_SEEN_REPLY | CT_F_ASSURED;
+		e->expires = now + t->timeout_ms[other_timeout(e)];
 		e->pkts[dir]++;
 		cp->e = e;
 		cp->dir = (uint8_t)dir;
@@ -453,14 +468,7 @@ void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t n
 		return;
 	}
 	/* no connection: may this packet start one? */
-	if (tcp) {
-		uint8_t f = seg.flags & (TH_SYN | TH_ACK | TH_RST | TH_FIN);
-		if (f != TH_SYN && !(t->cfg.tcp_loose && f == TH_ACK)) {
-			set_state(t, cp, CT_S_INVALID, CT_INV_TCP_NO_ENTRY);
-			return;
-		}
-	} else if ((proto == PKT_IPPROTO_ICMP && m->l3 == PKT_L3_IPV4) ||
-		   (proto == PKT_IPPROTO_ICMPV6 && m->l3 == PKT_L3_IPV6)) {
+	if ((proto == PKT_IPPROTO_ICMP && m->l3 == PKT_L3_IPV4) || (proto == PKT_IPPROTO_ICMPV6 && m->l3 == PKT_L3_IPV6)) {
 		if (!l4 || !icmp_opens(proto, p->data[m->l4_off])) {
 			set_state(t, cp, CT_S_INVALID, CT_INV_ICMP_NEW);
 			return;
