@@ -434,14 +434,37 @@ static __attribute__((noinline)) void track_tcp(struct ct_table *t, const struct
 	set_state(t, cp, dir == 1 || (e->flags & CT_F_SEEN_REPLY) ? CT_S_ESTABLISHED : CT_S_NEW, CT_INV_NONE);
 }
 
-void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)
+/* A packet of a tracked connection other than TCP's, found in direction dir. */
+static inline __attribute__((always_inline)) void track_known(struct ct_table *t, struct ct_entry *e, unsigned dir,
+							       uint64_t now, struct ct_pkt *cp)
+{
+	if (dir == 1 && !(e->flags & CT_F_SEEN_REPLY))
+		e->flags |= CT_F_SEEN_REPLY | CT_F_ASSURED;
+	e->expires = now + t->timeout_ms[other_timeout(e)];
+	e->pkts[dir]++;
+	cp->e = e;
+	cp->dir = (uint8_t)dir;
+	set_state(t, cp, dir == 1 || (e->flags & CT_F_SEEN_REPLY) ? CT_S_ESTABLISHED : CT_S_NEW, CT_INV_NONE);
+}
+
+/* A packet other than TCP with no connection: may it start one? */
+static void track_first(struct ct_table *t, const struct pkt_buf *p, struct ct_pkt *cp)
 {
 	const struct pkt_meta *m = &p->meta;
-	cp->e = NULL;
-	cp->dir = 0;
-	cp->tcp_flags = 0;
-	t->cnt.packets++;
-	/* a keyed packet (ct_prefetch_burst) was already found to have a flow of its own */
+	uint8_t proto = m->l4proto;
+	if ((proto == PKT_IPPROTO_ICMP && m->l3 == PKT_L3_IPV4) || (proto == PKT_IPPROTO_ICMPV6 && m->l3 == PKT_L3_IPV6)) {
+		if (!(m->flags & PKT_F_L4) || !icmp_opens(proto, p->data[m->l4_off])) {
+			set_state(t, cp, CT_S_INVALID, CT_INV_ICMP_NEW);
+			return;
+		}
+	}
+	set_state(t, cp, CT_S_NEW, CT_INV_NONE);
+}
+
+/* Packets ct_prefetch_burst did not key, and TCP. */
+static __attribute__((noinline)) void track_unkeyed_or_tcp(struct ct_table *t, const struct pkt_buf *p, uint64_t now,
+							    struct ct_pkt *cp)
+{
 	if (!cp->keyed) {
 		if (track_special(t, p, now, cp))
 			return;
@@ -449,32 +472,36 @@ void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t n
 		cp->hash = pkt_flow_hash(&cp->key);
 	}
 	cp->keyed = 0;
-	uint8_t proto = m->l4proto;
-	bool l4 = m->flags & PKT_F_L4;
-	if (proto == PKT_IPPROTO_TCP && l4) {
+	if (p->meta.l4proto == PKT_IPPROTO_TCP && (p->meta.flags & PKT_F_L4)) {
 		track_tcp(t, p, now, cp);
 		return;
 	}
 	unsigned dir = 0;
 	struct ct_entry *e = ct_find(t, &cp->key, cp->hash, now, &dir);
-	if (e) {
-		if (dir == 1 && !(e->flags & CT_F_SEEN_REPLY))
-			e->flags |= CT_F_SEEN_REPLY | CT_F_ASSURED;
-		e->expires = now + t->timeout_ms[other_timeout(e)];
-		e->pkts[dir]++;
-		cp->e = e;
-		cp->dir = (uint8_t)dir;
-		set_state(t, cp, dir == 1 || (e->flags & CT_F_SEEN_REPLY) ? CT_S_ESTABLISHED : CT_S_NEW, CT_INV_NONE);
+	if (e)
+		track_known(t, e, dir, now, cp);
+	else
+		track_first(t, p, cp);
+}
+
+void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)
+{
+	cp->e = NULL;
+	cp->dir = 0;
+	cp->tcp_flags = 0;
+	t->cnt.packets++;
+	/* a keyed packet (ct_prefetch_burst) was already found to have a flow of its own */
+	if (!cp->keyed || p->meta.l4proto == PKT_IPPROTO_TCP) {
+		track_unkeyed_or_tcp(t, p, now, cp);
 		return;
 	}
-	/* no connection: may this packet start one? */
-	if ((proto == PKT_IPPROTO_ICMP && m->l3 == PKT_L3_IPV4) || (proto == PKT_IPPROTO_ICMPV6 && m->l3 == PKT_L3_IPV6)) {
-		if (!l4 || !icmp_opens(proto, p->data[m->l4_off])) {
-			set_state(t, cp, CT_S_INVALID, CT_INV_ICMP_NEW);
-			return;
-		}
-	}
-	set_state(t, cp, CT_S_NEW, CT_INV_NONE);
+	cp->keyed = 0;
+	unsigned dir = 0;
+	struct ct_entry *e = ct_find(t, &cp->key, cp->hash, now, &dir);
+	if (e)
+		track_known(t, e, dir, now, cp);
+	else
+		track_first(t, p, cp);
 }
 
 bool ct_commit_new(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)
