@@ -44,9 +44,10 @@ struct ct_table *ct_table_create(const struct ct_config *cfg)
 		nb <<= 1;
 	t->n_buckets = nb;
 	t->buckets = aligned_alloc(64, (size_t)nb * sizeof(struct ct_bucket));
+	t->spill = calloc(nb, 1);
 	t->entries = malloc((size_t)cfg->max_entries * sizeof(struct ct_entry));
 	t->free = malloc((size_t)cfg->max_entries * sizeof(uint32_t));
-	if (!t->buckets || !t->entries || !t->free) {
+	if (!t->buckets || !t->spill || !t->entries || !t->free) {
 		ct_table_destroy(t);
 		return NULL;
 	}
@@ -72,6 +73,7 @@ void ct_table_destroy(struct ct_table *t)
 	if (!t)
 		return;
 	free(t->buckets);
+	free(t->spill);
 	free(t->entries);
 	free(t->free);
 	free(t);
@@ -85,6 +87,9 @@ const struct ct_config *ct_table_config(const struct ct_table *t) { return &t->c
 
 static void slot_free(struct ct_table *t, struct ct_bucket *b, unsigned slot)
 {
+	uint32_t b1 = t->entries[b->idx[slot] - 1].hash & (t->n_buckets - 1);
+	if (b != &t->buckets[b1] && t->spill[b1] < 255)
+		t->spill[b1]--;     /* it lived in its second bucket */
 	t->free[t->n_free++] = b->idx[slot];
 	b->idx[slot] = 0;
 	b->sig[slot] = 0;
@@ -198,7 +203,13 @@ struct ct_entry *ct_insert(struct ct_table *t, const struct pkt_flow_key *k, uin
 	/* the first bucket while it has room, so that a lookup (and the burst's prefetch)
 	 * nearly always needs that one line: at the default sizing a bucket holds two
 	 * entries on average, and overflows into the second only at the tail */
-	struct ct_bucket *b = empty_slots(cand[0]) ? cand[0] : cand[1];
+	struct ct_bucket *b = cand[0];
+	if (!empty_slots(b)) {
+		b = cand[1];
+		uint8_t *spill = &t->spill[hash & (t->n_buckets - 1)];
+		if (*spill < 255)
+			++*spill;
+	}
 	unsigned s = 0;
 	while (b->idx[s])
 		s++;

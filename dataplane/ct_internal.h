@@ -23,6 +23,10 @@ struct ct_table {
 	uint32_t n_free;
 	uint32_t sweep_cursor, evict_cursor;
 	struct ct_bucket *buckets;
+	/* Per bucket: how many entries whose first bucket this is live in their second (255:
+	 * that many or more, for good). A lookup reads the second bucket only when it is not
+	 * zero, so a new flow's lookup costs one bucket line. */
+	uint8_t *spill;
 	struct ct_entry *entries;
 	uint32_t *free;                 /* stack of free entry numbers (1-based) */
 	struct ct_counters cnt;
@@ -93,13 +97,17 @@ static inline __attribute__((always_inline)) int ct_scan(const struct ct_table *
 }
 
 /* The live entry holding k in either direction (*dir says which), or NULL. An expired one
- * found on the way is freed. The second bucket is looked at only when the first lacks k. */
+ * found on the way is freed. The second bucket is looked at only when the first lacks k
+ * and some flow of the first lives in its second. */
 static inline __attribute__((always_inline)) struct ct_entry *ct_find(struct ct_table *t, const struct pkt_flow_key *k,
 								      uint32_t hash, uint64_t now, unsigned *dir)
 {
-	struct ct_bucket *b = &t->buckets[hash & (t->n_buckets - 1)];
+	uint32_t b1 = hash & (t->n_buckets - 1);
+	struct ct_bucket *b = &t->buckets[b1];
 	int s = ct_scan(t, b, k, hash, dir);
 	if (s < 0) {
+		if (!t->spill[b1])
+			return NULL;
 		b = &t->buckets[ct_bucket2(t, hash)];
 		s = ct_scan(t, b, k, hash, dir);
 		if (s < 0)

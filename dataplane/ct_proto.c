@@ -338,7 +338,8 @@ void ct_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pkts, st
 			cp->hash = pkt_flow_hash(&cp->key);
 		}
 		cp->keyed = 1;
-		__builtin_prefetch(&buckets[cp->hash & mask]);  /* the second is rarely needed (ct_insert) */
+		/* the second bucket is rarely needed: only when the first overflowed (ct_find) */
+		__builtin_prefetch(&buckets[cp->hash & mask]);
 	}
 }
 

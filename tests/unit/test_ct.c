@@ -3,6 +3,7 @@
  * ICMP errors related to their flow (IPv4 and IPv6), untracked ND, fragments, timeouts,
  * and a full table under a SYN flood that never evicts an established connection. */
 #include "ct.h"
+#include "ct_internal.h"    /* the bucket layout, for the overflow test */
 #include "pkt_parse.h"
 #include "pktbuild.h"
 #include "check_run.h"
@@ -522,6 +523,69 @@ START_TEST(full_table_and_syn_flood)
 }
 END_TEST
 
+/* The overflow counts (ct_internal.h, spill) say exactly how many of a bucket's flows live
+ * in their second bucket, and every live entry is found by its key. */
+static void check_buckets(void)
+{
+	static uint16_t want[64];
+	ck_assert_uint_le(ct->n_buckets, 64);
+	memset(want, 0, sizeof(want));
+	for (uint32_t b = 0; b < ct->n_buckets; b++)
+		for (unsigned s = 0; s < CT_BUCKET_SLOTS; s++) {
+			uint32_t idx = ct->buckets[b].idx[s];
+			if (!idx)
+				continue;
+			struct ct_entry *e = &ct->entries[idx - 1];
+			uint32_t b1 = e->hash & (ct->n_buckets - 1);
+			CHECK(b == b1 || b == ct_bucket2(ct, e->hash), "entry in bucket %u, neither of its own", b);
+			if (b != b1)
+				want[b1]++;
+			unsigned dir;
+			if (e->expires > now)
+				CHECK(ct_find(ct, &e->key[0], e->hash, now, &dir) == e && dir == 0, "entry in bucket %u not found", b);
+		}
+	for (uint32_t b = 0; b < ct->n_buckets; b++)
+		CHECK(ct->spill[b] == (want[b] < 255 ? want[b] : 255), "bucket %u: overflow count %u, want %u", b,
+		      ct->spill[b], want[b]);
+}
+
+START_TEST(buckets_overflow)
+{
+	ct_table_destroy(ct);
+	cfg.max_entries = 64;           /* 16 buckets: many flows in their second */
+	ct = ct_table_create(&cfg);
+	uint64_t s = 77;
+	unsigned second = 0;
+	for (unsigned i = 0; i < 20000; i++) {
+		struct pb f;
+		pb_init(&f);
+		pb_eth0(&f, 0x0800);
+		pb_ip4(&f, 17, 0, NULL, 0);
+		pb_udp(&f, (uint16_t)(1000 + rng_next(&s) % 200), 53);
+		pb_payload(&f, 20);
+		int dir = (int)(rng_next(&s) % 3 == 0);
+		if (dir)
+			reverse(&f);
+		pb_done(&f);
+		struct pkt_buf *p = pb_to_pkt(pool, f.b, f.len);
+		ck_assert_int_eq(pkt_parse(p), PKT_PARSE_OK);
+		ct_track(ct, p, now, &last);
+		ct_commit(ct, p, now, &last);   /* may be refused: the table is small */
+		pkt_free(p);
+		now += rng_next(&s) % 1500;
+		check_buckets();
+		for (uint32_t b = 0; b < ct->n_buckets; b++)
+			second += ct->spill[b] != 0;
+	}
+	ck_assert_uint_gt(second, 1000);    /* the second buckets were used, and looked up */
+	ck_assert_uint_gt(ct_counters(ct)->expired, 100);
+	now += 600 * 1000;
+	ct_sweep(ct, now, ct->n_buckets);
+	ck_assert_uint_eq(ct_count(ct), 0);
+	check_buckets();
+}
+END_TEST
+
 static char out[2048];
 
 static void emit(void *arg, const char *line)
@@ -564,6 +628,7 @@ int main(void)
 	tcase_add_test(tc, icmp_related);
 	tcase_add_test(tc, fragments_and_non_ip);
 	tcase_add_test(tc, full_table_and_syn_flood);
+	tcase_add_test(tc, buckets_overflow);
 	tcase_add_test(tc, counters_table);
 	suite_add_tcase(s, tc);
 	return check_run(s);
