@@ -155,8 +155,9 @@ bool ct_table_tune(struct ct_table *t, const struct ct_config *cfg);
 void ct_track(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp);
 
 /* For a burst: ct_prefetch_burst first (each packet's flow key and hash into cps[i], and
- * its two candidate buckets prefetched), then ct_track_prefetched on each with the same
- * cp, so that the table's cache misses overlap instead of coming one packet at a time. */
+ * its first bucket prefetched: the one a lookup nearly always needs alone), then
+ * ct_track_prefetched on each with the same cp, so that the table's cache misses overlap
+ * instead of coming one packet at a time. */
 void ct_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pkts, struct ct_pkt *cps, uint16_t n);
 void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp);
 /* Creates the connection of a packet ct_track called new. false when refused (counted). */

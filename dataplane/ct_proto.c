@@ -462,6 +462,18 @@ static void track_first(struct ct_table *t, const struct pkt_buf *p, struct ct_p
 	set_state(t, cp, CT_S_NEW, CT_INV_NONE);
 }
 
+/* A keyed packet other than TCP: its connection, or whether it may start one. */
+static inline __attribute__((always_inline)) void track_keyed(struct ct_table *t, const struct pkt_buf *p,
+							       uint64_t now, struct ct_pkt *cp)
+{
+	unsigned dir = 0;
+	struct ct_entry *e = ct_find(t, &cp->key, cp->hash, now, &dir);
+	if (e)
+		track_known(t, e, dir, now, cp);
+	else
+		track_first(t, p, cp);
+}
+
 /* Packets ct_prefetch_burst did not key, and TCP. */
 static __attribute__((noinline)) void track_unkeyed_or_tcp(struct ct_table *t, const struct pkt_buf *p, uint64_t now,
 							    struct ct_pkt *cp)
@@ -477,12 +489,7 @@ static __attribute__((noinline)) void track_unkeyed_or_tcp(struct ct_table *t, c
 		track_tcp(t, p, now, cp);
 		return;
 	}
-	unsigned dir = 0;
-	struct ct_entry *e = ct_find(t, &cp->key, cp->hash, now, &dir);
-	if (e)
-		track_known(t, e, dir, now, cp);
-	else
-		track_first(t, p, cp);
+	track_keyed(t, p, now, cp);
 }
 
 void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)
@@ -497,12 +504,7 @@ void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t n
 		return;
 	}
 	cp->keyed = 0;
-	unsigned dir = 0;
-	struct ct_entry *e = ct_find(t, &cp->key, cp->hash, now, &dir);
-	if (e)
-		track_known(t, e, dir, now, cp);
-	else
-		track_first(t, p, cp);
+	track_keyed(t, p, now, cp);
 }
 
 bool ct_commit_new(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)
