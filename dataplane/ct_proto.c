@@ -331,9 +331,10 @@ void ct_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pkts, st
 	for (uint16_t i = 0; i < n; i++) {
 		struct ct_pkt *cp = &cps[i];
 		if (!pkt_flow_key_hash4(pkts[i], &cp->key, &cp->hash)) {
-			cp->keyed = own_flow(pkts[i]);
-			if (!cp->keyed)
+			if (!own_flow(pkts[i])) {
+				cp->keyed = 0;
 				continue;
+			}
 			pkt_flow_key(pkts[i], &cp->key);
 			cp->hash = pkt_flow_hash(&cp->key);
 		}
