@@ -25,6 +25,11 @@ void vnet_dpdk_fini(void);
 /* A pool of n mbuf-backed packets. NULL with one line in err on failure. */
 struct pkt_pool *vnet_dpdk_pool_create(const char *name, uint32_t n, char *err, size_t errlen);
 void vnet_dpdk_pool_destroy(struct pkt_pool *pool);
+/* One line on how the pool's buffers lie in memory: their size, whether DPDK packed them
+ * or kept each within one page (for DMA by physical address), and on how many of the 64
+ * cache-line offsets within a 4 KiB page the mbufs start (1 means they all compete for
+ * the same L1 sets). */
+void vnet_dpdk_pool_describe(const struct pkt_pool *pool, char *out, size_t len);
 
 /* Configures and starts the device named by devargs, one RX and one TX queue. */
 struct vnet_port *vnet_dpdk_open(const char *devargs, struct pkt_pool *pool, char *err,

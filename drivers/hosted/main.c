@@ -382,6 +382,9 @@ int main(int argc, char **argv)
 		if (!o.quiet) {
 			pkt_counters_format(&pipe, &w.cnt, print_line, stdout);
 			print_port_stats(ports, o.n_ports);
+			char line[256];
+			hosted_ports_describe_pool(&hp, line, sizeof(line));
+			printf("%s\n", line);
 			if (app->report)
 				app->report(state, print_line, stdout);
 		}

@@ -57,6 +57,14 @@ int hosted_ports_open(struct hosted_ports *hp, const char *const *specs, unsigne
 	return 0;
 }
 
+void hosted_ports_describe_pool(const struct hosted_ports *hp, char *out, size_t len)
+{
+	if (hp->dpdk)
+		vnet_dpdk_pool_describe(hp->pool, out, len);
+	else
+		snprintf(out, len, "pool %s: %u native buffers", hp->pool->name, hp->pool->size);
+}
+
 void hosted_ports_close(struct hosted_ports *hp)
 {
 	for (unsigned i = 0; i < hp->n; i++)

@@ -29,5 +29,7 @@ const char *hosted_port_spec_check(const char *spec);
 int hosted_ports_open(struct hosted_ports *hp, const char *const *specs, unsigned n, const char *eal,
 		      uint32_t pool_size, char *err, size_t errlen);
 void hosted_ports_close(struct hosted_ports *hp);
+/* One line on the receive pool (vnet_dpdk_pool_describe() for DPDK's). */
+void hosted_ports_describe_pool(const struct hosted_ports *hp, char *out, size_t len);
 
 #endif
