@@ -10,12 +10,15 @@
 #     the connection table's cache misses);
 #  3. Mpps of sluice-hosted fw against testpmd io-forwarding on the same DPDK ports
 #     (net_pcap replaying 1,024 flows of 64-byte frames in, net_null out), one core each,
-#     alternated twice in the same run, better run of each.
+#     alternated twice in the same run, better run of each; on 2 MiB hugepages (the fair
+#     ceiling, when the kernel gives them: huge.sh) and without hugepages.
 set -euo pipefail
 build=$1
 seconds=${2:-8}
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-benchfw.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=huge.sh
+. "$(dirname "$0")/huge.sh"
+trap 'huge_release; rm -rf "$work"' EXIT
 
 echo "== fw: callgrind instructions per packet (bench-fw RULES FLOWS PACKETS [dense]), warm-up pass not counted"
 ipp() { # RULES FLOWS PACKETS MODE
@@ -54,7 +57,6 @@ done >"$work/in.pkts"
 "$build/tools/pktgen/pktgen" -o "$work/in.pcap" "$work/in.pkts"
 port0="net_pcap0,rx_pcap=$work/in.pcap,infinite_rx=1"
 port1="net_null0,no-rx=1"
-common="--no-huge -m 512 --no-pci --log-level=*:error"
 rules() { # N -> a ruleset file with N rules, the last accepting the traffic
 	{
 		printf 'interface lan\ninterface wan\nchain forward policy drop {\n'
@@ -76,16 +78,27 @@ fw_run() { # N -> pps
 		{ cat "$work/fw.log" >&2; echo 0; return; }
 	grep -E '^fw:' "$work/fw.log" | sed -E 's/.*\(([0-9.]+) Mpps out\).*/\1/' | awk '{ printf "%d\n", $1 * 1e6 }'
 }
-echo "   testpmd: dpdk-testpmd $common --lcores 0@0,1@0 --vdev $port0 --vdev $port1 -- --forward-mode=io --nb-cores=1"
-echo "   fw:      sluice-hosted fw --config rN.conf --duration $seconds --eal '$common --lcores 0@0' --port dpdk:$port0 --port dpdk:$port1"
-for n in 10 1000 10000; do
-	rules "$n"
-	tp=0 sl=0
-	for round in 1 2; do
-		t=$(testpmd_run); s=$(fw_run "$n")
-		[ "$t" -gt "$tp" ] && tp=$t
-		[ "$s" -gt "$sl" ] && sl=$s
+throughput() { # WHAT EAL_MEMORY_ARGS
+	common="$2 --no-pci --log-level=*:error"
+	echo "   memory: $1"
+	echo "   testpmd: dpdk-testpmd $common --lcores 0@0,1@0 --vdev $port0 --vdev $port1 -- --forward-mode=io --nb-cores=1"
+	echo "   fw:      sluice-hosted fw --config rN.conf --duration $seconds --eal '$common --lcores 0@0' --port dpdk:$port0 --port dpdk:$port1"
+	for n in 10 1000 10000; do
+		rules "$n"
+		tp=0 sl=0
+		for round in 1 2; do
+			t=$(testpmd_run); s=$(fw_run "$n")
+			[ "$t" -gt "$tp" ] && tp=$t
+			[ "$s" -gt "$sl" ] && sl=$s
+		done
+		awk -v n="$n" -v tp="$tp" -v sl="$sl" 'BEGIN {
+			printf "   %5d rules: fw %.3f Mpps, testpmd io-fwd %.3f Mpps: %.1f%%\n", n, sl / 1e6, tp / 1e6, tp ? 100 * sl / tp : 0 }'
 	done
-	awk -v n="$n" -v tp="$tp" -v sl="$sl" 'BEGIN {
-		printf "   %5d rules: fw %.3f Mpps, testpmd io-fwd %.3f Mpps: %.1f%% of the ceiling\n", n, sl / 1e6, tp / 1e6, tp ? 100 * sl / tp : 0 }'
-done
+}
+if huge_reserve "$work" 512; then
+	throughput "2 MiB hugepages, both pools packed: the ceiling" "$HUGE_EAL"
+	huge_release
+else
+	echo "   (2 MiB hugepages could not be reserved here: no fair ceiling in this run)"
+fi
+throughput "4 KiB pages (--no-huge): testpmd's pool one mbuf a page, sluice's packed, so not a fair ceiling" "--no-huge -m 512"
