@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap 'huge_release 2>/dev/null || true; rm -rf "$work"' EXIT
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d)"
 
@@ -53,14 +53,8 @@ printf 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=
 "$build/tools/pktgen/pktgen" -o "$pcap" "$work/in.pkts"
 port0="net_pcap0,rx_pcap=$pcap,infinite_rx=1"
 port1="net_null0,no-rx=1"
-common="--no-huge -m 512 --no-pci --log-level=*:error"
-
 echo "== throughput: ${seconds} s per run, 64-byte frames, port 0 $port0 -> port 1 $port1"
 echo "   both on CPU 0 with one forwarding core, alternated twice; the better run of each counts"
-testpmd_cmd="dpdk-testpmd $common --file-prefix=bench-tp-$$ --lcores 0@0,1@0 --vdev $port0 --vdev $port1 -- --forward-mode=io --nb-cores=1 --stats-period=1 --total-num-mbufs=16384"
-sl_cmd="$build/drivers/hosted/sluice-hosted l2fwd --quiet --duration $seconds --eal '$common --file-prefix=bench-sl-$$ --lcores 0@0' --port dpdk:$port0 --port dpdk:$port1"
-echo "   testpmd: timeout -s INT $((seconds + 2)) $testpmd_cmd"
-echo "   sluice:  $sl_cmd"
 testpmd_run() { # -> median of port 1's per-second TX rates, first two seconds left out (pps)
 	timeout -s INT $((seconds + 2)) $testpmd_cmd >"$work/testpmd.log" 2>&1 || true
 	awk '/NIC statistics for port 1/ { p = 1 } p && /Tx-pps:/ { print $2; p = 0 }' "$work/testpmd.log" |
@@ -70,18 +64,35 @@ sluice_run() { # -> packets sent / run time (pps)
 	eval "$sl_cmd" >"$work/sluice.log" 2>&1 || { cat "$work/sluice.log" >&2; echo 0; return; }
 	grep -E '^l2fwd:' "$work/sluice.log" | sed -E 's/.*\(([0-9.]+) Mpps out\).*/\1/' | awk '{ printf "%d\n", $1 * 1e6 }'
 }
-tp=0 sl=0
-for round in 1 2; do
-	t=$(testpmd_run); s=$(sluice_run)
-	printf '   round %d: testpmd %.3f Mpps, sluice %.3f Mpps\n' "$round" "$(awk -v v="$t" 'BEGIN{print v/1e6}')" "$(awk -v v="$s" 'BEGIN{print v/1e6}')"
-	[ "$t" -gt "$tp" ] && tp=$t
-	[ "$s" -gt "$sl" ] && sl=$s
-done
-awk -v tp="$tp" -v sl="$sl" 'BEGIN {
-	printf "   testpmd io-fwd   %.3f Mpps (median of its per-second rates)\n", tp / 1e6
-	printf "   sluice l2fwd     %.3f Mpps (packets sent / run time)\n", sl / 1e6
-	if (tp > 0) printf "   ratio            %.1f%% of the testpmd ceiling\n", 100 * sl / tp
-}'
+throughput() { # WHAT EAL_MEMORY_ARGS
+	local common="$2 --no-pci --log-level=*:error"
+	testpmd_cmd="dpdk-testpmd $common --file-prefix=bench-tp-$$ --lcores 0@0,1@0 --vdev $port0 --vdev $port1 -- --forward-mode=io --nb-cores=1 --stats-period=1 --total-num-mbufs=16384"
+	sl_cmd="$build/drivers/hosted/sluice-hosted l2fwd --quiet --duration $seconds --eal '$common --file-prefix=bench-sl-$$ --lcores 0@0' --port dpdk:$port0 --port dpdk:$port1"
+	echo "   memory: $1"
+	echo "   testpmd: timeout -s INT $((seconds + 2)) $testpmd_cmd"
+	echo "   sluice:  $sl_cmd"
+	local tp=0 sl=0 t s round
+	for round in 1 2; do
+		t=$(testpmd_run); s=$(sluice_run)
+		printf '   round %d: testpmd %.3f Mpps, sluice %.3f Mpps\n' "$round" "$(awk -v v="$t" 'BEGIN{print v/1e6}')" "$(awk -v v="$s" 'BEGIN{print v/1e6}')"
+		[ "$t" -gt "$tp" ] && tp=$t
+		[ "$s" -gt "$sl" ] && sl=$s
+	done
+	awk -v tp="$tp" -v sl="$sl" 'BEGIN {
+		printf "   testpmd io-fwd   %.3f Mpps (median of its per-second rates)\n", tp / 1e6
+		printf "   sluice l2fwd     %.3f Mpps (packets sent / run time)\n", sl / 1e6
+		if (tp > 0) printf "   ratio            %.1f%% of testpmd\n", 100 * sl / tp
+	}'
+}
+# shellcheck source=huge.sh
+. "$(dirname "$0")/huge.sh"
+if huge_reserve "$work" 512; then
+	throughput "2 MiB hugepages, both pools packed: the ceiling" "$HUGE_EAL"
+	huge_release
+else
+	echo "   (2 MiB hugepages could not be reserved here: no fair ceiling in this run)"
+fi
+throughput "4 KiB pages (--no-huge): testpmd's pool one mbuf a page, sluice's packed, so not a fair ceiling" "--no-huge -m 512"
 
 # ---- 3. packets through the image -------------------------------------------------------
 "$(dirname "$0")/image_net.sh" "$(cd "$(dirname "$0")/../.." && pwd)" "$build" 200000 256
