@@ -95,10 +95,4 @@ throughput() { # WHAT EAL_MEMORY_ARGS
 			printf "   %5d rules: fw %.3f Mpps, testpmd io-fwd %.3f Mpps: %.1f%%\n", n, sl / 1e6, tp / 1e6, tp ? 100 * sl / tp : 0 }'
 	done
 }
-if huge_reserve "$work" 512; then
-	throughput "2 MiB hugepages, both pools packed: the ceiling" "$HUGE_EAL"
-	huge_release
-else
-	echo "   (2 MiB hugepages could not be reserved here: no fair ceiling in this run)"
-fi
-throughput "4 KiB pages (--no-huge): testpmd's pool one mbuf a page, sluice's packed, so not a fair ceiling" "--no-huge -m 512"
+huge_both_modes "$work" throughput

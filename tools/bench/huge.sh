@@ -6,7 +6,8 @@
 # packed and the comparison is even. huge_reserve reserves pages for one process at a
 # time on a private hugetlbfs mount under WORK and sets HUGE_EAL to the EAL memory
 # arguments; huge_release gives back what it took. Needs root; returns 1 (and changes
-# nothing) when the kernel does not give the pages.
+# nothing) when the kernel does not give the pages. huge_both_modes runs a measurement
+# in both memory modes.
 HUGE_EAL="" huge_prev="" huge_dir=""
 huge_reserve() { # WORK MIB
 	local work=$1 mib=$2 want have
@@ -32,4 +33,13 @@ huge_release() {
 	fi
 	[ -n "$huge_prev" ] && echo "$huge_prev" >/proc/sys/vm/nr_hugepages 2>/dev/null || true
 	HUGE_EAL="" huge_prev="" huge_dir=""
+}
+huge_both_modes() { # WORK FUNC: FUNC WHAT EAL_MEMORY_ARGS, on hugepages (when had), then without
+	if huge_reserve "$1" 512; then
+		"$2" "2 MiB hugepages, both pools packed: the ceiling" "$HUGE_EAL"
+		huge_release
+	else
+		echo "   (2 MiB hugepages could not be reserved here: no fair ceiling in this run)"
+	fi
+	"$2" "4 KiB pages (--no-huge): testpmd's pool one mbuf a page, sluice's packed, so not a fair ceiling" "--no-huge -m 512"
 }

@@ -86,13 +86,7 @@ throughput() { # WHAT EAL_MEMORY_ARGS
 }
 # shellcheck source=huge.sh
 . "$(dirname "$0")/huge.sh"
-if huge_reserve "$work" 512; then
-	throughput "2 MiB hugepages, both pools packed: the ceiling" "$HUGE_EAL"
-	huge_release
-else
-	echo "   (2 MiB hugepages could not be reserved here: no fair ceiling in this run)"
-fi
-throughput "4 KiB pages (--no-huge): testpmd's pool one mbuf a page, sluice's packed, so not a fair ceiling" "--no-huge -m 512"
+huge_both_modes "$work" throughput
 
 # ---- 3. packets through the image -------------------------------------------------------
 "$(dirname "$0")/image_net.sh" "$(cd "$(dirname "$0")/../.." && pwd)" "$build" 200000 256
