@@ -159,6 +159,11 @@ void ct_track(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct 
  * ct_track_prefetched on each with the same cp, so that the table's cache misses overlap
  * instead of coming one packet at a time. */
 void ct_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pkts, struct ct_pkt *cps, uint16_t n);
+/* ct_prefetch_burst for packets not parsed yet, in the same pass over the burst: each is
+ * pkt_parse()d first, and one that fails gets the verdict pkt_drop(reason_base + its
+ * enum pkt_parse_result) and is not keyed (the caller skips packets with a verdict). */
+void ct_parse_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pkts, struct ct_pkt *cps, uint16_t n,
+			     uint16_t reason_base);
 void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp);
 /* Creates the connection of a packet ct_track called new. false when refused (counted). */
 bool ct_commit_new(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp);

@@ -324,23 +324,40 @@ static bool own_flow(const struct pkt_buf *p)
 	return !icmp;   /* ICMP takes the careful path: errors, untracked ND */
 }
 
+/* ct_prefetch_burst's step for one packet: key and hash into cp, prefetch the first bucket. */
+static inline __attribute__((always_inline)) void key_prefetch(const struct ct_bucket *buckets, uint32_t mask,
+							       const struct pkt_buf *p, struct ct_pkt *cp)
+{
+	if (!pkt_flow_key_hash4(p, &cp->key, &cp->hash)) {
+		if (!own_flow(p)) {
+			cp->keyed = 0;
+			return;
+		}
+		pkt_flow_key(p, &cp->key);
+		cp->hash = pkt_flow_hash(&cp->key);
+	}
+	cp->keyed = 1;
+	/* the second bucket is rarely needed: only when the first overflowed (ct_find) */
+	__builtin_prefetch(&buckets[cp->hash & mask]);
+}
+
 void ct_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pkts, struct ct_pkt *cps, uint16_t n)
 {
-	const struct ct_bucket *buckets = t->buckets;
-	const uint32_t mask = t->n_buckets - 1;
+	for (uint16_t i = 0; i < n; i++)
+		key_prefetch(t->buckets, t->n_buckets - 1, pkts[i], &cps[i]);
+}
+
+void ct_parse_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pkts, struct ct_pkt *cps, uint16_t n,
+			     uint16_t reason_base)
+{
 	for (uint16_t i = 0; i < n; i++) {
-		struct ct_pkt *cp = &cps[i];
-		if (!pkt_flow_key_hash4(pkts[i], &cp->key, &cp->hash)) {
-			if (!own_flow(pkts[i])) {
-				cp->keyed = 0;
-				continue;
-			}
-			pkt_flow_key(pkts[i], &cp->key);
-			cp->hash = pkt_flow_hash(&cp->key);
+		enum pkt_parse_result r = pkt_parse(pkts[i]);
+		if (__builtin_expect(r != PKT_PARSE_OK, 0)) {
+			pkt_drop(pkts[i], (uint16_t)(reason_base + r));
+			cps[i].keyed = 0;
+			continue;
 		}
-		cp->keyed = 1;
-		/* the second bucket is rarely needed: only when the first overflowed (ct_find) */
-		__builtin_prefetch(&buckets[cp->hash & mask]);
+		key_prefetch(t->buckets, t->n_buckets - 1, pkts[i], &cps[i]);
 	}
 }
 

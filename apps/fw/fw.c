@@ -32,7 +32,10 @@
 #define SWEEP_BUCKETS 64          /* conntrack buckets expired per tick */
 
 #define FWA_NAME(id, str) str,
-const char *const fw_app_reasons[FWA__COUNT] = { FWA_REASONS(FWA_NAME) };
+#define FWA_PARSE_NAME(id, str) "parse_" str,
+const char *const fw_app_reasons[FWA_N_REASONS] = { FWA_REASONS(FWA_NAME) PKT_PARSE_REASONS(FWA_PARSE_NAME) };
+static_assert(FWA_N_REASONS <= PKT_MAX_REASONS, "the fw stage's reasons, its own and the parser's");
+#undef FWA_PARSE_NAME
 #undef FWA_NAME
 
 bool fwa_answer_allowed(struct fw_app *a, uint64_t now_ms)
@@ -79,10 +82,12 @@ static void bridge_burst(struct fw_app *a, struct fw_ruleset *rs, struct pkt_wor
 	uint64_t now = w->now_ms;
 	/* the connection table's lines for the whole burst first, then the work */
 	struct ct_pkt cps[PKT_BURST];
-	ct_prefetch_burst(a->ct, pkts, cps, n);
+	ct_parse_prefetch_burst(a->ct, pkts, cps, n, FWA_PARSE);
 	for (uint16_t i = 0; i < n; i++) {
 		struct pkt_buf *p = pkts[i];
 		struct ct_pkt *cp = &cps[i];
+		if (p->verdict != PKT_V_CONTINUE)
+			continue;       /* malformed: dropped by the parser */
 		int iif = p->port, oif = p->port ^ 1;
 		struct frag_key fk;
 		enum frag_class fc = FRAG_NONE;
@@ -135,7 +140,7 @@ static void fw_process(void *ctx, struct pkt_worker *w, struct pkt_buf **pkts, u
 static const struct pkt_stage_def fw_stage = {
 	.name = "fw",
 	.reasons = fw_app_reasons,
-	.n_reasons = FWA__COUNT,
+	.n_reasons = FWA_N_REASONS,
 	.process = fw_process,
 };
 
@@ -268,7 +273,7 @@ static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 			 c->rs->cfg.ct.max_entries > 1024 ? ", half of what fits" : "");
 		a->emit(a->emit_arg, line);
 	}
-	if (!pkt_pipe_add(pipe, &pkt_parse_stage, NULL) || !pkt_pipe_add(pipe, &fw_stage, a)) {
+	if (!pkt_pipe_add(pipe, &fw_stage, a)) {
 		snprintf(err, errlen, "fw: pipeline full");
 		ct_table_destroy(a->ct);
 		nb_destroy(a->nb);

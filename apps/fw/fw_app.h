@@ -8,6 +8,7 @@
 #include "frag.h"
 #include "fw.h"
 #include "neigh.h"
+#include "pkt_parse.h"
 #include "route.h"
 
 #define FWA_REASONS(X)                                                                              \
@@ -35,8 +36,13 @@
 #define FWA_ENUM(id, str) FWA_##id,
 enum fw_app_reason { FWA_REASONS(FWA_ENUM) FWA__COUNT };
 #undef FWA_ENUM
+/* The fw stage parses its packets itself (in the pass that keys them for the connection
+ * table), so pkt_parse()'s reasons follow its own: FWA_PARSE + enum pkt_parse_result,
+ * counted as "parse_<reason>". */
+#define FWA_PARSE FWA__COUNT
+#define FWA_N_REASONS (FWA__COUNT + PKT_PARSE__COUNT)
 
-extern const char *const fw_app_reasons[FWA__COUNT];
+extern const char *const fw_app_reasons[FWA_N_REASONS];
 
 /* One interface as the router sees it. */
 struct fwa_iface {

@@ -449,7 +449,7 @@ static bool source_routed(const uint8_t *ip)
 	return false;
 }
 
-/* cp: what ct_prefetch_burst found for p */
+/* cp: what ct_parse_prefetch_burst found for p */
 static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *p,
 		      struct ct_pkt *cp, uint64_t now)
 {
@@ -572,9 +572,10 @@ void fw_router_burst(struct fw_app *a, const struct fwa_conf *c, struct pkt_work
 	/* the connection table's lines for the whole burst first (the flow key does not
 	 * change with the TTL), then the work */
 	struct ct_pkt cps[PKT_BURST];
-	ct_prefetch_burst(a->ct, pkts, cps, n);
+	ct_parse_prefetch_burst(a->ct, pkts, cps, n, FWA_PARSE);
 	for (uint16_t i = 0; i < n; i++)
-		route_one(a, c, w, pkts[i], &cps[i], now);
+		if (pkts[i]->verdict == PKT_V_CONTINUE)     /* else malformed: dropped by the parser */
+			route_one(a, c, w, pkts[i], &cps[i], now);
 }
 
 void fw_router_tick(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, uint64_t now_ms)

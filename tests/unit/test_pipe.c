@@ -134,7 +134,7 @@ START_TEST(verdicts_one_stage)
 	struct pkt_buf *b[9] = {
 		mk(&r, 0, 60, FWD(0), 0, 0),  mk(&r, 1, 61, FWD(1), 0, 0), mk(&r, 2, 62, DROP(1), 0, 0),
 		mk(&r, 3, 63, HOST, 0, 0),    mk(&r, 4, 64, CONT, 0, 0),   mk(&r, 5, 65, FWD(2), 0, 0),
-		mk(&r, 6, 66, DROP(40), 0, 0), mk(&r, 7, 67, FWD(0), 0, 0), mk(&r, 8, 68, FWD(0x3fff), 0, 0),
+		mk(&r, 6, 66, DROP(PKT_MAX_REASONS + 8), 0, 0), mk(&r, 7, 67, FWD(0), 0, 0), mk(&r, 8, 68, FWD(0x3fff), 0, 0),
 	};
 	struct pkt_buf *fwd0 = b[0], *fwd1 = b[1], *host = b[3], *fwd0b = b[7];
 	pkt_pipe_run(&r.w, b, 9);
