@@ -126,7 +126,7 @@ struct ct_pkt {
 	uint8_t state;                      /* enum ct_state */
 	uint8_t invalid;                    /* enum ct_invalid when state is CT_S_INVALID */
 	uint8_t tcp_flags;
-	uint8_t keyed;                      /* key and hash below are p's (ct_prefetch_burst) */
+	uint8_t keyed;                      /* key and hash below are p's (ct_parse_prefetch_burst) */
 	struct pkt_flow_key key;
 	uint32_t hash;
 };
@@ -154,14 +154,12 @@ bool ct_table_tune(struct ct_table *t, const struct ct_config *cfg);
 /* Classifies a packet pkt_parse() accepted and advances its connection. now: ms. */
 void ct_track(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp);
 
-/* For a burst: ct_prefetch_burst first (each packet's flow key and hash into cps[i], and
- * its first bucket prefetched: the one a lookup nearly always needs alone), then
- * ct_track_prefetched on each with the same cp, so that the table's cache misses overlap
- * instead of coming one packet at a time. */
-void ct_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pkts, struct ct_pkt *cps, uint16_t n);
-/* ct_prefetch_burst for packets not parsed yet, in the same pass over the burst: each is
- * pkt_parse()d first, and one that fails gets the verdict pkt_drop(reason_base + its
- * enum pkt_parse_result) and is not keyed (the caller skips packets with a verdict). */
+/* For a burst: ct_parse_prefetch_burst first, which pkt_parse()s each packet, then puts
+ * its flow key and hash in cps[i] and prefetches its first bucket (the one a lookup nearly
+ * always needs alone), all in one pass. A packet the parser refuses gets the verdict
+ * pkt_drop(reason_base + its enum pkt_parse_result) and is not keyed; the caller skips
+ * packets with a verdict. Then ct_track_prefetched on each other packet with the same cp,
+ * so that the table's cache misses overlap instead of coming one packet at a time. */
 void ct_parse_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pkts, struct ct_pkt *cps, uint16_t n,
 			     uint16_t reason_base);
 void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp);

@@ -311,7 +311,7 @@ static enum ct_timeout other_timeout(const struct ct_entry *e)
 }
 
 /* A packet whose connection is looked up by its own flow key (not an ICMP error, not
- * untracked): the ones ct_prefetch_burst can key ahead. */
+ * untracked): the ones ct_parse_prefetch_burst can key ahead. */
 static bool own_flow(const struct pkt_buf *p)
 {
 	const struct pkt_meta *m = &p->meta;
@@ -324,29 +324,6 @@ static bool own_flow(const struct pkt_buf *p)
 	return !icmp;   /* ICMP takes the careful path: errors, untracked ND */
 }
 
-/* ct_prefetch_burst's step for one packet: key and hash into cp, prefetch the first bucket. */
-static inline __attribute__((always_inline)) void key_prefetch(const struct ct_bucket *buckets, uint32_t mask,
-							       const struct pkt_buf *p, struct ct_pkt *cp)
-{
-	if (!pkt_flow_key_hash4(p, &cp->key, &cp->hash)) {
-		if (!own_flow(p)) {
-			cp->keyed = 0;
-			return;
-		}
-		pkt_flow_key(p, &cp->key);
-		cp->hash = pkt_flow_hash(&cp->key);
-	}
-	cp->keyed = 1;
-	/* the second bucket is rarely needed: only when the first overflowed (ct_find) */
-	__builtin_prefetch(&buckets[cp->hash & mask]);
-}
-
-void ct_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pkts, struct ct_pkt *cps, uint16_t n)
-{
-	for (uint16_t i = 0; i < n; i++)
-		key_prefetch(t->buckets, t->n_buckets - 1, pkts[i], &cps[i]);
-}
-
 void ct_parse_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pkts, struct ct_pkt *cps, uint16_t n,
 			     uint16_t reason_base)
 {
@@ -357,7 +334,19 @@ void ct_parse_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pk
 			cps[i].keyed = 0;
 			continue;
 		}
-		key_prefetch(t->buckets, t->n_buckets - 1, pkts[i], &cps[i]);
+		/* key and hash into cp, and the first bucket prefetched */
+		struct ct_pkt *cp = &cps[i];
+		if (!pkt_flow_key_hash4(pkts[i], &cp->key, &cp->hash)) {
+			if (!own_flow(pkts[i])) {
+				cp->keyed = 0;
+				continue;
+			}
+			pkt_flow_key(pkts[i], &cp->key);
+			cp->hash = pkt_flow_hash(&cp->key);
+		}
+		cp->keyed = 1;
+		/* the second bucket is rarely needed: only when the first overflowed (ct_find) */
+		__builtin_prefetch(&t->buckets[cp->hash & (t->n_buckets - 1)]);
 	}
 }
 
@@ -492,7 +481,7 @@ static inline __attribute__((always_inline)) void track_keyed(struct ct_table *t
 		track_first(t, p, cp);
 }
 
-/* Packets ct_prefetch_burst did not key, and TCP. */
+/* Packets ct_parse_prefetch_burst did not key, and TCP. */
 static __attribute__((noinline)) void track_unkeyed_or_tcp(struct ct_table *t, const struct pkt_buf *p, uint64_t now,
 							    struct ct_pkt *cp)
 {
@@ -516,7 +505,7 @@ void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t n
 	cp->dir = 0;
 	cp->tcp_flags = 0;
 	t->cnt.packets++;
-	/* a keyed packet (ct_prefetch_burst) was already found to have a flow of its own */
+	/* a keyed packet (ct_parse_prefetch_burst) was already found to have a flow of its own */
 	if (!cp->keyed || p->meta.l4proto == PKT_IPPROTO_TCP) {
 		track_unkeyed_or_tcp(t, p, now, cp);
 		return;
