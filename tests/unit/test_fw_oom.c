@@ -1,0 +1,203 @@
+/* Loading a ruleset when memory runs out, at every allocation in turn. The firewall's
+ * allocations are wrapped (meson.build links this test with --wrap): the Nth one made
+ * while a load is armed fails, for every N the load makes. Each load must then either
+ * fail with "FILE[:LINE:COL]: out of memory[ for what]" or succeed with a classifier that gives the reference's
+ * matches (a field's direct index may be missing: slower, the same verdicts, and the
+ * report says so); either way nothing leaks (allocations and frees counted here, and
+ * LeakSanitizer in the sanitized build). */
+#include "check_run.h"
+#include "fw.h"
+#include "fw_gen.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t k, size_t n);
+void *__real_realloc(void *p, size_t n);
+void *__real_aligned_alloc(size_t a, size_t n);
+void __real_free(void *p);
+
+static int armed;                 /* counting and failing only while a load runs */
+static long fail_at = -1;         /* the allocation (0-based) that fails; -1 none */
+static long made;                 /* allocations asked for while armed */
+static long live;                 /* made and not freed */
+
+static bool fail_now(void)
+{
+	return armed && made++ == fail_at;
+}
+
+void *__wrap_malloc(size_t n)
+{
+	if (fail_now())
+		return NULL;
+	void *p = __real_malloc(n);
+	live += armed && p;
+	return p;
+}
+
+void *__wrap_calloc(size_t k, size_t n)
+{
+	if (fail_now())
+		return NULL;
+	void *p = __real_calloc(k, n);
+	live += armed && p;
+	return p;
+}
+
+void *__wrap_aligned_alloc(size_t a, size_t n)
+{
+	if (fail_now())
+		return NULL;
+	void *p = __real_aligned_alloc(a, n);
+	live += armed && p;
+	return p;
+}
+
+void *__wrap_realloc(void *old, size_t n)
+{
+	if (fail_now())
+		return NULL;
+	void *p = __real_realloc(old, n);
+	live += armed && p && !old;
+	return p;
+}
+
+void __wrap_free(void *p)
+{
+	live -= armed && p;
+	__real_free(p);
+}
+
+/* A forward chain of random rules over every kind of field, and enough distinct
+ * addresses and ports that the classifier builds its direct indexes. */
+static void ruleset(struct text *t)
+{
+	fw_gen_rng = 4242;
+	fw_gen_ruleset(t, 40, true);
+	fw_gen_put(t, "set admin port { 22, 80, 443 }\nchain input policy drop {\n");
+	for (unsigned i = 0; i < 48; i++)
+		fw_gen_put(t, "ip saddr 10.%u.%u.0/24 udp dport %u accept\n", i, 3 * i, 1000 + 7 * i);
+	fw_gen_put(t, "ip6 saddr 2001:db8:%x::/48 tcp dport @admin counter drop\n}\n", 99);
+}
+
+static void report_line(void *arg, const char *line)
+{
+	if (strstr(line, "searched without their direct index"))
+		++*(unsigned *)arg;
+}
+
+/* The loaded ruleset's input and forward classifiers against the reference. */
+static void compare(const struct fw_ruleset *rs, long n)
+{
+	static const enum fw_hook hooks[] = { FW_HOOK_INPUT, FW_HOOK_FORWARD };
+	for (unsigned h = 0; h < 2; h++) {
+		const struct fw_chain *ch = &rs->cfg.chain[hooks[h]];
+		for (unsigned k = 0; k < 200; k++) {
+			struct fw_pkt p;
+			fw_gen_pkt(&p);
+			if (k & 1) {        /* into the input chain's addresses and ports */
+				p.family = 4;
+				p.saddr[0] = 10;
+				p.saddr[1] = (uint8_t)(k % 48);
+				p.saddr[2] = (uint8_t)(3 * (k % 48));
+				p.has_l4proto = p.has_ports = true;
+				p.l4proto = 17;
+				p.dport = (uint16_t)(1000 + 7 * (k % 48));
+			}
+			struct fw_class_scan s;
+			fw_class_lookup(rs->cls[hooks[h]], &p, &s);
+			int got = -1;
+			for (unsigned r = 0; r < ch->n_rules; r++) {
+				if (!fw_ref_rule_matches(&rs->cfg, &ch->rules[r], &p))
+					continue;
+				got = fw_class_next(rs->cls[hooks[h]], &s, got);
+				ck_assert_msg(got == (int)r, "allocation %ld failed: chain %u packet %u: rule %u matches, the "
+					      "classifier says %d", n, h, k, r, got);
+			}
+			ck_assert_msg(fw_class_next(rs->cls[hooks[h]], &s, got) == -1,
+				      "allocation %ld failed: chain %u packet %u: the classifier matches more", n, h, k);
+		}
+	}
+}
+
+START_TEST(every_allocation_fails_in_turn)
+{
+	struct text t = {0};
+	ruleset(&t);
+	struct fw_err err = { "" };
+
+	/* once whole: how many allocations a load makes, and that it balances */
+	armed = 1;
+	made = live = 0;
+	fail_at = -1;
+	struct fw_ruleset *rs = fw_ruleset_load("oom.conf", t.s, t.n, &err);
+	long total = made;
+	armed = 0;
+	ck_assert_msg(rs != NULL, "%s", err.msg);
+	struct fw_class_stats st;
+	fw_class_stats(rs->cls[FW_HOOK_INPUT], &st);
+	ck_assert_msg(st.indexed > 0, "the input chain built no direct index: nothing to lose");
+	ck_assert_uint_eq(st.unindexed, 0);
+	armed = 1;
+	fw_ruleset_free(rs);
+	armed = 0;
+	ck_assert_int_eq(live, 0);
+	ck_assert_int_ge(total, 50);
+
+	unsigned refused = 0, degraded = 0, unaffected = 0;
+	for (long n = 0; n < total; n++) {
+		armed = 1;
+		made = live = 0;
+		fail_at = n;
+		err.msg[0] = 0;
+		rs = fw_ruleset_load("oom.conf", t.s, t.n, &err);
+		armed = 0;
+		if (!rs) {
+			ck_assert_msg(strncmp(err.msg, "oom.conf", 8) == 0 && strstr(err.msg, ": out of memory"),
+				      "allocation %ld of %ld failed: \"%s\"", n, total, err.msg);
+			ck_assert_msg(live == 0, "allocation %ld of %ld failed: %ld allocations leaked", n, total, live);
+			refused++;
+			continue;
+		}
+		/* it coped without that memory: the same matches, and the report tells when a
+		 * field lost its index (a classifier's pool that could not shrink loses nothing) */
+		unsigned unindexed = 0, lines = 0;
+		for (unsigned h = 0; h < FW_HOOK__COUNT; h++) {
+			fw_class_stats(rs->cls[h], &st);
+			unindexed += st.unindexed;
+		}
+		compare(rs, n);
+		fw_ruleset_report(rs, report_line, &lines);
+		ck_assert_msg((lines > 0) == (unindexed > 0), "allocation %ld: %u fields unindexed, %u report lines", n,
+			      unindexed, lines);
+		if (unindexed)
+			degraded++;
+		else
+			unaffected++;
+		armed = 1;
+		fw_ruleset_free(rs);
+		armed = 0;
+		ck_assert_msg(live == 0, "allocation %ld of %ld failed: %ld allocations leaked", n, total, live);
+	}
+	ck_assert_uint_eq(refused + degraded + unaffected, (unsigned)total);
+	ck_assert_msg(degraded > 0, "no failed allocation left a ruleset without an index");
+	ck_assert_msg(unaffected <= FW_HOOK__COUNT, "%u failed allocations made no difference", unaffected);
+	fprintf(stderr, "%ld allocations: %u refused, %u degraded, %u unaffected\n", total, refused, degraded, unaffected);
+	ck_assert_msg(refused > degraded, "%u refused, %u degraded", refused, degraded);
+	free(t.s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("fw-oom");
+	TCase *tc = tcase_create("load");
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, every_allocation_fails_in_turn);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
