@@ -24,16 +24,16 @@ struct rt_table {
 static int new_node(struct rt_table *t, uint16_t fill, uint8_t fill_len)
 {
 	if (t->n_nodes >= RT_MAX_NODES)
-		return -1;
+		return RT_ERR_FULL;
 	if (t->n_nodes == t->cap_nodes) {
 		unsigned cap = t->cap_nodes ? t->cap_nodes * 2 : 8;
 		struct rt_node *n = realloc(t->nodes, cap * sizeof(*n));
 		if (!n)
-			return -1;
+			return RT_ERR_NOMEM;
 		t->nodes = n;
 		uint8_t (*p)[256] = realloc(t->plen, cap * sizeof(*p));
 		if (!p)
-			return -1;
+			return RT_ERR_NOMEM;
 		t->plen = p;
 		t->cap_nodes = cap;
 	}
@@ -84,13 +84,15 @@ static void fill(struct rt_table *t, unsigned node, unsigned k, uint16_t value, 
 int rt_add(struct rt_table *t, int family, const uint8_t *addr, unsigned len, const struct rt_nexthop *nh)
 {
 	unsigned bytes = family == 4 ? 4 : 16;
-	if ((family != 4 && family != 6) || len > bytes * 8 || t->n_nh >= RT_MAX_NEXTHOPS)
-		return -1;
+	if ((family != 4 && family != 6) || len > bytes * 8)
+		return RT_ERR_BAD;
+	if (t->n_nh >= RT_MAX_NEXTHOPS)
+		return RT_ERR_FULL;
 	if (t->n_nh == t->cap_nh) {
 		unsigned cap = t->cap_nh ? t->cap_nh * 2 : 8;
 		struct rt_nexthop *n = realloc(t->nh, cap * sizeof(*n));
 		if (!n)
-			return -1;
+			return RT_ERR_NOMEM;
 		t->nh = n;
 		t->cap_nh = cap;
 	}
@@ -102,7 +104,7 @@ int rt_add(struct rt_table *t, int family, const uint8_t *addr, unsigned len, co
 		if (!(e & RT_CHILD)) {
 			int c = new_node(t, e, t->plen[node][b]);
 			if (c < 0)
-				return -1;
+				return c;
 			t->nodes[node].e[b] = (uint16_t)(RT_CHILD | (unsigned)c);
 			e = t->nodes[node].e[b];
 		}

@@ -32,8 +32,14 @@ struct rt_table;
 
 struct rt_table *rt_create(void);
 void rt_free(struct rt_table *t);
+/* What rt_add refuses (a negative return). */
+#define RT_ERR_BAD -1           /* not a family, or a length longer than the address */
+#define RT_ERR_FULL -2          /* RT_MAX_NODES or RT_MAX_NEXTHOPS reached */
+#define RT_ERR_NOMEM -3         /* no memory to grow the table */
+
 /* Adds family's prefix addr/len (host bits beyond len ignored) with its next hop. The same
- * prefix twice: the later wins. Returns 0, or -1 when the table is out of nodes or memory. */
+ * prefix twice: the later wins. Returns 0 or an RT_ERR_* (the table is then only fit to be
+ * freed). */
 int rt_add(struct rt_table *t, int family, const uint8_t *addr, unsigned len, const struct rt_nexthop *nh);
 /* The next hop of the longest prefix holding dst (network order), or NULL: no route. */
 const struct rt_nexthop *rt_lookup4(const struct rt_table *t, const uint8_t *dst);

@@ -7,6 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Why rt_add refused a route of the config (a bad one never gets this far). */
+static const char *rt_why(int rc)
+{
+	return rc == RT_ERR_NOMEM ? "out of memory for the routing table" : "the routing table is full";
+}
+
 void fw_router_neighbors(struct fw_app *a, const struct fwa_conf *c)
 {
 	const struct fw_config *cfg = &c->rs->cfg;
@@ -54,11 +60,12 @@ int fw_router_build(struct fwa_conf *c, const char *name, const uint8_t *const *
 			const struct fw_prefix *ad = &ic->addr[k];
 			struct rt_nexthop conn = { .kind = RT_CONNECTED, .family = ad->family, .port = (uint16_t)i };
 			local.family = ad->family;
-			bad = rt_add(c->rt, ad->family, ad->addr, ad->len, &conn) ||
-			      rt_add(c->rt, ad->family, ad->addr, ad->family == 4 ? 32 : 128, &local);
+			bad = rt_add(c->rt, ad->family, ad->addr, ad->len, &conn);
+			if (!bad)
+				bad = rt_add(c->rt, ad->family, ad->addr, ad->family == 4 ? 32 : 128, &local);
 		}
 		if (bad) {
-			snprintf(err, errlen, "%s:%u:%u: the routing table is full", name, ic->line, ic->col);
+			snprintf(err, errlen, "%s:%u:%u: %s", name, ic->line, ic->col, rt_why(bad));
 			return -1;
 		}
 	}
@@ -79,8 +86,9 @@ int fw_router_build(struct fwa_conf *c, const char *name, const uint8_t *const *
 			}
 		}
 		nh.port = (uint16_t)dev;
-		if (rt_add(c->rt, r->dst.family, r->dst.addr, r->dst.len, &nh)) {
-			snprintf(err, errlen, "%s:%u:%u: the routing table is full", name, r->line, r->col);
+		int bad = rt_add(c->rt, r->dst.family, r->dst.addr, r->dst.len, &nh);
+		if (bad) {
+			snprintf(err, errlen, "%s:%u:%u: %s", name, r->line, r->col, rt_why(bad));
 			return -1;
 		}
 	}

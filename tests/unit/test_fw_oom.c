@@ -1,10 +1,13 @@
-/* Loading a ruleset when memory runs out, at every allocation in turn. The firewall's
- * allocations are wrapped (meson.build links this test with --wrap): the Nth one made
- * while a load is armed fails, for every N the load makes. Each load must then either
- * fail with "FILE[:LINE:COL]: out of memory[ for what]" or succeed with a classifier that gives the reference's
- * matches (a field's direct index may be missing: slower, the same verdicts, and the
- * report says so); either way nothing leaks (allocations and frees counted here, and
- * LeakSanitizer in the sanitized build). */
+/* Loading a ruleset when memory runs out, at every allocation in turn. All allocations
+ * are wrapped (meson.build links this test with --wrap): the Nth one made while a load is
+ * armed fails, for every N the load makes. Each load must then either fail with
+ * "FILE[:LINE:COL]: out of memory[ for what]" or succeed with a classifier that gives the
+ * reference's matches (a field's direct index may be missing: slower, the same verdicts,
+ * and the report says so); either way nothing leaks (allocations and frees counted here,
+ * and LeakSanitizer in the sanitized build). The same for a reload of the fw appliance
+ * in router mode (rules, interfaces, routes and neighbours): a refused reload leaves the
+ * running config in place. */
+#include "app.h"
 #include "check_run.h"
 #include "fw.h"
 #include "fw_gen.h"
@@ -192,12 +195,123 @@ START_TEST(every_allocation_fails_in_turn)
 }
 END_TEST
 
+/* The report's "chain forward: N rules" and the reload counts. */
+struct seen {
+	unsigned forward_rules, reloads, refused;
+};
+
+static void seen_line(void *arg, const char *line)
+{
+	struct seen *s = arg;
+	unsigned long long a, b;
+	sscanf(line, "chain forward: %u rules", &s->forward_rules);
+	const char *r = strstr(line, " reloads (");
+	if (r) {
+		while (r > line && r[-1] != ' ')
+			r--;
+		if (sscanf(r, "%llu reloads (%llu refused)", &a, &b) == 2) {
+			s->reloads = (unsigned)a;
+			s->refused = (unsigned)b;
+		}
+	}
+}
+
+static struct seen report(const struct app_def *app, void *state)
+{
+	struct seen s = {0};
+	app->report(state, seen_line, &s);
+	return s;
+}
+
+static const char router_head[] = "interface lan { address 192.0.2.1/24; address 2001:db8:1::1/64 }\n"
+				  "interface wan { address 198.51.100.1/24 }\n";
+static const char running_conf[] = "interface lan { address 192.0.2.1/24; address 2001:db8:1::1/64 }\n"
+				   "interface wan { address 198.51.100.1/24 }\n"
+				   "chain forward policy accept {\nudp dport 9 drop\n}\n";
+
+START_TEST(reload_out_of_memory_keeps_the_running_config)
+{
+	/* the new config: routes, a neighbour and the generated chains, in router form */
+	struct text gen = {0};
+	ruleset(&gen);
+	const char *chains = strstr(gen.s, "set ");
+	ck_assert_ptr_nonnull(chains);
+	struct text t = {0};
+	fw_gen_put(&t, "%sroute 0.0.0.0/0 via 198.51.100.254\nroute 2001:db8:9::/48 via 2001:db8:1::fe\n"
+		   "neighbor 198.51.100.254 lladdr 02:00:00:00:00:fe dev wan\n%s", router_head, chains);
+
+	static const uint8_t lan_mac[6] = { 2, 0, 0, 0, 0, 1 }, wan_mac[6] = { 2, 0, 0, 0, 0, 2 };
+	struct pkt_pool *pool = pkt_pool_create("oom", 64);
+	ck_assert_ptr_nonnull(pool);
+	const struct app_def *app = app_find("fw");
+	struct pkt_pipeline pipe = { .n_ports = 2, .port_names = { "lan", "wan" } };
+	struct app_env env = { .opts = "", .config = running_conf, .config_len = strlen(running_conf),
+			       .config_name = "running.conf", .pool = pool, .port_mac = { lan_mac, wan_mac } };
+	void *state = NULL;
+	char err[300];
+	ck_assert_msg(app->setup(&pipe, &state, &env, err, sizeof(err)) == 0, "%s", err);
+	static struct pkt_worker w;
+	pkt_worker_init(&w, &pipe);
+
+	/* whole, once: the new config loads, and how many allocations that takes */
+	armed = 1;
+	made = 0;
+	fail_at = -1;
+	int rc = app->reload(state, "new.conf", t.s, t.n, err, sizeof(err));
+	long total = made;
+	armed = 0;
+	ck_assert_msg(rc == 0, "%s", err);
+	ck_assert_uint_eq(report(app, state).forward_rules, 40);
+	ck_assert_int_ge(total, 50);
+	ck_assert_msg(app->reload(state, "running.conf", running_conf, strlen(running_conf), err, sizeof(err)) == 0,
+		      "%s", err);
+	app->tick(state, &w, 1000);     /* frees the config the reload retired */
+
+	unsigned refused = 0, reloads = 2;
+	for (long n = 0; n < total; n++) {
+		armed = 1;
+		made = live = 0;
+		fail_at = n;
+		err[0] = 0;
+		rc = app->reload(state, "new.conf", t.s, t.n, err, sizeof(err));
+		armed = 0;
+		struct seen s = report(app, state);
+		if (rc) {
+			refused++;
+			ck_assert_msg(strncmp(err, "new.conf", 8) == 0 && strstr(err, ": out of memory"),
+				      "allocation %ld of %ld failed: \"%s\"", n, total, err);
+			ck_assert_msg(live == 0, "allocation %ld of %ld failed: %ld allocations leaked", n, total, live);
+			ck_assert_msg(s.forward_rules == 1, "allocation %ld: a refused reload changed the running config", n);
+			ck_assert_uint_eq(s.refused, refused);
+			continue;
+		}
+		/* loaded without that memory (a field without its index): in place, then back */
+		reloads++;
+		ck_assert_uint_eq(s.forward_rules, 40);
+		ck_assert_msg(app->reload(state, "running.conf", running_conf, strlen(running_conf), err, sizeof(err)) == 0,
+			      "%s", err);
+		reloads++;
+		app->tick(state, &w, 1000);
+	}
+	struct seen s = report(app, state);
+	ck_assert_uint_eq(s.reloads, reloads);
+	ck_assert_uint_eq(s.refused, refused);
+	ck_assert_msg(refused > 0 && reloads > 2, "%u refused, %u reloads", refused, reloads);
+	fprintf(stderr, "reload: %ld allocations: %u refused, %u loaded without one\n", total, refused, (reloads - 2) / 2);
+	app->teardown(state);
+	pkt_pool_destroy(pool);
+	free(t.s);
+	free(gen.s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fw-oom");
 	TCase *tc = tcase_create("load");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, every_allocation_fails_in_turn);
+	tcase_add_test(tc, reload_out_of_memory_keeps_the_running_config);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

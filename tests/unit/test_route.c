@@ -123,9 +123,9 @@ START_TEST(edges)
 	/* IPv4 routes are not IPv6 routes */
 	ck_assert_ptr_null(rt_lookup6(t, zero));
 	/* bad family and length */
-	ck_assert_int_eq(rt_add(t, 5, zero, 0, &def), -1);
-	ck_assert_int_eq(rt_add(t, 4, zero, 33, &def), -1);
-	ck_assert_int_eq(rt_add(t, 6, zero, 129, &def), -1);
+	ck_assert_int_eq(rt_add(t, 5, zero, 0, &def), RT_ERR_BAD);
+	ck_assert_int_eq(rt_add(t, 4, zero, 33, &def), RT_ERR_BAD);
+	ck_assert_int_eq(rt_add(t, 6, zero, 129, &def), RT_ERR_BAD);
 	/* a /128 and its neighbour */
 	uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8 }, b[16];
 	a[15] = 1;
@@ -146,13 +146,16 @@ START_TEST(runs_out_of_nodes_cleanly)
 	uint8_t a[16] = { 0 };
 	/* /128s that share nothing after the first byte: 15 nodes each */
 	unsigned added = 0;
+	int rc = 0;
 	for (unsigned i = 0; i < 4000; i++) {
 		a[0] = (uint8_t)i, a[1] = (uint8_t)(i >> 8);
-		if (rt_add(t, 6, a, 128, &nh) != 0)
+		rc = rt_add(t, 6, a, 128, &nh);
+		if (rc != 0)
 			break;
 		added++;
 	}
 	ck_assert_uint_lt(added, 4000);
+	ck_assert_int_eq(rc, RT_ERR_FULL);
 	ck_assert_uint_le(rt_nodes(t), RT_MAX_NODES);
 	/* what was added before the limit is still there */
 	a[0] = 0, a[1] = 0;
