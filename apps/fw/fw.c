@@ -245,7 +245,12 @@ static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 		a->frag = frag_create();
 	}
 	if (!a || !a->ct || (router && !a->nb) || !a->frag) {
-		snprintf(err, errlen, "fw: out of memory for a connection table of %u entries", c->rs->cfg.ct.max_entries);
+		if (a && !a->ct)
+			snprintf(err, errlen, "fw: out of memory for a connection table of %u entries",
+				 c->rs->cfg.ct.max_entries);
+		else
+			snprintf(err, errlen, "fw: out of memory for its %s", !a ? "state" : !a->frag ? "fragment table"
+									       : "neighbour cache");
 		if (a) {
 			ct_table_destroy(a->ct);
 			nb_destroy(a->nb);

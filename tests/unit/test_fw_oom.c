@@ -4,9 +4,9 @@
  * "FILE[:LINE:COL]: out of memory[ for what]" or succeed with a classifier that gives the
  * reference's matches (a field's direct index may be missing: slower, the same verdicts,
  * and the report says so); either way nothing leaks (allocations and frees counted here,
- * and LeakSanitizer in the sanitized build). The same for a reload of the fw appliance
- * in router mode (rules, interfaces, routes and neighbours): a refused reload leaves the
- * running config in place. */
+ * and LeakSanitizer in the sanitized build). The same for the fw appliance in router mode
+ * (rules, interfaces, routes, neighbours and its tables): a refused reload leaves the
+ * running config in place, and a setup either starts or fails with what ran out. */
 #include "app.h"
 #include "check_run.h"
 #include "fw.h"
@@ -305,6 +305,54 @@ START_TEST(reload_out_of_memory_keeps_the_running_config)
 }
 END_TEST
 
+START_TEST(setup_out_of_memory_fails_cleanly)
+{
+	struct text gen = {0};
+	ruleset(&gen);
+	struct text t = {0};
+	fw_gen_put(&t, "%sroute 0.0.0.0/0 via 198.51.100.254\n%s", router_head, strstr(gen.s, "set "));
+	static const uint8_t lan_mac[6] = { 2, 0, 0, 0, 0, 1 }, wan_mac[6] = { 2, 0, 0, 0, 0, 2 };
+	const struct app_def *app = app_find("fw");
+	struct app_env env = { .opts = "", .config = t.s, .config_len = t.n, .config_name = "new.conf",
+			       .port_mac = { lan_mac, wan_mac } };
+	char err[300];
+	long total = -1;
+	unsigned refused = 0, started = 0;
+	for (long n = -1; n < total || total < 0; n++) {
+		struct pkt_pipeline pipe = { .n_ports = 2, .port_names = { "lan", "wan" } };
+		void *state = NULL;
+		armed = 1;
+		made = live = 0;
+		fail_at = n;
+		err[0] = 0;
+		int rc = app->setup(&pipe, &state, &env, err, sizeof(err));
+		if (n < 0)
+			total = made;
+		if (!rc)
+			app->teardown(state);
+		armed = 0;
+		ck_assert_msg(live == 0, "allocation %ld of %ld failed: %ld allocations leaked", n, total, live);
+		if (n < 0) {
+			ck_assert_msg(rc == 0, "%s", err);
+			continue;
+		}
+		if (rc) {
+			ck_assert_msg(strstr(err, "out of memory") && (strncmp(err, "new.conf", 8) == 0 || strncmp(err, "fw:", 3) == 0),
+				      "allocation %ld of %ld failed: \"%s\"", n, total, err);
+			ck_assert_ptr_null(state);
+			refused++;
+		} else {
+			started++;      /* without an index, or with a smaller connection table */
+		}
+	}
+	ck_assert_uint_eq(refused + started, (unsigned)total);
+	ck_assert_msg(refused > 0 && started > 0, "%u refused, %u started", refused, started);
+	fprintf(stderr, "setup: %ld allocations: %u refused, %u started without one\n", total, refused, started);
+	free(t.s);
+	free(gen.s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fw-oom");
@@ -312,6 +360,7 @@ int main(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, every_allocation_fails_in_turn);
 	tcase_add_test(tc, reload_out_of_memory_keeps_the_running_config);
+	tcase_add_test(tc, setup_out_of_memory_fails_cleanly);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
