@@ -11,7 +11,9 @@
 #  3. Mpps of sluice-hosted fw against testpmd io-forwarding on the same DPDK ports
 #     (net_pcap replaying 1,024 flows of 64-byte frames in, net_null out), one core each,
 #     alternated twice in the same run, better run of each; on 2 MiB hugepages (the fair
-#     ceiling, when the kernel gives them: huge.sh) and without hugepages.
+#     ceiling, when the kernel gives them: huge.sh) and without hugepages; before them,
+#     the same ports through the hosted l2fwd with and without the parser, which says
+#     how much of the ceiling's time Sluice's runtime leaves fw.
 set -euo pipefail
 build=$1
 seconds=${2:-8}
@@ -72,17 +74,38 @@ testpmd_run() {
 	awk '/NIC statistics for port 1/ { p = 1 } p && /Tx-pps:/ { print $2; p = 0 }' "$work/tp.log" |
 		tail -n +3 | sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print 0 }'
 }
-fw_run() { # N -> pps
-	"$build/drivers/hosted/sluice-hosted" fw --config "$work/r$1.conf" --quiet --duration "$seconds" \
-		--eal "$common --file-prefix=bfw-sl-$$ --lcores 0@0" --port "dpdk:$port0" --port "dpdk:$port1" >"$work/fw.log" 2>&1 ||
-		{ cat "$work/fw.log" >&2; echo 0; return; }
-	grep -E '^fw:' "$work/fw.log" | sed -E 's/.*\(([0-9.]+) Mpps out\).*/\1/' | awk '{ printf "%d\n", $1 * 1e6 }'
+hosted_run() { # APP [ARGS...] -> pps
+	"$build/drivers/hosted/sluice-hosted" "$@" --quiet --duration "$seconds" \
+		--eal "$common --file-prefix=bfw-sl-$$ --lcores 0@0" --port "dpdk:$port0" --port "dpdk:$port1" >"$work/sl.log" 2>&1 ||
+		{ cat "$work/sl.log" >&2; echo 0; return; }
+	grep -E "^$1:" "$work/sl.log" | sed -E 's/.*\(([0-9.]+) Mpps out\).*/\1/' | awk '{ printf "%d\n", $1 * 1e6 }'
+}
+fw_run() { hosted_run fw --config "$work/r$1.conf"; } # N -> pps
+# What the 50 % target leaves fw: the same ports through Sluice without fw's own work.
+# l2fwd is the hosted runtime alone (conversion to and from pkt_buf, the pipeline);
+# l2fwd 'validate' adds the parser as a stage. ns/packet is 1,000 / Mpps.
+budget() {
+	local tp=0 l2=0 va=0 t a b round
+	for round in 1 2; do
+		t=$(testpmd_run); a=$(hosted_run l2fwd); b=$(hosted_run l2fwd --opts validate)
+		[ "$t" -gt "$tp" ] && tp=$t
+		[ "$a" -gt "$l2" ] && l2=$a
+		[ "$b" -gt "$va" ] && va=$b
+	done
+	awk -v tp="$tp" -v l2="$l2" -v va="$va" 'BEGIN {
+		if (!tp || !l2 || !va) { print "   (a run failed: no budget)"; exit }
+		printf "   testpmd io-fwd       %7.3f Mpps  %5.1f ns/packet\n", tp / 1e6, 1e9 / tp
+		printf "   l2fwd                %7.3f Mpps  %5.1f ns/packet  %5.1f%% of testpmd\n", l2 / 1e6, 1e9 / l2, 100 * l2 / tp
+		printf "   l2fwd validate       %7.3f Mpps  %5.1f ns/packet  %5.1f%% of testpmd\n", va / 1e6, 1e9 / va, 100 * va / tp
+		printf "   50%% of testpmd is %.1f ns/packet: %.1f ns left for fw beyond the parser\n", 2e9 / tp, 2e9 / tp - 1e9 / va }'
 }
 throughput() { # WHAT EAL_MEMORY_ARGS
 	common="$2 --no-pci --log-level=*:error"
 	echo "   memory: $1"
 	echo "   testpmd: dpdk-testpmd $common --lcores 0@0,1@0 --vdev $port0 --vdev $port1 -- --forward-mode=io --nb-cores=1"
 	echo "   fw:      sluice-hosted fw --config rN.conf --duration $seconds --eal '$common --lcores 0@0' --port dpdk:$port0 --port dpdk:$port1"
+	echo "   the budget, no rules (l2fwd: sluice-hosted l2fwd [--opts validate] on the same ports):"
+	budget
 	for n in 10 1000 10000; do
 		rules "$n"
 		tp=0 sl=0
