@@ -33,9 +33,9 @@ struct rt_table;
 struct rt_table *rt_create(void);
 void rt_free(struct rt_table *t);
 /* What rt_add refuses (a negative return). */
-#define RT_ERR_BAD -1           /* not a family, or a length longer than the address */
-#define RT_ERR_FULL -2          /* RT_MAX_NODES or RT_MAX_NEXTHOPS reached */
-#define RT_ERR_NOMEM -3         /* no memory to grow the table */
+#define RT_ERR_BAD (-1)         /* not a family, or a length longer than the address */
+#define RT_ERR_FULL (-2)        /* RT_MAX_NODES or RT_MAX_NEXTHOPS reached */
+#define RT_ERR_NOMEM (-3)       /* no memory to grow the table */
 
 /* Adds family's prefix addr/len (host bits beyond len ignored) with its next hop. The same
  * prefix twice: the later wins. Returns 0 or an RT_ERR_* (the table is then only fit to be

@@ -33,32 +33,16 @@ static bool fail_now(void)
 	return armed && made++ == fail_at;
 }
 
-void *__wrap_malloc(size_t n)
+/* A new block while armed: one more to be freed. */
+static void *counted(void *p)
 {
-	if (fail_now())
-		return NULL;
-	void *p = __real_malloc(n);
 	live += armed && p;
 	return p;
 }
 
-void *__wrap_calloc(size_t k, size_t n)
-{
-	if (fail_now())
-		return NULL;
-	void *p = __real_calloc(k, n);
-	live += armed && p;
-	return p;
-}
-
-void *__wrap_aligned_alloc(size_t a, size_t n)
-{
-	if (fail_now())
-		return NULL;
-	void *p = __real_aligned_alloc(a, n);
-	live += armed && p;
-	return p;
-}
+void *__wrap_malloc(size_t n) { return fail_now() ? NULL : counted(__real_malloc(n)); }
+void *__wrap_calloc(size_t k, size_t n) { return fail_now() ? NULL : counted(__real_calloc(k, n)); }
+void *__wrap_aligned_alloc(size_t a, size_t n) { return fail_now() ? NULL : counted(__real_aligned_alloc(a, n)); }
 
 void *__wrap_realloc(void *old, size_t n)
 {
