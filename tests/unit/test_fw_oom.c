@@ -59,8 +59,8 @@ void __wrap_free(void *p)
 	__real_free(p);
 }
 
-/* A forward chain of random rules over every kind of field, and enough distinct
- * addresses and ports that the classifier builds its direct indexes. */
+/* A forward chain of random rules over every kind of field, and an input chain with
+ * enough distinct addresses and ports that the classifier builds direct indexes. */
 static void ruleset(struct text *t)
 {
 	fw_gen_rng = 4242;
