@@ -400,6 +400,16 @@ static bool track_special(struct ct_table *t, const struct pkt_buf *p, uint64_t 
 	return false;
 }
 
+/* A packet found in e's direction dir and valid there: counted, and new until a reply is seen. */
+static inline __attribute__((always_inline)) void found(struct ct_table *t, struct ct_entry *e, unsigned dir,
+							 struct ct_pkt *cp)
+{
+	e->pkts[dir]++;
+	cp->e = e;
+	cp->dir = (uint8_t)dir;
+	set_state(t, cp, dir == 1 || (e->flags & CT_F_SEEN_REPLY) ? CT_S_ESTABLISHED : CT_S_NEW, CT_INV_NONE);
+}
+
 /* A TCP segment with its whole header: its connection's state machine and windows, or
  * whether it may open one. Out of line: it needs more registers than the rest. */
 static __attribute__((noinline)) void track_tcp(struct ct_table *t, const struct pkt_buf *p, uint64_t now,
@@ -436,10 +446,7 @@ static __attribute__((noinline)) void track_tcp(struct ct_table *t, const struct
 	}
 	if (dir == 1)
 		e->flags |= CT_F_SEEN_REPLY;
-	e->pkts[dir]++;
-	cp->e = e;
-	cp->dir = (uint8_t)dir;
-	set_state(t, cp, dir == 1 || (e->flags & CT_F_SEEN_REPLY) ? CT_S_ESTABLISHED : CT_S_NEW, CT_INV_NONE);
+	found(t, e, dir, cp);
 }
 
 /* A packet of a tracked connection other than TCP's, found in direction dir. */
@@ -449,10 +456,7 @@ static inline __attribute__((always_inline)) void track_known(struct ct_table *t
 	if (dir == 1 && !(e->flags & CT_F_SEEN_REPLY))
 		e->flags |= CT_F_SEEN_REPLY | CT_F_ASSURED;
 	e->expires = now + t->timeout_ms[other_timeout(e)];
-	e->pkts[dir]++;
-	cp->e = e;
-	cp->dir = (uint8_t)dir;
-	set_state(t, cp, dir == 1 || (e->flags & CT_F_SEEN_REPLY) ? CT_S_ESTABLISHED : CT_S_NEW, CT_INV_NONE);
+	found(t, e, dir, cp);
 }
 
 /* A packet other than TCP with no connection: may it start one? */
