@@ -6,7 +6,8 @@
  * and the report says so); either way nothing leaks (allocations and frees counted here,
  * and LeakSanitizer in the sanitized build). The same for the fw appliance in router mode
  * (rules, interfaces, routes, neighbours and its tables): a refused reload leaves the
- * running config in place, and a setup either starts or fails with what ran out. */
+ * running config in place, and a setup either starts or fails with what ran out: the
+ * default connection table shrinks to what fits, one the config sized never does. */
 #include "app.h"
 #include "check_run.h"
 #include "fw.h"
@@ -289,19 +290,34 @@ START_TEST(reload_out_of_memory_keeps_the_running_config)
 }
 END_TEST
 
-START_TEST(setup_out_of_memory_fails_cleanly)
+/* What a run of fw's setup said: its error if refused, and whether it shrank its table. */
+struct setup_seen {
+	unsigned refused, started, shrunk, ct_refused;
+};
+
+static void shrink_line(void *arg, const char *line)
+{
+	struct setup_seen *s = arg;
+	if (strstr(line, "fw: conntrack: the default of 65536 entries does not fit in memory"))
+		s->shrunk++;
+}
+
+/* fw's setup with config head + a route + the generated chains, each allocation refused in
+ * turn: each setup either starts or is refused with what ran out, leaking nothing. The
+ * refusals whose error is ct_err (when not NULL) are counted in ct_refused. */
+static struct setup_seen setup_in_turn(const char *head, const char *ct_err)
 {
 	struct text gen = {0};
 	ruleset(&gen);
 	struct text t = {0};
-	fw_gen_put(&t, "%sroute 0.0.0.0/0 via 198.51.100.254\n%s", router_head, strstr(gen.s, "set "));
+	fw_gen_put(&t, "%s%sroute 0.0.0.0/0 via 198.51.100.254\n%s", head, router_head, strstr(gen.s, "set "));
 	static const uint8_t lan_mac[6] = { 2, 0, 0, 0, 0, 1 }, wan_mac[6] = { 2, 0, 0, 0, 0, 2 };
 	const struct app_def *app = app_find("fw");
+	struct setup_seen seen = {0};
 	struct app_env env = { .opts = "", .config = t.s, .config_len = t.n, .config_name = "new.conf",
-			       .port_mac = { lan_mac, wan_mac } };
+			       .port_mac = { lan_mac, wan_mac }, .log = shrink_line, .log_arg = &seen };
 	char err[300];
 	long total = -1;
-	unsigned refused = 0, started = 0;
 	for (long n = -1; n < total || total < 0; n++) {
 		struct pkt_pipeline pipe = { .n_ports = 2, .port_names = { "lan", "wan" } };
 		void *state = NULL;
@@ -318,22 +334,37 @@ START_TEST(setup_out_of_memory_fails_cleanly)
 		ck_assert_msg(live == 0, "allocation %ld of %ld failed: %ld allocations leaked", n, total, live);
 		if (n < 0) {
 			ck_assert_msg(rc == 0, "%s", err);
+			ck_assert_uint_eq(seen.shrunk, 0);
 			continue;
 		}
 		if (rc) {
 			ck_assert_msg(strstr(err, "out of memory") && (strncmp(err, "new.conf", 8) == 0 || strncmp(err, "fw:", 3) == 0),
 				      "allocation %ld of %ld failed: \"%s\"", n, total, err);
 			ck_assert_ptr_null(state);
-			refused++;
+			seen.refused++;
+			seen.ct_refused += ct_err && strcmp(err, ct_err) == 0;
 		} else {
-			started++;      /* without an index, or with a smaller connection table */
+			seen.started++;      /* without an index, or with a smaller connection table */
 		}
 	}
-	ck_assert_uint_eq(refused + started, (unsigned)total);
-	ck_assert_msg(refused > 0 && started > 0, "%u refused, %u started", refused, started);
-	fprintf(stderr, "setup: %ld allocations: %u refused, %u started without one\n", total, refused, started);
+	ck_assert_uint_eq(seen.refused + seen.started, (unsigned)total);
+	ck_assert_msg(seen.refused > 0 && seen.started > 0, "%u refused, %u started", seen.refused, seen.started);
+	fprintf(stderr, "setup%s: %ld allocations: %u refused, %u started without one (%u with a smaller connection "
+		"table)\n", *head ? " with a conntrack max" : "", total, seen.refused, seen.started, seen.shrunk);
 	free(t.s);
 	free(gen.s);
+	return seen;
+}
+
+START_TEST(setup_out_of_memory_fails_cleanly)
+{
+	/* the default table shrinks to what fits, and says so */
+	struct setup_seen s = setup_in_turn("", NULL);
+	ck_assert_uint_gt(s.shrunk, 0);
+	/* a size the config asks for is never shrunk: refused, naming it */
+	s = setup_in_turn("conntrack { max 4096 }\n", "fw: out of memory for a connection table of 4096 entries");
+	ck_assert_uint_eq(s.shrunk, 0);
+	ck_assert_uint_gt(s.ct_refused, 0);
 }
 END_TEST
 
