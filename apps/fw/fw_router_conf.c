@@ -4,8 +4,17 @@
  * of the burst loop (fw_router_build) or between bursts (fw_router_neighbors). */
 #include "fw_app.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
+
+/* A config's routes always fit the table: the static ones, and per interface its
+ * link-local address and each address's connected and local routes, each at most 15
+ * nodes below the IPv6 root (a /128 with 8-bit strides), and a next hop apiece. So
+ * rt_add refuses one only for want of memory; "full" stays for a table grown past this. */
+static_assert((FW_MAX_ROUTES + FW_MAX_IFACES * (1 + 2 * FW_MAX_ADDRS)) * 15 + 2 <= RT_MAX_NODES &&
+		      FW_MAX_ROUTES + FW_MAX_IFACES * (1 + 2 * FW_MAX_ADDRS) <= RT_MAX_NEXTHOPS,
+	      "a config's routes always fit the routing table");
 
 /* Why rt_add refused a route of the config (a bad one never gets this far). */
 static const char *rt_why(int rc)
