@@ -45,7 +45,7 @@ struct ct_table *ct_table_create(const struct ct_config *cfg)
 	t->n_buckets = nb;
 	t->buckets = aligned_alloc(64, (size_t)nb * sizeof(struct ct_bucket));
 	t->spill = calloc(nb, 1);
-	t->entries = malloc((size_t)cfg->max_entries * sizeof(struct ct_entry));
+	t->entries = aligned_alloc(64, (size_t)cfg->max_entries * sizeof(struct ct_entry));
 	t->free = malloc((size_t)cfg->max_entries * sizeof(uint32_t));
 	if (!t->buckets || !t->spill || !t->entries || !t->free) {
 		ct_table_destroy(t);
@@ -218,8 +218,7 @@ struct ct_entry *ct_insert(struct ct_table *t, const struct pkt_flow_key *k, uin
 	b->sig[s] = hash;
 	struct ct_entry *e = &t->entries[idx - 1];
 	memset(e, 0, sizeof(*e));
-	e->key[0] = *k;
-	pkt_flow_key_reverse(k, &e->key[1]);
+	e->key = *k;
 	e->hash = hash;
 	t->cnt.created++;
 	return e;

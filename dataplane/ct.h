@@ -25,6 +25,7 @@
 #include "pkt_flow.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* X(NAME, "name", seconds): the timeouts, with Linux's defaults. */
 #define CT_TIMEOUTS(X)                                        \
@@ -101,10 +102,12 @@ struct ct_tcp_side {
 #define CT_TCPF_FIN_ACKED 0x04u             /* its FIN was acknowledged */
 #define CT_TCPF_SEEN 0x08u                  /* has sent anything (its window is known) */
 
+/* One connection, two cache lines. The first holds all that a packet other than TCP reads
+ * and writes in either direction (a table of a million connections misses the cache once
+ * a packet); TCP's windows and what the table itself needs are on the second. */
 struct ct_entry {
-	struct pkt_flow_key key[2];         /* [0] as the first packet went, [1] the reply */
+	struct pkt_flow_key key;            /* as the first packet went; the reply's is its reverse */
 	uint64_t expires;                   /* ms, on the clock passed to ct_track */
-	uint32_t hash;
 	uint8_t proto_state;                /* enum ct_tcp_state for TCP, else 0 */
 	uint8_t flags;                      /* CT_F_* */
 	uint16_t _pad;
@@ -112,9 +115,12 @@ struct ct_entry {
 	 * when the entry is created, never read or written by the tracker. */
 	uint32_t user_gen;
 	uint32_t user[2];                   /* one per direction */
+	/* second line */
+	uint32_t hash;
 	struct ct_tcp_side tcp[2];
-	uint32_t pkts[2];
-};
+} __attribute__((aligned(64)));
+static_assert(offsetof(struct ct_entry, hash) == 64 && sizeof(struct ct_entry) == 128,
+	      "a connection's first line holds what a packet other than TCP touches");
 #define CT_F_SEEN_REPLY 0x01u
 #define CT_F_ASSURED 0x02u                  /* never evicted before it expires */
 #define CT_F_SIMOPEN 0x04u                  /* opened simultaneously: both sides answer */

@@ -9,6 +9,7 @@
 
 #define CT_BUCKET_SLOTS 8
 #define CT_EVICT_SCAN 64          /* buckets a full table looks through for a victim */
+#define CT_PREFETCH_ENTRIES 16384 /* live connections (2 MiB) from which a burst prefetches theirs */
 
 struct ct_bucket {
 	uint32_t sig[CT_BUCKET_SLOTS];  /* the entry's flow hash */
@@ -58,6 +59,19 @@ static inline bool ct_key_eq(const struct pkt_flow_key *e, const struct pkt_flow
 	return !(d | (ct_key_word_(e, 1) ^ ct_key_word_(k, 1)) | (ct_key_word_(e, 3) ^ ct_key_word_(k, 3)));
 }
 
+/* ct_key_eq with e reversed: k is e's reply (source and destination swapped, and the
+ * ports, which are the low 32 bits of the last word). */
+static inline bool ct_key_eq_rev(const struct pkt_flow_key *e, const struct pkt_flow_key *k)
+{
+	uint64_t w = ct_key_word_(e, 4);
+	uint64_t rev = (w & ~0xffffffffull) | (w & 0xffff) << 16 | (w >> 16 & 0xffff);
+	uint64_t d = (ct_key_word_(e, 2) ^ ct_key_word_(k, 0)) | (ct_key_word_(e, 0) ^ ct_key_word_(k, 2)) |
+		     (rev ^ ct_key_word_(k, 4));
+	if (k->family == 4)
+		return !d;
+	return !(d | (ct_key_word_(e, 3) ^ ct_key_word_(k, 1)) | (ct_key_word_(e, 1) ^ ct_key_word_(k, 3)));
+}
+
 /* Frees an expired entry's slot, counted. */
 void ct_expire_slot(struct ct_table *t, struct ct_bucket *b, unsigned slot);
 
@@ -85,9 +99,9 @@ static inline __attribute__((always_inline)) int ct_scan(const struct ct_table *
 		if (!b->idx[s])
 			continue;
 		const struct ct_entry *e = &t->entries[b->idx[s] - 1];
-		if (ct_key_eq(&e->key[0], k))
+		if (ct_key_eq(&e->key, k))
 			*dir = 0;
-		else if (ct_key_eq(&e->key[1], k))
+		else if (ct_key_eq_rev(&e->key, k))
 			*dir = 1;
 		else
 			continue;

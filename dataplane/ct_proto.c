@@ -302,7 +302,7 @@ static void set_state(struct ct_table *t, struct ct_pkt *cp, enum ct_state st, e
 
 static enum ct_timeout other_timeout(const struct ct_entry *e)
 {
-	switch (e->key[0].proto) {
+	switch (e->key.proto) {
 	case PKT_IPPROTO_UDP: return (e->flags & CT_F_SEEN_REPLY) ? CT_TO_UDP_STREAM : CT_TO_UDP;
 	case PKT_IPPROTO_ICMP:
 	case PKT_IPPROTO_ICMPV6: return CT_TO_ICMP;
@@ -347,6 +347,19 @@ void ct_parse_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pk
 		cp->keyed = 1;
 		/* the second bucket is rarely needed: only when the first overflowed (ct_find) */
 		__builtin_prefetch(&t->buckets[cp->hash & (t->n_buckets - 1)]);
+	}
+	/* A table larger than the caches: each connection's line too, once its bucket (asked
+	 * for above, a burst ago) says where it is. A smaller one is in the cache already. */
+	if (t->cfg.max_entries - t->n_free < CT_PREFETCH_ENTRIES)
+		return;
+	for (uint16_t i = 0; i < n; i++) {
+		if (!cps[i].keyed)
+			continue;
+		const struct ct_bucket *b = &t->buckets[cps[i].hash & (t->n_buckets - 1)];
+		unsigned m = ct_sig_match(b, cps[i].hash);
+		uint32_t idx = m ? b->idx[__builtin_ctz(m)] : 0;
+		if (idx)
+			__builtin_prefetch(&t->entries[idx - 1]);
 	}
 }
 
@@ -404,7 +417,6 @@ static bool track_special(struct ct_table *t, const struct pkt_buf *p, uint64_t 
 static inline __attribute__((always_inline)) void found(struct ct_table *t, struct ct_entry *e, unsigned dir,
 							 struct ct_pkt *cp)
 {
-	e->pkts[dir]++;
 	cp->e = e;
 	cp->dir = (uint8_t)dir;
 	set_state(t, cp, dir == 1 || (e->flags & CT_F_SEEN_REPLY) ? CT_S_ESTABLISHED : CT_S_NEW, CT_INV_NONE);
@@ -523,7 +535,6 @@ bool ct_commit_new(struct ct_table *t, const struct pkt_buf *p, uint64_t now, st
 	struct ct_entry *e = ct_insert(t, &cp->key, cp->hash, now);
 	if (!e)
 		return false;
-	e->pkts[0] = 1;
 	if (cp->key.proto == PKT_IPPROTO_TCP && (p->meta.flags & PKT_F_L4)) {
 		struct tcp_seg s;
 		tcp_read(p, &s);

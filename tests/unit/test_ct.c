@@ -301,7 +301,7 @@ START_TEST(tcp_over_ipv6)
 	ipv = 6;
 	handshake();
 	ck_assert_int_eq(tcp(0, PSH | ACK, C + 1, S + 1, 65535, 100), CT_S_ESTABLISHED);
-	ck_assert_int_eq(last.e->key[0].family, 6);
+	ck_assert_int_eq(last.e->key.family, 6);
 	ipv = 4;
 }
 END_TEST
@@ -542,7 +542,7 @@ static void check_buckets(void)
 				want[b1]++;
 			unsigned dir;
 			if (e->expires > now)
-				CHECK(ct_find(ct, &e->key[0], e->hash, now, &dir) == e && dir == 0, "entry in bucket %u not found", b);
+				CHECK(ct_find(ct, &e->key, e->hash, now, &dir) == e && dir == 0, "entry in bucket %u not found", b);
 		}
 	for (uint32_t b = 0; b < ct->n_buckets; b++)
 		CHECK(ct->spill[b] == (want[b] < 255 ? want[b] : 255), "bucket %u: overflow count %u, want %u", b,
