@@ -51,6 +51,8 @@ struct ct_table *ct_table_create(const struct ct_config *cfg)
 		ct_table_destroy(t);
 		return NULL;
 	}
+	pkt_mem_large(t->buckets, (size_t)nb * sizeof(struct ct_bucket));
+	pkt_mem_large(t->entries, (size_t)cfg->max_entries * sizeof(struct ct_entry));
 	memset(t->buckets, 0, (size_t)nb * sizeof(struct ct_bucket));
 	for (uint32_t i = 0; i < cfg->max_entries; i++)
 		t->free[i] = cfg->max_entries - i;   /* entry numbers are 1-based; 1 is on top */

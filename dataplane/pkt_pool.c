@@ -36,6 +36,19 @@ static const struct pkt_pool_ops native_ops = {
 	.free_burst = native_free_burst,
 };
 
+static void (*large_hook)(void *p, size_t len);
+
+void pkt_mem_set_large_hook(void (*hook)(void *p, size_t len))
+{
+	large_hook = hook;
+}
+
+void pkt_mem_large(void *p, size_t len)
+{
+	if (large_hook && p)
+		large_hook(p, len);
+}
+
 struct pkt_pool *pkt_pool_create(const char *name, uint32_t n)
 {
 	if (n == 0 || n > (1u << 24))

@@ -9,6 +9,7 @@
  * swaps it in or refuses it with the error, leaving the running config as it was.
  */
 #include "app.h"
+#include "hosted_mem.h"
 #include "ports.h"
 
 #include <errno.h>
@@ -312,6 +313,7 @@ int main(int argc, char **argv)
 {
 	struct options o = { .pool_size = DEFAULT_POOL, .opts = "" };
 	char err[512] = "";
+	hosted_mem_init();
 	int rc = parse_args(argc, argv, &o);
 	if (rc)
 		return rc;

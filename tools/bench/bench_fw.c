@@ -27,6 +27,7 @@
  * l2fwd over the same ports for the ceiling. Prints both rates and the ratio.
  */
 #include "app.h"
+#include "hosted_mem.h"
 #include "mem_port.h"
 #include "pkt_csum.h"
 #include "pkt_parse.h"
@@ -190,6 +191,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench-fw RULES FLOWS PACKETS [sparse|dense|established|new[,...]]\n");
 		return 2;
 	}
+	hosted_mem_init();      /* the connection table on huge pages, as sluice-hosted has it */
 	unsigned rules = (unsigned)strtoul(argv[1], NULL, 10);
 	n_flows = (uint32_t)strtoul(argv[2], NULL, 10);
 	uint64_t packets = strtoull(argv[3], NULL, 10);
