@@ -93,9 +93,10 @@ struct pkt_pool *pkt_pool_create(const char *name, uint32_t n);
 
 /* Large tables read at random (a connection table's arrays) tell the platform so, before
  * first touching them, with pkt_mem_large(): a hosted platform backs them with huge pages
- * where it can, so that a lookup does not also miss the TLB. Nothing happens until the
- * platform sets its hook (once, before any table is made); the image maps all its memory
- * with large pages already. */
+ * where it can, so that a lookup does not also miss the TLB, and faults them in at once,
+ * so that the packet path takes no page faults (the contents are kept). Nothing happens
+ * until the platform sets its hook (once, before any table is made); the image maps all
+ * its memory with large pages already. */
 void pkt_mem_set_large_hook(void (*hook)(void *p, size_t len));
 void pkt_mem_large(void *p, size_t len);
 /* Frees the pool; every buffer must have come back. */

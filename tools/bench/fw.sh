@@ -62,6 +62,7 @@ done >"$work/in.pkts"
 port0="net_pcap0,rx_pcap=$work/in.pcap,infinite_rx=1"
 port1="net_null0,no-rx=1"
 mbufs=16384 pool=()    # testpmd's --total-num-mbufs, sluice-hosted's --pool
+startup=2              # seconds testpmd may take to start (loading its pcap) before the run
 rules() { # N -> a ruleset file with N rules, the last accepting the traffic
 	{
 		printf 'interface lan\ninterface wan\nchain forward policy drop {\n'
@@ -72,7 +73,7 @@ rules() { # N -> a ruleset file with N rules, the last accepting the traffic
 	} >"$work/r$1.conf"
 }
 testpmd_run() {
-	timeout -s INT $((seconds + 2)) dpdk-testpmd $common --file-prefix=bfw-tp-$$ --lcores 0@0,1@0 --vdev "$port0" \
+	timeout -s INT $((seconds + startup)) dpdk-testpmd $common --file-prefix=bfw-tp-$$ --lcores 0@0,1@0 --vdev "$port0" \
 		--vdev "$port1" -- --forward-mode=io --nb-cores=1 --stats-period=1 --total-num-mbufs=$mbufs >"$work/tp.log" 2>&1 || true
 	awk '/NIC statistics for port 1/ { p = 1 } p && /Tx-pps:/ { print $2; p = 0 }' "$work/tp.log" |
 		tail -n +3 | sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print 0 }'
@@ -146,7 +147,7 @@ awk 'BEGIN { for (f = 0; f < 1048576; f++)
 "$build/tools/pktgen/pktgen" -o "$work/m.pcap" "$work/m.pkts"
 rm -f "$work/m.pkts"
 { printf 'conntrack { max 1100000 }\n'; cat "$work/r1000.conf"; } >"$work/r1000m.conf"
-port0="net_pcap0,rx_pcap=$work/m.pcap,infinite_rx=1" mbufs=1100000 pool=(--pool 1100000)
+port0="net_pcap0,rx_pcap=$work/m.pcap,infinite_rx=1" mbufs=1100000 pool=(--pool 1100000) startup=30
 echo "   testpmd: ... --total-num-mbufs=$mbufs; fw: sluice-hosted fw --config r1000m.conf (conntrack { max 1100000 }) ${pool[*]} ..."
 if huge_reserve "$work" 3584; then
 	million "2 MiB hugepages, both pools packed: the ceiling" "$HUGE_EAL"
