@@ -91,6 +91,9 @@ struct pkt_pool {
 /* Native pool of n buffers of PKT_HEADROOM + PKT_DATAROOM bytes each. NULL when out of memory. */
 struct pkt_pool *pkt_pool_create(const char *name, uint32_t n);
 
+/* Frees the pool; every buffer must have come back. */
+void pkt_pool_destroy(struct pkt_pool *pool);
+
 /* Large tables read at random (a connection table's arrays) tell the platform so, before
  * first touching them, with pkt_mem_large(): a hosted platform backs them with huge pages
  * where it can, so that a lookup does not also miss the TLB, and faults them in at once,
@@ -99,8 +102,6 @@ struct pkt_pool *pkt_pool_create(const char *name, uint32_t n);
  * its memory with large pages already. */
 void pkt_mem_set_large_hook(void (*hook)(void *p, size_t len));
 void pkt_mem_large(void *p, size_t len);
-/* Frees the pool; every buffer must have come back. */
-void pkt_pool_destroy(struct pkt_pool *pool);
 
 static inline unsigned pkt_alloc_burst(struct pkt_pool *pool, struct pkt_buf **out, unsigned n)
 {

@@ -290,7 +290,9 @@ START_TEST(reload_out_of_memory_keeps_the_running_config)
 }
 END_TEST
 
-/* What a run of fw's setup said: its error if refused, and whether it shrank its table. */
+/* What fw's setups did with each allocation refused in turn: how many were refused (and of
+ * those, how many named the connection table), how many started, and how many of those
+ * shrank the default table to fit. */
 struct setup_seen {
 	unsigned refused, started, shrunk, ct_refused;
 };
