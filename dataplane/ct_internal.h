@@ -47,29 +47,23 @@ static inline uint64_t ct_key_word_(const struct pkt_flow_key *k, unsigned i)
 	return v;
 }
 
-/* Keys are compared as five 64-bit words: the source address (two), the destination (two),
- * then ports, VLAN, protocol and family. An IPv4 key's second words are always zero, so
- * when k is IPv4 and the last words (which hold the family) agree, three words decide. */
-static inline bool ct_key_eq(const struct pkt_flow_key *e, const struct pkt_flow_key *k)
+/* Whether k is connection key e seen in direction dir (1: the reply, with source and
+ * destination swapped). Keys are compared as five 64-bit words: the source address (two),
+ * the destination (two), then the ports (the low 32 bits, swapped for the reply), VLAN,
+ * protocol and family. An IPv4 key's second words are always zero, so when k is IPv4 and
+ * the last words (which hold the family) agree, three words decide. */
+static inline __attribute__((always_inline)) bool ct_key_eq(const struct pkt_flow_key *e, const struct pkt_flow_key *k,
+							     unsigned dir)
 {
-	uint64_t d = (ct_key_word_(e, 0) ^ ct_key_word_(k, 0)) | (ct_key_word_(e, 2) ^ ct_key_word_(k, 2)) |
-		     (ct_key_word_(e, 4) ^ ct_key_word_(k, 4));
+	unsigned src = dir ? 2 : 0, dst = 2 - src;
+	uint64_t last = ct_key_word_(e, 4);
+	if (dir)
+		last = (last & ~0xffffffffull) | (last & 0xffff) << 16 | (last >> 16 & 0xffff);
+	uint64_t d = (ct_key_word_(e, src) ^ ct_key_word_(k, 0)) | (ct_key_word_(e, dst) ^ ct_key_word_(k, 2)) |
+		     (last ^ ct_key_word_(k, 4));
 	if (k->family == 4)
 		return !d;
-	return !(d | (ct_key_word_(e, 1) ^ ct_key_word_(k, 1)) | (ct_key_word_(e, 3) ^ ct_key_word_(k, 3)));
-}
-
-/* ct_key_eq with e reversed: k is e's reply (source and destination swapped, and the
- * ports, which are the low 32 bits of the last word). */
-static inline bool ct_key_eq_rev(const struct pkt_flow_key *e, const struct pkt_flow_key *k)
-{
-	uint64_t w = ct_key_word_(e, 4);
-	uint64_t rev = (w & ~0xffffffffull) | (w & 0xffff) << 16 | (w >> 16 & 0xffff);
-	uint64_t d = (ct_key_word_(e, 2) ^ ct_key_word_(k, 0)) | (ct_key_word_(e, 0) ^ ct_key_word_(k, 2)) |
-		     (rev ^ ct_key_word_(k, 4));
-	if (k->family == 4)
-		return !d;
-	return !(d | (ct_key_word_(e, 3) ^ ct_key_word_(k, 1)) | (ct_key_word_(e, 1) ^ ct_key_word_(k, 3)));
+	return !(d | (ct_key_word_(e, src + 1) ^ ct_key_word_(k, 1)) | (ct_key_word_(e, dst + 1) ^ ct_key_word_(k, 3)));
 }
 
 /* Frees an expired entry's slot, counted. */
@@ -99,9 +93,9 @@ static inline __attribute__((always_inline)) int ct_scan(const struct ct_table *
 		if (!b->idx[s])
 			continue;
 		const struct ct_entry *e = &t->entries[b->idx[s] - 1];
-		if (ct_key_eq(&e->key, k))
+		if (ct_key_eq(&e->key, k, 0))
 			*dir = 0;
-		else if (ct_key_eq_rev(&e->key, k))
+		else if (ct_key_eq(&e->key, k, 1))
 			*dir = 1;
 		else
 			continue;

@@ -348,8 +348,8 @@ void ct_parse_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pk
 		/* the second bucket is rarely needed: only when the first overflowed (ct_find) */
 		__builtin_prefetch(&t->buckets[cp->hash & (t->n_buckets - 1)]);
 	}
-	/* A table larger than the caches: each connection's line too, once its bucket (asked
-	 * for above, a burst ago) says where it is. A smaller one is in the cache already. */
+	/* A table larger than the caches: each connection's first line too, once its bucket
+	 * (asked for in the pass above) says where it is. A smaller one is in the cache. */
 	if (t->cfg.max_entries - t->n_free < CT_PREFETCH_ENTRIES)
 		return;
 	for (uint16_t i = 0; i < n; i++) {
