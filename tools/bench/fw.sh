@@ -85,6 +85,17 @@ hosted_run() { # APP [ARGS...] -> pps
 	grep -E "^$1:" "$work/sl.log" | sed -E 's/.*\(([0-9.]+) Mpps out\).*/\1/' | awk '{ printf "%d\n", $1 * 1e6 }'
 }
 fw_run() { hosted_run fw --config "$work/r$1.conf"; } # N -> pps
+# fw with the ruleset rRULES.conf against testpmd, alternately twice, the better run of each
+versus() { # RULES LABEL
+	local tp=0 sl=0 t s round
+	for round in 1 2; do
+		t=$(testpmd_run); s=$(fw_run "$1")
+		[ "$t" -gt "$tp" ] && tp=$t
+		[ "$s" -gt "$sl" ] && sl=$s
+	done
+	awk -v what="$2" -v tp="$tp" -v sl="$sl" 'BEGIN {
+		printf "   %s: fw %.3f Mpps, testpmd io-fwd %.3f Mpps: %.1f%%\n", what, sl / 1e6, tp / 1e6, tp ? 100 * sl / tp : 0 }'
+}
 # What the 50 % target leaves fw: the same ports through Sluice without fw's own work.
 # l2fwd is the hosted runtime alone (conversion to and from pkt_buf, the pipeline);
 # l2fwd 'validate' adds the parser as a stage. ns/packet is 1,000 / Mpps.
@@ -112,14 +123,7 @@ throughput() { # WHAT EAL_MEMORY_ARGS
 	budget
 	for n in 10 1000 10000; do
 		rules "$n"
-		tp=0 sl=0
-		for round in 1 2; do
-			t=$(testpmd_run); s=$(fw_run "$n")
-			[ "$t" -gt "$tp" ] && tp=$t
-			[ "$s" -gt "$sl" ] && sl=$s
-		done
-		awk -v n="$n" -v tp="$tp" -v sl="$sl" 'BEGIN {
-			printf "   %5d rules: fw %.3f Mpps, testpmd io-fwd %.3f Mpps: %.1f%%\n", n, sl / 1e6, tp / 1e6, tp ? 100 * sl / tp : 0 }'
+		versus "$n" "$(printf '%5d rules' "$n")"
 	done
 }
 huge_both_modes "$work" throughput
@@ -131,14 +135,7 @@ huge_both_modes "$work" throughput
 million() { # WHAT EAL_MEMORY_ARGS
 	common="$2 --no-pci --log-level=*:error"
 	echo "   memory: $1"
-	local tp=0 sl=0 t s round
-	for round in 1 2; do
-		t=$(testpmd_run); s=$(fw_run 1000m)
-		[ "$t" -gt "$tp" ] && tp=$t
-		[ "$s" -gt "$sl" ] && sl=$s
-	done
-	awk -v tp="$tp" -v sl="$sl" 'BEGIN {
-		printf "    1000 rules, 1048576 flows: fw %.3f Mpps, testpmd io-fwd %.3f Mpps: %.1f%%\n", sl / 1e6, tp / 1e6, tp ? 100 * sl / tp : 0 }'
+	versus 1000m " 1000 rules, 1048576 flows"
 }
 echo "== fw: throughput against testpmd io-forwarding with 1,048,576 tracked flows, ${seconds} s runs"
 awk 'BEGIN { for (f = 0; f < 1048576; f++)
