@@ -1,10 +1,12 @@
 /* Connection tracking: the TCP handshake, data, FIN and RST teardown, out-of-window
  * segments, retransmissions, window scaling, loose pickup, UDP and ICMP pseudo-connections,
  * ICMP errors related to their flow (IPv4 and IPv6), untracked ND, fragments, timeouts,
- * and a full table under a SYN flood that never evicts an established connection. */
+ * a full table under a SYN flood that never evicts an established connection, and a table
+ * past CT_PREFETCH_ENTRIES tracked burst by burst (its entries prefetched). */
 #include "ct.h"
 #include "ct_internal.h"    /* the bucket layout, for the overflow test */
 #include "pkt_parse.h"
+#include "pkt_pipe.h"
 #include "pktbuild.h"
 #include "check_run.h"
 
@@ -586,6 +588,62 @@ START_TEST(buckets_overflow)
 }
 END_TEST
 
+/* A table past CT_PREFETCH_ENTRIES, so that the burst pass also prefetches each packet's
+ * entry: 20,000 UDP flows opened, then answered, then seen again, in bursts of 32 through
+ * ct_parse_prefetch_burst and ct_track_prefetched; every reply and later packet is found
+ * in its connection, in its direction. */
+START_TEST(large_table_in_bursts)
+{
+	enum { FLOWS = 20000, BURST = 32 };
+	ct_table_destroy(ct);
+	cfg.max_entries = 32768;
+	ct = ct_table_create(&cfg);
+	ck_assert_ptr_nonnull(ct);
+	for (int round = 0; round < 3; round++) {       /* opened, answered, seen again */
+		unsigned found = 0;
+		for (unsigned first = 0; first < FLOWS; first += BURST) {
+			struct pkt_buf *pkts[BURST];
+			struct ct_pkt cps[BURST];
+			uint16_t n = 0;
+			for (unsigned i = first; i < first + BURST && i < FLOWS; i++) {
+				struct pb f;
+				pb_init(&f);
+				pb_eth0(&f, 0x0800);
+				pb_ip4(&f, 17, 0, NULL, 0);
+				pb_udp(&f, (uint16_t)(1024 + i), 53);
+				pb_payload(&f, 20);
+				if (round == 1)
+					reverse(&f);
+				pb_done(&f);
+				pb_pad(&f, 60);
+				pkts[n] = pb_to_pkt(pool, f.b, f.len);
+				ck_assert_ptr_nonnull(pkts[n]);
+				n++;
+			}
+			ct_parse_prefetch_burst(ct, pkts, cps, n, 0);
+			for (uint16_t i = 0; i < n; i++) {
+				ck_assert_uint_eq(pkts[i]->verdict, PKT_V_CONTINUE);
+				ct_track_prefetched(ct, pkts[i], now, &cps[i]);
+				if (round == 0) {
+					ck_assert_int_eq(cps[i].state, CT_S_NEW);
+					ck_assert(ct_commit(ct, pkts[i], now, &cps[i]));
+					continue;
+				}
+				ck_assert_int_eq(cps[i].state, CT_S_ESTABLISHED);
+				ck_assert_ptr_nonnull(cps[i].e);
+				ck_assert_uint_eq(cps[i].dir, round == 1);
+				ck_assert_uint_eq(cps[i].e->key.sport, 1024 + first + i);
+				found++;
+			}
+			pkt_free_burst(pkts, n);
+		}
+		ck_assert_uint_eq(ct_count(ct), FLOWS);
+		ck_assert_uint_eq(found, round ? FLOWS : 0);
+	}
+	ck_assert_uint_gt(FLOWS, CT_PREFETCH_ENTRIES);
+}
+END_TEST
+
 static char out[2048];
 
 static void emit(void *arg, const char *line)
@@ -629,6 +687,7 @@ int main(void)
 	tcase_add_test(tc, fragments_and_non_ip);
 	tcase_add_test(tc, full_table_and_syn_flood);
 	tcase_add_test(tc, buckets_overflow);
+	tcase_add_test(tc, large_table_in_bursts);
 	tcase_add_test(tc, counters_table);
 	suite_add_tcase(s, tc);
 	return check_run(s);
