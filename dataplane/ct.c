@@ -26,6 +26,7 @@ void ct_config_default(struct ct_config *cfg)
 #undef CT_TO_DEFAULT
 	cfg->max_entries = 65536;
 	cfg->tcp_loose = true;
+	cfg->vlan_zones = true;
 }
 
 struct ct_table *ct_table_create(const struct ct_config *cfg)
@@ -64,7 +65,9 @@ bool ct_table_tune(struct ct_table *t, const struct ct_config *cfg)
 {
 	if (cfg->max_entries != t->cfg.max_entries)
 		return false;
+	bool zones = t->cfg.vlan_zones;     /* the keys already made depend on it */
 	t->cfg = *cfg;
+	t->cfg.vlan_zones = zones;
 	for (unsigned i = 0; i < CT_TO__COUNT; i++)
 		t->timeout_ms[i] = (uint64_t)cfg->timeout_s[i] * 1000;
 	return true;

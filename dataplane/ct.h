@@ -61,9 +61,14 @@ struct ct_config {
 	uint32_t timeout_s[CT_TO__COUNT];
 	bool tcp_loose;                     /* pick up TCP connections already running (Linux's
 	                                       nf_conntrack_tcp_loose, on by default) */
+	bool vlan_zones;                    /* the VLAN ID is part of a connection's key, so the
+	                                       same addresses in two VLANs are two connections
+	                                       (a bridge's view, the default); off when VLANs are
+	                                       links of one router, whose replies may come back
+	                                       tagged otherwise */
 };
 
-/* Defaults: 65,536 entries, Linux's timeouts, loose pickup on. */
+/* Defaults: 65,536 entries, Linux's timeouts, loose pickup on, VLANs as zones. */
 void ct_config_default(struct ct_config *cfg);
 
 /* What a packet is to the tracker. The values are bits, as the rule language's ct state. */
@@ -154,7 +159,8 @@ struct ct_table;
 struct ct_table *ct_table_create(const struct ct_config *cfg);
 void ct_table_destroy(struct ct_table *t);
 /* New timeouts and pickup policy for a running table (entries keep their expiry until
- * their next packet). false when cfg asks for another size: that needs a new table. */
+ * their next packet; vlan_zones stays as created). false when cfg asks for another size:
+ * that needs a new table. */
 bool ct_table_tune(struct ct_table *t, const struct ct_config *cfg);
 
 /* Classifies a packet pkt_parse() accepted and advances its connection. now: ms. */

@@ -231,8 +231,15 @@ static bool icmp6_untracked(uint8_t type)
 	return (type >= 130 && type <= 137) || type == 143;
 }
 
+/* A key made without VLAN zones (ct_config.vlan_zones off) has no VLAN ID. */
+static inline void unzone(const struct ct_table *t, struct pkt_flow_key *k)
+{
+	if (!t->cfg.vlan_zones)
+		k->vlan = 0;
+}
+
 /* The flow key of the packet an ICMP error quotes, as that packet went. */
-static bool icmp_inner_key(const struct pkt_buf *p, struct pkt_flow_key *k)
+static bool icmp_inner_key(const struct ct_table *t, const struct pkt_buf *p, struct pkt_flow_key *k)
 {
 	const uint8_t *start = p->data + p->meta.l4_off + 8;
 	const uint8_t *end = p->data + p->meta.l3_end;
@@ -240,6 +247,7 @@ static bool icmp_inner_key(const struct pkt_buf *p, struct pkt_flow_key *k)
 	uint8_t proto;
 	memset(k, 0, sizeof(*k));
 	k->vlan = p->meta.n_vlan ? (uint16_t)(p->meta.vlan & 0x0fff) : 0;
+	unzone(t, k);
 	if (p->meta.l3 == PKT_L3_IPV4) {
 		if (end - start < 20 || start[0] >> 4 != 4)
 			return false;
@@ -342,6 +350,10 @@ void ct_parse_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pk
 				continue;
 			}
 			pkt_flow_key(pkts[i], &cp->key);
+			unzone(t, &cp->key);
+			cp->hash = pkt_flow_hash(&cp->key);
+		} else if (__builtin_expect(cp->key.vlan != 0, 0) && !t->cfg.vlan_zones) {
+			cp->key.vlan = 0;
 			cp->hash = pkt_flow_hash(&cp->key);
 		}
 		cp->keyed = 1;
@@ -391,7 +403,7 @@ static bool track_special(struct ct_table *t, const struct pkt_buf *p, uint64_t 
 		if (l4 && icmp_is_error(proto, type)) {
 			struct pkt_flow_key inner;
 			unsigned dir;
-			if (!icmp_inner_key(p, &inner)) {
+			if (!icmp_inner_key(t, p, &inner)) {
 				set_state(t, cp, CT_S_INVALID, CT_INV_ICMP_INNER);
 				return true;
 			}
@@ -505,6 +517,7 @@ static __attribute__((noinline)) void track_unkeyed_or_tcp(struct ct_table *t, c
 		if (track_special(t, p, now, cp))
 			return;
 		pkt_flow_key(p, &cp->key);
+		unzone(t, &cp->key);
 		cp->hash = pkt_flow_hash(&cp->key);
 	}
 	cp->keyed = 0;

@@ -304,3 +304,29 @@ const struct pkt_stage_def pkt_parse_stage = {
 	.n_reasons = PKT_PARSE__COUNT,
 	.process = parse_process,
 };
+
+bool pkt_l2_resize(struct pkt_buf *p, uint16_t l2_len)
+{
+	struct pkt_meta *m = &p->meta;
+	if (!(m->flags & PKT_F_PARSED) || l2_len < ETH_HLEN || m->l3_off < ETH_HLEN)
+		return false;
+	int delta = (int)l2_len - (int)m->l3_off;
+	if (delta > 0 ? !pkt_prepend(p, (uint16_t)delta) : !pkt_adj(p, (uint16_t)-delta))
+		return false;
+	/* the innermost ether type ends the new header; the addresses and tag are the caller's */
+	pkt_wr16(p->data + l2_len - 2, m->ethertype);
+	m->l3_off = l2_len;
+	if (m->l4_off)
+		m->l4_off = (uint16_t)(m->l4_off + delta);
+	if (m->l3_end)
+		m->l3_end = (uint16_t)(m->l3_end + delta);
+	m->n_vlan = l2_len > ETH_HLEN;
+	m->vlan = m->inner_vlan = 0;
+	if (p->len < 60) {
+		uint16_t pad = (uint16_t)(60 - p->len);
+		uint8_t *tail = pkt_append(p, pad);
+		if (tail)
+			memset(tail, 0, pad);
+	}
+	return true;
+}

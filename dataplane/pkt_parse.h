@@ -13,6 +13,8 @@
 #include "pkt.h"
 #include "pkt_pipe.h"
 
+#include <string.h>
+
 /* X(NAME, "name"): every reason pkt_parse() can give, in order. */
 #define PKT_PARSE_REASONS(X)                                                                  \
 	X(OK, "ok")                                                                                  \
@@ -67,6 +69,27 @@ static inline void pkt_wr16(uint8_t *b, uint16_t v) { b[0] = (uint8_t)(v >> 8); 
 static inline void pkt_wr32(uint8_t *b, uint32_t v)
 {
 	b[0] = (uint8_t)(v >> 24); b[1] = (uint8_t)(v >> 16); b[2] = (uint8_t)(v >> 8); b[3] = (uint8_t)v;
+}
+
+/* Gives a parsed frame a new Ethernet header in place of the one it has, tags and all:
+ * dst, src and one 802.1Q tag of VLAN vid (1-4094), or no tag (vid 0). The frame grows or
+ * shrinks at the front, is padded to 60 bytes if it became shorter, and meta follows (its
+ * offsets, n_vlan and vlan). false, frame untouched, when it is not parsed or there is no
+ * room. A router's way out: the common case (same header length) writes 12 bytes. */
+bool pkt_l2_resize(struct pkt_buf *p, uint16_t l2_len);
+static inline bool pkt_set_eth(struct pkt_buf *p, const uint8_t dst[6], const uint8_t src[6], uint16_t vid)
+{
+	uint16_t want = vid ? 18 : 14;
+	if (p->meta.l3_off != want && !pkt_l2_resize(p, want))
+		return false;
+	memcpy(p->data, dst, 6);
+	memcpy(p->data + 6, src, 6);
+	if (vid) {
+		pkt_wr16(p->data + 12, 0x8100u);
+		pkt_wr16(p->data + 14, vid);
+		p->meta.vlan = vid;
+	}
+	return true;
 }
 
 #define PKT_ETH_P_IPV4 0x0800u

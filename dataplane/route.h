@@ -21,7 +21,7 @@ enum rt_kind {
 struct rt_nexthop {
 	uint8_t kind;           /* enum rt_kind */
 	uint8_t family;         /* 4 or 6 */
-	uint16_t port;
+	uint16_t port;          /* the link it leaves by: a port, or the caller's interface */
 	uint8_t gw[16];         /* RT_GATEWAY: the gateway, network order */
 };
 

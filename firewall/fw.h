@@ -157,9 +157,11 @@ struct fw_flow_stats {
 };
 
 /* The memo word: valid bit, hook, ct state, whether the packet has its transport header,
- * the interfaces (+1, 4 bits each), and the value: a rule + 1, FW_MEMO_POLICY or
- * FW_MEMO_GENERAL (decided by fw_decide). */
-#define FW_MEMO_VALUE_BITS 19
+ * the interfaces (+1, 5 bits each: up to FW_MEMO_MAX_IF), and the value: a rule + 1,
+ * FW_MEMO_POLICY or FW_MEMO_GENERAL (decided by fw_decide). */
+#define FW_MEMO_MAX_IF 30
+#define FW_MEMO_VALUE_BITS 17
+static_assert(FW_MAX_IFACES <= FW_MEMO_MAX_IF, "every interface fits the memo word");
 #define FW_MEMO_VALUE ((1u << FW_MEMO_VALUE_BITS) - 1)
 #define FW_MEMO_POLICY FW_MEMO_VALUE
 #define FW_MEMO_GENERAL (FW_MEMO_VALUE - 1)
@@ -167,7 +169,7 @@ struct fw_flow_stats {
 static inline uint32_t fw_memo_tag(enum fw_hook hook, uint8_t ct_state, const struct pkt_buf *p, int iif, int oif)
 {
 	return 1u << 31 | (uint32_t)hook << 29 | (uint32_t)(ct_state == FW_CT_ESTABLISHED) << 28 |
-	       (uint32_t)!!(p->meta.flags & PKT_F_L4) << 27 | (uint32_t)(iif + 1) << 23 | (uint32_t)(oif + 1) << 19;
+	       (uint32_t)!!(p->meta.flags & PKT_F_L4) << 27 | (uint32_t)(iif + 1) << 22 | (uint32_t)(oif + 1) << 17;
 }
 
 /* fw_decide_flow's way when the word does not decide on its own. */
@@ -182,7 +184,7 @@ static inline void fw_decide_flow(struct fw_ruleset *rs, enum fw_hook hook, uint
 				  struct fw_flow_stats *st, struct fw_decision *d)
 {
 	uint32_t w = *memo, v = w & FW_MEMO_VALUE;
-	if ((unsigned)(iif + 1) < 16 && (unsigned)(oif + 1) < 16 &&
+	if ((unsigned)(iif + 1) <= FW_MEMO_MAX_IF + 1 && (unsigned)(oif + 1) <= FW_MEMO_MAX_IF + 1 &&
 	    (w & ~FW_MEMO_VALUE) == fw_memo_tag(hook, ct_state, p, iif, oif)) {
 		/* a kept decision: a rule with nothing but its verdict, or the policy */
 		if (v < FW_MEMO_GENERAL && !rs->action[hook][v - 1].statements) {

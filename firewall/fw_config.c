@@ -7,13 +7,48 @@
 
 static int read_number(struct fw_parser *ps, uint32_t min, uint32_t max, const char *what, uint32_t *out);
 
+/* vlan ID on PARENT, inside ifc's block (the word 'vlan' is the current token) */
+static int parse_vlan(struct fw_parser *ps, struct fw_iface *ifc)
+{
+	const struct fw_config *cfg = ps->cfg;
+	if (ifc->parent >= 0)
+		return fw_error(ps->err, ps->file, ps->tok.line, ps->tok.col, "'%s' already has its VLAN", ifc->name);
+	if (fwp_next(ps))
+		return -1;
+	uint32_t vid;
+	if (read_number(ps, 1, 4094, "a VLAN ID from 1 to 4094", &vid))
+		return -1;
+	if (!fwp_is_word(ps, "on"))
+		return fwp_expected(ps, "'on INTERFACE' (the interface whose port carries the VLAN)");
+	if (fwp_next(ps))
+		return -1;
+	struct fw_tok at = ps->tok;
+	char name[FW_NAME_MAX];
+	if (fwp_name_of(ps, "an interface name", name))
+		return -1;
+	int up = fw_config_iface(cfg, name, strlen(name));
+	if (up < 0)
+		return fw_error(ps->err, ps->file, at.line, at.col, "no interface named '%s' (declare it before its VLANs)",
+				name);
+	if (cfg->iface[up].parent >= 0)
+		return fw_error(ps->err, ps->file, at.line, at.col, "'%s' is itself a VLAN interface: a VLAN rides on a port's "
+				"interface (no stacked tags)", name);
+	for (unsigned i = 0; i < cfg->n_iface; i++)
+		if (cfg->iface[i].parent == up && cfg->iface[i].vlan == vid)
+			return fw_error(ps->err, ps->file, at.line, at.col, "VLAN %u on '%s' is already interface '%s' (%s:%u:%u)",
+					vid, name, cfg->iface[i].name, ps->file, cfg->iface[i].line, cfg->iface[i].col);
+	ifc->parent = up;
+	ifc->vlan = (uint16_t)vid;
+	return fwp_end_statement(ps);
+}
+
 static int parse_interface(struct fw_parser *ps)
 {
 	struct fw_config *cfg = ps->cfg;
 	unsigned line = ps->tok.line, col = ps->tok.col;
 	if (fwp_next(ps))
 		return -1;
-	struct fw_iface ifc = { .line = ps->tok.line, .col = ps->tok.col, .mtu = FW_MTU_DEFAULT };
+	struct fw_iface ifc = { .line = ps->tok.line, .col = ps->tok.col, .mtu = FW_MTU_DEFAULT, .parent = -1 };
 	unsigned mtu_line = 0, mtu_col = 0;
 	if (fwp_name_of(ps, "an interface name", ifc.name))
 		return -1;
@@ -48,8 +83,13 @@ static int parse_interface(struct fw_parser *ps)
 					return -1;
 				continue;
 			}
+			if (fwp_is_word(ps, "vlan")) {
+				if (parse_vlan(ps, &ifc))
+					return -1;
+				continue;
+			}
 			if (!fwp_is_word(ps, "address"))
-				return fwp_expected(ps, "'address', 'mac', 'mtu' or '}'");
+				return fwp_expected(ps, "'address', 'vlan', 'mac', 'mtu' or '}'");
 			if (fwp_next(ps))
 				return -1;
 			if (ps->tok.kind != FW_T_WORD)
@@ -64,10 +104,25 @@ static int parse_interface(struct fw_parser *ps)
 		if (fwp_next(ps))
 			return -1;
 	}
-	for (unsigned i = 0; i < ifc.n_addr; i++)
-		if (ifc.addr[i].family == 6 && ifc.mtu < 1280)
-			return fw_error(ps->err, ps->file, mtu_line, mtu_col,
-					"'%s' has IPv6 addresses, and IPv6 needs an MTU of at least 1280 (RFC 8200)", ifc.name);
+	if (ifc.parent >= 0) {
+		/* a VLAN's frames are its parent's: never bigger, and the parent's by default */
+		const struct fw_iface *up = &cfg->iface[ifc.parent];
+		if (!mtu_line)
+			ifc.mtu = up->mtu;
+		else if (ifc.mtu > up->mtu)
+			return fw_error(ps->err, ps->file, mtu_line, mtu_col, "'%s' has an MTU of %u, above that of '%s' (%u), "
+					"which carries its frames", ifc.name, ifc.mtu, up->name, up->mtu);
+	}
+	for (unsigned i = 0; i < ifc.n_addr; i++) {
+		if (ifc.addr[i].family != 6 || ifc.mtu >= 1280)
+			continue;
+		if (!mtu_line)      /* a VLAN's, from its parent */
+			return fw_error(ps->err, ps->file, ifc.line, ifc.col, "'%s' has IPv6 addresses, and IPv6 needs an "
+					"MTU of at least 1280 (RFC 8200): it has '%s''s, %u", ifc.name,
+					cfg->iface[ifc.parent].name, ifc.mtu);
+		return fw_error(ps->err, ps->file, mtu_line, mtu_col,
+				"'%s' has IPv6 addresses, and IPv6 needs an MTU of at least 1280 (RFC 8200)", ifc.name);
+	}
 	cfg->iface[cfg->n_iface++] = ifc;
 	return fwp_end_statement(ps);
 }

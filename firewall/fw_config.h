@@ -2,6 +2,7 @@
  * addresses, static routes and named sets, and the chains of rules (fw_rule.h).
  *
  *   interface lan { address 192.168.1.1/24; address 2001:db8:1::1/64 }
+ *   interface office { vlan 10 on lan; address 192.168.10.1/24 }
  *   route 0.0.0.0/0 via 203.0.113.1 dev wan
  *   neighbor 203.0.113.1 lladdr 02:00:00:00:00:fe dev wan
  *   set trusted ipv4 { 10.0.0.0/8, 192.168.0.0/16 }
@@ -20,7 +21,7 @@
 #include "fw_value.h"
 
 #define FW_NAME_MAX 16
-#define FW_MAX_IFACES 8
+#define FW_MAX_IFACES 16          /* ports' and VLAN interfaces together */
 #define FW_MAX_ADDRS 8
 #define FW_MAX_ROUTES 256
 #define FW_MAX_NEIGHBORS 256
@@ -35,8 +36,11 @@ struct fw_iface {
 	struct fw_prefix addr[FW_MAX_ADDRS]; /* host address and the connected prefix length */
 	unsigned n_addr;
 	uint32_t mtu;                        /* largest IP datagram it sends, bytes */
-	bool has_mac;                        /* mac given: else the port's own */
+	bool has_mac;                        /* mac given: else the port's own (a VLAN's parent's) */
 	uint8_t mac[6];
+	int parent;                          /* -1: the interface of a port; else a VLAN interface
+	                                        on the interface parent (one of a port's) */
+	uint16_t vlan;                       /* its VLAN ID (1-4094), 0 for a port's */
 	unsigned line, col;                  /* where it was declared */
 };
 

@@ -155,6 +155,13 @@ static bool router_mode(const struct fw_config *cfg)
 /* What bridge mode cannot do with a config, as FILE:LINE:COL. */
 static int check_bridge(const struct fw_config *cfg, const char *name, uint16_t n_ports, char *err, size_t errlen)
 {
+	for (unsigned i = 0; i < cfg->n_iface; i++)
+		if (cfg->iface[i].parent >= 0) {
+			snprintf(err, errlen, "%s:%u:%u: VLAN interface '%s' needs router mode: give the interfaces their "
+				 "addresses (a bridge passes VLANs as they are, and 'vlan id' matches them)", name,
+				 cfg->iface[i].line, cfg->iface[i].col, cfg->iface[i].name);
+			return -1;
+		}
 	if (cfg->n_iface > n_ports) {
 		const struct fw_iface *ifc = &cfg->iface[n_ports];
 		snprintf(err, errlen, "%s:%u:%u: interface '%s' has no port: the appliance has %u (interfaces take ports "
@@ -200,6 +207,9 @@ static struct fwa_conf *conf_build(const char *name, const char *text, size_t le
 		return NULL;
 	}
 	*router = router_mode(&c->rs->cfg);
+	/* a router's VLANs are links, and a connection may leave on another one than it came
+	 * in by: its key has no VLAN ID. A bridge keeps VLANs apart as zones. */
+	c->rs->cfg.ct.vlan_zones = !*router;
 	if (*router ? fw_router_build(c, name, port_mac, n_ports, err, errlen)
 		    : check_bridge(&c->rs->cfg, name, n_ports, err, errlen)) {
 		conf_free(c);
@@ -364,7 +374,7 @@ static void fw_report(void *state, void (*emit)(void *arg, const char *line), vo
 	fw_ruleset_report(c->rs, emit, arg);
 	ct_counters_format(a->ct, emit, arg);
 	frag_counters_format(a->frag, emit, arg);
-	char line[200];
+	char line[320];
 	if (a->router) {
 		nb_counters_format(a->nb, emit, arg);
 		snprintf(line, sizeof(line), "router: %llu ARP replies, %llu neighbour advertisements, %llu echo replies, "
@@ -372,11 +382,13 @@ static void fw_report(void *state, void (*emit)(void *arg, const char *line), vo
 			 (unsigned long long)a->nd_adverts, (unsigned long long)a->echo_replies,
 			 (unsigned long long)a->icmp_errors, (unsigned long long)a->requests);
 		emit(arg, line);
-		if (a->unreachable_dropped || a->frag_lost || a->frag_out) {
+		if (a->unreachable_dropped || a->frag_lost || a->frag_out || a->no_room) {
 			snprintf(line, sizeof(line), "router: %llu packets for dead next hops dropped unanswered, %llu "
-				 "waiting fragments lost, %llu fragments made for a smaller MTU (%llu not sent)",
+				 "waiting fragments lost, %llu fragments made for a smaller MTU (%llu not sent), %llu "
+				 "released without room for a VLAN tag",
 				 (unsigned long long)a->unreachable_dropped, (unsigned long long)a->frag_lost,
-				 (unsigned long long)a->frag_out, (unsigned long long)a->frag_out_failed);
+				 (unsigned long long)a->frag_out, (unsigned long long)a->frag_out_failed,
+				 (unsigned long long)a->no_room);
 			emit(arg, line);
 		}
 	}

@@ -20,7 +20,8 @@
 	X(CT_FULL, "ct_full")           /* accepted, but the connection table had no room */           \
 	X(REJECT_SILENT, "reject_silent") /* rejected without an answer (never answered, or over the rate) */ \
 	X(NOT_OURS, "not_ours")         /* router: sent to another MAC address */                      \
-	X(VLAN, "vlan")                 /* router: a VLAN-tagged frame (no VLAN interfaces) */         \
+	X(VLAN, "vlan")                 /* router: tagged for no VLAN interface of its port, or twice */ \
+	X(NO_ROOM, "no_room")           /* router: no room in the buffer for the way out's VLAN tag */ \
 	X(NOT_IP, "not_ip")             /* router: neither IP nor ARP */                               \
 	X(TTL, "ttl")                   /* router: TTL or hop limit ran out, and no error was sent */  \
 	X(NO_ROUTE, "no_route")         /* router: no route, and no error was sent */                  \
@@ -44,10 +45,14 @@ enum fw_app_reason { FWA_REASONS(FWA_ENUM) FWA__COUNT };
 
 extern const char *const fw_app_reasons[FWA_N_REASONS];
 
-/* One interface as the router sees it. */
+/* One interface as the router sees it: a port's own (untagged frames), or a VLAN on a
+ * port (frames tagged with its ID). Rules, routes and neighbours name interfaces by their
+ * index in the config; frames leave by the interface's port, tagged for a VLAN. */
 struct fwa_iface {
 	uint8_t mac[6];
 	uint8_t ll6[16];                    /* its IPv6 link-local address (fe80::/64, EUI-64) */
+	uint16_t port;                      /* the port its frames use */
+	uint16_t vlan;                      /* 0: untagged; else its VLAN ID */
 	const struct fw_iface *cfg;         /* its addresses (cfg->addr[], either family) */
 };
 
@@ -58,6 +63,8 @@ struct fwa_conf {
 	struct rt_table *rt;                /* router mode: connected, local and static routes */
 	unsigned n_iface;
 	struct fwa_iface ifc[FW_MAX_IFACES];
+	uint8_t port_ifx[PKT_MAX_PORTS];    /* the interface of each port's untagged frames */
+	bool vlans;                         /* any VLAN interface */
 };
 
 struct fw_app {
@@ -79,6 +86,7 @@ struct fw_app {
 	uint64_t frag_lost;                 /* fragments that waited and could not follow their first */
 	uint64_t unreachable_dropped;       /* dead next hop, and no host unreachable could be sent */
 	uint64_t frag_out, frag_out_failed; /* fragments made for a smaller MTU; ones that could not go */
+	uint64_t no_room;                   /* packets sent outside a burst without room for a VLAN tag */
 	uint64_t reloads, reload_failures;
 	void (*emit)(void *arg, const char *line);
 	void *emit_arg;
@@ -115,6 +123,22 @@ void fwa_refuse(struct fw_app *a, struct pkt_buf *p, const struct fw_decision *d
 /* A later fragment: forwarded out of oif as its datagram was (the caller may then rewrite
  * it for a next hop), dropped, or left waiting for its first fragment. */
 void fwa_frag_later(struct fw_app *a, struct pkt_buf *p, const struct frag_key *k, uint64_t now_ms, uint16_t oif);
+
+/* The interface p arrived on (its port, and its VLAN tag if any), or -1: tagged for no
+ * VLAN interface of that port, or twice. A priority tag (VLAN ID 0) is the port's own. */
+static inline int fwa_ingress(const struct fwa_conf *c, const struct pkt_buf *p)
+{
+	const struct pkt_meta *m = &p->meta;
+	uint16_t vid = m->n_vlan ? (uint16_t)(m->vlan & 0x0fff) : 0;
+	if (__builtin_expect(!vid && m->n_vlan < 2, 1))
+		return c->port_ifx[p->port];
+	if (m->n_vlan > 1)
+		return -1;
+	for (unsigned i = 0; i < c->n_iface; i++)
+		if (c->ifc[i].vlan == vid && c->ifc[i].port == p->port)
+			return (int)i;
+	return -1;
+}
 
 /* On f's link: inside one of its connected prefixes (or link-local, for IPv6)? */
 bool fwa_on_link(const struct fwa_iface *f, int family, const uint8_t *ip);

@@ -11,7 +11,9 @@
  * ARP is not filtered (nftables' ip, ip6 and inet tables do not see it either), nor are
  * the ARP requests and neighbour solicitations the appliance sends to resolve next hops.
  * Rejected packets are answered straight back out of the port they came in on, as in
- * bridge mode. VLAN-tagged frames and fragments are dropped and counted.
+ * bridge mode. Interfaces are a port's own (untagged frames) or VLANs on a port (tagged
+ * with its ID): a frame belongs to the interface of its port and tag, and leaves with the
+ * Ethernet header of the interface it goes out of. Answers leave as the frame came in.
  */
 #include "fw_app.h"
 #include "fw_reject.h"
@@ -76,10 +78,18 @@ static const uint8_t *source(const struct fwa_iface *f, int family, const uint8_
 	return first;
 }
 
-static void solicit(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, uint16_t port, int family,
+/* p out of interface ifx to the neighbour at mac: its Ethernet header (tagged for a VLAN)
+ * rewritten; false when the buffer has no room for the tag. */
+static bool eth_out(const struct fwa_conf *c, struct pkt_buf *p, uint16_t ifx, const uint8_t *mac)
+{
+	const struct fwa_iface *o = &c->ifc[ifx];
+	return pkt_set_eth(p, mac, o->mac, o->vlan);
+}
+
+static void solicit(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, uint16_t ifx, int family,
 		    const uint8_t *target)
 {
-	const struct fwa_iface *o = &c->ifc[port];
+	const struct fwa_iface *o = &c->ifc[ifx];
 	const uint8_t *src = source(o, family, target);
 	if (!src)
 		return;
@@ -87,20 +97,31 @@ static void solicit(struct fw_app *a, const struct fwa_conf *c, struct pkt_worke
 					: nb_ns_request(a->pool, o->mac, src, target);
 	if (!p)
 		return;
+	if (o->vlan) {
+		uint8_t dst[6];
+		memcpy(dst, p->data, 6);
+		if (pkt_parse(p) != PKT_PARSE_OK || !eth_out(c, p, ifx, dst)) {
+			pkt_free(p);
+			return;
+		}
+	}
 	a->requests++;
-	pkt_txq_push(w, port, p);
+	pkt_txq_push(w, o->port, p);
 }
 
-/* ip on port is at mac: the packets that waited for it go now. */
-static void learn(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, uint16_t port, int family,
+/* ip on interface ifx is at mac: the packets that waited for it go now. */
+static void learn(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, uint16_t ifx, int family,
 		  const uint8_t *ip, const uint8_t *mac, bool create, uint64_t now)
 {
 	struct pkt_buf *rel[NB_QUEUE];
-	unsigned k = nb_learn(a->nb, port, family, ip, mac, create, now, rel);
+	unsigned k = nb_learn(a->nb, ifx, family, ip, mac, create, now, rel);
 	for (unsigned j = 0; j < k; j++) {
-		memcpy(rel[j]->data, mac, 6);
-		memcpy(rel[j]->data + 6, c->ifc[port].mac, 6);
-		pkt_txq_push(w, port, rel[j]);
+		if (eth_out(c, rel[j], ifx, mac)) {
+			pkt_txq_push(w, c->ifc[ifx].port, rel[j]);
+		} else {
+			a->no_room++;
+			pkt_free(rel[j]);
+		}
 	}
 }
 
@@ -110,20 +131,22 @@ static uint16_t neigh_reason(enum nb_result r)
 	return r == NB_QUEUE_FULL ? FWA_NEIGH_WAIT_FULL : r == NB_FAILED ? FWA_NEIGH_FAILED : FWA_NEIGH_TABLE_FULL;
 }
 
-/* Sends p out of port to the neighbour next, or leaves it waiting for its resolution. */
-static void send_to(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *p, uint16_t port,
+/* Sends p out of interface ifx to the neighbour next, or leaves it waiting for its
+ * resolution. */
+static void send_to(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *p, uint16_t ifx,
 		    int family, const uint8_t *next, uint64_t now)
 {
 	uint8_t mac[6];
 	bool ask;
-	enum nb_result r = nb_resolve(a->nb, port, family, next, p, now, mac, &ask);
+	enum nb_result r = nb_resolve(a->nb, ifx, family, next, p, now, mac, &ask);
 	if (ask)
-		solicit(a, c, w, port, family, next);
+		solicit(a, c, w, ifx, family, next);
 	switch (r) {
 	case NB_RESOLVED:
-		memcpy(p->data, mac, 6);
-		memcpy(p->data + 6, c->ifc[port].mac, 6);
-		pkt_fwd(p, port);
+		if (eth_out(c, p, ifx, mac))
+			pkt_fwd(p, c->ifc[ifx].port);
+		else
+			pkt_drop(p, FWA_NO_ROOM);
 		break;
 	case NB_QUEUED:
 		pkt_taken(p);
@@ -135,8 +158,9 @@ static void send_to(struct fw_app *a, const struct fwa_conf *c, struct pkt_worke
 }
 
 /* Something the appliance answers itself, already written over p and addressed to the
- * neighbour p came from: the output chain, then back out of port. */
-static void output(struct fw_app *a, const struct fwa_conf *c, struct pkt_buf *p, uint16_t port, uint64_t now)
+ * neighbour p came from (its Ethernet header, tag and all, turned round): the output
+ * chain, then back out of interface ifx, the one p came in by. */
+static void output(struct fw_app *a, const struct fwa_conf *c, struct pkt_buf *p, uint16_t ifx, uint64_t now)
 {
 	if (pkt_parse(p) != PKT_PARSE_OK) {
 		pkt_drop(p, FWA_LOCAL);
@@ -145,13 +169,13 @@ static void output(struct fw_app *a, const struct fwa_conf *c, struct pkt_buf *p
 	struct ct_pkt cp;
 	ct_track(a->ct, p, now, &cp);
 	struct fw_decision d;
-	fwa_decide(a, c->rs, FW_HOOK_OUTPUT, &cp, p, -1, port, now, &d);
+	fwa_decide(a, c->rs, FW_HOOK_OUTPUT, &cp, p, -1, ifx, now, &d);
 	if (d.verdict != FW_ACCEPT)
 		pkt_drop(p, d.rule < 0 ? FWA_POLICY : FWA_RULE);
 	else if (!ct_commit(a->ct, p, now, &cp))
 		pkt_drop(p, FWA_CT_FULL);
 	else
-		pkt_fwd(p, port);
+		pkt_fwd(p, c->ifc[ifx].port);
 }
 
 /* An echo request to us becomes its reply, in place. */
@@ -181,9 +205,9 @@ static void echo_reply(struct pkt_buf *p, bool v6)
 
 /* Accepted by the input chain: what the appliance does with a packet for itself. */
 static void local_in(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *p,
-		     const struct fwa_iface *f, bool v6, bool unicast, uint64_t now)
+		     uint16_t iif, bool v6, bool unicast, uint64_t now)
 {
-	uint16_t iif = p->port;
+	const struct fwa_iface *f = &c->ifc[iif];
 	struct nb_msg m;
 	if (v6 && nb_msg_read(p, &m) != NB_MSG_NONE) {
 		bool mine = ours(f, 6, m.target_ip);
@@ -213,8 +237,9 @@ static void local_in(struct fw_app *a, const struct fwa_conf *c, struct pkt_work
 }
 
 static void arp_in(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf *p,
-		   const struct fwa_iface *f, uint64_t now)
+		   uint16_t iif, uint64_t now)
 {
+	const struct fwa_iface *f = &c->ifc[iif];
 	struct nb_msg m;
 	if (nb_msg_read(p, &m) == NB_MSG_NONE) {
 		pkt_drop(p, FWA_ARP);
@@ -222,9 +247,9 @@ static void arp_in(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker
 	}
 	bool mine = ours(f, 4, m.target_ip);
 	if (m.has_mac && fwa_on_link(f, 4, m.sender_ip) && !ours(f, 4, m.sender_ip))
-		learn(a, c, w, p->port, 4, m.sender_ip, m.mac, mine, now);
+		learn(a, c, w, iif, 4, m.sender_ip, m.mac, mine, now);
 	if (m.kind == NB_MSG_ARP_REQUEST && mine) {
-		nb_arp_reply(p, f->mac, m.target_ip);
+		nb_arp_reply(p, f->mac, m.target_ip);   /* in place: a tag stays */
 		a->arp_replies++;
 		pkt_fwd(p, p->port);
 		return;
@@ -296,9 +321,11 @@ static enum nb_result send_late(struct fw_app *a, const struct fwa_conf *c, stru
 	if (ask)
 		solicit(a, c, w, nh->port, v6 ? 6 : 4, next);
 	if (r == NB_RESOLVED) {
-		memcpy(q->data, mac, 6);
-		memcpy(q->data + 6, c->ifc[nh->port].mac, 6);
-		pkt_txq_push(w, nh->port, q);
+		if (!eth_out(c, q, nh->port, mac)) {
+			a->no_room++;
+			return NB_FAILED;
+		}
+		pkt_txq_push(w, c->ifc[nh->port].port, q);
 	}
 	return r;
 }
@@ -454,20 +481,21 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 		      struct ct_pkt *cp, uint64_t now)
 {
 	const struct pkt_meta *m = &p->meta;
-	uint16_t iif = p->port;
-	const struct fwa_iface *f = &c->ifc[iif];
-	const uint8_t *eth = p->data;
-	if (m->n_vlan) {
+	int in = fwa_ingress(c, p);
+	if (in < 0) {
 		pkt_drop(p, FWA_VLAN);
 		return;
 	}
+	uint16_t iif = (uint16_t)in;
+	const struct fwa_iface *f = &c->ifc[iif];
+	const uint8_t *eth = p->data;
 	bool unicast = !(eth[0] & 1);
 	if (unicast && memcmp(eth, f->mac, 6)) {
 		pkt_drop(p, FWA_NOT_OURS);
 		return;
 	}
 	if (m->l3 == PKT_L3_ARP) {
-		arp_in(a, c, w, p, f, now);
+		arp_in(a, c, w, p, iif, now);
 		return;
 	}
 	if (m->l3 != PKT_L3_IPV4 && m->l3 != PKT_L3_IPV6) {
@@ -499,7 +527,7 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 		fwa_decide(a, c->rs, FW_HOOK_INPUT, cp, p, iif, -1, now, &d);
 		if (d.verdict == FW_ACCEPT) {
 			if (ct_commit(a->ct, p, now, cp))
-				local_in(a, c, w, p, f, v6, unicast && !group, now);
+				local_in(a, c, w, p, iif, v6, unicast && !group, now);
 			else
 				pkt_drop(p, FWA_CT_FULL);
 		} else {
@@ -591,12 +619,14 @@ void fw_router_tick(struct fw_app *a, const struct fwa_conf *c, struct pkt_worke
 	while ((k = nb_failed_take(a->nb, dead, 16)) != 0) {
 		for (unsigned j = 0; j < k; j++) {
 			struct pkt_buf *p = dead[j];
-			uint16_t iif = p->port;
+			/* it waited as it came in: its port and tag say where from (after a
+			 * reload, by the new config's interfaces) */
+			int iif = p->port < PKT_MAX_PORTS ? fwa_ingress(c, p) : -1;
 			bool v6 = p->meta.l3 == PKT_L3_IPV6;
-			if (iif < c->n_iface && icmp_error(a, &c->ifc[iif], p, v6, 3, 1, 1, 3, 0, now_ms)) {
-				output(a, c, p, iif, now_ms);
-				if (p->verdict == (PKT_V_FWD | iif)) {
-					pkt_txq_push(w, iif, p);
+			if (iif >= 0 && icmp_error(a, &c->ifc[iif], p, v6, 3, 1, 1, 3, 0, now_ms)) {
+				output(a, c, p, (uint16_t)iif, now_ms);
+				if (p->verdict == (PKT_V_FWD | c->ifc[iif].port)) {
+					pkt_txq_push(w, c->ifc[iif].port, p);
 					continue;
 				}
 			}

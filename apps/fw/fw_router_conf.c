@@ -37,15 +37,23 @@ int fw_router_build(struct fwa_conf *c, const char *name, const uint8_t *const *
 		    size_t errlen)
 {
 	const struct fw_config *cfg = &c->rs->cfg;
-	if (cfg->n_iface != n_ports) {
-		if (cfg->n_iface > n_ports) {
-			const struct fw_iface *ifc = &cfg->iface[n_ports];
+	/* the ports' interfaces take the ports in the order declared; VLANs ride on them */
+	unsigned n_phys = 0;
+	for (unsigned i = 0; i < cfg->n_iface; i++) {
+		const struct fw_iface *ic = &cfg->iface[i];
+		if (ic->parent >= 0)
+			continue;
+		if (n_phys == n_ports) {
 			snprintf(err, errlen, "%s:%u:%u: interface '%s' has no port: the appliance has %u (interfaces take "
-				 "ports in the order declared)", name, ifc->line, ifc->col, ifc->name, n_ports);
-		} else {
-			snprintf(err, errlen, "%s: %u interface(s) declared for %u ports: as a router every port needs its "
-				 "interface", name, cfg->n_iface, n_ports);
+				 "ports in the order declared)", name, ic->line, ic->col, ic->name, n_ports);
+			return -1;
 		}
+		c->ifc[i].port = (uint16_t)n_phys;
+		c->port_ifx[n_phys++] = (uint8_t)i;
+	}
+	if (n_phys != n_ports) {
+		snprintf(err, errlen, "%s: %u interface(s) declared for %u ports: as a router every port needs its "
+			 "interface", name, n_phys, n_ports);
 		return -1;
 	}
 	c->rt = rt_create();
@@ -58,7 +66,16 @@ int fw_router_build(struct fwa_conf *c, const char *name, const uint8_t *const *
 		struct fwa_iface *f = &c->ifc[i];
 		const struct fw_iface *ic = &cfg->iface[i];
 		f->cfg = ic;
-		memcpy(f->mac, ic->has_mac ? ic->mac : port_mac[i], 6);
+		if (ic->parent >= 0) {
+			/* declared after its parent, so the parent's port and MAC are known */
+			const struct fwa_iface *up = &c->ifc[ic->parent];
+			f->port = up->port;
+			f->vlan = ic->vlan;
+			c->vlans = true;
+			memcpy(f->mac, ic->has_mac ? ic->mac : up->mac, 6);
+		} else {
+			memcpy(f->mac, ic->has_mac ? ic->mac : port_mac[f->port], 6);
+		}
 		/* fe80::/64 with the modified EUI-64 of the MAC (RFC 4291 2.5.1) */
 		const uint8_t ll[16] = { 0xfe, 0x80, [8] = (uint8_t)(f->mac[0] ^ 2), f->mac[1], f->mac[2], 0xff, 0xfe,
 					 f->mac[3], f->mac[4], f->mac[5] };

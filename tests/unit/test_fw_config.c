@@ -63,6 +63,34 @@ START_TEST(declarations)
 }
 END_TEST
 
+/* VLAN interfaces: on a port's interface, with its MTU unless they give a smaller one,
+ * and named by rules and routes like any other. */
+START_TEST(vlan_interfaces)
+{
+	struct fw_config cfg = { 0 };
+	struct fw_err err = { "" };
+	ck_assert_msg(parse(&cfg, "interface lan { mtu 9000 }\ninterface wan\n"
+			    "interface office { vlan 10 on lan; address 192.168.10.1/24 }\n"
+			    "interface lab { address 10.9.0.1/16; vlan 4094 on lan; mtu 1500 }\n"
+			    "interface guest { vlan 10 on wan }\n"
+			    "route 10.0.0.0/8 dev lab\n", &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(cfg.n_iface, 5);
+	ck_assert_int_eq(cfg.iface[0].parent, -1);
+	ck_assert_uint_eq(cfg.iface[0].vlan, 0);
+	ck_assert_int_eq(cfg.iface[2].parent, 0);
+	ck_assert_uint_eq(cfg.iface[2].vlan, 10);
+	ck_assert_uint_eq(cfg.iface[2].mtu, 9000);     /* its parent's */
+	ck_assert_int_eq(cfg.iface[3].parent, 0);
+	ck_assert_uint_eq(cfg.iface[3].vlan, 4094);
+	ck_assert_uint_eq(cfg.iface[3].mtu, 1500);
+	ck_assert_int_eq(cfg.iface[4].parent, 1);      /* the same ID on another port */
+	ck_assert_uint_eq(cfg.iface[4].vlan, 10);
+	ck_assert_uint_eq(cfg.iface[4].mtu, 1500);
+	ck_assert_int_eq(cfg.route[0].dev, 3);
+	fw_config_free(&cfg);
+}
+END_TEST
+
 START_TEST(every_error_exact)
 {
 	static const struct { const char *src, *msg; } cases[] = {
@@ -73,11 +101,11 @@ START_TEST(every_error_exact)
 		{ "interface averyveryverylongname", "r.conf:1:11: expected an interface name (a letter, then letters, digits, '_' or '-', at most 15), got 'averyveryverylongname'" },
 		{ "interface lan\ninterface lan", "r.conf:2:11: interface 'lan' is already declared at r.conf:1:11" },
 		{ "interface lan extra", "r.conf:1:15: expected the end of the statement (a new line or ';'), got 'extra'" },
-		{ "interface lan { adress 10.0.0.1/8 }", "r.conf:1:17: expected 'address', 'mac', 'mtu' or '}', got 'adress'" },
+		{ "interface lan { adress 10.0.0.1/8 }", "r.conf:1:17: expected 'address', 'vlan', 'mac', 'mtu' or '}', got 'adress'" },
 		{ "interface lan { address }", "r.conf:1:25: expected an address with its prefix length (192.0.2.1/24), got '}'" },
 		{ "interface lan { address 10.0.0.300/8 }", "r.conf:1:32: expected an IPv4 address or prefix (10.0.0.0/8), got '10.0.0.300/8'" },
 		{ "interface lan { address 10.0.0.1/8 address 10.0.0.2/8 }", "r.conf:1:36: expected the end of the statement (a new line or ';'), got 'address'" },
-		{ "interface lan {\n address 10.0.0.1/8\n", "r.conf:3:1: expected 'address', 'mac', 'mtu' or '}', got end of file" },
+		{ "interface lan {\n address 10.0.0.1/8\n", "r.conf:3:1: expected 'address', 'vlan', 'mac', 'mtu' or '}', got end of file" },
 		{ "interface lan { mac }", "r.conf:1:21: expected a MAC address (02:00:00:00:00:01), got '}'" },
 		{ "interface lan { mac 02:00:00:00:00 }", "r.conf:1:21: expected a MAC address (02:00:00:00:00:01), got '02:00:00:00:00'" },
 		{ "interface lan { mac 02:00:00:00:00:0g }", "r.conf:1:21: expected a MAC address (02:00:00:00:00:01), got '02:00:00:00:00:0g'" },
@@ -86,6 +114,18 @@ START_TEST(every_error_exact)
 		{ "interface lan { mtu big }", "r.conf:1:21: expected an MTU from 576 to 9216, got 'big'" },
 		{ "interface lan { mtu 1000; address 2001:db8::1/64 }", "r.conf:1:21: 'lan' has IPv6 addresses, and IPv6 needs an MTU of at least 1280 (RFC 8200)" },
 		{ "interface lan { mac 01:00:5e:00:00:01 }", "r.conf:1:21: 01:00:5e:00:00:01 is a multicast MAC address, not an interface's" },
+		{ "interface lan\ninterface v { vlan }", "r.conf:2:20: expected a VLAN ID from 1 to 4094, got '}'" },
+		{ "interface lan\ninterface v { vlan 0 on lan }", "r.conf:2:20: '0' is out of range: expected a VLAN ID from 1 to 4094" },
+		{ "interface lan\ninterface v { vlan 4095 on lan }", "r.conf:2:20: '4095' is out of range: expected a VLAN ID from 1 to 4094" },
+		{ "interface lan\ninterface v { vlan 10 lan }", "r.conf:2:23: expected 'on INTERFACE' (the interface whose port carries the VLAN), got 'lan'" },
+		{ "interface lan\ninterface v { vlan 10 on }", "r.conf:2:26: expected an interface name, got '}'" },
+		{ "interface v { vlan 10 on lan }\ninterface lan", "r.conf:1:26: no interface named 'lan' (declare it before its VLANs)" },
+		{ "interface lan\ninterface v { vlan 10 on v }", "r.conf:2:26: no interface named 'v' (declare it before its VLANs)" },
+		{ "interface lan\ninterface v { vlan 10 on lan }\ninterface w { vlan 20 on v }", "r.conf:3:26: 'v' is itself a VLAN interface: a VLAN rides on a port's interface (no stacked tags)" },
+		{ "interface lan\ninterface v { vlan 10 on lan }\ninterface w { vlan 10 on lan }", "r.conf:3:26: VLAN 10 on 'lan' is already interface 'v' (r.conf:2:11)" },
+		{ "interface lan\ninterface v { vlan 10 on lan; vlan 11 on lan }", "r.conf:2:31: 'v' already has its VLAN" },
+		{ "interface lan { mtu 1400 }\ninterface v { mtu 1500; vlan 10 on lan }", "r.conf:2:19: 'v' has an MTU of 1500, above that of 'lan' (1400), which carries its frames" },
+		{ "interface lan { mtu 1200 }\ninterface v { vlan 10 on lan; address 2001:db8::1/64 }", "r.conf:2:11: 'v' has IPv6 addresses, and IPv6 needs an MTU of at least 1280 (RFC 8200): it has 'lan''s, 1200" },
 		{ "neighbor", "r.conf:1:9: expected the neighbor's address, got end of file" },
 		{ "interface wan\nneighbor 10.0.0.0/8 lladdr 02:00:00:00:00:01 dev wan", "r.conf:2:10: a neighbor is one address, without a prefix length" },
 		{ "interface wan\nneighbor 10.0.0.1 02:00:00:00:00:01", "r.conf:2:19: expected 'lladdr MAC', got '02:00:00:00:00:01'" },
@@ -225,6 +265,7 @@ int main(void)
 	Suite *s = suite_create("fw_config");
 	TCase *tc = tcase_create("fw_config");
 	tcase_add_test(tc, declarations);
+	tcase_add_test(tc, vlan_interfaces);
 	tcase_add_test(tc, every_error_exact);
 	tcase_add_test(tc, mutations_refused_precisely);
 	tcase_set_timeout(tc, 300);
