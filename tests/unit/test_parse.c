@@ -294,6 +294,72 @@ START_TEST(meta_on_error_and_reparse)
 }
 END_TEST
 
+/* ---- a new Ethernet header (pkt_set_eth) ---- */
+
+/* f copied into buf behind headroom bytes, parsed */
+static void load(struct pkt_buf *p, uint8_t *buf, uint32_t size, uint16_t headroom, const struct pb *f)
+{
+	memset(buf, 0xee, size);
+	memcpy(buf + headroom, f->b, f->len);
+	*p = (struct pkt_buf){ .buf = buf, .buf_len = size, .data = buf + headroom, .len = f->len };
+	ck_assert_int_eq(pkt_parse(p), R(OK));
+}
+
+START_TEST(set_eth_moves_the_header)
+{
+	static const uint8_t dst[6] = { 2, 0, 0, 0, 0, 0xd }, src[6] = { 2, 0, 0, 0, 0, 0x5 };
+	uint8_t buf[512];
+	struct pb f;
+	frame_build(F_QINQ_IP6_UDP, &f);
+	struct pkt_buf p;
+	load(&p, buf, sizeof(buf), 8, &f);
+	uint16_t l3 = p.meta.l3_off, dgram = (uint16_t)(p.meta.l3_end - l3), l4 = (uint16_t)(p.meta.l4_off - l3);
+	ck_assert_uint_eq(l3, 22);
+	/* two tags to one: 4 bytes shorter at the front, the datagram untouched */
+	ck_assert(pkt_set_eth(&p, dst, src, 10));
+	ck_assert_ptr_eq(p.data, buf + 12);
+	ck_assert_uint_eq(p.len, f.len - 4);
+	ck_assert_uint_eq(p.meta.l3_off, 18);
+	ck_assert_uint_eq(p.meta.l4_off, 18 + l4);
+	ck_assert_uint_eq(p.meta.l3_end, 18 + dgram);
+	ck_assert_uint_eq(p.meta.n_vlan, 1);
+	ck_assert_uint_eq(p.meta.vlan, 10);
+	ck_assert_mem_eq(p.data + 18, f.b + 22, dgram);
+	static const uint8_t hdr18[18] = { 2, 0, 0, 0, 0, 0xd, 2, 0, 0, 0, 0, 5, 0x81, 0, 0, 10, 0x86, 0xdd };
+	ck_assert_mem_eq(p.data, hdr18, 18);
+	struct pkt_meta kept = p.meta;      /* what the parser says of the result */
+	ck_assert_int_eq(pkt_parse(&p), R(OK));
+	ck_assert_mem_eq(&p.meta, &kept, sizeof(kept));
+	/* untagged */
+	ck_assert(pkt_set_eth(&p, dst, src, 0));
+	ck_assert_uint_eq(p.meta.l3_off, 14);
+	ck_assert_uint_eq(p.meta.n_vlan, 0);
+	ck_assert_uint_eq(pkt_rd16(p.data + 12), 0x86dd);
+	ck_assert_mem_eq(p.data + 14, f.b + 22, dgram);
+	kept = p.meta;
+	ck_assert_int_eq(pkt_parse(&p), R(OK));
+	ck_assert_mem_eq(&p.meta, &kept, sizeof(kept));
+	/* no headroom for a tag: refused, the frame as it was */
+	struct pb u;
+	frame_build(F_ARP, &u);
+	load(&p, buf, sizeof(buf), 2, &u);
+	ck_assert(!pkt_set_eth(&p, dst, src, 7));
+	ck_assert_ptr_eq(p.data, buf + 2);
+	ck_assert_uint_eq(p.len, u.len);
+	ck_assert_mem_eq(p.data, u.b, u.len);
+	/* a tagged ARP frame of 60 bytes loses its tag: padded back to 60 */
+	load(&p, buf, sizeof(buf), 8, &u);
+	ck_assert(pkt_set_eth(&p, dst, src, 7));
+	ck_assert_uint_eq(p.len, 64);
+	ck_assert(pkt_set_eth(&p, dst, src, 0));
+	ck_assert_uint_eq(p.len, 60);
+	ck_assert_uint_eq(p.data[59], 0);
+	/* not parsed: refused */
+	p.meta.flags = 0;
+	ck_assert(!pkt_set_eth(&p, dst, src, 7));
+}
+END_TEST
+
 /* ---- reason names and the parse stage ---- */
 
 #define ID_ROW(id, str) { PKT_PARSE_##id, #id },
@@ -468,6 +534,7 @@ int main(void)
 	tcase_add_test(tc, ip6_eight_ext_headers_allowed);
 	tcase_add_test(tc, udp_first_fragment_has_l4);
 	tcase_add_test(tc, meta_on_error_and_reparse);
+	tcase_add_test(tc, set_eth_moves_the_header);
 	tcase_add_test(tc, reason_names);
 	tcase_add_test(tc, parse_stage_drops_by_reason);
 	suite_add_tcase(s, tc);
