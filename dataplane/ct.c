@@ -37,6 +37,7 @@ struct ct_table *ct_table_create(const struct ct_config *cfg)
 	if (!t)
 		return NULL;
 	t->cfg = *cfg;
+	t->vlan_mask = cfg->vlan_zones ? 0x0fff : 0;
 	for (unsigned i = 0; i < CT_TO__COUNT; i++)
 		t->timeout_ms[i] = (uint64_t)cfg->timeout_s[i] * 1000;
 	/* eight slots a bucket and two buckets to choose from: at most half the slots full */

@@ -22,6 +22,7 @@ struct ct_table {
 	uint64_t timeout_ms[CT_TO__COUNT];
 	uint32_t n_buckets;
 	uint32_t n_free;
+	uint16_t vlan_mask;             /* 0x0fff with cfg.vlan_zones, else 0 (unzone) */
 	uint32_t sweep_cursor, evict_cursor;
 	struct ct_bucket *buckets;
 	/* Per bucket: how many entries whose first bucket this is live in their second (255:

@@ -234,8 +234,7 @@ static bool icmp6_untracked(uint8_t type)
 /* A key made without VLAN zones (ct_config.vlan_zones off) has no VLAN ID. */
 static inline void unzone(const struct ct_table *t, struct pkt_flow_key *k)
 {
-	if (!t->cfg.vlan_zones)
-		k->vlan = 0;
+	k->vlan &= t->vlan_mask;
 }
 
 /* The flow key of the packet an ICMP error quotes, as that packet went. */
@@ -344,16 +343,13 @@ void ct_parse_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pk
 		}
 		/* key and hash into cp, and the first bucket prefetched */
 		struct ct_pkt *cp = &cps[i];
-		if (!pkt_flow_key_hash4(pkts[i], &cp->key, &cp->hash)) {
+		if (!pkt_flow_key_hash4(pkts[i], t->vlan_mask, &cp->key, &cp->hash)) {
 			if (!own_flow(pkts[i])) {
 				cp->keyed = 0;
 				continue;
 			}
 			pkt_flow_key(pkts[i], &cp->key);
 			unzone(t, &cp->key);
-			cp->hash = pkt_flow_hash(&cp->key);
-		} else if (__builtin_expect(cp->key.vlan != 0, 0) && !t->cfg.vlan_zones) {
-			cp->key.vlan = 0;
 			cp->hash = pkt_flow_hash(&cp->key);
 		}
 		cp->keyed = 1;

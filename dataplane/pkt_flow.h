@@ -140,7 +140,8 @@ static inline uint32_t pkt_flow_hash(const struct pkt_flow_key *k)
 /* pkt_flow_key and pkt_flow_hash at once, for most of the traffic: IPv4 with its whole TCP
  * or UDP header and not a fragment. false for anything else (k and *hash untouched): ask
  * the two. */
-static inline bool pkt_flow_key_hash4(const struct pkt_buf *p, struct pkt_flow_key *k, uint32_t *hash)
+static inline bool pkt_flow_key_hash4(const struct pkt_buf *p, uint16_t vlan_mask, struct pkt_flow_key *k,
+				      uint32_t *hash)
 {
 	const struct pkt_meta *m = &p->meta;
 	if ((m->flags & (PKT_F_PARSED | PKT_F_FRAG | PKT_F_L4)) != (PKT_F_PARSED | PKT_F_L4) ||
@@ -151,7 +152,7 @@ static inline bool pkt_flow_key_hash4(const struct pkt_buf *p, struct pkt_flow_k
 	memcpy(&s, ip + 12, 4);
 	memcpy(&d, ip + 16, 4);
 	uint16_t sport = pkt_rd16(l4), dport = pkt_rd16(l4 + 2);
-	uint16_t vlan = m->n_vlan ? (uint16_t)(m->vlan & 0x0fff) : 0;
+	uint16_t vlan = m->n_vlan ? (uint16_t)(m->vlan & vlan_mask) : 0;
 	*k = (struct pkt_flow_key){ .sport = sport, .dport = dport, .vlan = vlan, .proto = m->l4proto, .family = 4 };
 	memcpy(k->src, &s, 4);
 	memcpy(k->dst, &d, 4);
