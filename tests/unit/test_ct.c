@@ -2,7 +2,8 @@
  * segments, retransmissions, window scaling, loose pickup, UDP and ICMP pseudo-connections,
  * ICMP errors related to their flow (IPv4 and IPv6), untracked ND, fragments, timeouts,
  * a full table under a SYN flood that never evicts an established connection, and a table
- * past CT_PREFETCH_ENTRIES tracked burst by burst (its entries prefetched). */
+ * past CT_PREFETCH_ENTRIES tracked burst by burst (its entries prefetched), and VLANs as
+ * zones or not. */
 #include "ct.h"
 #include "ct_internal.h"    /* the bucket layout, for the overflow test */
 #include "pkt_parse.h"
@@ -653,6 +654,67 @@ static void emit(void *arg, const char *line)
 	strcat(out, "\n");
 }
 
+/* A UDP packet of 10.0.0.1:5000 -> 53 (dir 1: its reply) tagged with VLAN vid (0: none),
+ * keyed in a burst of one (the one-step key) or alone (ct_track); committed when new. */
+static int udp_vlan(int dir, uint16_t vid, bool burst)
+{
+	struct pb f;
+	const uint16_t tpid = 0x8100, tci = vid;
+	pb_init(&f);
+	pb_eth(&f, vid ? 1 : 0, &tpid, &tci, 0x0800);
+	pb_ip4(&f, 17, 0, NULL, 0);
+	pb_udp(&f, 5000, 53);
+	pb_payload(&f, 8);
+	if (dir)
+		reverse(&f);
+	pb_done(&f);
+	pb_pad(&f, 60);
+	struct pkt_buf *p = pb_to_pkt(pool, f.b, f.len);
+	ck_assert_ptr_nonnull(p);
+	if (burst) {
+		ct_parse_prefetch_burst(ct, &p, &last, 1, 0);
+		ck_assert_uint_eq(p->verdict, PKT_V_CONTINUE);
+		ck_assert_uint_eq(last.keyed, 1);
+		ct_track_prefetched(ct, p, now, &last);
+	} else {
+		ck_assert_int_eq(pkt_parse(p), PKT_PARSE_OK);
+		ct_track(ct, p, now, &last);
+	}
+	if (last.state == CT_S_NEW)
+		ck_assert(ct_commit(ct, p, now, &last));
+	pkt_free(p);
+	return last.state;
+}
+
+/* With VLAN zones (a bridge's view, the default) the same flow in two VLANs is two
+ * connections; without (a router's VLANs are links) a reply may come back on another. */
+START_TEST(vlan_zones)
+{
+	ck_assert_int_eq(udp_vlan(0, 10, true), CT_S_NEW);
+	ck_assert_int_eq(udp_vlan(1, 10, false), CT_S_ESTABLISHED);
+	ck_assert_int_eq(udp_vlan(1, 20, true), CT_S_NEW);       /* VLAN 20's own flow */
+	ck_assert_uint_eq(last.dir, 0);
+	ck_assert_int_eq(udp_vlan(1, 0, false), CT_S_NEW);       /* and the untagged one's */
+	ck_assert_uint_eq(ct_count(ct), 3);
+	ct_table_destroy(ct);
+	cfg.vlan_zones = false;
+	ct = ct_table_create(&cfg);
+	ck_assert_ptr_nonnull(ct);
+	ck_assert_int_eq(udp_vlan(0, 10, true), CT_S_NEW);
+	ck_assert_int_eq(udp_vlan(1, 0, true), CT_S_ESTABLISHED);
+	ck_assert_uint_eq(last.dir, 1);
+	ck_assert_int_eq(udp_vlan(1, 20, false), CT_S_ESTABLISHED);
+	/* a running table keeps how it keys: tuning it with zones on changes nothing */
+	struct ct_config tuned = cfg;
+	tuned.vlan_zones = true;
+	ck_assert(ct_table_tune(ct, &tuned));
+	ck_assert(!ct_table_config(ct)->vlan_zones);
+	ck_assert_int_eq(udp_vlan(0, 30, true), CT_S_ESTABLISHED);
+	ck_assert_uint_eq(last.dir, 0);
+	ck_assert_uint_eq(ct_count(ct), 1);
+}
+END_TEST
+
 START_TEST(counters_table)
 {
 	handshake();
@@ -688,6 +750,7 @@ int main(void)
 	tcase_add_test(tc, full_table_and_syn_flood);
 	tcase_add_test(tc, buckets_overflow);
 	tcase_add_test(tc, large_table_in_bursts);
+	tcase_add_test(tc, vlan_zones);
 	tcase_add_test(tc, counters_table);
 	suite_add_tcase(s, tc);
 	return check_run(s);
