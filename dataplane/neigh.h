@@ -1,7 +1,7 @@
 /* neigh.h - the neighbour cache: the link-layer addresses of the hosts on each port's
  * link, learnt from ARP (IPv4) and neighbour discovery (IPv6), and the ARP and ND
- * messages that ask for and give them. A "port" here is a link as the caller numbers
- * them: a port, or an interface of its own (a VLAN on a port is a link of its own).
+ * messages that ask for and give them. A "port" here is whatever 16-bit number the
+ * caller gives a link (fw: the port and the VLAN ID, as a VLAN is a link of its own).
  *
  * A packet for a neighbour not yet resolved waits in its entry (at most NB_QUEUE per
  * neighbour, NB_QUEUED_MAX in all) while a request is sent up to NB_TRIES times,

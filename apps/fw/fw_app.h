@@ -140,6 +140,22 @@ static inline int fwa_ingress(const struct fwa_conf *c, const struct pkt_buf *p)
 	return -1;
 }
 
+/* f's link as the neighbour cache knows it: its port and VLAN ID, which a reload that
+ * declares interfaces in another order does not change (their numbers may). */
+static inline uint16_t fwa_link(const struct fwa_iface *f)
+{
+	return (uint16_t)(f->port << 12 | f->vlan);
+}
+
+/* The interface of a neighbour cache link, or -1 when the config has none there. */
+static inline int fwa_link_ifx(const struct fwa_conf *c, uint16_t link)
+{
+	for (unsigned i = 0; i < c->n_iface; i++)
+		if (fwa_link(&c->ifc[i]) == link)
+			return (int)i;
+	return -1;
+}
+
 /* On f's link: inside one of its connected prefixes (or link-local, for IPv6)? */
 bool fwa_on_link(const struct fwa_iface *f, int family, const uint8_t *ip);
 

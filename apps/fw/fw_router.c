@@ -114,7 +114,7 @@ static void learn(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker 
 		  const uint8_t *ip, const uint8_t *mac, bool create, uint64_t now)
 {
 	struct pkt_buf *rel[NB_QUEUE];
-	unsigned k = nb_learn(a->nb, ifx, family, ip, mac, create, now, rel);
+	unsigned k = nb_learn(a->nb, fwa_link(&c->ifc[ifx]), family, ip, mac, create, now, rel);
 	for (unsigned j = 0; j < k; j++) {
 		if (eth_out(c, rel[j], ifx, mac)) {
 			pkt_txq_push(w, c->ifc[ifx].port, rel[j]);
@@ -138,7 +138,7 @@ static void send_to(struct fw_app *a, const struct fwa_conf *c, struct pkt_worke
 {
 	uint8_t mac[6];
 	bool ask;
-	enum nb_result r = nb_resolve(a->nb, ifx, family, next, p, now, mac, &ask);
+	enum nb_result r = nb_resolve(a->nb, fwa_link(&c->ifc[ifx]), family, next, p, now, mac, &ask);
 	if (ask)
 		solicit(a, c, w, ifx, family, next);
 	switch (r) {
@@ -317,7 +317,7 @@ static enum nb_result send_late(struct fw_app *a, const struct fwa_conf *c, stru
 	uint8_t next[16], mac[6];
 	memcpy(next, nh->kind == RT_GATEWAY ? nh->gw : ip + (v6 ? 24 : 16), v6 ? 16 : 4);
 	bool ask;
-	enum nb_result r = nb_resolve(a->nb, nh->port, v6 ? 6 : 4, next, q, now, mac, &ask);
+	enum nb_result r = nb_resolve(a->nb, fwa_link(&c->ifc[nh->port]), v6 ? 6 : 4, next, q, now, mac, &ask);
 	if (ask)
 		solicit(a, c, w, nh->port, v6 ? 6 : 4, next);
 	if (r == NB_RESOLVED) {
@@ -612,8 +612,11 @@ void fw_router_tick(struct fw_app *a, const struct fwa_conf *c, struct pkt_worke
 		fw_router_neighbors(a, c);  /* a reload: the worker's cache takes the new ones */
 	struct nb_solicit s[16];
 	unsigned k = nb_tick(a->nb, now_ms, NB_TICK_BUDGET, s, 16);
-	for (unsigned j = 0; j < k; j++)
-		solicit(a, c, w, s[j].port, s[j].family, s[j].ip);
+	for (unsigned j = 0; j < k; j++) {
+		int ifx = fwa_link_ifx(c, s[j].port);
+		if (ifx >= 0)           /* else a reload removed its interface: it fails */
+			solicit(a, c, w, (uint16_t)ifx, s[j].family, s[j].ip);
+	}
 	/* packets whose next hop never answered: host (address) unreachable, as Linux sends */
 	struct pkt_buf *dead[16];
 	while ((k = nb_failed_take(a->nb, dead, 16)) != 0) {

@@ -28,7 +28,7 @@ void fw_router_neighbors(struct fw_app *a, const struct fwa_conf *c)
 	nb_clear_static(a->nb);
 	for (unsigned i = 0; i < cfg->n_neighbor; i++) {
 		const struct fw_neighbor *n = &cfg->neighbor[i];
-		nb_set_static(a->nb, (uint16_t)n->dev, n->addr.family, n->addr.addr, n->mac);
+		nb_set_static(a->nb, fwa_link(&c->ifc[n->dev]), n->addr.family, n->addr.addr, n->mac);
 	}
 	a->nb_gen = c->gen;
 }
