@@ -43,6 +43,11 @@ refused "$work/r.conf:3:11: interface 'dmz' has no port: the appliance has 2 (in
 	"interface lan\ninterface wan\ninterface dmz\n"
 refused "$work/r.conf:2:1: a route needs router mode: give the interfaces their addresses (a bridge has none)" \
 	"interface lan\nroute 0.0.0.0/0 via 192.0.2.1 dev lan\n"
+refused "$work/r.conf:3:11: VLAN interface 'guest' needs router mode: give the interfaces their addresses (a bridge passes VLANs as they are, and 'vlan id' matches them)" \
+	"interface lan\ninterface wan\ninterface guest { vlan 20 on lan }\n"
+# a VLAN interface takes no port: a third port's interface is still missing
+refused "$work/r.conf: 1 interface(s) declared for 2 ports: as a router every port needs its interface" \
+	"interface lan { address 10.0.0.1/24 }\ninterface guest { vlan 20 on lan; address 10.0.20.1/24 }\n"
 # router mode: every port needs its interface; a next hop must be on some interface's network
 refused "$work/r.conf: 1 interface(s) declared for 2 ports: as a router every port needs its interface" \
 	"interface lan { address 10.0.0.1/24 }\n"

@@ -2,7 +2,8 @@
 # fw as a router between two datagram sockets, over real time: a packet for a next hop
 # that never answers waits while three ARP requests go out a second apart, then comes
 # back to its sender as ICMP host unreachable (as Linux answers), and the neighbour's
-# failure is counted.
+# failure is counted. Then a reload that numbers the interfaces anew (a VLAN interface
+# declared between lan and wan) keeps a learnt neighbour on its link.
 #
 # usage: fw_router.sh BUILD_DIR
 set -uo pipefail
@@ -46,4 +47,42 @@ fw_pid=
 grep -qF "failed 1 (1 packets dropped)" "$work/fw.out" || fail "the failed neighbour is not counted"
 grep -qF "router: 0 ARP replies, 0 neighbour advertisements, 0 echo replies, 1 ICMP errors, 3 ARP/ND requests sent" "$work/fw.out" ||
 	fail "the host unreachable is not counted"
+
+# The gateway asks for the router's wan address, so the router learns it. Then a reload
+# declares a VLAN interface between lan and wan, and wan is interface 2 instead of 1. The
+# neighbour is still wan's: a packet for the internet goes straight to the gateway, with
+# no new ARP request first.
+conf_order() { # the interfaces' order, as lines of r2.conf
+	{
+		printf '%s\n' "$@"
+		printf 'route 0.0.0.0/0 via 192.0.2.1\nneighbor 10.0.0.10 lladdr 02:00:00:00:00:10 dev lan\nchain forward policy accept {\n}\n'
+	} >"$work/r2.conf"
+}
+lan='interface lan { address 10.0.0.1/24; mac 02:00:00:00:01:00 }'
+wan='interface wan { address 192.0.2.2/24; mac 02:00:00:00:02:00 }'
+office='interface office { vlan 10 on lan; address 192.168.10.1/24 }'
+conf_order "$lan" "$wan" "$office"
+printf 'eth src=02:00:00:00:00:fe dst=ff:ff:ff:ff:ff:ff / arp op=request sha=02:00:00:00:00:fe spa=192.0.2.1 tha=00:00:00:00:00:00 tpa=192.0.2.2\n' >"$work/arp.pkts"
+"$pktgen" -o "$work/arp.pcap" "$work/arp.pkts" >/dev/null || fail "pktgen"
+rm -f "$work/fw0" "$work/fw1" "$work/feed0" "$work/feed1"
+"$hosted" fw --config "$work/r2.conf" --port "sock:bind=$work/fw0,peer=$work/feed0" --port "sock:bind=$work/fw1,peer=$work/feed1" \
+	>"$work/fw.out" 2>"$work/fw.err" &
+fw_pid=$!
+for _ in $(seq 100); do [ -S "$work/fw1" ] && break; sleep 0.1; done
+[ -S "$work/fw1" ] || fail "fw did not bind its sockets (second run)"
+"$feed" --send "sock:bind=$work/feed1,peer=$work/fw1" --recv "sock:bind=$work/feed0,peer=$work/fw0" \
+	--in "$work/arp.pcap" --out "$work/lan.pcap" --idle 1 >"$work/feed.out" 2>&1 || fail "sluice-feed: $(cat "$work/feed.out")"
+conf_order "$lan" "$office" "$wan"
+kill -HUP "$fw_pid"
+for _ in $(seq 100); do grep -q 'sluice-hosted: reloaded' "$work/fw.err" && break; sleep 0.1; done
+grep -qF "sluice-hosted: reloaded $work/r2.conf" "$work/fw.err" || fail "the reordered config was not reloaded"
+rm -f "$work/feed0" "$work/feed1"
+"$feed" --send "sock:bind=$work/feed0,peer=$work/fw0" --recv "sock:bind=$work/feed1,peer=$work/fw1" \
+	--in "$work/in.pcap" --out "$work/wan2.pcap" --expect 1 --idle 2 >"$work/feed.out" 2>&1 || fail "sluice-feed: $(cat "$work/feed.out")"
+[ "$(tshark -r "$work/wan2.pcap" 2>/dev/null | wc -l)" = 1 ] &&
+	[ "$(tshark -r "$work/wan2.pcap" -Y 'eth.dst == 02:00:00:00:00:fe && ip.dst == 198.51.100.7 && ip.ttl == 63' 2>/dev/null | wc -l)" = 1 ] ||
+	fail "after the reload, wan did not send the packet straight to the learnt gateway: $(tshark -r "$work/wan2.pcap" 2>&1)"
+kill -TERM "$fw_pid"
+wait "$fw_pid"
+fw_pid=
 echo "fw-router: ok"
