@@ -64,7 +64,6 @@ struct fwa_conf {
 	unsigned n_iface;
 	struct fwa_iface ifc[FW_MAX_IFACES];
 	uint8_t port_ifx[PKT_MAX_PORTS];    /* the interface of each port's untagged frames */
-	bool vlans;                         /* any VLAN interface */
 };
 
 struct fw_app {

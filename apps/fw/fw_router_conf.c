@@ -71,7 +71,6 @@ int fw_router_build(struct fwa_conf *c, const char *name, const uint8_t *const *
 			const struct fwa_iface *up = &c->ifc[ic->parent];
 			f->port = up->port;
 			f->vlan = ic->vlan;
-			c->vlans = true;
 			memcpy(f->mac, ic->has_mac ? ic->mac : up->mac, 6);
 		} else {
 			memcpy(f->mac, ic->has_mac ? ic->mac : port_mac[f->port], 6);
