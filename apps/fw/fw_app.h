@@ -21,7 +21,7 @@
 	X(REJECT_SILENT, "reject_silent") /* rejected without an answer (never answered, or over the rate) */ \
 	X(NOT_OURS, "not_ours")         /* router: sent to another MAC address */                      \
 	X(VLAN, "vlan")                 /* router: tagged for no VLAN interface of its port, or twice */ \
-	X(NO_ROOM, "no_room")           /* router: no room in the buffer for the way out's VLAN tag */ \
+	X(NO_ROOM, "no_room")           /* router: no room in the buffer for a VLAN tag's change */   \
 	X(NOT_IP, "not_ip")             /* router: neither IP nor ARP */                               \
 	X(TTL, "ttl")                   /* router: TTL or hop limit ran out, and no error was sent */  \
 	X(NO_ROUTE, "no_route")         /* router: no route, and no error was sent */                  \
@@ -124,7 +124,8 @@ void fwa_refuse(struct fw_app *a, struct pkt_buf *p, const struct fw_decision *d
 void fwa_frag_later(struct fw_app *a, struct pkt_buf *p, const struct frag_key *k, uint64_t now_ms, uint16_t oif);
 
 /* The interface p arrived on (its port, and its VLAN tag if any), or -1: tagged for no
- * VLAN interface of that port, or twice. A priority tag (VLAN ID 0) is the port's own. */
+ * VLAN interface of that port, or twice. A priority-tagged frame (VLAN ID 0) is the
+ * port's own (the router takes its tag off). */
 static inline int fwa_ingress(const struct fwa_conf *c, const struct pkt_buf *p)
 {
 	const struct pkt_meta *m = &p->meta;

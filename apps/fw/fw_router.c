@@ -486,6 +486,16 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 		pkt_drop(p, FWA_VLAN);
 		return;
 	}
+	if (__builtin_expect(m->n_vlan, 0) && !(m->vlan & 0x0fff)) {
+		/* a priority tag: the frame is the port's own, and is taken (and answered)
+		 * untagged, as Linux does */
+		uint8_t macs[12];
+		memcpy(macs, p->data, 12);
+		if (!pkt_set_eth(p, macs, macs + 6, 0)) {
+			pkt_drop(p, FWA_NO_ROOM);
+			return;
+		}
+	}
 	uint16_t iif = (uint16_t)in;
 	const struct fwa_iface *f = &c->ifc[iif];
 	const uint8_t *eth = p->data;
