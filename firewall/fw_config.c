@@ -7,6 +7,21 @@
 
 static int read_number(struct fw_parser *ps, uint32_t min, uint32_t max, const char *what, uint32_t *out);
 
+/* The name of an interface declared before, as the current token: its index in *out and
+ * the token in *at. Else "no interface named 'X' (declare it before WHAT)". */
+static int read_iface(struct fw_parser *ps, const char *what, int *out, struct fw_tok *at)
+{
+	*at = ps->tok;
+	char name[FW_NAME_MAX];
+	if (fwp_name_of(ps, "an interface name", name))
+		return -1;
+	*out = fw_config_iface(ps->cfg, name, strlen(name));
+	if (*out < 0)
+		return fw_error(ps->err, ps->file, at->line, at->col, "no interface named '%s' (declare it before %s)", name,
+				what);
+	return 0;
+}
+
 /* vlan ID on PARENT, inside ifc's block (the word 'vlan' is the current token) */
 static int parse_vlan(struct fw_parser *ps, struct fw_iface *ifc)
 {
@@ -22,14 +37,11 @@ static int parse_vlan(struct fw_parser *ps, struct fw_iface *ifc)
 		return fwp_expected(ps, "'on INTERFACE' (the interface whose port carries the VLAN)");
 	if (fwp_next(ps))
 		return -1;
-	struct fw_tok at = ps->tok;
-	char name[FW_NAME_MAX];
-	if (fwp_name_of(ps, "an interface name", name))
+	struct fw_tok at;
+	int up;
+	if (read_iface(ps, "its VLANs", &up, &at))
 		return -1;
-	int up = fw_config_iface(cfg, name, strlen(name));
-	if (up < 0)
-		return fw_error(ps->err, ps->file, at.line, at.col, "no interface named '%s' (declare it before its VLANs)",
-				name);
+	const char *name = cfg->iface[up].name;
 	if (cfg->iface[up].parent >= 0)
 		return fw_error(ps->err, ps->file, at.line, at.col, "'%s' is itself a VLAN interface: a VLAN rides on a port's "
 				"interface (no stacked tags)", name);
@@ -158,14 +170,8 @@ static int parse_neighbor(struct fw_parser *ps)
 		return fwp_expected(ps, "'dev INTERFACE'");
 	if (fwp_next(ps))
 		return -1;
-	at = ps->tok;
-	char name[FW_NAME_MAX];
-	if (fwp_name_of(ps, "an interface name", name))
+	if (read_iface(ps, "the neighbor", &nb.dev, &at))
 		return -1;
-	nb.dev = fw_config_iface(cfg, name, strlen(name));
-	if (nb.dev < 0)
-		return fw_error(ps->err, ps->file, at.line, at.col, "no interface named '%s' (declare it before the neighbor)",
-				name);
 	cfg->neighbor[cfg->n_neighbor++] = nb;
 	return fwp_end_statement(ps);
 }
@@ -202,14 +208,9 @@ static int parse_route(struct fw_parser *ps)
 		} else if (fwp_is_word(ps, "dev") && r.dev < 0) {
 			if (fwp_next(ps))
 				return -1;
-			struct fw_tok at = ps->tok;
-			char name[FW_NAME_MAX];
-			if (fwp_name_of(ps, "an interface name", name))
+			struct fw_tok at;
+			if (read_iface(ps, "the route", &r.dev, &at))
 				return -1;
-			r.dev = fw_config_iface(cfg, name, strlen(name));
-			if (r.dev < 0)
-				return fw_error(ps->err, ps->file, at.line, at.col, "no interface named '%s' (declare it before the route)",
-						name);
 		} else {
 			break;
 		}

@@ -30,11 +30,16 @@ chain forward policy accept {
 CONF
 printf 'eth src=02:00:00:00:00:10 dst=02:00:00:00:01:00 / ipv4 src=10.0.0.10 dst=198.51.100.7 / udp sport=5000 dport=53 / payload len=20\n' >"$work/in.pkts"
 "$pktgen" -o "$work/in.pcap" "$work/in.pkts" >/dev/null || fail "pktgen"
-"$hosted" fw --config "$work/r.conf" --port "sock:bind=$work/fw0,peer=$work/feed0" --port "sock:bind=$work/fw1,peer=$work/feed1" \
-	>"$work/fw.out" 2>"$work/fw.err" &
-fw_pid=$!
-for _ in $(seq 100); do [ -S "$work/fw1" ] && break; sleep 0.1; done
-[ -S "$work/fw1" ] || fail "fw did not bind its sockets"
+# fw with CONF between the sockets fw0 (lan) and fw1 (wan), in the background
+start_fw() {
+	rm -f "$work/fw0" "$work/fw1" "$work/feed0" "$work/feed1"
+	"$hosted" fw --config "$1" --port "sock:bind=$work/fw0,peer=$work/feed0" --port "sock:bind=$work/fw1,peer=$work/feed1" \
+		>"$work/fw.out" 2>"$work/fw.err" &
+	fw_pid=$!
+	for _ in $(seq 100); do [ -S "$work/fw1" ] && break; sleep 0.1; done
+	[ -S "$work/fw1" ] || fail "fw did not bind its sockets ($1)"
+}
+start_fw "$work/r.conf"
 # the wan side sees the ARP requests; the lan side (the sender) gets the answer back
 "$feed" --send "sock:bind=$work/feed0,peer=$work/fw0" --recv "sock:bind=$work/feed1,peer=$work/fw1" \
 	--in "$work/in.pcap" --out "$work/wan.pcap" --expect 4 --idle 6 >"$work/feed.out" 2>&1 # 4: run until idle
@@ -64,12 +69,7 @@ office='interface office { vlan 10 on lan; address 192.168.10.1/24 }'
 conf_order "$lan" "$wan" "$office"
 printf 'eth src=02:00:00:00:00:fe dst=ff:ff:ff:ff:ff:ff / arp op=request sha=02:00:00:00:00:fe spa=192.0.2.1 tha=00:00:00:00:00:00 tpa=192.0.2.2\n' >"$work/arp.pkts"
 "$pktgen" -o "$work/arp.pcap" "$work/arp.pkts" >/dev/null || fail "pktgen"
-rm -f "$work/fw0" "$work/fw1" "$work/feed0" "$work/feed1"
-"$hosted" fw --config "$work/r2.conf" --port "sock:bind=$work/fw0,peer=$work/feed0" --port "sock:bind=$work/fw1,peer=$work/feed1" \
-	>"$work/fw.out" 2>"$work/fw.err" &
-fw_pid=$!
-for _ in $(seq 100); do [ -S "$work/fw1" ] && break; sleep 0.1; done
-[ -S "$work/fw1" ] || fail "fw did not bind its sockets (second run)"
+start_fw "$work/r2.conf"
 "$feed" --send "sock:bind=$work/feed1,peer=$work/fw1" --recv "sock:bind=$work/feed0,peer=$work/fw0" \
 	--in "$work/arp.pcap" --out "$work/lan.pcap" --idle 1 >"$work/feed.out" 2>&1 || fail "sluice-feed: $(cat "$work/feed.out")"
 conf_order "$lan" "$office" "$wan"

@@ -669,17 +669,14 @@ static int udp_vlan(int dir, uint16_t vid, bool burst)
 		reverse(&f);
 	pb_done(&f);
 	pb_pad(&f, 60);
+	if (!burst)
+		return track_frame(&f);
 	struct pkt_buf *p = pb_to_pkt(pool, f.b, f.len);
 	ck_assert_ptr_nonnull(p);
-	if (burst) {
-		ct_parse_prefetch_burst(ct, &p, &last, 1, 0);
-		ck_assert_uint_eq(p->verdict, PKT_V_CONTINUE);
-		ck_assert_uint_eq(last.keyed, 1);
-		ct_track_prefetched(ct, p, now, &last);
-	} else {
-		ck_assert_int_eq(pkt_parse(p), PKT_PARSE_OK);
-		ct_track(ct, p, now, &last);
-	}
+	ct_parse_prefetch_burst(ct, &p, &last, 1, 0);
+	ck_assert_uint_eq(p->verdict, PKT_V_CONTINUE);
+	ck_assert_uint_eq(last.keyed, 1);
+	ct_track_prefetched(ct, p, now, &last);
 	if (last.state == CT_S_NEW)
 		ck_assert(ct_commit(ct, p, now, &last));
 	pkt_free(p);
