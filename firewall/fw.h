@@ -161,7 +161,7 @@ struct fw_flow_stats {
  * FW_MEMO_POLICY or FW_MEMO_GENERAL (decided by fw_decide). */
 #define FW_MEMO_MAX_IF 30
 #define FW_MEMO_VALUE_BITS 17
-static_assert(FW_MAX_IFACES <= FW_MEMO_MAX_IF, "every interface fits the memo word");
+static_assert(FW_MAX_IFACES <= FW_MEMO_MAX_IF, "every interface fits the memo word (no check per packet)");
 #define FW_MEMO_VALUE ((1u << FW_MEMO_VALUE_BITS) - 1)
 #define FW_MEMO_POLICY FW_MEMO_VALUE
 #define FW_MEMO_GENERAL (FW_MEMO_VALUE - 1)
@@ -184,8 +184,7 @@ static inline void fw_decide_flow(struct fw_ruleset *rs, enum fw_hook hook, uint
 				  struct fw_flow_stats *st, struct fw_decision *d)
 {
 	uint32_t w = *memo, v = w & FW_MEMO_VALUE;
-	if ((unsigned)(iif + 1) <= FW_MEMO_MAX_IF + 1 && (unsigned)(oif + 1) <= FW_MEMO_MAX_IF + 1 &&
-	    (w & ~FW_MEMO_VALUE) == fw_memo_tag(hook, ct_state, p, iif, oif)) {
+	if ((w & ~FW_MEMO_VALUE) == fw_memo_tag(hook, ct_state, p, iif, oif)) {
 		/* a kept decision: a rule with nothing but its verdict, or the policy */
 		if (v < FW_MEMO_GENERAL && !rs->action[hook][v - 1].statements) {
 			const struct fw_action *act = &rs->action[hook][v - 1];

@@ -216,7 +216,7 @@ void fw_decide_flow_slow(struct fw_ruleset *rs, enum fw_hook hook, uint32_t *mem
 	struct fw_pkt fp;
 	bool filled = false;
 	uint32_t tag = fw_memo_tag(hook, ct_state, p, iif, oif);
-	if (iif > FW_MEMO_MAX_IF || oif > FW_MEMO_MAX_IF || (ct_state != FW_CT_NEW && ct_state != FW_CT_ESTABLISHED))
+	if (ct_state != FW_CT_NEW && ct_state != FW_CT_ESTABLISHED)
 		goto general;
 	uint32_t v;
 	if ((*memo & ~FW_MEMO_VALUE) == tag) {

@@ -45,7 +45,10 @@ refused "$work/r.conf:2:1: a route needs router mode: give the interfaces their 
 	"interface lan\nroute 0.0.0.0/0 via 192.0.2.1 dev lan\n"
 refused "$work/r.conf:3:11: VLAN interface 'guest' needs router mode: give the interfaces their addresses (a bridge passes VLANs as they are, and 'vlan id' matches them)" \
 	"interface lan\ninterface wan\ninterface guest { vlan 20 on lan }\n"
-# a VLAN interface takes no port: a third port's interface is still missing
+# a VLAN interface takes no port: a third port's interface is still missing, and a third
+# port's interface has no port even with a VLAN declared before it
+refused "$work/r.conf:4:11: interface 'dmz' has no port: the appliance has 2 (interfaces take ports in the order declared)" \
+	"interface lan { address 10.0.0.1/24 }\ninterface guest { vlan 20 on lan }\ninterface wan { address 192.0.2.2/24 }\ninterface dmz { address 198.51.100.1/24 }\n"
 refused "$work/r.conf: 1 interface(s) declared for 2 ports: as a router every port needs its interface" \
 	"interface lan { address 10.0.0.1/24 }\ninterface guest { vlan 20 on lan; address 10.0.20.1/24 }\n"
 # router mode: every port needs its interface; a next hop must be on some interface's network
