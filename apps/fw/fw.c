@@ -271,6 +271,8 @@ static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 		return -1;
 	}
 	c->gen = 1;
+	if (router)
+		fw_router_stats_assign(a, c);
 	atomic_init(&a->active, c);
 	fw_log_init(&a->log);
 	if (router)
@@ -360,6 +362,8 @@ static int fw_reload(void *state, const char *name, const char *text, size_t len
 		return -1;
 	}
 	c->gen = atomic_load_explicit(&a->active, memory_order_relaxed)->gen + 1;
+	if (router)
+		fw_router_stats_assign(a, c);
 	/* a reload before the last one's tick: that older config is out of use as well */
 	conf_free(a->retired);
 	a->retired = atomic_exchange_explicit(&a->active, c, memory_order_acq_rel);
@@ -376,6 +380,7 @@ static void fw_report(void *state, void (*emit)(void *arg, const char *line), vo
 	frag_counters_format(a->frag, emit, arg);
 	char line[320];
 	if (a->router) {
+		fw_router_stats_format(a, c, emit, arg);
 		nb_counters_format(a->nb, emit, arg);
 		snprintf(line, sizeof(line), "router: %llu ARP replies, %llu neighbour advertisements, %llu echo replies, "
 			 "%llu ICMP errors, %llu ARP/ND requests sent", (unsigned long long)a->arp_replies,

@@ -53,6 +53,7 @@ struct fwa_iface {
 	uint8_t ll6[16];                    /* its IPv6 link-local address (fe80::/64, EUI-64) */
 	uint16_t port;                      /* the port its frames use */
 	uint16_t vlan;                      /* 0: untagged; else its VLAN ID */
+	uint8_t stats;                      /* its counters: fw_app.ifs[stats] */
 	const struct fw_iface *cfg;         /* its addresses (cfg->addr[], either family) */
 };
 
@@ -64,6 +65,15 @@ struct fwa_conf {
 	unsigned n_iface;
 	struct fwa_iface ifc[FW_MAX_IFACES];
 	uint8_t port_ifx[PKT_MAX_PORTS];    /* the interface of each port's untagged frames */
+};
+
+/* An interface's counters (router mode). They belong to its link, a port and VLAN ID, and
+ * so outlive a reload that renames or renumbers it; one the running config does not have
+ * starts from zero. Slots: the running config's, the retired one's and the new one's. */
+#define FWA_IF_SLOTS (3 * FW_MAX_IFACES)
+struct fwa_if_stats {
+	uint64_t rx_pkts, rx_bytes;         /* frames it took in (before any rule or check) */
+	uint64_t tx_pkts, tx_bytes;         /* frames it handed to its port: forwarded, answers, requests */
 };
 
 struct fw_app {
@@ -87,6 +97,7 @@ struct fw_app {
 	uint64_t frag_out, frag_out_failed; /* fragments made for a smaller MTU; ones that could not go */
 	uint64_t no_room;                   /* packets sent outside a burst without room for a VLAN tag */
 	uint64_t reloads, reload_failures;
+	struct fwa_if_stats ifs[FWA_IF_SLOTS];
 	void (*emit)(void *arg, const char *line);
 	void *emit_arg;
 };
@@ -140,6 +151,14 @@ static inline int fwa_ingress(const struct fwa_conf *c, const struct pkt_buf *p)
 	return -1;
 }
 
+/* p leaves by interface ifx: counted */
+static inline void fwa_sent(struct fw_app *a, const struct fwa_conf *c, uint16_t ifx, const struct pkt_buf *p)
+{
+	struct fwa_if_stats *s = &a->ifs[c->ifc[ifx].stats];
+	s->tx_pkts++;
+	s->tx_bytes += p->len;
+}
+
 /* f's link as the neighbour cache knows it: its port and VLAN ID, which a reload that
  * declares interfaces in another order does not change (their numbers may). */
 static inline uint16_t fwa_link(const struct fwa_iface *f)
@@ -166,6 +185,12 @@ void fw_router_burst(struct fw_app *a, const struct fwa_conf *c, struct pkt_work
 void fw_router_tick(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, uint64_t now_ms);
 /* The config's static neighbours into the cache, replacing the previous config's. */
 void fw_router_neighbors(struct fw_app *a, const struct fwa_conf *c);
+/* Gives each of c's interfaces its counters: those of its link in the running config,
+ * else a slot that no config in use holds, zeroed. Before c is swapped in. */
+void fw_router_stats_assign(struct fw_app *a, struct fwa_conf *c);
+/* One line per interface of c: its counters. */
+void fw_router_stats_format(const struct fw_app *a, const struct fwa_conf *c, void (*emit)(void *arg, const char *line),
+			    void *arg);
 int fw_router_build(struct fwa_conf *c, const char *name, const uint8_t *const *port_mac, uint16_t n_ports, char *err,
 		    size_t errlen);
 

@@ -106,6 +106,7 @@ static void solicit(struct fw_app *a, const struct fwa_conf *c, struct pkt_worke
 		}
 	}
 	a->requests++;
+	fwa_sent(a, c, ifx, p);
 	pkt_txq_push(w, o->port, p);
 }
 
@@ -117,6 +118,7 @@ static void learn(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker 
 	unsigned k = nb_learn(a->nb, fwa_link(&c->ifc[ifx]), family, ip, mac, create, now, rel);
 	for (unsigned j = 0; j < k; j++) {
 		if (eth_out(c, rel[j], ifx, mac)) {
+			fwa_sent(a, c, ifx, rel[j]);
 			pkt_txq_push(w, c->ifc[ifx].port, rel[j]);
 		} else {
 			a->no_room++;
@@ -143,10 +145,12 @@ static void send_to(struct fw_app *a, const struct fwa_conf *c, struct pkt_worke
 		solicit(a, c, w, ifx, family, next);
 	switch (r) {
 	case NB_RESOLVED:
-		if (eth_out(c, p, ifx, mac))
+		if (eth_out(c, p, ifx, mac)) {
+			fwa_sent(a, c, ifx, p);
 			pkt_fwd(p, c->ifc[ifx].port);
-		else
+		} else {
 			pkt_drop(p, FWA_NO_ROOM);
+		}
 		break;
 	case NB_QUEUED:
 		pkt_taken(p);
@@ -170,12 +174,14 @@ static void output(struct fw_app *a, const struct fwa_conf *c, struct pkt_buf *p
 	ct_track(a->ct, p, now, &cp);
 	struct fw_decision d;
 	fwa_decide(a, c->rs, FW_HOOK_OUTPUT, &cp, p, -1, ifx, now, &d);
-	if (d.verdict != FW_ACCEPT)
+	if (d.verdict != FW_ACCEPT) {
 		pkt_drop(p, d.rule < 0 ? FWA_POLICY : FWA_RULE);
-	else if (!ct_commit(a->ct, p, now, &cp))
+	} else if (!ct_commit(a->ct, p, now, &cp)) {
 		pkt_drop(p, FWA_CT_FULL);
-	else
+	} else {
+		fwa_sent(a, c, ifx, p);
 		pkt_fwd(p, c->ifc[ifx].port);
+	}
 }
 
 /* An echo request to us becomes its reply, in place. */
@@ -251,6 +257,7 @@ static void arp_in(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker
 	if (m.kind == NB_MSG_ARP_REQUEST && mine) {
 		nb_arp_reply(p, f->mac, m.target_ip);   /* in place: a tag stays */
 		a->arp_replies++;
+		fwa_sent(a, c, iif, p);
 		pkt_fwd(p, p->port);
 		return;
 	}
@@ -325,6 +332,7 @@ static enum nb_result send_late(struct fw_app *a, const struct fwa_conf *c, stru
 			a->no_room++;
 			return NB_FAILED;
 		}
+		fwa_sent(a, c, nh->port, q);
 		pkt_txq_push(w, c->ifc[nh->port].port, q);
 	}
 	return r;
@@ -486,6 +494,9 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 		pkt_drop(p, FWA_VLAN);
 		return;
 	}
+	struct fwa_if_stats *st = &a->ifs[c->ifc[in].stats];
+	st->rx_pkts++;
+	st->rx_bytes += p->len;
 	if (__builtin_expect(m->n_vlan, 0) && !(m->vlan & 0x0fff)) {
 		/* a priority tag: the frame is the port's own, and is taken (and answered)
 		 * untagged, as Linux does */

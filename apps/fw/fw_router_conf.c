@@ -5,6 +5,7 @@
 #include "fw_app.h"
 
 #include <assert.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -118,4 +119,49 @@ int fw_router_build(struct fwa_conf *c, const char *name, const uint8_t *const *
 		}
 	}
 	return 0;
+}
+
+void fw_router_stats_assign(struct fw_app *a, struct fwa_conf *c)
+{
+	const struct fwa_conf *run = atomic_load_explicit(&a->active, memory_order_relaxed);
+	const struct fwa_conf *in_use[2] = { run, a->retired };
+	bool held[FWA_IF_SLOTS] = { false };
+	for (unsigned k = 0; k < 2; k++)
+		for (unsigned i = 0; in_use[k] && i < in_use[k]->n_iface; i++)
+			held[in_use[k]->ifc[i].stats] = true;
+	for (unsigned i = 0; i < c->n_iface; i++) {
+		struct fwa_iface *f = &c->ifc[i];
+		int slot = -1;
+		for (unsigned j = 0; run && j < run->n_iface && slot < 0; j++)
+			if (fwa_link(&run->ifc[j]) == fwa_link(f))
+				slot = run->ifc[j].stats;
+		if (slot < 0) {
+			/* at most two configs' interfaces are held besides c's: one is free */
+			for (unsigned s = 0; s < FWA_IF_SLOTS && slot < 0; s++)
+				if (!held[s])
+					slot = (int)s;
+			assert(slot >= 0);
+			memset(&a->ifs[slot], 0, sizeof(a->ifs[slot]));
+		}
+		held[slot] = true;
+		f->stats = (uint8_t)slot;
+	}
+}
+
+void fw_router_stats_format(const struct fw_app *a, const struct fwa_conf *c, void (*emit)(void *arg, const char *line),
+			    void *arg)
+{
+	for (unsigned i = 0; i < c->n_iface; i++) {
+		const struct fwa_iface *f = &c->ifc[i];
+		const struct fwa_if_stats *s = &a->ifs[f->stats];
+		char where[32], line[200];
+		if (f->vlan)
+			snprintf(where, sizeof(where), "VLAN %u on port %u", f->vlan, f->port);
+		else
+			snprintf(where, sizeof(where), "port %u", f->port);
+		snprintf(line, sizeof(line), "interface %s (%s): rx %llu packets %llu bytes, tx %llu packets %llu bytes",
+			 f->cfg->name, where, (unsigned long long)s->rx_pkts, (unsigned long long)s->rx_bytes,
+			 (unsigned long long)s->tx_pkts, (unsigned long long)s->tx_bytes);
+		emit(arg, line);
+	}
 }

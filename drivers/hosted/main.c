@@ -7,6 +7,7 @@
  * has ended (a replayed capture), and then prints its counters. --config FILE gives the
  * app its config; SIGHUP reads the file again and hands it to the app's reload, which
  * swaps it in or refuses it with the error, leaving the running config as it was.
+ * SIGUSR1 prints the same counters as the exit does, while the appliance runs on.
  */
 #include "app.h"
 #include "hosted_mem.h"
@@ -37,7 +38,7 @@ struct options {
 	bool quiet;
 };
 
-static volatile sig_atomic_t stop_flag, reload_flag;
+static volatile sig_atomic_t stop_flag, reload_flag, stats_flag;
 
 static void on_signal(int sig)
 {
@@ -49,6 +50,12 @@ static void on_hup(int sig)
 {
 	(void)sig;
 	reload_flag = 1;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	stats_flag = 1;
 }
 
 static void usage(FILE *f)
@@ -73,6 +80,7 @@ static void usage(FILE *f)
 		"                     (--no-huge -m 512 --no-pci --file-prefix=sluice-PID)\n"
 		"  --opts STRING      the app's options\n"
 		"  --config FILE      the app's config (fw: its ruleset); SIGHUP reloads it\n"
+		"                     (SIGUSR1 prints the counters at any time)\n"
 		"  --log-pcap FILE    at exit, write the frames the app kept to a capture\n"
 		"                     (fw: the last 64 logged, their first 128 bytes)\n"
 		"  --max-packets N    stop after N received packets\n"
@@ -220,14 +228,42 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 	return buf;
 }
 
-/* Between rounds: the app's tick once a millisecond, and a reload after SIGHUP. */
+static void print_port_stats(struct vnet_port *const *ports, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct vnet_stats s;
+		vnet_stats(ports[i], &s);
+		printf("device %u (%s): rx %" PRIu64 " pkts %" PRIu64 " bytes, tx %" PRIu64 " pkts %" PRIu64
+		       " bytes, rx_nobuf %" PRIu64 " rx_errors %" PRIu64 " rx_truncated %" PRIu64 " tx_errors %" PRIu64 "\n",
+		       i, ports[i]->ops->kind, s.rx_pkts, s.rx_bytes, s.tx_pkts, s.tx_bytes, s.rx_nobuf, s.rx_errors,
+		       s.rx_truncated, s.tx_errors);
+	}
+}
+
+/* Between rounds: the app's tick once a millisecond, a reload after SIGHUP, the counters
+ * after SIGUSR1. */
 struct hosted_poll {
 	const struct app_def *app;
 	void *state;
 	const char *config;
 	uint64_t last_tick;
 	struct pkt_worker *w;
+	const struct pkt_pipeline *pipe;
+	struct hosted_ports *hp;
+	unsigned n_ports;
 };
+
+/* The pipeline's counters, the devices', the pool and the app's own, on stdout. */
+static void print_counters(const struct hosted_poll *hp)
+{
+	pkt_counters_format(hp->pipe, &hp->w->cnt, print_line, stdout);
+	print_port_stats(hp->hp->port, hp->n_ports);
+	char line[256];
+	hosted_ports_describe_pool(hp->hp, line, sizeof(line));
+	printf("%s\n", line);
+	if (hp->app->report)
+		hp->app->report(hp->state, print_line, stdout);
+}
 
 static void hosted_poll(void *arg)
 {
@@ -248,6 +284,13 @@ static void hosted_poll(void *arg)
 		else
 			fprintf(stderr, "sluice-hosted: reloaded %s\n", hp->config);
 		free(text);
+	}
+	if (stats_flag) {
+		stats_flag = 0;
+		printf("sluice-hosted: counters (SIGUSR1)\n");
+		print_counters(hp);
+		printf("sluice-hosted: end of counters\n");
+		fflush(stdout);
 	}
 	if (hp->app->tick && hp->w->now_ms != hp->last_tick) {
 		hp->last_tick = hp->w->now_ms;
@@ -295,18 +338,6 @@ static int write_capture(const struct app_def *app, void *state, const char *pat
 	pcap_close(dead);
 	printf("%s: %u kept frames written to %s\n", app->name, c.frames, path);
 	return 0;
-}
-
-static void print_port_stats(struct vnet_port *const *ports, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++) {
-		struct vnet_stats s;
-		vnet_stats(ports[i], &s);
-		printf("device %u (%s): rx %" PRIu64 " pkts %" PRIu64 " bytes, tx %" PRIu64 " pkts %" PRIu64
-		       " bytes, rx_nobuf %" PRIu64 " rx_errors %" PRIu64 " rx_truncated %" PRIu64 " tx_errors %" PRIu64 "\n",
-		       i, ports[i]->ops->kind, s.rx_pkts, s.rx_bytes, s.tx_pkts, s.tx_bytes, s.rx_nobuf, s.rx_errors,
-		       s.rx_truncated, s.tx_errors);
-	}
 }
 
 int main(int argc, char **argv)
@@ -361,6 +392,7 @@ int main(int argc, char **argv)
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 		signal(SIGHUP, on_hup);
+		signal(SIGUSR1, on_usr1);
 		if (o.duration > 0) {
 			struct itimerval it = { .it_value = { .tv_sec = (time_t)o.duration,
 							      .tv_usec = (suseconds_t)((o.duration - (double)(time_t)o.duration) * 1e6) } };
@@ -368,7 +400,8 @@ int main(int argc, char **argv)
 			setitimer(ITIMER_REAL, &it, NULL);
 		}
 		w.now_ms = clock_ms();
-		struct hosted_poll hpoll = { .app = app, .state = state, .config = o.config, .w = &w };
+		struct hosted_poll hpoll = { .app = app, .state = state, .config = o.config, .w = &w, .pipe = &pipe,
+					     .hp = &hp, .n_ports = o.n_ports };
 		struct app_run_limits lim = { .max_rx_pkts = o.max_pkts, .poll = hosted_poll, .poll_arg = &hpoll,
 					      .clock_ms = clock_ms };
 		double t0 = now_s();
@@ -381,15 +414,8 @@ int main(int argc, char **argv)
 			app->tick(state, &w, clock_ms());   /* the last log lines */
 			app_flush(&w, ports, (uint16_t)o.n_ports);
 		}
-		if (!o.quiet) {
-			pkt_counters_format(&pipe, &w.cnt, print_line, stdout);
-			print_port_stats(ports, o.n_ports);
-			char line[256];
-			hosted_ports_describe_pool(&hp, line, sizeof(line));
-			printf("%s\n", line);
-			if (app->report)
-				app->report(state, print_line, stdout);
-		}
+		if (!o.quiet)
+			print_counters(&hpoll);
 		printf("%s: %" PRIu64 " packets in, %" PRIu64 " out, %" PRIu64 " dropped in %.3f s (%.3f Mpps out)\n",
 		       app->name, rx, tx, pkt_counters_drops(&pipe, &w.cnt), dt, dt > 0 ? (double)tx / dt / 1e6 : 0.0);
 		if (o.log_pcap && write_capture(app, state, o.log_pcap))

@@ -82,6 +82,16 @@ rm -f "$work/feed0" "$work/feed1"
 [ "$(tshark -r "$work/wan2.pcap" 2>/dev/null | wc -l)" = 1 ] &&
 	[ "$(tshark -r "$work/wan2.pcap" -Y 'eth.dst == 02:00:00:00:00:fe && ip.dst == 198.51.100.7 && ip.ttl == 63' 2>/dev/null | wc -l)" = 1 ] ||
 	fail "after the reload, wan did not send the packet straight to the learnt gateway: $(tshark -r "$work/wan2.pcap" 2>&1)"
+# SIGUSR1: the counters while it runs. wan's are its link's (port 1, untagged), so they
+# carry on across the renumbering: the ARP request in and the reply out before the
+# reload, the packet out after it.
+kill -USR1 "$fw_pid"
+for _ in $(seq 100); do grep -q 'sluice-hosted: end of counters' "$work/fw.out" && break; sleep 0.1; done
+grep -qF 'sluice-hosted: counters (SIGUSR1)' "$work/fw.out" || fail "no counters on SIGUSR1: $(cat "$work/fw.out")"
+grep -qF 'interface wan (port 1): rx 1 packets 42 bytes, tx 2 packets 104 bytes' "$work/fw.out" &&
+	grep -qF 'interface lan (port 0): rx 1 packets 62 bytes, tx 0 packets 0 bytes' "$work/fw.out" &&
+	grep -qF 'interface office (VLAN 10 on port 0): rx 0 packets 0 bytes, tx 0 packets 0 bytes' "$work/fw.out" ||
+	fail "the interface counters on SIGUSR1 are not wan's across the reload: $(grep '^interface' "$work/fw.out")"
 kill -TERM "$fw_pid"
 wait "$fw_pid"
 fw_pid=
