@@ -58,12 +58,11 @@ void fwa_refuse(struct fw_app *a, struct pkt_buf *p, const struct fw_decision *d
 	pkt_drop(p, d->rule < 0 ? FWA_POLICY : FWA_RULE);
 }
 
-void fwa_frag_later(struct fw_app *a, struct pkt_buf *p, const struct frag_key *k, uint64_t now_ms, uint16_t oif)
+bool fwa_frag_later(struct fw_app *a, struct pkt_buf *p, const struct frag_key *k, uint64_t now_ms)
 {
 	switch (frag_later(a->frag, k, p, now_ms)) {
 	case FRAG_PASS:
-		pkt_fwd(p, oif);
-		break;
+		return true;
 	case FRAG_HELD:
 		pkt_taken(p);
 		break;
@@ -74,6 +73,7 @@ void fwa_frag_later(struct fw_app *a, struct pkt_buf *p, const struct frag_key *
 		pkt_drop(p, FWA_FRAGMENT);
 		break;
 	}
+	return false;
 }
 
 static void bridge_burst(struct fw_app *a, struct fw_ruleset *rs, struct pkt_worker *w, struct pkt_buf **pkts,
@@ -98,7 +98,8 @@ static void bridge_burst(struct fw_app *a, struct fw_ruleset *rs, struct pkt_wor
 				continue;
 			}
 			if (fc == FRAG_LATER) {
-				fwa_frag_later(a, p, &fk, now, (uint16_t)oif);
+				if (fwa_frag_later(a, p, &fk, now))
+					pkt_fwd(p, (uint16_t)oif);
 				continue;
 			}
 		}

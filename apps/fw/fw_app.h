@@ -130,9 +130,9 @@ bool fwa_answer_allowed(struct fw_app *a, uint64_t now_ms);
 void fwa_refuse(struct fw_app *a, struct pkt_buf *p, const struct fw_decision *d, const uint8_t *icmp_src,
 		uint64_t now_ms);
 
-/* A later fragment: forwarded out of oif as its datagram was (the caller may then rewrite
- * it for a next hop), dropped, or left waiting for its first fragment. */
-void fwa_frag_later(struct fw_app *a, struct pkt_buf *p, const struct frag_key *k, uint64_t now_ms, uint16_t oif);
+/* A later fragment: true when it follows its datagram (the caller sends it on as the
+ * datagram went); else it was dropped, or left waiting for its first fragment. */
+bool fwa_frag_later(struct fw_app *a, struct pkt_buf *p, const struct frag_key *k, uint64_t now_ms);
 
 /* The interface p arrived on (its port, and its VLAN tag if any), or -1: tagged for no
  * VLAN interface of that port, or twice. A priority-tagged frame (VLAN ID 0) is the

@@ -587,8 +587,7 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 	}
 	if (fc == FRAG_LATER) {
 		/* its datagram's first fragment was judged: follow it */
-		fwa_frag_later(a, p, &fk, now, nh->port);
-		if (p->verdict == (PKT_V_FWD | nh->port)) {
+		if (fwa_frag_later(a, p, &fk, now)) {
 			ttl_down(p, v6);
 			if (too_big)
 				fragment_out(a, c, w, p, nh, mtu, now);
