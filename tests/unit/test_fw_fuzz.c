@@ -115,35 +115,36 @@ static struct pb *v6(uint16_t port, uint8_t nh)
 	return &s->f;
 }
 
-/* An IPv4 frame on a VLAN (or priority-tagged: vid 0), L4 by the caller. */
-static struct pb *v4tag(uint16_t port, uint16_t vid, const uint8_t src[4], const uint8_t dst[4], uint8_t proto,
-			uint16_t frag)
+/* A new seed's Ethernet header with n tags (802.1Q with VLAN ID vid, for n = 1). */
+static struct pb *tagged(uint16_t port, unsigned n, const uint16_t *tpid, const uint16_t *tci, uint16_t type)
 {
 	ck_assert_uint_lt(n_seeds, MAX_SEEDS);
 	struct seed *s = &seeds[n_seeds++];
 	s->port = port;
 	pb_init(&s->f);
-	uint16_t tpid = 0x8100, tci = vid;
-	pb_eth(&s->f, 1, &tpid, &tci, 0x0800);
-	pb_ip4(&s->f, proto, frag, NULL, 0);
-	memcpy(s->f.b + s->f.l3 + 12, src, 4);
-	memcpy(s->f.b + s->f.l3 + 16, dst, 4);
+	pb_eth(&s->f, n, tpid, tci, type);
 	return &s->f;
+}
+
+/* An IPv4 frame on a VLAN (or priority-tagged: vid 0), L4 by the caller. */
+static struct pb *v4tag(uint16_t port, uint16_t vid, const uint8_t src[4], const uint8_t dst[4], uint8_t proto,
+			uint16_t frag)
+{
+	struct pb *f = tagged(port, 1, (const uint16_t[]){ 0x8100 }, &vid, 0x0800);
+	pb_ip4(f, proto, frag, NULL, 0);
+	memcpy(f->b + f->l3 + 12, src, 4);
+	memcpy(f->b + f->l3 + 16, dst, 4);
+	return f;
 }
 
 /* ARP on a VLAN: who has tpa, from spa. */
 static void arp_tag(uint16_t port, uint16_t vid, uint16_t op, const uint8_t spa[4], const uint8_t tpa[4])
 {
-	ck_assert_uint_lt(n_seeds, MAX_SEEDS);
-	struct seed *s = &seeds[n_seeds++];
-	s->port = port;
-	pb_init(&s->f);
-	uint16_t tpid = 0x8100, tci = vid;
-	pb_eth(&s->f, 1, &tpid, &tci, 0x0806);
-	pb_arp(&s->f, op);
-	memcpy(s->f.b + s->f.l3 + 14, spa, 4);
-	memcpy(s->f.b + s->f.l3 + 24, tpa, 4);
-	pb_pad(&s->f, 60);
+	struct pb *f = tagged(port, 1, (const uint16_t[]){ 0x8100 }, &vid, 0x0806);
+	pb_arp(f, op);
+	memcpy(f->b + f->l3 + 14, spa, 4);
+	memcpy(f->b + f->l3 + 24, tpa, 4);
+	pb_pad(f, 60);
 }
 
 static void done(struct pb *f, size_t payload)
@@ -251,14 +252,10 @@ static void make_seeds(void)
 	pb_udp(f, 7001, 53);
 	done(f, 8);
 	/* a VLAN-tagged datagram */
-	s = &seeds[n_seeds++];
-	s->port = 0;
-	pb_init(&s->f);
-	uint16_t tpid = 0x8100, tci = 10;
-	pb_eth(&s->f, 1, &tpid, &tci, 0x0800);
-	pb_ip4(&s->f, 17, 0, NULL, 0);
-	pb_udp(&s->f, 1, 2);
-	done(&s->f, 8);
+	f = tagged(0, 1, (const uint16_t[]){ 0x8100 }, (const uint16_t[]){ 10 }, 0x0800);
+	pb_ip4(f, 17, 0, NULL, 0);
+	pb_udp(f, 1, 2);
+	done(f, 8);
 	/* the router's VLANs: office (10 on lan) at 192.168.10.5, a dmz server (30 on wan)
 	 * at 203.0.113.7; office asks for its gateway, talks to the dmz (which waits for the
 	 * server's ARP reply) and through wan, too big for the dmz's MTU with and without DF */
@@ -299,14 +296,10 @@ static void make_seeds(void)
 	pb_udp(f, 6006, 33434);
 	done(f, 8);
 	/* tagged twice (802.1ad outside) */
-	s = &seeds[n_seeds++];
-	s->port = 0;
-	pb_init(&s->f);
-	uint16_t tpids[2] = { 0x88a8, 0x8100 }, tcis[2] = { 10, 20 };
-	pb_eth(&s->f, 2, tpids, tcis, 0x0800);
-	pb_ip4(&s->f, 17, 0, NULL, 0);
-	pb_udp(&s->f, 1, 2);
-	done(&s->f, 8);
+	f = tagged(0, 2, (const uint16_t[]){ 0x88a8, 0x8100 }, (const uint16_t[]){ 10, 20 }, 0x0800);
+	pb_ip4(f, 17, 0, NULL, 0);
+	pb_udp(f, 1, 2);
+	done(f, 8);
 }
 
 static uint64_t rnd(void) { return rng_next(&rng); }
