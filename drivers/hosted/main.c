@@ -250,14 +250,13 @@ struct hosted_poll {
 	struct pkt_worker *w;
 	const struct pkt_pipeline *pipe;
 	struct hosted_ports *hp;
-	unsigned n_ports;
 };
 
 /* The pipeline's counters, the devices', the pool and the app's own, on stdout. */
 static void print_counters(const struct hosted_poll *hp)
 {
 	pkt_counters_format(hp->pipe, &hp->w->cnt, print_line, stdout);
-	print_port_stats(hp->hp->port, hp->n_ports);
+	print_port_stats(hp->hp->port, hp->pipe->n_ports);
 	char line[256];
 	hosted_ports_describe_pool(hp->hp, line, sizeof(line));
 	printf("%s\n", line);
@@ -401,7 +400,7 @@ int main(int argc, char **argv)
 		}
 		w.now_ms = clock_ms();
 		struct hosted_poll hpoll = { .app = app, .state = state, .config = o.config, .w = &w, .pipe = &pipe,
-					     .hp = &hp, .n_ports = o.n_ports };
+					     .hp = &hp };
 		struct app_run_limits lim = { .max_rx_pkts = o.max_pkts, .poll = hosted_poll, .poll_arg = &hpoll,
 					      .clock_ms = clock_ms };
 		double t0 = now_s();

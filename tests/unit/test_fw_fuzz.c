@@ -115,7 +115,7 @@ static struct pb *v6(uint16_t port, uint8_t nh)
 	return &s->f;
 }
 
-/* A new seed's Ethernet header with n tags (802.1Q with VLAN ID vid, for n = 1). */
+/* A new seed on port, its Ethernet header with n tags (tpid[i], tci[i]) before type. */
 static struct pb *tagged(uint16_t port, unsigned n, const uint16_t *tpid, const uint16_t *tci, uint16_t type)
 {
 	ck_assert_uint_lt(n_seeds, MAX_SEEDS);
