@@ -11,8 +11,10 @@
 #ifndef SLUICE_PKT_CSUM_H
 #define SLUICE_PKT_CSUM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Adds len bytes at data (any alignment, odd lengths padded with zero) to sum. */
 uint32_t pkt_csum_add(uint32_t sum, const void *data, size_t len);
@@ -27,6 +29,22 @@ static inline uint16_t pkt_csum_fold(uint32_t sum)
 
 /* Checksum over a buffer: the value to store, or 0 when a buffer with its checksum verifies. */
 static inline uint16_t pkt_csum(const void *data, size_t len) { return pkt_csum_fold(pkt_csum_add(0, data, len)); }
+
+/* Does an IPv4 header of hlen bytes (20 to 60, a multiple of 4) verify? The 20-byte
+ * header every packet has is summed as five 32-bit words at once (the sum of the words
+ * folds to all ones in either byte order when it verifies); two folds leave a value
+ * congruent to it below 0x10010, which is all ones only when the header verifies. */
+static inline bool pkt_ip4_hdr_ok(const uint8_t *ip, unsigned hlen)
+{
+	if (hlen != 20)
+		return pkt_csum(ip, hlen) == 0;
+	uint32_t w[5];
+	memcpy(w, ip, sizeof(w));
+	uint64_t s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];   /* below 2^35 */
+	s = (s & 0xffff) + (s >> 16);                               /* below 2^20 */
+	s = (s & 0xffff) + (s >> 16);                               /* at most 0x1000f */
+	return s == 0xffff;   /* the only all-ones value left: 0 stays 0, 0x1fffe is out of reach */
+}
 
 /* Partial sums of the pseudo-headers (RFC 768/793 for IPv4, RFC 8200 8.1 for IPv6). */
 uint32_t pkt_csum_pseudo4(const uint8_t src[4], const uint8_t dst[4], uint8_t proto, uint16_t len);

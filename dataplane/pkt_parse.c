@@ -1,6 +1,8 @@
 /* Header parsers. Each function checks the length it needs before it reads. */
 #include "pkt_parse.h"
 
+#include "pkt_csum.h"
+
 #define PKT_PARSE_NAME(id, str) str,
 const char *const pkt_parse_reason_names[PKT_PARSE__COUNT] = { PKT_PARSE_REASONS(PKT_PARSE_NAME) };
 #undef PKT_PARSE_NAME
@@ -90,6 +92,8 @@ static inline __attribute__((always_inline)) enum pkt_parse_result parse_ip4(str
 	uint32_t tot = pkt_rd16(ip + 2);
 	if (tot < hlen || tot > avail)
 		return PKT_PARSE_IP4_TOTAL_LEN;
+	if (!pkt_ip4_hdr_ok(ip, hlen))
+		return PKT_PARSE_IP4_CSUM;
 	p->meta.l3_end = (uint16_t)(off + tot);
 	p->meta.l4proto = ip[9];
 	if (hlen > IP4_HLEN) {
@@ -198,7 +202,7 @@ static inline __attribute__((always_inline)) bool parse_common(struct pkt_buf *p
 	if (len < ETH_HLEN + IP4_HLEN + UDP_HLEN || pkt_rd16(d + 12) != PKT_ETH_P_IPV4 || ip[0] != 0x45)
 		return false;
 	uint32_t tot = pkt_rd16(ip + 2);
-	if (tot < IP4_HLEN || tot > len - ETH_HLEN || (pkt_rd16(ip + 6) & 0x3fff))
+	if (tot < IP4_HLEN || tot > len - ETH_HLEN || (pkt_rd16(ip + 6) & 0x3fff) || !pkt_ip4_hdr_ok(ip, IP4_HLEN))
 		return false;
 	uint32_t avail = tot - IP4_HLEN;
 	uint8_t proto = ip[9];

@@ -2,7 +2,9 @@
  *
  * pkt_parse() walks a frame once and fills pkt->meta (offsets, protocol, flags). Every
  * length is checked before it is read: a frame that lies about a length or is cut short
- * gets a named reason and no field beyond its end is touched. Fragments are flagged, not
+ * gets a named reason and no field beyond its end is touched. An IPv4 header must verify
+ * its checksum, as a router must check (RFC 1812 5.2.2) and Linux does before its bridge
+ * or IP hooks; transport checksums are not checked. Fragments are flagged, not
  * reassembled; non-first fragments carry no transport header. Ether types other than IP
  * and ARP are not errors (meta.l3 = PKT_L3_OTHER); nor are IP protocols without a parser
  * here (no PKT_F_L4). The parse stage drops what fails, counted by reason.
@@ -27,6 +29,7 @@
 	X(IP4_HDR_LEN, "ip4_hdr_len")      /* IHL below 5 or beyond the frame */                               \
 	X(IP4_TOTAL_LEN, "ip4_total_len")    /* total length below the header or beyond the frame */             \
 	X(IP4_OPTIONS, "ip4_options")      /* an option runs past the header or has a bad length */            \
+	X(IP4_CSUM, "ip4_csum")         /* the header checksum is wrong (RFC 1812 5.2.2) */                 \
 	X(IP6_TRUNC, "ip6_trunc")        /* shorter than an IPv6 header */                                   \
 	X(IP6_VERSION, "ip6_version")      /* version field is not 6 */                                        \
 	X(IP6_PAYLOAD_LEN, "ip6_payload_len")  /* payload length beyond the frame (or 0: jumbograms unsupported) */ \

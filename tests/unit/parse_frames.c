@@ -247,8 +247,18 @@ void frame_ip6_ext_chain(struct pb *f, unsigned n_ext)
 	pb_done(f);
 }
 
-#define BAD(name, base, poke) \
-	static void m_##name(struct pb *f) { frame_build(base, f); uint8_t *b = f->b; (void)b; poke; }
+/* The IPv4 header checksum is made right again after the poke, so that the field poked
+ * is what the parser must catch (ip4_bad_csum breaks the checksum itself). */
+#define BAD(name, base, poke)                                                         \
+	static void m_##name(struct pb *f)                                            \
+	{                                                                             \
+		frame_build(base, f);                                                 \
+		uint8_t *b = f->b;                                                    \
+		poke;                                                                 \
+		if (frame_cases[base].want.l3 == PKT_L3_IPV4)                         \
+			pb_ip4_csum(b + frame_cases[base].want.l3_off,                \
+				    f->len - frame_cases[base].want.l3_off);          \
+	}
 BAD(ip4_version5, F_IP4_UDP, b[14] = 0x55)
 BAD(ip4_ihl4, F_IP4_UDP, b[14] = 0x44)
 BAD(ip4_ihl_beyond_frame, F_IP4_UDP, b[14] = 0x4f)
@@ -284,6 +294,9 @@ BAD(icmp6_7_bytes, F_IP6_ICMP6, pkt_wr16(b + 18, 7))
 BAD(arp_hlen_beyond_frame, F_ARP, b[18] = 255)
 BAD(arp_plen_beyond_frame, F_ARP, b[19] = 16)
 BAD(arp_lengths_into_padding, F_ARP, b[19] = 13)
+/* one bit off in the checksum: the fast path's header (20 bytes) and one with options */
+static void m_ip4_bad_csum(struct pb *f) { frame_build(F_IP4_UDP, f); f->b[25] ^= 0x10; }
+static void m_ip4_opts_bad_csum(struct pb *f) { frame_build(F_IP4_OPTS, f); f->b[24] ^= 0x01; }
 static void m_three_vlans(struct pb *f)
 {
 	pb_init(f);
@@ -303,7 +316,8 @@ const struct bad_case bad_cases[] = {
 	M(ip4_optlen1, IP4_OPTIONS),          M(ip4_rr_len1, IP4_OPTIONS),
 	M(ip4_optlen_past_end, IP4_OPTIONS),  M(ip4_optlen_to_end, OK),
 	M(ip4_opt_without_len, IP4_OPTIONS),  M(ip4_opt_without_len_at_frame_end, IP4_OPTIONS),
-	M(ip4_junk_after_eol, OK),            M(ip6_version4, IP6_VERSION),
+	M(ip4_junk_after_eol, OK),            M(ip4_bad_csum, IP4_CSUM),
+	M(ip4_opts_bad_csum, IP4_CSUM),       M(ip6_version4, IP6_VERSION),
 	M(ip6_plen0, IP6_PAYLOAD_LEN),        M(ip6_plen_beyond_frame, IP6_PAYLOAD_LEN),
 	M(ip6_hbh_second, IP6_EXT_ORDER),     M(ip6_ext_len_past_end, IP6_EXT_TRUNC),
 	M(ip6_ah_len_past_end, IP6_EXT_TRUNC), M(ip6_nine_ext, IP6_EXT_DEPTH),

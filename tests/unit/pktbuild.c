@@ -225,6 +225,15 @@ void pb_done(struct pb *f)
 	}
 }
 
+void pb_ip4_csum(uint8_t *ip, size_t avail)
+{
+	size_t hlen = (size_t)(ip[0] & 0xf) * 4;
+	if (avail < 20 || hlen < 20 || hlen > avail)
+		return;
+	wr16(ip + 10, 0);
+	wr16(ip + 10, ref_csum(ref_sum(0, ip, hlen)));
+}
+
 struct pkt_buf *pb_to_pkt(struct pkt_pool *pool, const uint8_t *frame, uint16_t len)
 {
 	struct pkt_buf *p = pkt_alloc(pool);

@@ -60,6 +60,9 @@ void pb_arp(struct pb *f, uint16_t op);
 /* Fills IPv4 total length and header checksum, IPv6 payload length, UDP length and the
  * transport checksum (reference implementation). Call before pb_pad(). */
 void pb_done(struct pb *f);
+/* Rewrites the checksum of the IPv4 header at ip (after a test changed a field), when its
+ * IHL gives a header of 20 to 60 bytes within the avail bytes there; else leaves it. */
+void pb_ip4_csum(uint8_t *ip, size_t avail);
 
 /* Reference one's-complement arithmetic, one big-endian 16-bit word at a time. */
 uint32_t ref_sum(uint32_t sum, const uint8_t *b, size_t len);

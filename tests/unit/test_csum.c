@@ -81,6 +81,35 @@ START_TEST(header_with_checksum_verifies_at_any_offset)
 }
 END_TEST
 
+/* pkt_ip4_hdr_ok (five 32-bit words at once for 20 bytes) against the reference: random
+ * headers, the same with their checksum made right, and ones whose words sum with many
+ * carries (all 0xff) or to exactly one carry. */
+START_TEST(ip4_header_ok_matches_reference)
+{
+	uint64_t seed = 0x1234;
+	uint8_t h[64];
+	unsigned good = 0;
+	for (unsigned i = 0; i < 200000; i++) {
+		unsigned hlen = i % 7 ? 20 : 20 + 4 * (unsigned)(rng_next(&seed) % 11);
+		fill_random(&seed, h, hlen);
+		switch (i % 4) {
+		case 0: break;                                          /* random checksum */
+		case 1: memset(h, 0xff, hlen); h[i % hlen] = (uint8_t)(rng_next(&seed) >> 56); break;
+		default: break;
+		}
+		if (i % 4 >= 1) {                                       /* made right */
+			h[10] = h[11] = 0;
+			uint16_t c = ref_csum(ref_sum(0, h, hlen));
+			h[10] = (uint8_t)(c >> 8), h[11] = (uint8_t)c;
+		}
+		bool want = ref_fold(ref_sum(0, h, hlen)) == 0xffff;
+		ck_assert_msg(pkt_ip4_hdr_ok(h, hlen) == want, "header %u (%u bytes): got %d", i, hlen, !want);
+		good += want;
+	}
+	ck_assert_uint_gt(good, 100000);   /* both answers were tried, many times */
+}
+END_TEST
+
 START_TEST(long_buffers)
 {
 	uint64_t s = 99;
@@ -304,6 +333,7 @@ int main(void)
 	tcase_add_test(tc, ipv4_header_vector);
 	tcase_add_test(tc, odd_lengths_all_alignments);
 	tcase_add_test(tc, header_with_checksum_verifies_at_any_offset);
+	tcase_add_test(tc, ip4_header_ok_matches_reference);
 	tcase_add_test(tc, long_buffers);
 	tcase_add_test(tc, transport_checksums);
 	tcase_add_test(tc, pseudo_headers);

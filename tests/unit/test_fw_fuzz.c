@@ -341,6 +341,15 @@ static uint16_t fz_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 			}
 			}
 		}
+		/* mostly with the IPv4 header's checksum made right again, so that a mutation
+		 * reaches past the parser's first check */
+		if (muts && rnd() % 4) {
+			unsigned off = 12;
+			while (off + 4 <= len && (pkt_rd16(d + off) == 0x8100 || pkt_rd16(d + off) == 0x88a8))
+				off += 4;
+			if (off + 2 <= len && pkt_rd16(d + off) == 0x0800)
+				pb_ip4_csum(d + off + 2, len - off - 2);
+		}
 		pkts[i]->len = len;
 		pkts[i]->port = vp->id;
 	}

@@ -156,10 +156,12 @@ START_TEST(truncate_ip_consistently)
 	for (uint16_t c = first; c < w->l3_end; c++) {
 		uint8_t buf[PB_MAX], flags;
 		memcpy(buf, f.b, c);
-		if (w->l3 == PKT_L3_IPV4)
+		if (w->l3 == PKT_L3_IPV4) {
 			pkt_wr16(buf + w->l3_off + 2, (uint16_t)(c - w->l3_off));
-		else
+			pb_ip4_csum(buf + w->l3_off, c - w->l3_off);
+		} else {
 			pkt_wr16(buf + w->l3_off + 4, (uint16_t)(c - w->l3_off - 40));
+		}
 		struct pkt_meta m;
 		enum pkt_parse_result r = parse_heap(buf, c, &m), want = expect_l4_cut(w, f.b, c, &flags);
 		CHECK_REASON(r, want, fc->name, c);
@@ -203,9 +205,10 @@ START_TEST(truncate_representative)
 		const struct pkt_meta *w = &frame_cases[cuts[i].f].want;
 		struct pb f;
 		frame_build(cuts[i].f, &f);
-		if (cuts[i].fix_ip_len && w->l3 == PKT_L3_IPV4)
+		if (cuts[i].fix_ip_len && w->l3 == PKT_L3_IPV4) {
 			pkt_wr16(f.b + w->l3_off + 2, (uint16_t)(cuts[i].cut - w->l3_off));
-		else if (cuts[i].fix_ip_len)
+			pb_ip4_csum(f.b + w->l3_off, cuts[i].cut - w->l3_off);
+		} else if (cuts[i].fix_ip_len)
 			pkt_wr16(f.b + w->l3_off + 4, (uint16_t)(cuts[i].cut - w->l3_off - 40));
 		struct pkt_meta m;
 		enum pkt_parse_result r = parse_heap(f.b, cuts[i].cut, &m);

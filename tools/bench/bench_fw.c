@@ -43,6 +43,16 @@ struct mem_port {
 	struct vnet_port port;
 };
 
+/* The IP ID that keeps the header's checksum (written once, by make_frame) right for flow
+ * fl: the address words it changes, 10.a and b.c, plus the ID always sum to all ones
+ * (the addresses change places in an answer, which does not change the sum). */
+static inline uint16_t flow_ip_id(uint32_t fl)
+{
+	uint32_t v = (0x0a00u | (fl >> 16 & 0xff)) + (fl & 0xffff);
+	v = (v & 0xffff) + (v >> 16);
+	return (uint16_t)~v;
+}
+
 static uint16_t mem_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 {
 	uint16_t got = (uint16_t)pkt_alloc_burst(vp->pool, pkts, n);
@@ -58,9 +68,10 @@ static uint16_t mem_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 			f[31] = (uint8_t)(fl >> 16);
 			f[32] = (uint8_t)(fl >> 8);
 			f[33] = (uint8_t)fl;
-			uint16_t dport = (uint16_t)(1024 + fl % 50000);
+			uint16_t dport = (uint16_t)(1024 + fl % 50000), id = flow_ip_id(fl);
 			f[36] = (uint8_t)(dport >> 8);
 			f[37] = (uint8_t)dport;
+			f[18] = (uint8_t)(id >> 8), f[19] = (uint8_t)id;
 			pkts[i]->len = 64;
 			pkts[i]->port = vp->id;
 			continue;
@@ -72,9 +83,10 @@ static uint16_t mem_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 		f[27] = (uint8_t)(fl >> 16);
 		f[28] = (uint8_t)(fl >> 8);
 		f[29] = (uint8_t)fl;
-		uint16_t sport = (uint16_t)(1024 + fl % 50000);
+		uint16_t sport = (uint16_t)(1024 + fl % 50000), id = flow_ip_id(fl);
 		f[34] = (uint8_t)(sport >> 8);
 		f[35] = (uint8_t)sport;
+		f[18] = (uint8_t)(id >> 8), f[19] = (uint8_t)id;
 		pkts[i]->len = 64;
 		pkts[i]->port = vp->id;
 	}
@@ -82,15 +94,20 @@ static uint16_t mem_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 }
 
 
+/* A frame of flow 0 (from 10.0.0.0), its IPv4 header checksum right for every flow
+ * (flow_ip_id). */
 static void make_frame(uint8_t *f)
 {
 	static const uint8_t hdr[42] = {
 		0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00,
-		0x45, 0, 0, 50, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 192, 0, 2, 1,
+		0x45, 0, 0, 50, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 0, 192, 0, 2, 1,
 		0x04, 0x00, 0x00, 0x09, 0, 30, 0, 0,
 	};
 	memset(f, 0, 64);
 	memcpy(f, hdr, sizeof(hdr));
+	uint16_t id = flow_ip_id(0);
+	f[18] = (uint8_t)(id >> 8), f[19] = (uint8_t)id;
+	pkt_wr16(f + 24, pkt_csum(f + 14, 20));
 }
 
 static uint64_t clock_ms(void)
