@@ -38,9 +38,13 @@ static inline bool pkt_ip4_hdr_ok(const uint8_t *ip, unsigned hlen)
 {
 	if (hlen != 20)
 		return pkt_csum(ip, hlen) == 0;
-	uint32_t w[5];
-	memcpy(w, ip, sizeof(w));
-	uint64_t s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];   /* below 2^35 */
+	uint32_t w0, w1, w2, w3, w4;  /* one load each (an array would go through the stack) */
+	memcpy(&w0, ip, 4);
+	memcpy(&w1, ip + 4, 4);
+	memcpy(&w2, ip + 8, 4);
+	memcpy(&w3, ip + 12, 4);
+	memcpy(&w4, ip + 16, 4);
+	uint64_t s = (uint64_t)w0 + w1 + w2 + w3 + w4;             /* below 2^35 */
 	s = (s & 0xffff) + (s >> 16);                               /* below 2^20 */
 	s = (s & 0xffff) + (s >> 16);                               /* at most 0x1000f */
 	return s == 0xffff;   /* the only all-ones value left: 0 stays 0, 0x1fffe is out of reach */

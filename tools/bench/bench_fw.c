@@ -43,14 +43,15 @@ struct mem_port {
 	struct vnet_port port;
 };
 
-/* The IP ID that keeps the header's checksum (written once, by make_frame) right for flow
- * fl: the address words it changes, 10.a and b.c, plus the ID always sum to all ones
- * (the addresses change places in an answer, which does not change the sum). */
-static inline uint16_t flow_ip_id(uint32_t fl)
+/* Flow fl's address 10.a.b.c, with the header's checksum (written once, by make_frame)
+ * right for every flow: the type of service is ~a and the IP ID ~b.~c, so that each
+ * changes its header word by the opposite of what the address does to its own (the
+ * addresses change places in an answer, which does not change the sum either). */
+static inline void flow_addr(uint8_t *f, unsigned at, uint32_t fl)
 {
-	uint32_t v = (0x0a00u | (fl >> 16 & 0xff)) + (fl & 0xffff);
-	v = (v & 0xffff) + (v >> 16);
-	return (uint16_t)~v;
+	uint8_t a = (uint8_t)(fl >> 16), b = (uint8_t)(fl >> 8), c = (uint8_t)fl;
+	f[at] = 10, f[at + 1] = a, f[at + 2] = b, f[at + 3] = c;
+	f[15] = (uint8_t)~a, f[18] = (uint8_t)~b, f[19] = (uint8_t)~c;
 }
 
 static uint16_t mem_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
@@ -65,28 +66,21 @@ static uint16_t mem_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 			/* the flow's answer, from the server on wan */
 			static const uint8_t ans[12] = { 192, 0, 2, 1, 10, 0, 0, 0, 0x00, 0x09, 0, 0 };
 			memcpy(f + 26, ans, sizeof(ans));
-			f[31] = (uint8_t)(fl >> 16);
-			f[32] = (uint8_t)(fl >> 8);
-			f[33] = (uint8_t)fl;
-			uint16_t dport = (uint16_t)(1024 + fl % 50000), id = flow_ip_id(fl);
+			flow_addr(f, 30, fl);
+			uint16_t dport = (uint16_t)(1024 + fl % 50000);
 			f[36] = (uint8_t)(dport >> 8);
 			f[37] = (uint8_t)dport;
-			f[18] = (uint8_t)(id >> 8), f[19] = (uint8_t)id;
 			pkts[i]->len = 64;
 			pkts[i]->port = vp->id;
 			continue;
 		}
 		/* buffers come back from answers too: the whole request is written */
-		f[26] = 10;
 		memcpy(f + 30, (const uint8_t[]){ 192, 0, 2, 1 }, 4);
 		f[36] = 0x00, f[37] = 0x09;
-		f[27] = (uint8_t)(fl >> 16);
-		f[28] = (uint8_t)(fl >> 8);
-		f[29] = (uint8_t)fl;
-		uint16_t sport = (uint16_t)(1024 + fl % 50000), id = flow_ip_id(fl);
+		flow_addr(f, 26, fl);
+		uint16_t sport = (uint16_t)(1024 + fl % 50000);
 		f[34] = (uint8_t)(sport >> 8);
 		f[35] = (uint8_t)sport;
-		f[18] = (uint8_t)(id >> 8), f[19] = (uint8_t)id;
 		pkts[i]->len = 64;
 		pkts[i]->port = vp->id;
 	}
@@ -95,7 +89,7 @@ static uint16_t mem_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 
 
 /* A frame of flow 0 (from 10.0.0.0), its IPv4 header checksum right for every flow
- * (flow_ip_id). */
+ * (flow_addr). */
 static void make_frame(uint8_t *f)
 {
 	static const uint8_t hdr[42] = {
@@ -105,8 +99,7 @@ static void make_frame(uint8_t *f)
 	};
 	memset(f, 0, 64);
 	memcpy(f, hdr, sizeof(hdr));
-	uint16_t id = flow_ip_id(0);
-	f[18] = (uint8_t)(id >> 8), f[19] = (uint8_t)id;
+	flow_addr(f, 26, 0);
 	pkt_wr16(f + 24, pkt_csum(f + 14, 20));
 }
 
