@@ -26,6 +26,7 @@ void ct_config_default(struct ct_config *cfg)
 #undef CT_TO_DEFAULT
 	cfg->max_entries = 65536;
 	cfg->tcp_loose = true;
+	cfg->checksum = true;
 	cfg->vlan_zones = true;
 }
 

@@ -61,6 +61,9 @@ struct ct_config {
 	uint32_t timeout_s[CT_TO__COUNT];
 	bool tcp_loose;                     /* pick up TCP connections already running (Linux's
 	                                       nf_conntrack_tcp_loose, on by default) */
+	bool checksum;                      /* a TCP, UDP, ICMP or ICMPv6 checksum must verify, or
+	                                       the packet is invalid (Linux's nf_conntrack_checksum,
+	                                       on by default); skipped when the device verified it */
 	bool vlan_zones;                    /* the VLAN ID is part of a connection's key, so the
 	                                       same addresses in two VLANs are two connections
 	                                       (a bridge's view, the default); off when VLANs are
@@ -68,7 +71,8 @@ struct ct_config {
 	                                       tagged otherwise */
 };
 
-/* Defaults: 65,536 entries, Linux's timeouts, loose pickup on, VLANs as zones. */
+/* Defaults: 65,536 entries, Linux's timeouts, loose pickup on, checksums verified, VLANs
+ * as zones. */
 void ct_config_default(struct ct_config *cfg);
 
 /* What a packet is to the tracker. The values are bits, as the rule language's ct state. */
@@ -80,6 +84,7 @@ enum ct_state {
 #define CT_INVALID_REASONS(X)                                                                  \
 	X(NONE, "none")                                                                         \
 	X(FRAGMENT, "fragment")             /* a fragment: there is no transport header to track */ \
+	X(CHECKSUM, "checksum")             /* its TCP, UDP, ICMP or ICMPv6 checksum does not verify */ \
 	X(TCP_FLAGS, "tcp_flags")           /* a flag combination no TCP sends (SYN+FIN, none...) */ \
 	X(TCP_NO_ENTRY, "tcp_no_entry")     /* not a SYN, and no connection to belong to */          \
 	X(TCP_STATE, "tcp_state")           /* not valid in the connection's state */                \

@@ -49,6 +49,12 @@ enum pkt_l3 { PKT_L3_NONE = 0, PKT_L3_ARP, PKT_L3_IPV4, PKT_L3_IPV6, PKT_L3_OTHE
 #define PKT_F_IP_OPTS  0x08u  /* IPv4 options or IPv6 extension headers present */
 #define PKT_F_L4       0x10u  /* transport header (TCP/UDP/ICMP/ICMPv6) parsed and whole */
 
+/* Checks a device did on receive (DPDK's RX checksum offloads), so that software need not
+ * do them again. Set by the receive path only, for the frame as it arrived; a stage that
+ * changes a covered field keeps the checksum right (incrementally), so they stay true. */
+#define PKT_OL_IP4_CSUM_GOOD 0x01u  /* the IPv4 header checksum verified */
+#define PKT_OL_L4_CSUM_GOOD  0x02u  /* the TCP or UDP checksum verified */
+
 struct pkt_pool;
 
 struct pkt_buf {
@@ -57,7 +63,7 @@ struct pkt_buf {
 	uint16_t len;          /* frame length in bytes */
 	uint16_t port;         /* port it arrived on */
 	uint16_t verdict;      /* PKT_V_* (pkt_pipe.h), reset on alloc */
-	uint16_t _pad;
+	uint16_t ol_flags;     /* PKT_OL_*: what the device verified on receive, reset on alloc */
 	uint32_t hash;         /* flow hash, if a stage computed one */
 	uint32_t buf_len;      /* bytes from buf to the end of the buffer */
 	struct pkt_meta meta;
@@ -129,6 +135,7 @@ static inline void pkt_reset(struct pkt_buf *p)
 	p->len = 0;
 	p->port = 0;
 	p->verdict = 0;
+	p->ol_flags = 0;
 	p->hash = 0;
 	p->meta.flags = 0;
 }

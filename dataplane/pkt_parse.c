@@ -92,7 +92,7 @@ static inline __attribute__((always_inline)) enum pkt_parse_result parse_ip4(str
 	uint32_t tot = pkt_rd16(ip + 2);
 	if (tot < hlen || tot > avail)
 		return PKT_PARSE_IP4_TOTAL_LEN;
-	if (!pkt_ip4_hdr_ok(ip, hlen))
+	if (!(p->ol_flags & PKT_OL_IP4_CSUM_GOOD) && !pkt_ip4_hdr_ok(ip, hlen))
 		return PKT_PARSE_IP4_CSUM;
 	p->meta.l3_end = (uint16_t)(off + tot);
 	p->meta.l4proto = ip[9];
@@ -202,7 +202,8 @@ static inline __attribute__((always_inline)) bool parse_common(struct pkt_buf *p
 	if (len < ETH_HLEN + IP4_HLEN + UDP_HLEN || pkt_rd16(d + 12) != PKT_ETH_P_IPV4 || ip[0] != 0x45)
 		return false;
 	uint32_t tot = pkt_rd16(ip + 2);
-	if (tot < IP4_HLEN || tot > len - ETH_HLEN || (pkt_rd16(ip + 6) & 0x3fff) || !pkt_ip4_hdr_ok(ip, IP4_HLEN))
+	if (tot < IP4_HLEN || tot > len - ETH_HLEN || (pkt_rd16(ip + 6) & 0x3fff) ||
+	    (!(p->ol_flags & PKT_OL_IP4_CSUM_GOOD) && !pkt_ip4_hdr_ok(ip, IP4_HLEN)))
 		return false;
 	uint32_t avail = tot - IP4_HLEN;
 	uint8_t proto = ip[9];

@@ -329,7 +329,21 @@ static int read_number(struct fw_parser *ps, uint32_t min, uint32_t max, const c
 	return fwp_next(ps);
 }
 
-/* conntrack { max N; timeout NAME SECONDS; loose on|off } */
+/* on | off, into *v */
+static int read_on_off(struct fw_parser *ps, bool *v)
+{
+	if (fwp_next(ps))
+		return -1;
+	if (fwp_is_word(ps, "on"))
+		*v = true;
+	else if (fwp_is_word(ps, "off"))
+		*v = false;
+	else
+		return fwp_expected(ps, "'on' or 'off'");
+	return fwp_next(ps);
+}
+
+/* conntrack { max N; timeout NAME SECONDS; loose on|off; checksum on|off } */
 static int parse_conntrack(struct fw_parser *ps)
 {
 	struct fw_config *cfg = ps->cfg;
@@ -366,18 +380,13 @@ static int parse_conntrack(struct fw_parser *ps)
 			if (fwp_next(ps) || read_number(ps, 1, 30u * 86400, "seconds (1 to 2592000)", &cfg->ct.timeout_s[which]))
 				return -1;
 		} else if (fwp_is_word(ps, "loose")) {
-			if (fwp_next(ps))
+			if (read_on_off(ps, &cfg->ct.tcp_loose))
 				return -1;
-			if (fwp_is_word(ps, "on"))
-				cfg->ct.tcp_loose = true;
-			else if (fwp_is_word(ps, "off"))
-				cfg->ct.tcp_loose = false;
-			else
-				return fwp_expected(ps, "'on' or 'off'");
-			if (fwp_next(ps))
+		} else if (fwp_is_word(ps, "checksum")) {
+			if (read_on_off(ps, &cfg->ct.checksum))
 				return -1;
 		} else {
-			return fwp_expected(ps, "'max', 'timeout', 'loose' or '}'");
+			return fwp_expected(ps, "'max', 'timeout', 'loose', 'checksum' or '}'");
 		}
 		if (fwp_end_statement(ps))
 			return -1;

@@ -206,6 +206,9 @@ static uint16_t dpdk_rx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint1
 		p->port = port;
 		p->verdict = 0;
 		p->meta.flags = 0;
+		uint64_t ol = mb->ol_flags;
+		p->ol_flags = (uint16_t)(((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD ? PKT_OL_IP4_CSUM_GOOD : 0) |
+					 ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD ? PKT_OL_L4_CSUM_GOOD : 0));
 		pkts[out++] = p;
 	}
 	return out;
@@ -338,6 +341,10 @@ static int setup_port(uint16_t pid, struct rte_mempool *mp, char *err, size_t er
 	memset(&conf, 0, sizeof(conf));
 	int rc = rte_eth_dev_info_get(pid, &info);
 	if (rc == 0) {
+		/* the receive checksum checks the device can do, so that the parser and
+		 * conntrack need not (pkt_buf.ol_flags) */
+		conf.rxmode.offloads = info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM |
+							       RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
 		step = "rte_eth_dev_configure";
 		rc = rte_eth_dev_configure(pid, 1, 1, &conf);
 	}

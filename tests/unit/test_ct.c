@@ -2,8 +2,8 @@
  * segments, retransmissions, window scaling, loose pickup, UDP and ICMP pseudo-connections,
  * ICMP errors related to their flow (IPv4 and IPv6), untracked ND, fragments, timeouts,
  * a full table under a SYN flood that never evicts an established connection, and a table
- * past CT_PREFETCH_ENTRIES tracked burst by burst (its entries prefetched), and VLANs as
- * zones or not. */
+ * past CT_PREFETCH_ENTRIES tracked burst by burst (its entries prefetched), VLANs as
+ * zones or not, and transport checksums. */
 #include "ct.h"
 #include "ct_internal.h"    /* the bucket layout, for the overflow test */
 #include "pkt_parse.h"
@@ -443,6 +443,120 @@ START_TEST(icmp_related)
 }
 END_TEST
 
+/* Tracks f with one bit of its transport checksum flipped (the field at csum_at in the
+ * transport header), as the device reported it (ol: PKT_OL_*, 0 for nothing). The frame
+ * is left as it was. */
+static int track_damaged(struct pb *f, unsigned csum_at, uint16_t ol)
+{
+	f->b[f->l4 + csum_at] ^= 0x01;
+	struct pkt_buf *p = pb_to_pkt(pool, f->b, f->len);
+	p->ol_flags = ol;
+	ck_assert_int_eq(pkt_parse(p), PKT_PARSE_OK);
+	ct_track(ct, p, now, &last);
+	if (last.state == CT_S_NEW)
+		ck_assert(ct_commit(ct, p, now, &last));
+	pkt_free(p);
+	f->b[f->l4 + csum_at] ^= 0x01;
+	return last.state;
+}
+
+#define CS_TCP 16
+#define CS_UDP 6
+#define CS_ICMP 2
+
+/* A damaged segment changes nothing (Linux's nf_conntrack_checksum): not a reset tearing
+ * an established connection down, nor a SYN opening one; unless the device verified the
+ * checksum, or the table does not check. UDP over IPv4 without a checksum is fine, over
+ * IPv6 not; ICMP and ICMPv6, errors included, are checked; a first fragment is not (its
+ * checksum covers the fragments after it). */
+START_TEST(transport_checksums)
+{
+	handshake();
+	struct pb f;
+	build_tcp(&f, 1, RST, S + 1, 0, 0, 0, -1);
+	ck_assert_int_eq(track_damaged(&f, CS_TCP, 0), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_CHECKSUM);
+	ck_assert_int_eq(tcp(0, ACK, C + 1, S + 1, 65535, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp_state(), CT_TCP_ESTABLISHED);
+	ck_assert_int_eq(track_frame(&f), CT_S_ESTABLISHED);       /* whole, it resets */
+	ck_assert_int_eq(tcp_state(), CT_TCP_CLOSE);
+	unsigned n = ct_count(ct);
+	cport = 40001;
+	build_tcp(&f, 0, SYN, C, 0, 65535, 0, -1);
+	ck_assert_int_eq(track_damaged(&f, CS_TCP, 0), CT_S_INVALID);
+	ck_assert_int_eq(track_damaged(&f, CS_TCP, PKT_OL_IP4_CSUM_GOOD), CT_S_INVALID);
+	ck_assert_uint_eq(ct_count(ct), n);
+	ck_assert_int_eq(track_damaged(&f, CS_TCP, PKT_OL_L4_CSUM_GOOD), CT_S_NEW);  /* the device's word */
+	ck_assert_uint_eq(ct_count(ct), n + 1);
+	cport = 40000;
+
+	/* UDP: no checksum over IPv4 is none to check; over IPv6 it is a wrong one */
+	struct pb u;
+	pb_init(&u);
+	pb_eth0(&u, 0x0800);
+	pb_ip4(&u, 17, 0, NULL, 0);
+	pb_udp(&u, 5000, 53);
+	pb_payload(&u, 20);
+	pb_done(&u);
+	ck_assert_int_eq(track_damaged(&u, CS_UDP, 0), CT_S_INVALID);
+	u.b[u.l4 + 6] = u.b[u.l4 + 7] = 0;
+	ck_assert_int_eq(track_frame(&u), CT_S_NEW);
+	pb_init(&u);
+	pb_eth0(&u, 0x86dd);
+	pb_ip6(&u, 17);
+	pb_udp(&u, 5000, 53);
+	pb_payload(&u, 20);
+	pb_done(&u);
+	ck_assert_int_eq(track_damaged(&u, CS_UDP, 0), CT_S_INVALID);
+	ck_assert_int_eq(track_frame(&u), CT_S_NEW);
+	u.b[u.l4 + 6] = u.b[u.l4 + 7] = 0;
+	ck_assert_int_eq(track_frame(&u), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_CHECKSUM);
+
+	/* ICMP and ICMPv6 echo, and an error about the UDP flow */
+	icmp_frame(&f, 4, 0, 8, 0, 70);
+	pb_done(&f);
+	ck_assert_int_eq(track_damaged(&f, CS_ICMP, 0), CT_S_INVALID);
+	ck_assert_int_eq(track_frame(&f), CT_S_NEW);
+	icmp_frame(&f, 6, 0, 128, 0, 70);
+	pb_done(&f);
+	ck_assert_int_eq(track_damaged(&f, CS_ICMP, 0), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_CHECKSUM);
+	ck_assert_int_eq(udp(0, 7100), CT_S_NEW);
+	struct pb q;
+	pb_init(&q);
+	pb_eth0(&q, 0x0800);
+	pb_ip4(&q, 17, 0, NULL, 0);
+	pb_udp(&q, 7100, 53);
+	pb_payload(&q, 20);
+	pb_done(&q);
+	icmp_frame(&f, 4, 1, 3, 3, 0);
+	pb_put(&f, q.b + q.l3, q.len - q.l3);
+	pb_done(&f);
+	ck_assert_int_eq(track_damaged(&f, CS_ICMP, 0), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_CHECKSUM);
+	ck_assert_int_eq(track_frame(&f), CT_S_RELATED);
+
+	/* a first fragment: its checksum is the datagram's, not checked here */
+	pb_init(&u);
+	pb_eth0(&u, 0x0800);
+	pb_ip4(&u, 17, 0x2000, NULL, 0);
+	pb_udp(&u, 5001, 53);
+	pb_payload(&u, 32);
+	pb_done(&u);
+	ck_assert_int_eq(track_damaged(&u, CS_UDP, 0), CT_S_NEW);
+
+	/* a table that does not check */
+	cfg.checksum = false;
+	ck_assert(ct_table_tune(ct, &cfg));
+	cport = 40002;
+	build_tcp(&f, 0, SYN, C, 0, 65535, 0, -1);
+	ck_assert_int_eq(track_damaged(&f, CS_TCP, 0), CT_S_NEW);
+	cport = 40000;
+	ck_assert_uint_eq(ct_counters(ct)->invalid[CT_INV_CHECKSUM], 9);
+}
+END_TEST
+
 START_TEST(fragments_and_non_ip)
 {
 	struct pb f;
@@ -743,6 +857,7 @@ int main(void)
 	tcase_add_test(tc, udp_pseudo_connection);
 	tcase_add_test(tc, icmp_echo);
 	tcase_add_test(tc, icmp_related);
+	tcase_add_test(tc, transport_checksums);
 	tcase_add_test(tc, fragments_and_non_ip);
 	tcase_add_test(tc, full_table_and_syn_flood);
 	tcase_add_test(tc, buckets_overflow);

@@ -51,14 +51,16 @@ START_TEST(declarations)
 	ck_assert_uint_eq(fw_config_set(&cfg, "none", 4)->n, 0);
 	ck_assert_uint_eq(cfg.ct.max_entries, 65536);      /* no conntrack block: the defaults */
 	ck_assert_uint_eq(cfg.ct.timeout_s[CT_TO_UDP], 30);
+	ck_assert(cfg.ct.checksum && cfg.ct.tcp_loose);
 	fw_config_free(&cfg);
-	ck_assert_msg(parse(&cfg, "conntrack {\n max 1000000; timeout tcp_established 86400\n timeout udp 60\n loose off\n}\n",
-			    &err) == 0, "%s", err.msg);
+	ck_assert_msg(parse(&cfg, "conntrack {\n max 1000000; timeout tcp_established 86400\n timeout udp 60\n loose off\n"
+			    " checksum off\n}\n", &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(cfg.ct.max_entries, 1000000);
 	ck_assert_uint_eq(cfg.ct.timeout_s[CT_TO_TCP_ESTABLISHED], 86400);
 	ck_assert_uint_eq(cfg.ct.timeout_s[CT_TO_UDP], 60);
 	ck_assert_uint_eq(cfg.ct.timeout_s[CT_TO_TCP_SYN_SENT], 120);
 	ck_assert(!cfg.ct.tcp_loose);
+	ck_assert(!cfg.ct.checksum);
 	fw_config_free(&cfg);
 }
 END_TEST
@@ -153,7 +155,7 @@ START_TEST(every_error_exact)
 		{ "set s port { 80 } x", "r.conf:1:19: expected the end of the statement (a new line or ';'), got 'x'" },
 		{ "interface lan { address 10.0.0.1/8 }\nroute ::/0 via $", "r.conf:2:16: unexpected character '$'" },
 		{ "conntrack max 5", "r.conf:1:11: expected '{', got 'max'" },
-		{ "conntrack { size 5 }", "r.conf:1:13: expected 'max', 'timeout', 'loose' or '}', got 'size'" },
+		{ "conntrack { size 5 }", "r.conf:1:13: expected 'max', 'timeout', 'loose', 'checksum' or '}', got 'size'" },
 		{ "conntrack { max }", "r.conf:1:17: expected a number of entries (1 to 268435456), got '}'" },
 		{ "conntrack { max 0 }", "r.conf:1:17: '0' is out of range: expected a number of entries (1 to 268435456)" },
 		{ "conntrack { max 12k }", "r.conf:1:17: expected a number of entries (1 to 268435456), got '12k'" },
@@ -163,9 +165,10 @@ START_TEST(every_error_exact)
 		{ "conntrack { timeout udp 2592001 }", "r.conf:1:25: '2592001' is out of range: expected seconds (1 to 2592000)" },
 		{ "conntrack { timeout udp -1 }", "r.conf:1:25: expected seconds (1 to 2592000), got '-1'" },
 		{ "conntrack { loose yes }", "r.conf:1:19: expected 'on' or 'off', got 'yes'" },
+		{ "conntrack { checksum }", "r.conf:1:22: expected 'on' or 'off', got '}'" },
 		{ "conntrack { max 5 max 6 }", "r.conf:1:19: expected the end of the statement (a new line or ';'), got 'max'" },
 		{ "conntrack { }\nconntrack { }", "r.conf:2:1: conntrack is already configured at r.conf:1:1" },
-		{ "conntrack { max 5", "r.conf:1:18: expected 'max', 'timeout', 'loose' or '}', got end of file" },
+		{ "conntrack { max 5", "r.conf:1:18: expected 'max', 'timeout', 'loose', 'checksum' or '}', got end of file" },
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		static struct fw_config cfg;

@@ -9,6 +9,7 @@
  * through any path, queued or held. FW_FUZZ_SEED=N reruns one seed. */
 #include "app.h"
 #include "check_run.h"
+#include "pkt_csum.h"
 #include "pkt_parse.h"
 #include "pktbuild.h"
 
@@ -304,6 +305,37 @@ static void make_seeds(void)
 
 static uint64_t rnd(void) { return rng_next(&rng); }
 
+/* The IPv4 header's checksum, then the transport's (TCP, UDP, ICMP, ICMPv6), written
+ * right for the frame as it is now, where the headers are there to be summed. */
+static void fix_checksums(struct pkt_buf *p)
+{
+	uint8_t *d = p->data;
+	unsigned off = 12, len = p->len;
+	while (off + 4 <= len && (pkt_rd16(d + off) == 0x8100 || pkt_rd16(d + off) == 0x88a8))
+		off += 4;
+	if (off + 2 <= len && pkt_rd16(d + off) == 0x0800)
+		pb_ip4_csum(d + off + 2, len - off - 2);
+	const struct pkt_meta *m = &p->meta;
+	if (pkt_parse(p) != PKT_PARSE_OK || (m->flags & (PKT_F_L4 | PKT_F_FRAG)) != PKT_F_L4)
+		return;
+	uint8_t *ip = d + m->l3_off, *l4 = d + m->l4_off;
+	uint16_t l4len = (uint16_t)(m->l3_end - m->l4_off);
+	bool v4 = m->l3 == PKT_L3_IPV4;
+	switch (m->l4proto) {
+	case PKT_IPPROTO_TCP:
+	case PKT_IPPROTO_UDP: {
+		uint16_t at = m->l4proto == PKT_IPPROTO_TCP ? 16 : 6;
+		pkt_wr16(l4 + at, v4 ? pkt_l4_csum4(ip, l4, l4len, at) : pkt_l4_csum6(ip, l4, l4len, m->l4proto, at));
+		break;
+	}
+	case PKT_IPPROTO_ICMP:
+	case PKT_IPPROTO_ICMPV6:
+		pkt_wr16(l4 + 2, 0);
+		pkt_wr16(l4 + 2, v4 ? pkt_csum(l4, l4len) : pkt_l4_csum6(ip, l4, l4len, m->l4proto, 2));
+		break;
+	}
+}
+
 /* A seed, sometimes whole, mostly mutated. */
 static uint16_t fz_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 {
@@ -341,17 +373,12 @@ static uint16_t fz_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 			}
 			}
 		}
-		/* mostly with the IPv4 header's checksum made right again, so that a mutation
-		 * reaches past the parser's first check */
-		if (muts && rnd() % 4) {
-			unsigned off = 12;
-			while (off + 4 <= len && (pkt_rd16(d + off) == 0x8100 || pkt_rd16(d + off) == 0x88a8))
-				off += 4;
-			if (off + 2 <= len && pkt_rd16(d + off) == 0x0800)
-				pb_ip4_csum(d + off + 2, len - off - 2);
-		}
 		pkts[i]->len = len;
 		pkts[i]->port = vp->id;
+		/* mostly with the checksums made right again, so that a mutation reaches past
+		 * the parser's check of the IPv4 header and conntrack's of the transport's */
+		if (muts && rnd() % 4)
+			fix_checksums(pkts[i]);
 	}
 	return got;
 }
