@@ -4,7 +4,6 @@
 #include "ct.h"
 #include "ct_internal.h"
 
-#include "pkt_csum.h"
 #include "pkt_parse.h"
 
 #include <string.h>
@@ -525,41 +524,6 @@ static __attribute__((noinline)) void track_unkeyed_or_tcp(struct ct_table *t, c
 	track_keyed(t, p, now, cp);
 }
 
-/* Does p's transport checksum verify? TCP and UDP over either family, ICMP over IPv4,
- * ICMPv6 over IPv6, with the whole of the datagram here (not a fragment); the IPv6
- * pseudo-header takes the header's destination, as Linux's conntrack does. An IPv4 UDP
- * datagram without a checksum (0) has nothing to verify; over IPv6 0 never verifies. */
-static bool l4_csum_ok(const struct pkt_buf *p)
-{
-	const struct pkt_meta *m = &p->meta;
-	const uint8_t *ip = p->data + m->l3_off, *l4 = p->data + m->l4_off;
-	uint16_t len = (uint16_t)(m->l3_end - m->l4_off);
-	bool v4 = m->l3 == PKT_L3_IPV4;
-	uint32_t sum = 0;
-	switch (m->l4proto) {
-	case PKT_IPPROTO_UDP:
-		if (v4 && !pkt_rd16(l4 + 6))
-			return true;
-		/* fall through */
-	case PKT_IPPROTO_TCP:
-		sum = v4 ? pkt_csum_pseudo4(ip + 12, ip + 16, m->l4proto, len)
-			 : pkt_csum_pseudo6(ip + 8, ip + 24, m->l4proto, len);
-		break;
-	case PKT_IPPROTO_ICMP:
-		if (!v4)
-			return true;
-		break;
-	case PKT_IPPROTO_ICMPV6:
-		if (v4)
-			return true;
-		sum = pkt_csum_pseudo6(ip + 8, ip + 24, m->l4proto, len);
-		break;
-	default:
-		return true;
-	}
-	return pkt_csum_fold(pkt_csum_add(sum, l4, len)) == 0;
-}
-
 void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)
 {
 	cp->e = NULL;
@@ -569,7 +533,7 @@ void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t n
 	/* a damaged (or forged) segment changes no state: a whole transport header, its
 	 * datagram whole (a fragment's checksum covers the others too) */
 	if (t->cfg.checksum && (p->meta.flags & (PKT_F_PARSED | PKT_F_L4 | PKT_F_FRAG)) == (PKT_F_PARSED | PKT_F_L4) &&
-	    !(p->ol_flags & PKT_OL_L4_CSUM_GOOD) && !l4_csum_ok(p)) {
+	    !(p->ol_flags & PKT_OL_L4_CSUM_GOOD) && !pkt_l4_csum_ok(p)) {
 		cp->keyed = 0;
 		set_state(t, cp, CT_S_INVALID, CT_INV_CHECKSUM);
 		return;

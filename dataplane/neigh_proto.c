@@ -45,7 +45,7 @@ static int nd_read(const struct pkt_buf *p, struct nb_msg *m)
 	uint8_t type = icmp[0];
 	if ((type != ICMP6_NS && type != ICMP6_NA) || len < 24 || icmp[1] != 0 || ip[7] != 255)
 		return NB_MSG_NONE;
-	if (pkt_csum_fold(pkt_csum_add(pkt_csum_pseudo6(ip + 8, ip + 24, PKT_IPPROTO_ICMPV6, len), icmp, len)) != 0)
+	if (!pkt_l4_csum_ok(p))
 		return NB_MSG_NONE;
 	if (icmp[8] == 0xff)
 		return NB_MSG_NONE;             /* a multicast target */

@@ -55,6 +55,12 @@ extern const char *const pkt_parse_reason_names[PKT_PARSE__COUNT];
 /* Parses p->data[0..len) and fills p->meta. On error meta holds what was parsed so far
  * and PKT_F_PARSED is clear. */
 enum pkt_parse_result pkt_parse(struct pkt_buf *p);
+/* Does a parsed packet's transport checksum verify? TCP and UDP over either family, ICMP
+ * over IPv4, ICMPv6 over IPv6 (true for anything else); the caller makes sure the
+ * datagram is whole here (PKT_F_L4, not PKT_F_FRAG). The IPv6 pseudo-header takes the
+ * header's destination, as Linux's conntrack does. An IPv4 UDP datagram without a
+ * checksum (0) has nothing to verify; over IPv6, 0 never verifies. */
+bool pkt_l4_csum_ok(const struct pkt_buf *p);
 /* The same, always by the full walk: pkt_parse() takes most frames (untagged IPv4 without
  * options or fragmenting, TCP or UDP) by a shorter way first. For tests. */
 enum pkt_parse_result pkt_parse_full(struct pkt_buf *p);

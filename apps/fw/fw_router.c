@@ -232,8 +232,10 @@ static void local_in(struct fw_app *a, const struct fwa_conf *c, struct pkt_work
 		return;
 	}
 	const struct pkt_meta *pm = &p->meta;
-	if (unicast && (pm->flags & PKT_F_L4) && pm->l4proto == (v6 ? PKT_IPPROTO_ICMPV6 : PKT_IPPROTO_ICMP) &&
-	    p->data[pm->l4_off] == (v6 ? 128 : 8) && p->data[pm->l4_off + 1] == 0) {
+	/* an echo request, whole (as any host's stack checks it, whatever conntrack does) */
+	if (unicast && (pm->flags & (PKT_F_L4 | PKT_F_FRAG)) == PKT_F_L4 &&
+	    pm->l4proto == (v6 ? PKT_IPPROTO_ICMPV6 : PKT_IPPROTO_ICMP) && p->data[pm->l4_off] == (v6 ? 128 : 8) &&
+	    p->data[pm->l4_off + 1] == 0 && pkt_l4_csum_ok(p)) {
 		echo_reply(p, v6);
 		a->echo_replies++;
 		output(a, c, p, iif, now);
