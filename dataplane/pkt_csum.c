@@ -7,37 +7,9 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "pkt_csum_add sums lit
 
 uint32_t pkt_csum_add(uint32_t sum, const void *data, size_t len)
 {
-	const uint8_t *b = data;
-	uint64_t acc = sum;
-	/* 8 bytes at a time: the sum of big-endian 16-bit words equals the byte-swapped sum
-	 * of little-endian words (RFC 1071 2(B)), so add native words and swap at the end. */
-	uint64_t wide = 0;
-	while (len >= 8) {
-		uint64_t w;
-		memcpy(&w, b, 8);
-		wide += (w & 0xffffffffu) + (w >> 32);
-		b += 8;
-		len -= 8;
-	}
-	while (len >= 2) {
-		uint16_t w;
-		memcpy(&w, b, 2);
-		wide += w;
-		b += 2;
-		len -= 2;
-	}
-	if (len) {
-		uint16_t w = 0;
-		memcpy(&w, b, 1); /* the odd byte is the high byte of a zero-padded word */
-		wide += w;
-	}
-	while (wide >> 16)
-		wide = (wide & 0xffff) + (wide >> 16);
-	uint16_t folded = (uint16_t)wide;
-	acc += (uint16_t)(folded << 8 | folded >> 8);
-	while (acc >> 32)
-		acc = (acc & 0xffffffffu) + (acc >> 32);
-	return (uint32_t)acc;
+	uint16_t folded = pkt_csum_fold64(pkt_csum_add64(0, data, len));
+	uint64_t acc = (uint64_t)sum + (uint16_t)(folded << 8 | folded >> 8);
+	return (uint32_t)((acc & 0xffffffffu) + (acc >> 32));
 }
 
 uint32_t pkt_csum_pseudo4(const uint8_t src[4], const uint8_t dst[4], uint8_t proto, uint16_t len)

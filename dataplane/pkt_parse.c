@@ -342,27 +342,26 @@ bool pkt_l4_csum_ok(const struct pkt_buf *p)
 	const uint8_t *ip = p->data + m->l3_off, *l4 = p->data + m->l4_off;
 	uint16_t len = (uint16_t)(m->l3_end - m->l4_off);
 	bool v4 = m->l3 == PKT_L3_IPV4;
-	uint32_t sum = 0;
-	switch (m->l4proto) {
+	uint8_t proto = m->l4proto;
+	switch (proto) {
 	case PKT_IPPROTO_UDP:
 		if (v4 && !pkt_rd16(l4 + 6))
 			return true;
-		/* fall through */
+		break;
 	case PKT_IPPROTO_TCP:
-		sum = v4 ? pkt_csum_pseudo4(ip + 12, ip + 16, m->l4proto, len)
-			 : pkt_csum_pseudo6(ip + 8, ip + 24, m->l4proto, len);
 		break;
 	case PKT_IPPROTO_ICMP:
-		if (!v4)
-			return true;
-		break;
+		return !v4 || pkt_csum_fold64(pkt_csum_add64(0, l4, len)) == 0xffff;
 	case PKT_IPPROTO_ICMPV6:
 		if (v4)
 			return true;
-		sum = pkt_csum_pseudo6(ip + 8, ip + 24, m->l4proto, len);
 		break;
 	default:
 		return true;
 	}
-	return pkt_csum_fold(pkt_csum_add(sum, l4, len)) == 0;
+	/* the pseudo-header: the addresses (next to each other in both headers), the
+	 * protocol and the length, the last two as big-endian words */
+	uint64_t acc = ((uint64_t)proto << 8) + (uint16_t)(len << 8 | len >> 8);
+	acc = v4 ? pkt_csum_add64(acc, ip + 12, 8) : pkt_csum_add64(acc, ip + 8, 32);
+	return pkt_csum_fold64(pkt_csum_add64(acc, l4, len)) == 0xffff;
 }

@@ -5,7 +5,8 @@
  *   bench-fw RULES FLOWS PACKETS [sparse|dense|established|new[,...]]   (e.g. dense,new)
  *
  * Traffic: 64-byte UDP/IPv4 frames into port 0, flow f from 10.(f>>16).(f>>8).f port
- * 1024+f%50000 to 192.0.2.1 port 9, cycling over FLOWS flows. The ruleset is RULES rules
+ * 1024+f%50000 to 192.0.2.1 port 9, cycling over FLOWS flows, with right IPv4 and UDP
+ * checksums (conntrack verifies the UDP one). The ruleset is RULES rules
  * in the forward chain, policy drop, the last of which accepts the traffic; the rules
  * before it miss every packet, so every rule is a candidate and nothing short-cuts on
  * connection state:
@@ -43,15 +44,21 @@ struct mem_port {
 	struct vnet_port port;
 };
 
-/* Flow fl's address 10.a.b.c, with the header's checksum (written once, by make_frame)
- * right for every flow: the type of service is ~a and the IP ID ~b.~c, so that each
- * changes its header word by the opposite of what the address does to its own (the
- * addresses change places in an answer, which does not change the sum either). */
-static inline void flow_addr(uint8_t *f, unsigned at, uint32_t fl)
+/* Flow fl's address 10.a.b.c and port P (its source, or the destination of an answer at
+ * port_at), with the IPv4 and UDP checksums (written once, by make_frame) right for every
+ * flow: the type of service is ~a and the IP ID ~b.~c, and the payload starts with
+ * ~10.~a, ~b.~c and ~P, so that each changes its sum by the opposite of what the address
+ * and port do (the addresses and ports change places in an answer, which does not change
+ * the sums either). A NIC's part: stores, no sums. */
+static inline void flow_addr(uint8_t *f, unsigned at, unsigned port_at, uint32_t fl)
 {
 	uint8_t a = (uint8_t)(fl >> 16), b = (uint8_t)(fl >> 8), c = (uint8_t)fl;
+	uint16_t port = (uint16_t)(1024 + fl % 50000);
 	f[at] = 10, f[at + 1] = a, f[at + 2] = b, f[at + 3] = c;
+	f[port_at] = (uint8_t)(port >> 8), f[port_at + 1] = (uint8_t)port;
 	f[15] = (uint8_t)~a, f[18] = (uint8_t)~b, f[19] = (uint8_t)~c;
+	f[43] = (uint8_t)~a, f[44] = (uint8_t)~b, f[45] = (uint8_t)~c;
+	f[46] = (uint8_t)~(port >> 8), f[47] = (uint8_t)~port;
 }
 
 static uint16_t mem_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
@@ -66,10 +73,7 @@ static uint16_t mem_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 			/* the flow's answer, from the server on wan */
 			static const uint8_t ans[12] = { 192, 0, 2, 1, 10, 0, 0, 0, 0x00, 0x09, 0, 0 };
 			memcpy(f + 26, ans, sizeof(ans));
-			flow_addr(f, 30, fl);
-			uint16_t dport = (uint16_t)(1024 + fl % 50000);
-			f[36] = (uint8_t)(dport >> 8);
-			f[37] = (uint8_t)dport;
+			flow_addr(f, 30, 36, fl);
 			pkts[i]->len = 64;
 			pkts[i]->port = vp->id;
 			continue;
@@ -77,10 +81,7 @@ static uint16_t mem_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 		/* buffers come back from answers too: the whole request is written */
 		memcpy(f + 30, (const uint8_t[]){ 192, 0, 2, 1 }, 4);
 		f[36] = 0x00, f[37] = 0x09;
-		flow_addr(f, 26, fl);
-		uint16_t sport = (uint16_t)(1024 + fl % 50000);
-		f[34] = (uint8_t)(sport >> 8);
-		f[35] = (uint8_t)sport;
+		flow_addr(f, 26, 34, fl);
 		pkts[i]->len = 64;
 		pkts[i]->port = vp->id;
 	}
@@ -99,8 +100,10 @@ static void make_frame(uint8_t *f)
 	};
 	memset(f, 0, 64);
 	memcpy(f, hdr, sizeof(hdr));
-	flow_addr(f, 26, 0);
+	f[42] = (uint8_t)~10;
+	flow_addr(f, 26, 34, 0);
 	pkt_wr16(f + 24, pkt_csum(f + 14, 20));
+	pkt_wr16(f + 40, pkt_l4_csum4(f + 14, f + 34, 30, 6));
 }
 
 static uint64_t clock_ms(void)
