@@ -178,10 +178,23 @@ void vnet_dpdk_pool_destroy(struct pkt_pool *pool)
 struct dpdk_port {
 	struct vnet_port port;
 	uint16_t port_id;
+	bool rx_csum;          /* the device verifies checksums on receive (offloads on) */
 	uint64_t rx_errors;    /* multi-segment frames we cannot hold in one pkt_buf */
 	uint64_t tx_copies;    /* packets from a foreign pool, copied into an mbuf */
 	uint64_t tx_nobuf;     /* foreign packets that found no mbuf to be copied into */
 };
+
+/* The device's receive checksum verdicts, as pkt_buf.ol_flags (only "good" counts: a
+ * "bad" or unknown one is summed again in software, which has the last word). */
+static inline uint16_t ol_flags(uint64_t ol)
+{
+	uint16_t f = 0;
+	if ((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		f |= PKT_OL_IP4_CSUM_GOOD;
+	if ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		f |= PKT_OL_L4_CSUM_GOOD;
+	return f;
+}
 
 static uint16_t dpdk_rx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 {
@@ -192,6 +205,7 @@ static uint16_t dpdk_rx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint1
 	uint16_t got = rte_eth_rx_burst(dp->port_id, 0, m, n);
 	uint16_t out = 0;
 	const uint16_t port = vp->id;
+	const bool rx_csum = dp->rx_csum;
 	for (uint16_t i = 0; i < got; i++) {
 		struct rte_mbuf *mb = m[i];
 		if (unlikely(mb->nb_segs != 1)) {
@@ -206,9 +220,7 @@ static uint16_t dpdk_rx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint1
 		p->port = port;
 		p->verdict = 0;
 		p->meta.flags = 0;
-		uint64_t ol = mb->ol_flags;
-		p->ol_flags = (uint16_t)(((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD ? PKT_OL_IP4_CSUM_GOOD : 0) |
-					 ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD ? PKT_OL_L4_CSUM_GOOD : 0));
+		p->ol_flags = rx_csum ? ol_flags(mb->ol_flags) : 0;
 		pkts[out++] = p;
 	}
 	return out;
@@ -333,7 +345,7 @@ static bool is_vdev(const char *devargs)
 	       !strncmp(devargs, "virtio_user", 11);
 }
 
-static int setup_port(uint16_t pid, struct rte_mempool *mp, char *err, size_t errlen)
+static int setup_port(uint16_t pid, struct rte_mempool *mp, bool *rx_csum, char *err, size_t errlen)
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
@@ -345,6 +357,7 @@ static int setup_port(uint16_t pid, struct rte_mempool *mp, char *err, size_t er
 		 * conntrack need not (pkt_buf.ol_flags) */
 		conf.rxmode.offloads = info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM |
 							       RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
+		*rx_csum = conf.rxmode.offloads != 0;
 		step = "rte_eth_dev_configure";
 		rc = rte_eth_dev_configure(pid, 1, 1, &conf);
 	}
@@ -395,7 +408,7 @@ struct vnet_port *vnet_dpdk_open(const char *devargs, struct pkt_pool *pool, cha
 		snprintf(err, errlen, "dpdk: out of memory");
 		return NULL;
 	}
-	if (setup_port(pid, pool->priv, err, errlen) != 0) {
+	if (setup_port(pid, pool->priv, &dp->rx_csum, err, errlen) != 0) {
 		free(dp);
 		return NULL;
 	}
