@@ -4,7 +4,8 @@
  * length is checked before it is read: a frame that lies about a length or is cut short
  * gets a named reason and no field beyond its end is touched. An IPv4 header must verify
  * its checksum, as a router must check (RFC 1812 5.2.2) and Linux does before its bridge
- * or IP hooks; transport checksums are not checked. Fragments are flagged, not
+ * or IP hooks; a transport checksum is pkt_l4_csum_ok()'s, for whoever needs it
+ * (conntrack, the appliance's own stack). Fragments are flagged, not
  * reassembled; non-first fragments carry no transport header. Ether types other than IP
  * and ARP are not errors (meta.l3 = PKT_L3_OTHER); nor are IP protocols without a parser
  * here (no PKT_F_L4). The parse stage drops what fails, counted by reason.
