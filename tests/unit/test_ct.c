@@ -309,20 +309,27 @@ START_TEST(tcp_over_ipv6)
 }
 END_TEST
 
+/* A DNS query from sport over IPv4 (frag: its fragment field) or IPv6, client to server
+ * (dir 0) or back, with payload bytes. */
+static void udp_frame(struct pb *f, int v, int dir, uint16_t sport, uint16_t frag, unsigned payload)
+{
+	pb_init(f);
+	pb_eth0(f, v == 4 ? 0x0800 : 0x86dd);
+	if (v == 4)
+		pb_ip4(f, 17, frag, NULL, 0);
+	else
+		pb_ip6(f, 17);
+	pb_udp(f, sport, 53);
+	pb_payload(f, payload);
+	if (dir)
+		reverse(f);
+	pb_done(f);
+}
+
 static int udp(int dir, uint16_t sport)
 {
 	struct pb f;
-	pb_init(&f);
-	pb_eth0(&f, ipv == 4 ? 0x0800 : 0x86dd);
-	if (ipv == 4)
-		pb_ip4(&f, 17, 0, NULL, 0);
-	else
-		pb_ip6(&f, 17);
-	pb_udp(&f, sport, 53);
-	pb_payload(&f, 20);
-	if (dir)
-		reverse(&f);
-	pb_done(&f);
+	udp_frame(&f, ipv, dir, sport, 0, 20);
 	pb_pad(&f, 60);
 	return track_frame(&f);
 }
@@ -416,12 +423,7 @@ START_TEST(icmp_related)
 	/* a UDP flow, then a port unreachable quoting its first packet */
 	ck_assert_int_eq(udp(0, 7000), CT_S_NEW);
 	struct pb q;
-	pb_init(&q);
-	pb_eth0(&q, 0x0800);
-	pb_ip4(&q, 17, 0, NULL, 0);
-	pb_udp(&q, 7000, 53);
-	pb_payload(&q, 20);
-	pb_done(&q);
+	udp_frame(&q, 4, 0, 7000, 0, 20);
 	ck_assert_int_eq(icmp_error(4, 3, 3, &q, 1000), CT_S_RELATED);
 	ck_assert_uint_eq(last.dir, 1);
 	/* quoted too short (IP header and 4 bytes), or about an unknown flow */
@@ -492,21 +494,11 @@ START_TEST(transport_checksums)
 
 	/* UDP: no checksum over IPv4 is none to check; over IPv6 it is a wrong one */
 	struct pb u;
-	pb_init(&u);
-	pb_eth0(&u, 0x0800);
-	pb_ip4(&u, 17, 0, NULL, 0);
-	pb_udp(&u, 5000, 53);
-	pb_payload(&u, 20);
-	pb_done(&u);
+	udp_frame(&u, 4, 0, 5000, 0, 20);
 	ck_assert_int_eq(track_damaged(&u, CS_UDP, 0), CT_S_INVALID);
 	u.b[u.l4 + 6] = u.b[u.l4 + 7] = 0;
 	ck_assert_int_eq(track_frame(&u), CT_S_NEW);
-	pb_init(&u);
-	pb_eth0(&u, 0x86dd);
-	pb_ip6(&u, 17);
-	pb_udp(&u, 5000, 53);
-	pb_payload(&u, 20);
-	pb_done(&u);
+	udp_frame(&u, 6, 0, 5000, 0, 20);
 	ck_assert_int_eq(track_damaged(&u, CS_UDP, 0), CT_S_INVALID);
 	ck_assert_int_eq(track_frame(&u), CT_S_NEW);
 	u.b[u.l4 + 6] = u.b[u.l4 + 7] = 0;
@@ -524,12 +516,7 @@ START_TEST(transport_checksums)
 	ck_assert_int_eq(last.invalid, CT_INV_CHECKSUM);
 	ck_assert_int_eq(udp(0, 7100), CT_S_NEW);
 	struct pb q;
-	pb_init(&q);
-	pb_eth0(&q, 0x0800);
-	pb_ip4(&q, 17, 0, NULL, 0);
-	pb_udp(&q, 7100, 53);
-	pb_payload(&q, 20);
-	pb_done(&q);
+	udp_frame(&q, 4, 0, 7100, 0, 20);
 	icmp_frame(&f, 4, 1, 3, 3, 0);
 	pb_put(&f, q.b + q.l3, q.len - q.l3);
 	pb_done(&f);
@@ -538,12 +525,7 @@ START_TEST(transport_checksums)
 	ck_assert_int_eq(track_frame(&f), CT_S_RELATED);
 
 	/* a first fragment: its checksum is the datagram's, not checked here */
-	pb_init(&u);
-	pb_eth0(&u, 0x0800);
-	pb_ip4(&u, 17, 0x2000, NULL, 0);
-	pb_udp(&u, 5001, 53);
-	pb_payload(&u, 32);
-	pb_done(&u);
+	udp_frame(&u, 4, 0, 5001, 0x2000, 32);
 	ck_assert_int_eq(track_damaged(&u, CS_UDP, 0), CT_S_NEW);
 
 	/* a table that does not check */
