@@ -2,7 +2,7 @@
  * and many flows, for instructions per packet (callgrind) and packets per second against
  * the io-forwarding ceiling (l2fwd on the same ports in the same run).
  *
- *   bench-fw RULES FLOWS PACKETS [sparse|dense|established|new|nocsum[,...]]   (e.g. dense,new)
+ *   bench-fw RULES FLOWS PACKETS [sparse|dense|established|new|nocsum|router[,...]]   (e.g. dense,new)
  *
  * Traffic: 64-byte UDP/IPv4 frames into port 0, flow f from 10.(f>>16).(f>>8).f port
  * 1024+f%50000 to 192.0.2.1 port 9, cycling over FLOWS flows, with right IPv4 and UDP
@@ -21,7 +21,10 @@
  *   new     sparse, without the warm-up: with FLOWS >= PACKETS every packet measured
  *           opens its connection, so each is judged by the classifier (connection setup);
  *   nocsum  conntrack { checksum off }: what a device that verifies the UDP checksum on
- *           receive saves.
+ *           receive saves;
+ *   router  fw routing from lan (10.0.0.0/8) to the server on wan, a configured
+ *           neighbour: the route lookup, TTL, neighbour and Ethernet rewrite on top (the
+ *           "NIC" puts back what the router rewrote in each buffer it hands in).
  * In sparse and dense the packets measured are later packets of their connections, which
  * the decision kept in the connection takes when it can (fw_decide_flow): dense's last
  * rule looks at nothing per packet, so both are kept decisions after the warm-up.
@@ -41,6 +44,8 @@
 #include <time.h>
 
 static uint32_t n_flows, next_flow;
+static bool routed;             /* the router: frames to lan's MAC, TTL and checksum restored */
+static uint8_t ip_csum[2];      /* the IPv4 header checksum every flow's frame has (make_frame) */
 
 struct mem_port {
 	struct vnet_port port;
@@ -81,6 +86,13 @@ static uint16_t mem_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 			continue;
 		}
 		/* buffers come back from answers too: the whole request is written */
+		if (routed) {
+			/* what the router rewrote: the Ethernet header and the TTL (and so the
+			 * header checksum) */
+			memcpy(f, (const uint8_t[]){ 0x02, 0, 0, 0, 0, 2 }, 6);
+			f[22] = 64;
+			f[24] = ip_csum[0], f[25] = ip_csum[1];
+		}
 		memcpy(f + 30, (const uint8_t[]){ 192, 0, 2, 1 }, 4);
 		f[36] = 0x00, f[37] = 0x09;
 		flow_addr(f, 26, 34, fl);
@@ -105,6 +117,7 @@ static void make_frame(uint8_t *f)
 	f[42] = (uint8_t)~10;
 	flow_addr(f, 26, 34, 0);
 	pkt_wr16(f + 24, pkt_csum(f + 14, 20));
+	memcpy(ip_csum, f + 24, 2);
 	pkt_wr16(f + 40, pkt_l4_csum4(f + 14, f + 34, 30, 6));
 }
 
@@ -124,11 +137,16 @@ static double now_s(void)
 
 static char *ruleset(unsigned rules, uint32_t flows, bool dense, bool established, bool nocsum)
 {
-	size_t cap = 256 + (size_t)rules * 96;
+	size_t cap = 512 + (size_t)rules * 96;
 	char *t = malloc(cap);
 	if (!t)
 		return NULL;
-	size_t n = (size_t)snprintf(t, cap, "interface lan\ninterface wan\nconntrack { max %u%s }\nchain forward policy drop {\n",
+	/* the router: lan holds the flows' sources, the server 192.0.2.1 is wan's neighbour */
+	const char *ifaces = routed ? "interface lan { address 10.255.255.254/8; mac 02:00:00:00:00:02 }\n"
+				      "interface wan { address 192.0.2.2/24; mac 02:00:00:00:01:02 }\n"
+				      "neighbor 192.0.2.1 lladdr 02:00:00:00:00:fe dev wan\n"
+				    : "interface lan\ninterface wan\n";
+	size_t n = (size_t)snprintf(t, cap, "%sconntrack { max %u%s }\nchain forward policy drop {\n", ifaces,
 				    flows * 2 > 1024 ? flows * 2 : 1024, nocsum ? "; checksum off" : "");
 	if (established)
 		n += (size_t)snprintf(t + n, cap - n, "ct state established,related accept\n");
@@ -203,7 +221,7 @@ static int run(const char *name, const char *config, uint64_t packets, struct vn
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: bench-fw RULES FLOWS PACKETS [sparse|dense|established|new|nocsum[,...]]\n");
+		fprintf(stderr, "usage: bench-fw RULES FLOWS PACKETS [sparse|dense|established|new|nocsum|router[,...]]\n");
 		return 2;
 	}
 	hosted_mem_init();      /* the connection table on huge pages, as sluice-hosted has it */
@@ -217,11 +235,16 @@ int main(int argc, char **argv)
 		established |= !strcmp(m, "established");
 		fresh |= !strcmp(m, "new");
 		nocsum |= !strcmp(m, "nocsum");
+		routed |= !strcmp(m, "router");
 		if (strcmp(m, "dense") && strcmp(m, "established") && strcmp(m, "new") && strcmp(m, "sparse") &&
-		    strcmp(m, "nocsum")) {
-			fprintf(stderr, "bench-fw: unknown mode '%s' (sparse, dense, established, new, nocsum)\n", m);
+		    strcmp(m, "nocsum") && strcmp(m, "router")) {
+			fprintf(stderr, "bench-fw: unknown mode '%s' (sparse, dense, established, new, nocsum, router)\n", m);
 			return 2;
 		}
+	}
+	if (routed && established) {
+		fprintf(stderr, "bench-fw: the router's answers would need a neighbour per flow: no 'established' with it\n");
+		return 2;
 	}
 	if (!rules || !n_flows || n_flows > (1u << 24) || !packets) {
 		fprintf(stderr, "bench-fw: need RULES >= 1, 1 <= FLOWS <= 16777216, PACKETS >= 1\n");
@@ -255,10 +278,10 @@ int main(int argc, char **argv)
 	if (run("fw", config, packets, pp, established, fresh, &fw_mpps, &fw_drops) ||
 	    run("l2fwd", NULL, packets, pp, false, fresh, &io_mpps, &io_drops))
 		return 1;
-	printf("fw %u rules (%s%s%s%s), %u flows: %.3f Mpps, io-forwarding ceiling %.3f Mpps, ratio %.1f%%, dropped %llu\n",
+	printf("fw %u rules (%s%s%s%s%s), %u flows: %.3f Mpps, io-forwarding ceiling %.3f Mpps, ratio %.1f%%, dropped %llu\n",
 	       rules, dense ? "dense" : "sparse", established ? ", established" : "", fresh ? ", new" : "",
-	       nocsum ? ", checksum off" : "", n_flows, fw_mpps, io_mpps, 100.0 * fw_mpps / io_mpps,
-	       (unsigned long long)fw_drops);
+	       nocsum ? ", checksum off" : "", routed ? ", router" : "", n_flows, fw_mpps, io_mpps,
+	       100.0 * fw_mpps / io_mpps, (unsigned long long)fw_drops);
 	free(config);
 	pkt_pool_destroy(pool);
 	return fw_drops ? 1 : 0;
