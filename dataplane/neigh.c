@@ -58,17 +58,33 @@ static unsigned set_of(uint16_t port, int family, const uint8_t *ip)
 	uint32_t h = (uint32_t)port * 0x9E3779B1u ^ (uint32_t)family;
 	unsigned n = family == 4 ? 4 : 16;
 	for (unsigned i = 0; i < n; i += 4) {
-		uint32_t w = (uint32_t)ip[i] << 24 | (uint32_t)ip[i + 1] << 16 | (uint32_t)ip[i + 2] << 8 | ip[i + 3];
+		uint32_t w;
+		memcpy(&w, ip + i, 4);      /* the words as they lie: one load each */
 		h = (h ^ w) * 0x9E3779B1u;
 		h ^= h >> 15;
 	}
 	return (h & (NB_SETS - 1)) * NB_WAYS;
 }
 
+/* The address compared as one word (IPv4) or two (IPv6): no call to memcmp on the
+ * packet path. */
+static bool same_ip(const uint8_t *a, const uint8_t *b, int family)
+{
+	if (family == 4) {
+		uint32_t x, y;
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		return x == y;
+	}
+	uint64_t x[2], y[2];
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]));
+}
+
 static bool same(const struct nb_entry *e, uint16_t port, int family, const uint8_t *ip)
 {
-	return e->state != NBS_FREE && e->port == port && e->family == family &&
-	       !memcmp(e->ip, ip, family == 4 ? 4 : 16);
+	return e->state != NBS_FREE && e->port == port && e->family == family && same_ip(e->ip, ip, family);
 }
 
 static struct nb_entry *find(struct nb_cache *c, uint16_t port, int family, const uint8_t *ip)

@@ -71,6 +71,17 @@ extern const struct pkt_stage_def pkt_parse_stage;
 
 /* Byte-order helpers for unaligned wire fields. */
 static inline uint16_t pkt_rd16(const uint8_t *b) { return (uint16_t)(b[0] << 8 | b[1]); }
+/* Two MAC addresses equal? (a word and a half-word load each, not a call to memcmp) */
+static inline bool pkt_mac_eq(const uint8_t *a, const uint8_t *b)
+{
+	uint32_t a4, b4;
+	uint16_t a2, b2;
+	memcpy(&a4, a, 4);
+	memcpy(&b4, b, 4);
+	memcpy(&a2, a + 4, 2);
+	memcpy(&b2, b + 4, 2);
+	return a4 == b4 && a2 == b2;
+}
 static inline uint32_t pkt_rd32(const uint8_t *b)
 {
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];

@@ -513,7 +513,7 @@ static void route_one(struct fw_app *a, const struct fwa_conf *c, struct pkt_wor
 	const struct fwa_iface *f = &c->ifc[iif];
 	const uint8_t *eth = p->data;
 	bool unicast = !(eth[0] & 1);
-	if (unicast && memcmp(eth, f->mac, 6)) {
+	if (unicast && !pkt_mac_eq(eth, f->mac)) {
 		pkt_drop(p, FWA_NOT_OURS);
 		return;
 	}
