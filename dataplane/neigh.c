@@ -59,7 +59,8 @@ static unsigned set_of(uint16_t port, int family, const uint8_t *ip)
 	unsigned n = family == 4 ? 4 : 16;
 	for (unsigned i = 0; i < n; i += 4) {
 		uint32_t w;
-		memcpy(&w, ip + i, 4);      /* the words as they lie: one load each */
+		memcpy(&w, ip + i, 4);      /* one load and a byte swap: the word big-endian, so */
+		w = __builtin_bswap32(w);   /* that the low bytes (hosts) reach the set's bits */
 		h = (h ^ w) * 0x9E3779B1u;
 		h ^= h >> 15;
 	}
