@@ -5,8 +5,8 @@
 #  1. instructions per packet (callgrind over bench-fw, in-memory ports): 10, 1,000 and
 #     10,000 rules (sparse), 10,000 rules (dense, the bit vectors' worst case), for later
 #     packets of connections (decisions kept) and for packets opening connections (the
-#     classifier every time), 1,000 rules with conntrack's checksum check off, and 1,000
-#     rules with 1,000,000 tracked flows;
+#     classifier every time), 1,000 rules with conntrack's checksum check off, fw as a
+#     router at 1,000 rules (later and new), and 1,000 rules with 1,000,000 tracked flows;
 #  2. Mpps with 1,000 and with 1,000,000 tracked flows (bench-fw natively: the cost of
 #     the connection table's cache misses);
 #  3. Mpps of sluice-hosted fw against testpmd io-forwarding on the same DPDK ports
@@ -41,11 +41,13 @@ done
 printf '   10000 rules, dense, 1000 flows          %s instructions/packet\n' "$(ipp 10000 1000 200000 dense)"
 printf '    1000 rules, established, 1000 flows    %s instructions/packet\n' "$(ipp 1000 1000 200000 established)"
 printf '    1000 rules, sparse, checksum off       %s instructions/packet\n' "$(ipp 1000 1000 200000 sparse,nocsum)"
+printf '    1000 rules, router, 1000 flows         %s instructions/packet\n' "$(ipp 1000 1000 200000 sparse,router)"
 echo "   every packet opening its connection (the classifier for each; 200,000 flows):"
 for r in 10 1000 10000; do
 	printf '   %5d rules, sparse, new                %s instructions/packet\n' "$r" "$(ipp "$r" 200000 200000 new)"
 done
 printf '   10000 rules, dense, new                 %s instructions/packet\n' "$(ipp 10000 200000 200000 dense,new)"
+printf '    1000 rules, router, new                %s instructions/packet\n' "$(ipp 1000 200000 200000 new,router)"
 printf '    1000 rules, sparse, 1000000 flows once %s instructions/packet\n' "$(ipp 1000 1000000 1000000 sparse)"
 echo "   (l2fwd with the parse stage on the same ports: $(valgrind --tool=callgrind --callgrind-out-file="$work/cgl" --toggle-collect=app_run \
 	"$build/tools/bench/bench-loop" l2fwd 200000 64 validate >/dev/null 2>&1; awk -v ir="$(grep -m1 '^summary:' "$work/cgl" | awk '{print $2}')" 'BEGIN { printf "%.1f", ir / 200000 }') instructions/packet)"
