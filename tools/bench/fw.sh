@@ -13,7 +13,7 @@
 #     (net_pcap replaying 1,024 flows of 64-byte frames in, net_null out), one core each,
 #     alternated twice in the same run, better run of each (and 1,000 rules with
 #     conntrack { checksum off }, what a device's receive checksum offload saves: these
-#     PMDs have none); on 2 MiB hugepages (the fair
+#     PMDs have none; and fw as a router); on 2 MiB hugepages (the fair
 #     ceiling, when the kernel gives them: huge.sh) and without hugepages; before them,
 #     the same ports through the hosted l2fwd with and without the parser, which says
 #     how much of the ceiling's time Sluice's runtime leaves fw;
@@ -134,6 +134,14 @@ throughput() { # WHAT EAL_MEMORY_ARGS
 	# what a device that verifies checksums on receive saves (these PMDs do not)
 	{ printf 'conntrack { checksum off }\n'; cat "$work/r1000.conf"; } >"$work/r1000c.conf"
 	versus 1000c " 1000 rules, checksum off"
+	# fw as a router: the frames are for lan's MAC, the server a configured neighbour
+	{
+		printf 'interface lan { address 10.0.255.254/16; mac 02:00:00:00:00:02 }\n'
+		printf 'interface wan { address 192.0.2.2/24; mac 02:00:00:00:01:02 }\n'
+		printf 'neighbor 192.0.2.1 lladdr 02:00:00:00:00:fe dev wan\n'
+		tail -n +3 "$work/r1000.conf"
+	} >"$work/r1000r.conf"
+	versus 1000r " 1000 rules, router"
 }
 huge_both_modes "$work" throughput
 
