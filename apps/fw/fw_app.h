@@ -105,7 +105,7 @@ struct fw_app {
 /* hook's decision for p, tracked as cp, arriving on iif and leaving by oif (-1: none):
  * accepted at once by a chain that begins "ct state ... accept", from the connection's
  * kept decision for packets of its own flow, else by the classifier. */
-static inline void fwa_decide(struct fw_app *a, struct fw_ruleset *rs, enum fw_hook hook, const struct ct_pkt *cp,
+static inline __attribute__((always_inline)) void fwa_decide(struct fw_app *a, struct fw_ruleset *rs, enum fw_hook hook, const struct ct_pkt *cp,
 			      const struct pkt_buf *p, int iif, int oif, uint64_t now_ms, struct fw_decision *d)
 {
 	uint8_t state = cp->state == CT_S_UNTRACKED ? 0 : cp->state;
