@@ -20,6 +20,10 @@ struct nb_entry {
 
 struct nb_cache {
 	struct nb_entry e[NB_SIZE];
+	/* the entry the last lookup found: most packets in a row go to one next hop. A hint
+	 * only, checked like any way of a set (entries live in e[] for good, so it never
+	 * dangles; one since replaced fails the check) */
+	struct nb_entry *hint;
 	unsigned queued, in_use, cursor;
 	/* packets whose neighbour failed, for the caller to answer (nb_failed_take) */
 	struct pkt_buf *failed[NB_QUEUED_MAX];
@@ -138,7 +142,9 @@ enum nb_result nb_resolve(struct nb_cache *c, uint16_t port, int family, const u
 			  uint64_t now_ms, uint8_t mac[6], bool *solicit)
 {
 	*solicit = false;
-	struct nb_entry *e = find(c, port, family, ip);
+	struct nb_entry *e = c->hint;
+	if (!e || !same(e, port, family, ip))
+		e = c->hint = find(c, port, family, ip);
 	if (e && e->state == NBS_RESOLVED) {
 		memcpy(mac, e->mac, 6);
 		/* in use past its reachable time: ask again, once a retry period, and keep using it */

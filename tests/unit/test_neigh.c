@@ -131,6 +131,22 @@ START_TEST(full_set_keeps_waiting_entries)
 	uint8_t last[4] = { 10, 2, (uint8_t)((4 * NB_SIZE - 1) >> 8), (uint8_t)(4 * NB_SIZE - 1) };
 	ck_assert_int_eq(nb_resolve(c, 0, 4, last, NULL, 5000, mac, &sol), NB_RESOLVED);
 	nb_destroy(c);
+	/* the entry the last lookup found is a hint: once the neighbour is replaced (its
+	 * entry reused for another), a lookup of it must not take the new one's MAC */
+	c = nb_create();
+	static const uint8_t mac_b[6] = { 2, 0, 0, 0, 0, 0xb };
+	uint8_t first[4] = { 10, 3, 0, 0 };
+	nb_learn(c, 0, 4, first, mac_a, true, 0, NULL);
+	ck_assert_int_eq(nb_resolve(c, 0, 4, first, NULL, 1, mac, &sol), NB_RESOLVED);
+	for (unsigned i = 1; i < 4 * NB_SIZE; i++) {
+		uint8_t ip[4] = { 10, 3, (uint8_t)(i >> 8), (uint8_t)i };
+		nb_learn(c, 0, 4, ip, mac_b, true, i, NULL);
+	}
+	struct pkt_buf *p = pkt();
+	memset(mac, 0, 6);
+	ck_assert_int_eq(nb_resolve(c, 0, 4, first, p, 5000, mac, &sol), NB_QUEUED);
+	ck_assert(sol);
+	nb_destroy(c);  /* frees what waits */
 }
 END_TEST
 
