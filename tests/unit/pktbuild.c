@@ -218,11 +218,8 @@ void pb_done(struct pb *f)
 			wr16(l4 + 4, (uint16_t)(f->len - f->l4));
 		wr16(l4 + csum_off(f->proto), ref_l4_csum(f));
 	}
-	if (f->ipv == 4) {
-		uint16_t hlen = (uint16_t)((ip[0] & 0xf) * 4);
-		wr16(ip + 10, 0);
-		wr16(ip + 10, ref_csum(ref_sum(0, ip, hlen)));
-	}
+	if (f->ipv == 4)
+		pb_ip4_csum(ip, (size_t)(f->len - f->l3));
 }
 
 void pb_ip4_csum(uint8_t *ip, size_t avail)

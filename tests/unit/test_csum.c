@@ -82,8 +82,8 @@ START_TEST(header_with_checksum_verifies_at_any_offset)
 END_TEST
 
 /* pkt_ip4_hdr_ok (five 32-bit words at once for 20 bytes) against the reference: random
- * headers, the same with their checksum made right, and ones whose words sum with many
- * carries (all 0xff) or to exactly one carry. */
+ * headers (a random checksum), and random or nearly all-ones ones (the most carries)
+ * with their checksum made right. */
 START_TEST(ip4_header_ok_matches_reference)
 {
 	uint64_t seed = 0x1234;
@@ -92,10 +92,9 @@ START_TEST(ip4_header_ok_matches_reference)
 	for (unsigned i = 0; i < 200000; i++) {
 		unsigned hlen = i % 7 ? 20 : 20 + 4 * (unsigned)(rng_next(&seed) % 11);
 		fill_random(&seed, h, hlen);
-		switch (i % 4) {
-		case 0: break;                                          /* random checksum */
-		case 1: memset(h, 0xff, hlen); h[i % hlen] = (uint8_t)(rng_next(&seed) >> 56); break;
-		default: break;
+		if (i % 4 == 1) {                                       /* nearly all ones */
+			memset(h, 0xff, hlen);
+			h[i % hlen] = (uint8_t)(rng_next(&seed) >> 56);
 		}
 		if (i % 4 >= 1) {                                       /* made right */
 			h[10] = h[11] = 0;
