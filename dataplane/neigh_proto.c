@@ -148,6 +148,7 @@ bool nb_na_reply(struct pkt_buf *p, const struct nb_msg *m, const uint8_t mac[6]
 	memcpy(target, m->target_ip, 16);
 	uint8_t *end = nd_write(p->data + l3, ICMP6_NA, flags, target, dst, target, ND_OPT_TLLA, mac);
 	p->len = (uint16_t)(end - p->data);
+	p->ol_flags = 0;        /* the device's receive verdicts were for the solicitation */
 	return true;
 }
 

@@ -55,6 +55,7 @@ static void ip6_header(uint8_t *ip, uint16_t payload, uint8_t proto, const uint8
 /* Pads the frame to the Ethernet minimum with zeros. */
 static void set_len(struct pkt_buf *p, uint32_t len)
 {
+	p->ol_flags = 0;        /* the device's receive verdicts were for the packet this replaces */
 	if (len < 60) {
 		memset(p->data + len, 0, 60 - len);
 		len = 60;

@@ -189,6 +189,7 @@ static void echo_reply(struct pkt_buf *p, bool v6)
 {
 	uint8_t *eth = p->data, *ip = p->data + p->meta.l3_off, *icmp = p->data + p->meta.l4_off;
 	uint8_t t[16];
+	p->ol_flags = 0;        /* the device's receive verdicts were for the request */
 	memcpy(t, eth, 6);
 	memcpy(eth, eth + 6, 6);
 	memcpy(eth + 6, t, 6);

@@ -67,7 +67,9 @@ START_TEST(answers_verify)
 {
 	struct pkt_buf *p = udp4(NULL, 0);
 	uint16_t quoted = (uint16_t)(p->meta.l3_end - p->meta.l3_off);
+	p->ol_flags = PKT_OL_IP4_CSUM_GOOD | PKT_OL_L4_CSUM_GOOD;   /* the device's, for the query */
 	ck_assert(fw_reject_build(p, FW_REJECT_AUTO, 0, NULL));
+	ck_assert_uint_eq(p->ol_flags, 0);     /* they do not hold for the answer */
 	answer_ok(p, 1);
 	ck_assert_uint_eq(p->data[p->meta.l4_off], 3);
 	ck_assert_uint_eq(p->data[p->meta.l4_off + 1], 3);
@@ -81,7 +83,9 @@ START_TEST(answers_verify)
 	pb_tcp(&f, 40000, 80, NULL, 0);
 	f.b[f.l4 + 13] = 0x02;   /* SYN */
 	p = parsed(&f);
+	p->ol_flags = PKT_OL_IP4_CSUM_GOOD | PKT_OL_L4_CSUM_GOOD;
 	ck_assert(fw_reject_build(p, FW_REJECT_AUTO, 0, NULL));
+	ck_assert_uint_eq(p->ol_flags, 0);
 	answer_ok(p, 6);
 	ck_assert_uint_eq(p->data[p->meta.l4_off + 13], 0x14);   /* RST, ACK */
 	ck_assert_uint_eq(pkt_rd32(p->data + p->meta.l4_off + 8), 2);  /* the SYN's seq 1, plus one */

@@ -227,7 +227,9 @@ START_TEST(nd_messages)
 	ck_assert(m.has_mac);
 	ck_assert_mem_eq(m.mac, our_mac, 6);
 	/* the target answers: an NA to us, with its address */
+	p->ol_flags = PKT_OL_L4_CSUM_GOOD;     /* the device's verdict on the NS ... */
 	ck_assert(nb_na_reply(p, &m, mac_a));
+	ck_assert_uint_eq(p->ol_flags, 0);     /* ... is not the NA's */
 	ck_assert_int_eq(pkt_parse(p), PKT_PARSE_OK);
 	struct nb_msg a;
 	ck_assert_int_eq(nb_msg_read(p, &a), NB_MSG_NA);
