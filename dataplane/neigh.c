@@ -155,13 +155,13 @@ enum nb_result nb_resolve(struct nb_cache *c, uint16_t port, int family, const u
 		}
 		return NB_RESOLVED;
 	}
-	if (e && e->state == NBS_FAILED) {
+	if (e && e->state == NBS_FAILED && now_ms - e->confirmed_ms < NB_FAILED_MS) {
 		c->cnt.failed_drops++;
 		return NB_FAILED;
 	}
-	if (!e) {
-		e = make(c, port, family, ip, now_ms);
-		if (!e) {
+	/* unknown, or failed longer ago than the hold-down (before the sweep came by): ask */
+	if (!e || e->state == NBS_FAILED) {
+		if (!e && !(e = make(c, port, family, ip, now_ms))) {
 			c->cnt.table_full++;
 			return NB_TABLE_FULL;
 		}
@@ -220,10 +220,12 @@ unsigned nb_tick(struct nb_cache *c, uint64_t now_ms, unsigned budget, struct nb
 				c->cnt.failed_drops += e->nq;
 				/* handed to the caller to answer, as far as there is room (there is: all
 				 * of them were counted in queued) */
-				while (e->nq && c->n_failed < NB_QUEUED_MAX) {
-					c->failed[c->n_failed++] = e->q[--e->nq];
-					c->queued--;
-				}
+				unsigned j = 0;
+				for (; j < e->nq && c->n_failed < NB_QUEUED_MAX; j++)
+					c->failed[c->n_failed++] = e->q[j];     /* in the order they came */
+				c->queued -= j;
+				e->nq -= (uint8_t)j;
+				memmove(e->q, e->q + j, e->nq * sizeof(e->q[0]));
 				drop_queue(c, e);
 				e->state = NBS_FAILED;
 				e->confirmed_ms = now_ms;
@@ -260,8 +262,9 @@ unsigned nb_tick(struct nb_cache *c, uint64_t now_ms, unsigned budget, struct nb
 unsigned nb_failed_take(struct nb_cache *c, struct pkt_buf **pkts, unsigned max)
 {
 	unsigned n = c->n_failed < max ? c->n_failed : max;
+	memcpy(pkts, c->failed, n * sizeof(pkts[0]));   /* the oldest first */
 	c->n_failed -= n;
-	memcpy(pkts, c->failed + c->n_failed, n * sizeof(pkts[0]));
+	memmove(c->failed, c->failed + n, c->n_failed * sizeof(c->failed[0]));
 	return n;
 }
 

@@ -68,8 +68,9 @@ START_TEST(retries_then_fails)
 	const uint8_t ip[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 7 };
 	uint8_t mac[6];
 	bool sol;
-	ck_assert_int_eq(nb_resolve(c, 0, 6, ip, pkt(), 1000, mac, &sol), NB_QUEUED);
-	ck_assert_int_eq(nb_resolve(c, 0, 6, ip, pkt(), 1000, mac, &sol), NB_QUEUED);
+	struct pkt_buf *first = pkt(), *second = pkt();
+	ck_assert_int_eq(nb_resolve(c, 0, 6, ip, first, 1000, mac, &sol), NB_QUEUED);
+	ck_assert_int_eq(nb_resolve(c, 0, 6, ip, second, 1000, mac, &sol), NB_QUEUED);
 	struct nb_solicit s[4];
 	ck_assert_uint_eq(nb_tick(c, 1999, NB_SIZE, s, 4), 0);       /* not yet */
 	ck_assert_uint_eq(nb_tick(c, 2000, NB_SIZE, s, 4), 1);       /* second try */
@@ -81,18 +82,23 @@ START_TEST(retries_then_fails)
 	ck_assert_uint_eq(k->failed, 1);
 	ck_assert_uint_eq(k->failed_drops, 2);
 	ck_assert_uint_eq(k->requests, NB_TRIES);
-	/* the packets that waited come back, to be answered (host unreachable) */
+	/* the packets that waited come back, to be answered (host unreachable), in the order
+	 * they came, one at a time too */
 	struct pkt_buf *dead[4];
-	ck_assert_uint_eq(nb_failed_take(c, dead, 4), 2);
+	ck_assert_uint_eq(nb_failed_take(c, dead, 1), 1);
+	ck_assert_uint_eq(nb_failed_take(c, dead + 1, 3), 1);
 	ck_assert_uint_eq(nb_failed_take(c, dead + 2, 2), 0);
+	ck_assert_ptr_eq(dead[0], first);
+	ck_assert_ptr_eq(dead[1], second);
 	pkt_free_burst(dead, 2);
 	struct pkt_buf *p = pkt();
-	ck_assert_int_eq(nb_resolve(c, 0, 6, ip, p, 4500, mac, &sol), NB_FAILED);
+	ck_assert_int_eq(nb_resolve(c, 0, 6, ip, p, 4000 + NB_FAILED_MS - 1, mac, &sol), NB_FAILED);
 	ck_assert(!sol);
-	/* after NB_FAILED_MS it may be asked for again */
-	nb_tick(c, 4000 + NB_FAILED_MS, NB_SIZE, s, 4);
+	/* after NB_FAILED_MS it is asked for again, whether a tick came by first or not */
 	ck_assert_int_eq(nb_resolve(c, 0, 6, ip, p, 4000 + NB_FAILED_MS, mac, &sol), NB_QUEUED);
 	ck_assert(sol);
+	ck_assert_uint_eq(nb_counters(c)->requests, NB_TRIES + 1);
+	ck_assert_uint_eq(nb_tick(c, 4000 + NB_FAILED_MS + NB_RETRY_MS, NB_SIZE, s, 4), 1);   /* and retried */
 	nb_destroy(c);  /* frees what waits */
 }
 END_TEST
