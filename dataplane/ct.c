@@ -236,7 +236,7 @@ refused:
 
 void ct_sweep(struct ct_table *t, uint64_t now, unsigned budget)
 {
-	for (unsigned i = 0; i < budget; i++) {
+	for (unsigned i = 0; i < budget && i < t->n_buckets; i++) {
 		struct ct_bucket *b = &t->buckets[t->sweep_cursor];
 		t->sweep_cursor = (t->sweep_cursor + 1) & (t->n_buckets - 1);
 		for (unsigned s = 0; s < CT_BUCKET_SLOTS; s++)

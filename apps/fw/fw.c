@@ -30,6 +30,7 @@
 #define REJECT_RATE 1000          /* answers a second, as a burst too */
 #define REJECT_COST (1000000000ull / REJECT_RATE)
 #define SWEEP_BUCKETS 64          /* conntrack buckets expired per tick */
+#define TICK_CATCHUP 64           /* ms of sweeping one tick may make up for */
 
 #define FWA_NAME(id, str) str,
 #define FWA_PARSE_NAME(id, str) "parse_" str,
@@ -325,11 +326,18 @@ static void fw_tick(void *state, struct pkt_worker *w, uint64_t now_ms)
 		conf_free(a->retired);
 		a->retired = NULL;
 	}
-	ct_sweep(a->ct, now_ms, SWEEP_BUCKETS);
-	frag_sweep(a->frag, now_ms, SWEEP_BUCKETS);
+	/* The sweeps walk their tables by the time gone since the last tick, not by the number
+	 * of ticks: a ms's worth a ms, up to TICK_CATCHUP ms's worth at once. So retries and
+	 * expiries keep time when ticks are far apart (a busy worker; a replay on the
+	 * capture's clock, which moves only with the frames). */
+	uint64_t gone = now_ms - a->last_tick_ms;
+	unsigned steps = gone == 0 ? 1 : gone > TICK_CATCHUP ? TICK_CATCHUP : (unsigned)gone;
+	a->last_tick_ms = now_ms;
+	ct_sweep(a->ct, now_ms, SWEEP_BUCKETS * steps);
+	frag_sweep(a->frag, now_ms, SWEEP_BUCKETS * steps);
 	const struct fwa_conf *c = atomic_load_explicit(&a->active, memory_order_relaxed);
 	if (a->router)
-		fw_router_tick(a, c, w, now_ms);
+		fw_router_tick(a, c, w, now_ms, steps);
 	while (a->log.tail != a->log.head) {
 		char line[256];
 		fw_log_format(c->rs, &a->log.ring[a->log.tail++ % FW_LOG_RING], line, sizeof(line));

@@ -80,6 +80,7 @@ struct fw_app {
 	struct fwa_conf *_Atomic active;
 	struct fwa_conf *retired;           /* the previous one, freed at the next tick */
 	uint64_t nb_gen;                    /* the config whose static neighbours the cache holds */
+	uint64_t last_tick_ms;              /* the clock at the previous tick */
 	struct ct_table *ct;
 	bool ct_shrunk;                     /* the default size did not fit: halved until it did */
 	struct nb_cache *nb;                /* router mode */
@@ -182,7 +183,7 @@ bool fwa_on_link(const struct fwa_iface *f, int family, const uint8_t *ip);
  * building (interfaces and routes; -1 with FILE:LINE:COL in err). */
 void fw_router_burst(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf **pkts,
 		     uint16_t n);
-void fw_router_tick(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, uint64_t now_ms);
+void fw_router_tick(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, uint64_t now_ms, unsigned steps);
 /* The config's static neighbours into the cache, replacing the previous config's. */
 void fw_router_neighbors(struct fw_app *a, const struct fwa_conf *c);
 /* Gives each of c's interfaces its counters: those of its link in the running config,

@@ -23,7 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define NB_TICK_BUDGET 64         /* neighbour entries looked at per tick (1 ms) */
+#define NB_TICK_BUDGET 64         /* neighbour entries looked at per ms (a tick's step) */
 
 static bool in_prefix(const uint8_t *a, const struct fw_prefix *p)
 {
@@ -629,12 +629,12 @@ void fw_router_burst(struct fw_app *a, const struct fwa_conf *c, struct pkt_work
 			route_one(a, c, w, pkts[i], &cps[i], now);
 }
 
-void fw_router_tick(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, uint64_t now_ms)
+void fw_router_tick(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, uint64_t now_ms, unsigned steps)
 {
 	if (a->nb_gen != c->gen)
 		fw_router_neighbors(a, c);  /* a reload: the worker's cache takes the new ones */
 	struct nb_solicit s[16];
-	unsigned k = nb_tick(a->nb, now_ms, NB_TICK_BUDGET, s, 16);
+	unsigned k = nb_tick(a->nb, now_ms, NB_TICK_BUDGET * steps, s, 16);
 	for (unsigned j = 0; j < k; j++) {
 		int ifx = fwa_link_ifx(c, s[j].port);
 		if (ifx >= 0)           /* else a reload removed its interface: it fails */
