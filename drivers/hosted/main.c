@@ -8,10 +8,13 @@
  * app its config; SIGHUP reads the file again and hands it to the app's reload, which
  * swaps it in or refuses it with the error, leaving the running config as it was.
  * SIGUSR1 prints the same counters as the exit does, while the appliance runs on.
+ * --clock capture gives the app the replayed captures' time instead of the host's
+ * (vnet_pcap.h), so that a replay behaves as the traffic did, at any speed.
  */
 #include "app.h"
 #include "hosted_mem.h"
 #include "ports.h"
+#include "vnet_pcap.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -36,6 +39,7 @@ struct options {
 	double duration;
 	uint32_t pool_size;
 	bool quiet;
+	bool capture_clock;
 };
 
 static volatile sig_atomic_t stop_flag, reload_flag, stats_flag;
@@ -86,6 +90,8 @@ static void usage(FILE *f)
 		"  --max-packets N    stop after N received packets\n"
 		"  --duration SEC     stop after SEC seconds and print the packet rate\n"
 		"  --pool N           packet buffers in the pool (default %d)\n"
+		"  --clock host|capture  the app's time: the host's monotonic clock (default),\n"
+		"                     or the replayed captures' timestamps (every port pcap:)\n"
 		"  --quiet            print only errors and the summary line\n"
 		"  -h, --help         this text\n"
 		"\napps:\n",
@@ -118,7 +124,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes = !strcmp(a, "--port") || !strcmp(a, "--eal") || !strcmp(a, "--opts") || !strcmp(a, "--config") || !strcmp(a, "--log-pcap") ||
-			     !strcmp(a, "--max-packets") || !strcmp(a, "--duration") || !strcmp(a, "--pool");
+			     !strcmp(a, "--max-packets") || !strcmp(a, "--duration") || !strcmp(a, "--pool") ||
+			     !strcmp(a, "--clock");
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			exit(0);
@@ -156,6 +163,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (parse_u64(v, &n) || n < 2 * PKT_BURST || n > (1u << 24))
 				return bad("--pool: expected a number of buffers from 64 to 16777216, got", v);
 			o->pool_size = (uint32_t)n;
+		} else if (!strcmp(a, "--clock")) {
+			if (strcmp(v, "host") && strcmp(v, "capture"))
+				return bad("--clock: expected host or capture, got", v);
+			o->capture_clock = !strcmp(v, "capture");
 		} else if (!strcmp(a, "--quiet")) {
 			o->quiet = true;
 			continue;
@@ -171,6 +182,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (!o->app)
 		return bad("no app named", NULL);
+	for (unsigned i = 0; o->capture_clock && i < o->n_ports; i++)
+		if (strncmp(o->specs[i], "pcap:", 5))
+			return bad("--clock capture: every port must be a pcap: port, got", o->specs[i]);
 	return 0;
 }
 
@@ -297,7 +311,8 @@ static void hosted_poll(void *arg)
 	}
 }
 
-/* --log-pcap: the frames the app kept, with wall-clock times (the app's are monotonic) */
+/* --log-pcap: the frames the app kept, with wall-clock times (the app's are monotonic,
+ * unless they are the captures' own) */
 struct capture_out {
 	pcap_dumper_t *d;
 	int64_t wall_minus_mono_ms;
@@ -314,7 +329,7 @@ static void capture_frame(void *arg, uint64_t time_ms, const uint8_t *data, uint
 	c->frames++;
 }
 
-static int write_capture(const struct app_def *app, void *state, const char *path)
+static int write_capture(const struct app_def *app, void *state, const char *path, bool capture_clock)
 {
 	if (!app->capture) {
 		fprintf(stderr, "sluice-hosted: --log-pcap: %s keeps no frames\n", app->name);
@@ -331,7 +346,8 @@ static int write_capture(const struct app_def *app, void *state, const char *pat
 	struct timespec wall;
 	clock_gettime(CLOCK_REALTIME, &wall);
 	struct capture_out c = { .d = d };
-	c.wall_minus_mono_ms = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000 - (int64_t)clock_ms();
+	if (!capture_clock)     /* else the app's times are the captures' own */
+		c.wall_minus_mono_ms = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000 - (int64_t)clock_ms();
 	app->capture(state, capture_frame, &c);
 	pcap_dump_close(d);
 	pcap_close(dead);
@@ -361,6 +377,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sluice-hosted: %s\n", err);
 		return 1;
 	}
+	if (o.capture_clock && !vnet_pcap_use_capture_clock()) {
+		fprintf(stderr, "sluice-hosted: --clock capture: no port reads a capture (pcap:rx=FILE)\n");
+		hosted_ports_close(&hp);
+		return 2;
+	}
+	uint64_t (*now_ms)(void) = o.capture_clock ? vnet_pcap_clock_ms : clock_ms;
 	struct vnet_port *const *ports = hp.port;
 	struct pkt_pipeline pipe = { .n_ports = (uint16_t)o.n_ports };
 	for (unsigned i = 0; i < o.n_ports; i++)
@@ -398,11 +420,11 @@ int main(int argc, char **argv)
 			signal(SIGALRM, on_signal);
 			setitimer(ITIMER_REAL, &it, NULL);
 		}
-		w.now_ms = clock_ms();
+		w.now_ms = now_ms();
 		struct hosted_poll hpoll = { .app = app, .state = state, .config = o.config, .w = &w, .pipe = &pipe,
 					     .hp = &hp };
 		struct app_run_limits lim = { .max_rx_pkts = o.max_pkts, .poll = hosted_poll, .poll_arg = &hpoll,
-					      .clock_ms = clock_ms };
+					      .clock_ms = now_ms };
 		double t0 = now_s();
 		uint64_t rx = app_run(&w, ports, (uint16_t)o.n_ports, &stop_flag, &lim);
 		double dt = now_s() - t0;
@@ -410,14 +432,14 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < o.n_ports; i++)
 			tx += w.cnt.port[i].tx_pkts;
 		if (app->tick) {
-			app->tick(state, &w, clock_ms());   /* the last log lines */
+			app->tick(state, &w, now_ms());     /* the last log lines */
 			app_flush(&w, ports, (uint16_t)o.n_ports);
 		}
 		if (!o.quiet)
 			print_counters(&hpoll);
 		printf("%s: %" PRIu64 " packets in, %" PRIu64 " out, %" PRIu64 " dropped in %.3f s (%.3f Mpps out)\n",
 		       app->name, rx, tx, pkt_counters_drops(&pipe, &w.cnt), dt, dt > 0 ? (double)tx / dt / 1e6 : 0.0);
-		if (o.log_pcap && write_capture(app, state, o.log_pcap))
+		if (o.log_pcap && write_capture(app, state, o.log_pcap, o.capture_clock))
 			rc = 1;
 		if (app->teardown)
 			app->teardown(state);

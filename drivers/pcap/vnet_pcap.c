@@ -24,6 +24,10 @@ struct pcap_port {
 static struct pcap_port *rx_ports[MAX_RX_PORTS];
 static unsigned n_rx_ports, opened;
 
+/* The capture clock (vnet_pcap_use_capture_clock): on, and its time in ms */
+static bool capture_clock;
+static uint64_t capture_now_ms;
+
 /* Reads the port's next frame into next_*, unless one is waiting or the capture ended. */
 static void peek(struct pcap_port *pp)
 {
@@ -61,6 +65,13 @@ static bool earlier(const struct pcap_port *a, const struct pcap_port *b)
 	return a->order < b->order;
 }
 
+static uint64_t frame_ms(const struct pcap_pkthdr *h)
+{
+	if (h->ts.tv_sec < 0)
+		return 0;
+	return (uint64_t)h->ts.tv_sec * 1000 + (uint64_t)(h->ts.tv_usec > 0 ? h->ts.tv_usec : 0) / 1000;
+}
+
 /* Is pp's waiting frame the earliest of every port's? */
 static bool my_turn(struct pcap_port *pp)
 {
@@ -90,6 +101,8 @@ static uint16_t pport_rx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint
 		if (!my_turn(pp))
 			break;
 		const struct pcap_pkthdr *hdr = &pp->next_hdr;
+		if (capture_clock && frame_ms(hdr) > capture_now_ms)
+			break;                  /* not yet: its time comes with a later clock reading */
 		struct pkt_buf *p = pkt_alloc(vp->pool);
 		if (!p) {
 			pp->st.rx_nobuf++;
@@ -116,7 +129,11 @@ static uint16_t pport_tx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint
 		return 0;
 	}
 	struct pcap_pkthdr hdr;
-	gettimeofday(&hdr.ts, NULL);
+	if (capture_clock)
+		hdr.ts = (struct timeval){ .tv_sec = (time_t)(capture_now_ms / 1000),
+					   .tv_usec = (suseconds_t)(capture_now_ms % 1000 * 1000) };
+	else
+		gettimeofday(&hdr.ts, NULL);
 	for (uint16_t i = 0; i < n; i++) {
 		hdr.caplen = hdr.len = pkts[i]->len;
 		pcap_dump((u_char *)pp->tx, &hdr, pkts[i]->data);
@@ -244,4 +261,29 @@ struct vnet_port *vnet_pcap_open(const char *args, struct pkt_pool *pool, char *
 	if (pp->rx && n_rx_ports < MAX_RX_PORTS)
 		rx_ports[n_rx_ports++] = pp;
 	return &pp->port;
+}
+
+bool vnet_pcap_use_capture_clock(void)
+{
+	if (!n_rx_ports)
+		return false;
+	capture_clock = true;
+	capture_now_ms = 0;
+	vnet_pcap_clock_ms();
+	return true;
+}
+
+uint64_t vnet_pcap_clock_ms(void)
+{
+	const struct pcap_port *first = NULL;
+	for (unsigned i = 0; i < n_rx_ports; i++) {
+		struct pcap_port *q = rx_ports[i];
+		peek(q);
+		if (q->has_next && (!first || earlier(q, first)))
+			first = q;
+	}
+	/* the earliest waiting frame's time, never going back (a capture's own times may) */
+	if (first && frame_ms(&first->next_hdr) > capture_now_ms)
+		capture_now_ms = frame_ms(&first->next_hdr);
+	return capture_now_ms;
 }

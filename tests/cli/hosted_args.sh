@@ -39,6 +39,10 @@ expect 2 "--max-packets: expected a positive whole number, got '12x'" l2fwd --ma
 expect 2 "--duration: expected seconds > 0, got 'soon'" l2fwd --duration soon --port pcap:tx=/dev/null
 expect 2 "--pool: expected a number of buffers from 64 to 16777216, got '3'" l2fwd --pool 3 --port pcap:tx=/dev/null
 expect 2 "l2fwd: unknown option 'fast'" l2fwd --opts fast --port pcap:tx=/dev/null
+expect 2 "--clock: expected host or capture, got 'now'" l2fwd --clock now --port pcap:tx=/dev/null
+expect 2 "--clock capture: every port must be a pcap: port, got 'sock:bind=/tmp/x,peer=/tmp/y'" l2fwd --clock capture \
+	--port "pcap:rx=$work/in.pcap" --port sock:bind=/tmp/x,peer=/tmp/y
+expect 2 "--clock capture: no port reads a capture (pcap:rx=FILE)" l2fwd --clock capture --port pcap:tx=/dev/null
 expect 1 "port 0: pcap: 'rx=': expected rx=FILE or tx=FILE, each at most once" l2fwd --port pcap:rx=
 expect 1 "port 0: pcap: 'foo=1': expected rx=FILE or tx=FILE" l2fwd --port pcap:foo=1
 expect 1 "port 0: pcap: 'rx=$work/in.pcap': expected rx=FILE or tx=FILE, each at most once" l2fwd --port "pcap:rx=$work/in.pcap,rx=$work/in.pcap"
