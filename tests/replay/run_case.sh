@@ -5,8 +5,9 @@
 #   expectK.pkts        what must leave port K, frame for frame (absent: nothing may leave)
 #   counters            optional: lines that must appear in the app's counter output
 #   rules.conf          optional: the app's config (--config)
-# The inputs and expectations are generated with tools/pktgen, the app runs on pcap ports,
-# and tools/pcapdiff explains any difference.
+# The inputs and expectations are generated with tools/pktgen, the app runs on pcap ports
+# on the captures' clock (each frame at its pktgen time: "at N" is N ms), and
+# tools/pcapdiff explains any difference.
 #
 # usage: run_case.sh CASE_DIR BUILD_DIR
 set -euo pipefail
@@ -23,7 +24,7 @@ ports=$(awk '$1 == "ports" { print $2 }' "$case_dir/config")
 opts=$(awk '$1 == "opts" { $1 = ""; sub(/^ /, ""); print }' "$case_dir/config")
 [ -n "$app" ] && [ -n "$ports" ] || fail "config must name an app and a port count"
 
-args=()
+args=(--clock capture)
 for ((k = 0; k < ports; k++)); do
 	spec=""
 	if [ -f "$case_dir/in$k.pkts" ]; then

@@ -2,10 +2,11 @@
 # Replays every real Ethernet capture in $SLUICE_PCAP_DIR through the fw appliance, as a
 # bridge (policy accept, conntrack on: every frame is forwarded or dropped for a counted
 # reason, or waits as an early fragment) and as a router (the capture arriving on the lan
-# side, answering and routing what it can). Whatever the captures hold, fw must finish
-# with status 0, no crash and no sanitizer report, and the bridge's books must balance:
-# packets in = out + dropped + fragments still waiting. Skips (exit 77) when the folder is
-# not given.
+# side, answering and routing what it can), on each capture's own clock (connections
+# expire, and the router's unanswered ARP and ND requests fail, as its times say). Whatever
+# the captures hold, fw must finish with status 0, no crash and no sanitizer report, and
+# the bridge's books must balance: packets in = out + dropped + fragments still waiting.
+# Skips (exit 77) when the folder is not given.
 #
 # usage: shared_pcaps_fw.sh SOURCE_ROOT BUILD_DIR
 set -uo pipefail
@@ -50,7 +51,7 @@ while IFS= read -r -d '' path; do
 		awk 'NR == 1 { print $2 }')
 	router_conf "${mac:-02:00:00:00:00:01}" >"$work/router.conf"
 	for mode in bridge router; do
-		"$hosted" fw --config "$work/$mode.conf" --port "pcap:rx=$path,tx=$work/o0.pcap" --port "pcap:tx=$work/o1.pcap" \
+		"$hosted" fw --clock capture --config "$work/$mode.conf" --port "pcap:rx=$path,tx=$work/o0.pcap" --port "pcap:tx=$work/o1.pcap" \
 			>"$work/log" 2>&1
 		rc=$?
 		if [ "$rc" != 0 ] || grep -qE 'Sanitizer|runtime error' "$work/log"; then
