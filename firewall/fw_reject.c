@@ -52,10 +52,11 @@ static void ip6_header(uint8_t *ip, uint16_t payload, uint8_t proto, const uint8
 	memcpy(ip + 24, dst, 16);
 }
 
-/* Pads the frame to the Ethernet minimum with zeros. */
+/* The answer's length, padded to the Ethernet minimum with zeros. The device's receive
+ * verdicts (ol_flags) were for the packet it replaces: they go. */
 static void set_len(struct pkt_buf *p, uint32_t len)
 {
-	p->ol_flags = 0;        /* the device's receive verdicts were for the packet this replaces */
+	p->ol_flags = 0;
 	if (len < 60) {
 		memset(p->data + len, 0, 60 - len);
 		len = 60;
