@@ -24,6 +24,7 @@ struct vnet_stats {
 	uint64_t rx_nobuf;     /* frames lost: the pool was empty */
 	uint64_t rx_errors;    /* frames lost: oversized or malformed at the device */
 	uint64_t rx_truncated; /* frames delivered shorter than on the wire (capture snaplen) */
+	uint64_t rx_too_long;  /* frames lost: longer than a receive buffer (never delivered cut) */
 	uint64_t tx_errors;    /* frames the device refused */
 };
 

@@ -403,6 +403,16 @@ struct vnet_port *vnet_dpdk_open(const char *devargs, struct pkt_pool *pool, cha
 		snprintf(err, errlen, "dpdk: '%s': no such device (EAL did not probe '%s')", devargs, name);
 		return NULL;
 	}
+	struct rte_eth_dev_info info;
+	if (rte_eth_dev_info_get(pid, &info) == 0 && info.driver_name && !strcmp(info.driver_name, "net_af_packet")) {
+		/* Its socket joins a fanout group with the defrag flag: the kernel hands it IPv4
+		 * datagrams reassembled from their fragments, which its ring slots cut short
+		 * without a count, so large datagrams would vanish. */
+		snprintf(err, errlen, "dpdk: '%s': DPDK's net_af_packet has the kernel reassemble IPv4 fragments into frames "
+			 "its ring cuts short, uncounted; use afpacket:iface=NAME, Sluice's own AF_PACKET backend",
+			 devargs);
+		return NULL;
+	}
 	struct dpdk_port *dp = calloc(1, sizeof(*dp));
 	if (!dp) {
 		snprintf(err, errlen, "dpdk: out of memory");

@@ -75,9 +75,13 @@ static void usage(FILE *f)
 		"  pcap:tx=FILE             write the frames sent on this port to a capture\n"
 		"  sock:bind=ADDR,peer=ADDR one frame per datagram, as QEMU's dgram netdev;\n"
 		"                           ADDR is a Unix socket path or HOST:PORT (UDP)\n"
+		"  afpacket:iface=NAME[,frames=N][,qdisc_bypass=0|1]\n"
+		"                           a Linux interface (a veth, a tap) through an\n"
+		"                           AF_PACKET ring: fragments kept, the kernel's\n"
+		"                           checksum state used (root)\n"
 		"  dpdk:DEVARGS             any DPDK device: a vdev (net_pcap0,rx_pcap=F,\n"
-		"                           net_memif0, net_tap0, net_af_packet0,iface=X, ...)\n"
-		"                           or a PCI address\n"
+		"                           net_memif0, net_tap0, ...) or a PCI address;\n"
+		"                           not net_af_packet (use afpacket:)\n"
 		"\n"
 		"options:\n"
 		"  --eal ARGS         EAL arguments replacing the defaults\n"
@@ -248,9 +252,9 @@ static void print_port_stats(struct vnet_port *const *ports, unsigned n)
 		struct vnet_stats s;
 		vnet_stats(ports[i], &s);
 		printf("device %u (%s): rx %" PRIu64 " pkts %" PRIu64 " bytes, tx %" PRIu64 " pkts %" PRIu64
-		       " bytes, rx_nobuf %" PRIu64 " rx_errors %" PRIu64 " rx_truncated %" PRIu64 " tx_errors %" PRIu64 "\n",
+		       " bytes, rx_nobuf %" PRIu64 " rx_errors %" PRIu64 " rx_truncated %" PRIu64 " rx_too_long %" PRIu64 " tx_errors %" PRIu64 "\n",
 		       i, ports[i]->ops->kind, s.rx_pkts, s.rx_bytes, s.tx_pkts, s.tx_bytes, s.rx_nobuf, s.rx_errors,
-		       s.rx_truncated, s.tx_errors);
+		       s.rx_truncated, s.rx_too_long, s.tx_errors);
 	}
 }
 

@@ -1,5 +1,6 @@
 /* Opening hosted ports from their specs. */
 #include "ports.h"
+#include "vnet_afpacket.h"
 #include "vnet_dpdk.h"
 #include "vnet_pcap.h"
 #include "vnet_sock.h"
@@ -9,9 +10,11 @@
 
 const char *hosted_port_spec_check(const char *spec)
 {
-	if (strncmp(spec, "pcap:", 5) && strncmp(spec, "dpdk:", 5) && strncmp(spec, "sock:", 5))
-		return "expected pcap:rx=FILE[,tx=FILE], pcap:tx=FILE, sock:bind=ADDR,peer=ADDR or dpdk:DEVARGS, got";
-	if (!spec[5])
+	size_t k = !strncmp(spec, "afpacket:", 9) ? 9 : 5;
+	if (k == 5 && strncmp(spec, "pcap:", 5) && strncmp(spec, "dpdk:", 5) && strncmp(spec, "sock:", 5))
+		return "expected pcap:rx=FILE[,tx=FILE], pcap:tx=FILE, sock:bind=ADDR,peer=ADDR, afpacket:iface=NAME or "
+		       "dpdk:DEVARGS, got";
+	if (!spec[k])
 		return "nothing after the backend name in";
 	return NULL;
 }
@@ -42,9 +45,10 @@ int hosted_ports_open(struct hosted_ports *hp, const char *const *specs, unsigne
 	for (; hp->n < n; hp->n++) {
 		const char *spec = specs[hp->n];
 		char why[400];
-		struct vnet_port *p = !strncmp(spec, "pcap:", 5)   ? vnet_pcap_open(spec + 5, hp->pool, why, sizeof(why))
-				      : !strncmp(spec, "sock:", 5) ? vnet_sock_open(spec + 5, hp->pool, why, sizeof(why))
-								   : vnet_dpdk_open(spec + 5, hp->pool, why, sizeof(why));
+		struct vnet_port *p = !strncmp(spec, "pcap:", 5)       ? vnet_pcap_open(spec + 5, hp->pool, why, sizeof(why))
+				      : !strncmp(spec, "sock:", 5)     ? vnet_sock_open(spec + 5, hp->pool, why, sizeof(why))
+				      : !strncmp(spec, "afpacket:", 9) ? vnet_afpacket_open(spec + 9, hp->pool, why, sizeof(why))
+								       : vnet_dpdk_open(spec + 5, hp->pool, why, sizeof(why));
 		if (!p) {
 			snprintf(err, errlen, "port %u: %s", hp->n, why);
 			hosted_ports_close(hp);

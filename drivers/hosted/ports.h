@@ -2,6 +2,7 @@
  *
  *   pcap:rx=FILE[,tx=FILE] | pcap:tx=FILE    libpcap (vnet_pcap.h)
  *   sock:bind=ADDR,peer=ADDR                 datagram socket, QEMU's dgram netdev (vnet_sock.h)
+ *   afpacket:iface=NAME[,...]                a Linux interface, AF_PACKET ring (vnet_afpacket.h)
  *   dpdk:DEVARGS                             any DPDK device (vnet_dpdk.h)
  *
  * With any dpdk: port the EAL starts and the pool is DPDK's; otherwise a native pool.

@@ -46,7 +46,7 @@ static void peek(struct pcap_port *pp)
 		if (rc != 1)
 			break;
 		if (hdr->caplen > PKT_DATAROOM) {
-			pp->st.rx_errors++;
+			pp->st.rx_too_long++;
 			continue;
 		}
 		pp->next_hdr = *hdr;

@@ -54,7 +54,11 @@ static uint16_t sock_rx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint1
 	for (int i = 0; i < r; i++) {
 		struct pkt_buf *p = sp->spare[top - 1 - (unsigned)i];
 		if (msg[i].msg_hdr.msg_flags & MSG_TRUNC || msg[i].msg_len == 0) {
-			sp->st.rx_errors++; /* longer than a buffer, or empty: the buffer is reused */
+			/* longer than a buffer, or empty: the buffer is reused */
+			if (msg[i].msg_hdr.msg_flags & MSG_TRUNC)
+				sp->st.rx_too_long++;
+			else
+				sp->st.rx_errors++;
 			reuse[n_reuse++] = p;
 			continue;
 		}

@@ -7,7 +7,7 @@
  * HOST:PORT for UDP over IPv4. Sends go to the peer; frames from anyone are received.
  * The socket is non-blocking: tx_burst returns fewer than asked when the peer's queue is
  * full (Unix datagram sockets push back on the sender, so nothing is lost locally), and
- * a frame longer than PKT_DATAROOM is counted in rx_errors and skipped. An empty frame
+ * a frame longer than PKT_DATAROOM is counted in rx_too_long and skipped. An empty frame
  * (a capture record of 0 bytes) is not sent but counted in tx_errors: to QEMU an empty
  * datagram means the connection ended. A Unix bind path
  * that exists as a socket is replaced, and removed again on close.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# l2fwd as a bump in the wire between two network namespaces made here, over DPDK's
-# net_af_packet on veth pairs: host A pings host B, and the echo can only cross through
+# l2fwd as a bump in the wire between two network namespaces made here, over the afpacket
+# backend on veth pairs: host A pings host B, and the echo can only cross through
 # the appliance. Skips (77) where namespaces cannot be made (not root, no netns support).
 #
 #   [ns A: 10.231.0.1] veth ==(af_packet)== l2fwd ==(af_packet)== veth [ns B: 10.231.0.2]
@@ -46,11 +46,10 @@ if ip netns exec "$nsa" ping -c 1 -W 1 10.231.0.2 >/dev/null 2>&1; then
 fi
 
 "$build/drivers/hosted/sluice-hosted" l2fwd --duration 20 \
-	--port "dpdk:net_af_packet0,iface=$ifa,framecnt=8192" \
-	--port "dpdk:net_af_packet1,iface=$ifb,framecnt=8192" >"$work/log" 2>&1 &
+	--port "afpacket:iface=$ifa" --port "afpacket:iface=$ifb" >"$work/log" 2>&1 &
 app=$!
 reached=0
-for _ in $(seq 1 20); do   # EAL start-up takes a moment, longer under sanitizers
+for _ in $(seq 1 20); do   # start-up takes a moment, longer under sanitizers
 	if ip netns exec "$nsa" ping -c 1 -W 1 10.231.0.2 >/dev/null 2>&1; then reached=1; break; fi
 	kill -0 "$app" 2>/dev/null || break
 done

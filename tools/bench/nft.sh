@@ -9,7 +9,8 @@
 # the router's lan MAC, for 192.0.2.9 behind wan; what the router forwards is counted as
 # p1's received packets (p1 holds 192.0.2.9, answers ARP and drops everything else). The
 # router is either Linux (ip_forward, the rules translated by fw2nft) or sluice-hosted fw
-# on the same interfaces through DPDK's net_af_packet. The sender, the kernel's
+# on the same interfaces through its afpacket backend (DPDK's net_af_packet for the
+# testpmd ceiling: sluice-hosted refuses it, since it loses large datagrams). The sender, the kernel's
 # forwarding (which runs in the sender's softirq) share CPU 0; Sluice runs once on CPU 0
 # as well (time-sharing it with the sender, both polling) and once on CPU 1, its own. The ruleset is fw.sh's: N-1 rules that do not match,
 # then one that accepts, after a `ct state invalid drop` that makes Linux track
@@ -84,8 +85,8 @@ through() {
 	wait "$pid" || true
 }
 
-# The ceiling of these ports: testpmd forwarding from lan to wan through the same
-# net_af_packet ports, on CPU 1 as the Sluice router's second run, rewriting the MAC
+# The ceiling of these ports: testpmd forwarding from lan to wan on the same interfaces,
+# through net_af_packet, on CPU 1 as the Sluice router's second run, rewriting the MAC
 # addresses for p1 as a router does (mac mode; io mode leaves them and measures the same).
 setup sluice
 p1mac=$(ip netns exec "$H" cat /sys/class/net/p1/address)
@@ -100,8 +101,7 @@ for n in 10 1000 10000; do
 	printf '   %-28s %s Mpps\n' "linux nftables, $n rules" "$(send)"
 	for cpu in 0 1; do
 		setup sluice
-		through "sluice fw router (CPU $cpu), $n rules" "$build/drivers/hosted/sluice-hosted" fw \
-			--config "$work/r$n.conf" --quiet --eal "$common --file-prefix=bnft-sl-$$ --lcores 0@$cpu" \
-			--port "dpdk:net_af_packet0,iface=lan,framecnt=8192" --port "dpdk:net_af_packet1,iface=wan,framecnt=8192"
+		through "sluice fw router (CPU $cpu), $n rules" taskset -c "$cpu" "$build/drivers/hosted/sluice-hosted" fw \
+			--config "$work/r$n.conf" --quiet --port "afpacket:iface=lan,frames=8192" --port "afpacket:iface=wan,frames=8192"
 	done
 done
