@@ -85,6 +85,8 @@ enum ct_state {
 	X(NONE, "none")                                                                         \
 	X(FRAGMENT, "fragment")             /* a fragment: there is no transport header to track */ \
 	X(CHECKSUM, "checksum")             /* its TCP, UDP, ICMP or ICMPv6 checksum does not verify */ \
+	X(CHECKSUM_PARTIAL, "checksum_partial") /* TCP or UDP, its checksum left for offload: the sender's \
+					     * NIC was to finish it (a veth or tap peer with tx offload on) */ \
 	X(TCP_FLAGS, "tcp_flags")           /* a flag combination no TCP sends (SYN+FIN, none...) */ \
 	X(TCP_NO_ENTRY, "tcp_no_entry")     /* not a SYN, and no connection to belong to */          \
 	X(TCP_STATE, "tcp_state")           /* not valid in the connection's state */                \

@@ -535,7 +535,7 @@ void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t n
 	if (t->cfg.checksum && (p->meta.flags & (PKT_F_PARSED | PKT_F_L4 | PKT_F_FRAG)) == (PKT_F_PARSED | PKT_F_L4) &&
 	    !(p->ol_flags & PKT_OL_L4_CSUM_GOOD) && !pkt_l4_csum_ok(p)) {
 		cp->keyed = 0;
-		set_state(t, cp, CT_S_INVALID, CT_INV_CHECKSUM);
+		set_state(t, cp, CT_S_INVALID, pkt_l4_csum_partial(p) ? CT_INV_CHECKSUM_PARTIAL : CT_INV_CHECKSUM);
 		return;
 	}
 	/* a keyed packet (ct_parse_prefetch_burst) was already found to have a flow of its own */

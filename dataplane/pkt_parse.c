@@ -365,3 +365,18 @@ bool pkt_l4_csum_ok(const struct pkt_buf *p)
 	acc = v4 ? pkt_csum_add64(acc, ip + 12, 8) : pkt_csum_add64(acc, ip + 8, 32);
 	return pkt_csum_fold64(pkt_csum_add64(acc, l4, len)) == 0xffff;
 }
+
+bool pkt_l4_csum_partial(const struct pkt_buf *p)
+{
+	const struct pkt_meta *m = &p->meta;
+	const uint8_t *ip = p->data + m->l3_off, *l4 = p->data + m->l4_off;
+	uint16_t len = (uint16_t)(m->l3_end - m->l4_off);
+	unsigned off = m->l4proto == PKT_IPPROTO_TCP ? 16 : m->l4proto == PKT_IPPROTO_UDP ? 6 : 0;
+	if (!off || off + 2u > len)
+		return false;
+	uint32_t sum = m->l3 == PKT_L3_IPV4 ? pkt_csum_pseudo4(ip + 12, ip + 16, m->l4proto, len)
+					    : pkt_csum_pseudo6(ip + 8, ip + 24, m->l4proto, len);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return pkt_rd16(l4 + off) == sum;
+}

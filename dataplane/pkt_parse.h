@@ -62,6 +62,11 @@ enum pkt_parse_result pkt_parse(struct pkt_buf *p);
  * header's destination, as Linux's conntrack does. An IPv4 UDP datagram without a
  * checksum (0) has nothing to verify; over IPv6, 0 never verifies. */
 bool pkt_l4_csum_ok(const struct pkt_buf *p);
+/* For a TCP or UDP checksum that failed: does the field hold just the pseudo-header's sum,
+ * as a sender leaves it for its NIC to finish (checksum offload)? Such a frame was taken
+ * off a Linux veth or tap whose peer sends with tx checksumming on, by a backend that
+ * could not learn the kernel's checksum state. */
+bool pkt_l4_csum_partial(const struct pkt_buf *p);
 /* The same, always by the full walk: pkt_parse() takes most frames (untagged IPv4 without
  * options or fragmenting, TCP or UDP) by a shorter way first. For tests. */
 enum pkt_parse_result pkt_parse_full(struct pkt_buf *p);

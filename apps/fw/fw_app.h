@@ -101,6 +101,7 @@ struct fw_app {
 	struct fwa_if_stats ifs[FWA_IF_SLOTS];
 	void (*emit)(void *arg, const char *line);
 	void *emit_arg;
+	bool told_csum_partial;    /* the console was told once why checksums left to offload fail */
 };
 
 /* hook's decision for p, tracked as cp, arriving on iif and leaving by oif (-1: none):

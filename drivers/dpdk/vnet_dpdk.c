@@ -179,7 +179,7 @@ struct dpdk_port {
 	struct vnet_port port;
 	uint16_t port_id;
 	bool rx_csum;          /* the device verifies checksums on receive (offloads on) */
-	uint64_t rx_errors;    /* multi-segment frames we cannot hold in one pkt_buf */
+	uint64_t rx_too_long;  /* multi-segment frames: longer than one pkt_buf holds */
 	uint64_t tx_copies;    /* packets from a foreign pool, copied into an mbuf */
 	uint64_t tx_nobuf;     /* foreign packets that found no mbuf to be copied into */
 };
@@ -209,8 +209,9 @@ static uint16_t dpdk_rx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint1
 	for (uint16_t i = 0; i < got; i++) {
 		struct rte_mbuf *mb = m[i];
 		if (unlikely(mb->nb_segs != 1)) {
-			/* scatter is never enabled, so only a misbehaving PMD gets here */
-			dp->rx_errors++;
+			/* scatter is never enabled, yet some PMDs chain a frame longer than an
+			 * mbuf (net_tap): it is dropped, never delivered cut */
+			dp->rx_too_long++;
 			rte_pktmbuf_free(mb);
 			continue;
 		}
@@ -300,7 +301,8 @@ static void dpdk_stats(struct vnet_port *vp, struct vnet_stats *out)
 	out->tx_pkts = s.opackets;
 	out->tx_bytes = s.obytes;
 	out->rx_nobuf = s.rx_nombuf + s.imissed;
-	out->rx_errors = s.ierrors + dp->rx_errors;
+	out->rx_errors = s.ierrors;
+	out->rx_too_long = dp->rx_too_long;
 	out->tx_errors = s.oerrors + dp->tx_nobuf;
 }
 

@@ -6,6 +6,7 @@
  * zones or not, and transport checksums. */
 #include "ct.h"
 #include "ct_internal.h"    /* the bucket layout, for the overflow test */
+#include "pkt_csum.h"
 #include "pkt_parse.h"
 #include "pkt_pipe.h"
 #include "pktbuild.h"
@@ -539,6 +540,43 @@ START_TEST(transport_checksums)
 }
 END_TEST
 
+/* A checksum its sender left to offload (a Linux veth or tap peer with tx checksumming on):
+ * the field holds only the pseudo-header's sum. Invalid like any wrong checksum, but named
+ * for what it is; a wrong checksum that is not one stays plain "checksum". */
+static void leave_to_offload(struct pb *f, unsigned csum_at)
+{
+	const uint8_t *ip = f->b + f->l3;    /* the length from the IP header: frames may be padded */
+	uint16_t len = f->ipv == 4 ? (uint16_t)(pkt_rd16(ip + 2) - (f->l4 - f->l3)) : pkt_rd16(ip + 4);
+	uint32_t sum = f->ipv == 4 ? pkt_csum_pseudo4(ip + 12, ip + 16, f->proto, len)
+				   : pkt_csum_pseudo6(ip + 8, ip + 24, f->proto, len);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	f->b[f->l4 + csum_at] = (uint8_t)(sum >> 8);
+	f->b[f->l4 + csum_at + 1] = (uint8_t)sum;
+}
+
+START_TEST(checksums_left_to_offload)
+{
+	struct pb u, t;
+	for (int v = 4; v <= 6; v += 2) {
+		udp_frame(&u, v, 0, (uint16_t)(5100 + v), 0, 20);
+		leave_to_offload(&u, CS_UDP);
+		ck_assert_int_eq(track_frame(&u), CT_S_INVALID);
+		ck_assert_int_eq(last.invalid, CT_INV_CHECKSUM_PARTIAL);
+		ck_assert_int_eq(track_damaged(&u, CS_UDP, 0), CT_S_INVALID);
+		ck_assert_int_eq(last.invalid, CT_INV_CHECKSUM);
+	}
+	cport = 40003;
+	build_tcp(&t, 0, SYN, C, 0, 65535, 0, -1);
+	leave_to_offload(&t, CS_TCP);
+	ck_assert_int_eq(track_frame(&t), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_CHECKSUM_PARTIAL);
+	ck_assert_int_eq(track_damaged(&t, CS_TCP, PKT_OL_L4_CSUM_GOOD), CT_S_NEW); /* completed by the backend */
+	cport = 40000;
+	ck_assert_uint_eq(ct_counters(ct)->invalid[CT_INV_CHECKSUM_PARTIAL], 3);
+}
+END_TEST
+
 START_TEST(fragments_and_non_ip)
 {
 	struct pb f;
@@ -840,6 +878,7 @@ int main(void)
 	tcase_add_test(tc, icmp_echo);
 	tcase_add_test(tc, icmp_related);
 	tcase_add_test(tc, transport_checksums);
+	tcase_add_test(tc, checksums_left_to_offload);
 	tcase_add_test(tc, fragments_and_non_ip);
 	tcase_add_test(tc, full_table_and_syn_flood);
 	tcase_add_test(tc, buckets_overflow);
