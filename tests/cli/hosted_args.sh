@@ -27,7 +27,12 @@ expect 2 "no app named"
 expect 2 "no such app 'nosuch'" nosuch --port "pcap:rx=$work/in.pcap"
 expect 2 "unknown option '--bogus'" l2fwd --bogus
 expect 2 "option needs a value: '--port'" l2fwd --port
-expect 2 "expected pcap:rx=FILE[,tx=FILE], pcap:tx=FILE, sock:bind=ADDR,peer=ADDR or dpdk:DEVARGS, got 'eth0'" l2fwd --port eth0
+expect 2 "expected pcap:rx=FILE[,tx=FILE], pcap:tx=FILE, sock:bind=ADDR,peer=ADDR, afpacket:iface=NAME or dpdk:DEVARGS, got 'eth0'" l2fwd --port eth0
+expect 2 "nothing after the backend name" l2fwd --port afpacket:
+expect 1 "port 0: afpacket: no interface named 'nosuch0'" l2fwd --port afpacket:iface=nosuch0
+expect 1 "port 0: afpacket: unknown argument 'framecnt=8' (expected iface=NAME[,frames=N][,qdisc_bypass=0|1])" l2fwd --port afpacket:iface=lo,framecnt=8
+expect 1 "port 0: afpacket: frames: expected 16 to 1048576, got '2'" l2fwd --port afpacket:iface=lo,frames=2
+expect 1 "port 0: afpacket: which interface? (expected iface=NAME, got 'frames=64')" l2fwd --port afpacket:frames=64
 expect 1 "port 0: sock: bind and peer must both be Unix paths or both HOST:PORT" l2fwd --port sock:bind=/tmp/x,peer=127.0.0.1:9
 expect 1 "port 0: sock: unknown argument 'path=/tmp/x' (expected bind=ADDR,peer=ADDR)" l2fwd --port sock:path=/tmp/x
 expect 1 "port 0: sock: peer: expected an IPv4 HOST:PORT, got 'localhost:99999'" l2fwd --port sock:bind=127.0.0.1:0,peer=localhost:99999
