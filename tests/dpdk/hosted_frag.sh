@@ -82,21 +82,9 @@ if [ "$(id -u)" != 0 ] || ! ip netns add "$nsa" 2>/dev/null; then
 	echo "SKIP: cannot create network namespaces here (needs root and netns support)"
 	exit 77
 fi
-set -e
-ip netns add "$nsb"
-ip link add "$ifa" type veth peer name "${ifa}p"
-ip link add "$ifb" type veth peer name "${ifb}p"
-ip link set "${ifa}p" netns "$nsa"
-ip link set "${ifb}p" netns "$nsb"
-ip -n "$nsa" addr add 10.233.0.1/24 dev "${ifa}p"
-ip -n "$nsb" addr add 10.233.0.2/24 dev "${ifb}p"
-ip -n "$nsa" addr add fd00:233::1/64 dev "${ifa}p" nodad
-ip -n "$nsb" addr add fd00:233::2/64 dev "${ifb}p" nodad
-for ns in "$nsa" "$nsb"; do ip -n "$ns" link set lo up; done
-ip -n "$nsa" link set "${ifa}p" up
-ip -n "$nsb" link set "${ifb}p" up
-for i in "$ifa" "$ifb"; do sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1"; ip link set "$i" up; done
-set +e
+. "$(dirname "$0")/netns_lib.sh"
+netns_wire "$nsa" "$nsb" "$ifa" "$ifb" 10.233.0.1/24 10.233.0.2/24 fd00:233::1/64 fd00:233::2/64 ||
+	{ echo "FAIL: setting up the namespaces"; exit 1; }
 
 # The peer in B echoes UDP datagrams on 7 and counts TCP bytes on 8 (v4 and v6), for up
 # to 40 s; A's probe sends what it is told and prints one word per probe.

@@ -25,20 +25,8 @@ if [ "$(id -u)" != 0 ] || ! ip netns add "$nsa" 2>/dev/null; then
 	echo "SKIP: cannot create network namespaces here (needs root and netns support)"
 	exit 77
 fi
-set -e
-ip netns add "$nsb"
-ip link add "$ifa" type veth peer name "${ifa}p"
-ip link add "$ifb" type veth peer name "${ifb}p"
-ip link set "${ifa}p" netns "$nsa"
-ip link set "${ifb}p" netns "$nsb"
-ip -n "$nsa" addr add 10.231.0.1/24 dev "${ifa}p"
-ip -n "$nsb" addr add 10.231.0.2/24 dev "${ifb}p"
-for ns in "$nsa" "$nsb"; do ip -n "$ns" link set lo up; done
-ip -n "$nsa" link set "${ifa}p" up
-ip -n "$nsb" link set "${ifb}p" up
-ip link set "$ifa" up
-ip link set "$ifb" up
-set +e
+. "$(dirname "$0")/netns_lib.sh"
+netns_wire "$nsa" "$nsb" "$ifa" "$ifb" 10.231.0.1/24 10.231.0.2/24 || { echo "FAIL: setting up the namespaces"; exit 1; }
 
 # without the appliance the two hosts cannot reach each other
 if ip netns exec "$nsa" ping -c 1 -W 1 10.231.0.2 >/dev/null 2>&1; then
