@@ -10,7 +10,8 @@
 #     keep their default offloads (tx checksumming on):
 #       [ns A] veth ==(backend)== sluice-hosted ==(backend)== veth [ns B]
 #     - afpacket: l2fwd carries 3,000-byte pings and 4,000-byte UDP datagrams, IPv4 and
-#       IPv6; then fw (a bridge, conntrack checking checksums, invalid dropped) passes
+#       IPv6, and a VLAN-tagged frame with its tag (which the kernel hands over beside
+#       the frame); then fw (a bridge, conntrack checking checksums, invalid dropped) passes
 #       small UDP and TCP whose checksums the senders left to offload (the backend
 #       completes them from the kernel's virtio-net header);
 #     - dpdk:net_pcap on the same veths (libpcap, which cannot learn the checksum state):
@@ -168,11 +169,32 @@ large() { # BACKEND-LABEL: the fragmenting probes
 	r=$(probe udp 10.233.0.2 4000); [ "$r" = ok ] || fail "$1: 4,000-byte IPv4 UDP datagram: $r"
 	r=$(probe udp fd00:233::2 4000); [ "$r" = ok ] || fail "$1: 4,000-byte IPv6 UDP datagram: $r"
 }
+# A tagged frame written into A's end arrives at the appliance's with its tag beside it
+# (the kernel untags every frame on receive, TP_STATUS_VLAN_VALID); what leaves toward B
+# must carry it again, byte for byte (tcpdump puts the tag back in what it writes, too).
+vlan_through() {
+	echo 'eth src=02:00:00:00:00:0a dst=02:00:00:00:00:0b / vlan id=5 pcp=3 / ipv4 src=10.235.0.1 dst=10.235.0.2 / udp sport=1 dport=2 / payload len=64' |
+		"$build/tools/pktgen/pktgen" -o "$work/vlan.pcap" - >/dev/null || { fail "pktgen: the VLAN frame"; return; }
+	ip netns exec "$nsb" timeout 10 tcpdump -i "${ifb}p" -nn -c 1 -U -w "$work/vlan-out.pcap" 'vlan 5' >"$work/tcpdump.log" 2>&1 &
+	local dump=$!
+	sleep 1.5
+	ip netns exec "$nsa" python3 -c '
+import socket, struct, sys
+data = open(sys.argv[1], "rb").read()
+caplen = struct.unpack_from("<I", data, 24 + 8)[0]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[2], 0))
+s.send(data[24 + 16:24 + 16 + caplen])' "$work/vlan.pcap" "${ifa}p" || fail "sending the VLAN frame"
+	wait "$dump"
+	"$build/tools/pcapdiff" "$work/vlan.pcap" "$work/vlan-out.pcap" >"$work/diff" 2>&1 ||
+		{ fail "afpacket: a VLAN-tagged frame did not come out as it went in"; cat "$work/diff" "$work/tcpdump.log"; }
+}
 printf 'interface lan\ninterface wan\nchain forward policy accept {\n    ct state invalid counter drop\n}\n' >"$work/bridge.conf"
 
 # afpacket
 if start "$work/afp.log" l2fwd --port "afpacket:iface=$ifa" --port "afpacket:iface=$ifb"; then
 	large afpacket
+	vlan_through
 	stop
 	grep -q "rx_too_long [1-9]" "$work/afp.log" && fail "afpacket: frames too long for a buffer" && cat "$work/afp.log"
 fi
