@@ -1,16 +1,8 @@
-/* The app registry and the poll loop. */
+/* The poll loop, and finding an app in the registry (apps/registry*.c: each binary links
+ * the registry of the apps it carries). */
 #include "app.h"
 
 #include <string.h>
-
-extern const struct app_def app_l2fwd;
-extern const struct app_def app_fw;
-
-const struct app_def *const app_registry[] = {
-	&app_l2fwd,
-	&app_fw,
-	NULL,
-};
 
 const struct app_def *app_find(const char *name)
 {
