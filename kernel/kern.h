@@ -1,7 +1,8 @@
-/* kern.h - the Sluice unikernel platform: what an image gets from its kernel.
+/* kern.h - the Sluice unikernel platform: what the image's own code gets from its kernel.
  *
- * The contract between the kernel and the code it runs (dataplane, drivers, apps):
- * a console, a monotonic clock, the boot command line, and a way out with a status.
+ * Apps and engines do not include this: they see the platform contract (platform/plat.h),
+ * which kernel/plat.c implements over these calls. Here: a console, a monotonic clock,
+ * entropy, the boot modules, and a way out with a status.
  * There are no processes, no threads and no syscalls: the app's poll loop is the only
  * thing that runs, on the boot CPU, with interrupts off.
  *
@@ -33,21 +34,6 @@ int kern_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((f
 /* Clock: nanoseconds since boot, from the TSC calibrated at boot. */
 uint64_t kern_clock_ns(void);
 uint64_t kern_tsc_hz(void);
-
-/* Timers for the poll loop: the loop calls kern_timers_run(kern_clock_ns()) between
- * bursts; each timer whose deadline has passed runs once, in deadline order. A callback
- * may re-arm its own timer. The caller owns the struct kern_timer. */
-struct kern_timer {
-	uint64_t deadline_ns;
-	void (*fn)(void *arg);
-	void *arg;
-	bool armed;
-	struct kern_timer *next;
-};
-void kern_timer_arm(struct kern_timer *t, uint64_t deadline_ns, void (*fn)(void *arg), void *arg);
-void kern_timer_cancel(struct kern_timer *t);
-/* Runs the expired timers; returns the next deadline, or UINT64_MAX when none is armed. */
-uint64_t kern_timers_run(uint64_t now_ns);
 
 /* Random numbers: RDSEED/RDRAND, or TSC jitter where the CPU has neither (see
  * kern_entropy_source()). */

@@ -108,6 +108,8 @@ void kern_pci_write32(const struct kern_device *d, unsigned off, uint32_t v);
 
 /* modules.c */
 void kern_modules_init(const struct hvm_start_info *si);
+/* plat.c: the contract's log lines follow log= */
+void kern_plat_log_level(enum kern_log l);
 /* Parses the boot command line; on error prints one precise line and returns -1. */
 int kern_cmdline_parse(const char *s, struct kern_cmdline *out);
 

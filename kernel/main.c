@@ -55,6 +55,7 @@ __attribute__((noreturn, no_stack_protector)) void kern_boot(uint32_t start_info
 	struct kern_cmdline cl;
 	if (kern_cmdline_parse(cmdline, &cl) != 0)
 		kern_exit(KERN_EXIT_CMDLINE);
+	kern_plat_log_level(cl.log);
 	kern_mm_init(si);
 	kern_heap_init(kern_page_alloc, kern_page_free);
 	kern_modules_init(si);

@@ -1,6 +1,7 @@
-/* Running the appliance in the image: the NICs as its ports, its pipeline, the poll loop
- * (with the timers, Ctrl-C on the console and device health checked once a millisecond)
- * and the counters printed on shutdown. */
+/* Running the appliance in the image: the NICs as its ports, handed to the app's life
+ * cycle (apps/app_life.h), with the image's own once-a-millisecond work (Ctrl-C on the
+ * console, device health) and its device lines in the counters printed on shutdown. */
+#include "app_life.h"
 #include "kern_run.h"
 #include "kern_virtio.h"
 
@@ -12,9 +13,7 @@
 static struct kern_nic nics[PKT_MAX_PORTS];
 static unsigned n_nics;
 static struct pkt_pool *pool;
-static struct pkt_pipeline pipe;
-static struct pkt_worker worker;
-static void *app_state;
+static struct app_life life;
 
 /* Ctrl-C on the serial console (QEMU -nographic passes it to the guest as 0x03) */
 bool kern_console_interrupt(void)
@@ -49,26 +48,18 @@ unsigned kern_app_open(const struct app_def *app, const struct kern_cmdline *cl)
 		}
 		n_nics = kern_nics_open(pool, nics, found, cl->log);
 	}
-	pipe.n_ports = (uint16_t)n_nics;
-	for (unsigned i = 0; i < n_nics; i++)
-		pipe.port_names[i] = nics[i].port->name;
 	char err[512];
 	/* the config is the first boot module (QEMU -initrd FILE) */
-	struct app_env env = { .opts = cl->opts, .log = print_line, .pool = pool };
+	struct app_life_conf conf = { .app = app, .n_ports = (uint16_t)n_nics, .pool = pool, .opts = cl->opts };
 	for (unsigned i = 0; i < n_nics; i++)
-		env.port_mac[i] = nics[i].port->mac;
-	const void *data;
-	const char *name;
-	if (kern_module(0, &data, &env.config_len, &name)) {
-		env.config = data;
-		env.config_name = name[0] ? name : "boot module 0";
-	}
-	if (app->needs_config && !env.config) {
+		conf.ports[i] = nics[i].port;
+	conf.has_config = plat_config(0, &conf.config);
+	if (app->needs_config && !conf.has_config) {
 		kern_printf("sluice: %s needs its config as a boot module (qemu -initrd FILE; `sluice run %s --config FILE`)\n",
 			    app->name, app->name);
 		kern_exit(KERN_EXIT_CMDLINE);
 	}
-	if (n_nics >= app->min_ports && app->setup(&pipe, &app_state, &env, err, sizeof(err)) != 0) {
+	if (n_nics >= app->min_ports && app_life_setup(&life, &conf, err, sizeof(err)) != 0) {
 		kern_printf("sluice: %s: %s\n", app->name, err);
 		kern_exit(KERN_EXIT_CMDLINE);
 	}
@@ -91,25 +82,12 @@ void kern_app_report(void)
 struct poll_state {
 	volatile sig_atomic_t stop;
 	int status;
-	uint64_t next, period;
-	const struct app_def *app;
 };
 
-static uint64_t clock_ms(void)
-{
-	return kern_clock_ns() / 1000000;
-}
-
+/* The image's part of the millisecond's work: Ctrl-C, device health. */
 static void poll_platform(void *arg)
 {
 	struct poll_state *s = arg;
-	uint64_t t = rdtsc();
-	if (t < s->next)
-		return;
-	s->next = t + s->period;
-	kern_timers_run(kern_clock_ns());
-	if (s->app->tick)
-		s->app->tick(app_state, &worker, worker.now_ms);
 	if (kern_console_interrupt())
 		s->stop = 1;
 	for (unsigned i = 0; i < n_nics; i++) {
@@ -123,6 +101,27 @@ static void poll_platform(void *arg)
 	}
 }
 
+static void print_devices(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < n_nics; i++) {
+		struct vnet_port *p = nics[i].port;
+		struct vnet_stats st;
+		struct virtio_net_counters vc;
+		vnet_stats(p, &st);
+		virtio_net_counters(p, &vc);
+		kern_printf("%s (virtio): rx %llu pkts %llu bytes, tx %llu pkts %llu bytes, rx_nobuf %llu rx_errors %llu "
+			    "(oversized %llu, runt %llu) tx_errors %llu, kicks rx %llu tx %llu (watchdog %llu), tx ring full %llu\n",
+			    p->name, (unsigned long long)st.rx_pkts, (unsigned long long)st.rx_bytes,
+			    (unsigned long long)st.tx_pkts, (unsigned long long)st.tx_bytes,
+			    (unsigned long long)st.rx_nobuf, (unsigned long long)st.rx_errors,
+			    (unsigned long long)vc.rx_oversized, (unsigned long long)vc.rx_runt,
+			    (unsigned long long)st.tx_errors, (unsigned long long)vc.rx_kicks,
+			    (unsigned long long)vc.tx_kicks, (unsigned long long)vc.tx_watchdog_kicks,
+			    (unsigned long long)vc.tx_ring_full);
+	}
+}
+
 __attribute__((noreturn)) void kern_app_run(const struct app_def *app)
 {
 	if (n_nics < app->min_ports) {
@@ -132,44 +131,16 @@ __attribute__((noreturn)) void kern_app_run(const struct app_def *app)
 		kern_exit(KERN_EXIT_DEVICE);
 	}
 	kern_printf("sluice: %s running on %u NIC(s); Ctrl-C stops and prints the counters\n", app->name, n_nics);
-	struct vnet_port *ports[PKT_MAX_PORTS];
-	for (unsigned i = 0; i < n_nics; i++)
-		ports[i] = nics[i].port;
-	pkt_worker_init(&worker, &pipe);
-	struct poll_state ps = { .period = kern_tsc_hz() / 1000, .next = 0, .app = app };
-	worker.now_ms = clock_ms();
-	struct app_run_limits lim = { .poll = poll_platform, .poll_arg = &ps, .clock_ms = clock_ms };
+	struct poll_state ps = { 0 };
 	uint64_t t0 = kern_clock_ns();
-	uint64_t rx = app_run(&worker, ports, (uint16_t)n_nics, &ps.stop, &lim);
+	uint64_t rx = app_life_run(&life, &ps.stop, 0, poll_platform, &ps);
 	uint64_t ms = (kern_clock_ns() - t0) / 1000000;
-	uint64_t tx = 0;
-	for (unsigned i = 0; i < n_nics; i++)
-		tx += worker.cnt.port[i].tx_pkts;
-	pkt_counters_format(&pipe, &worker.cnt, print_line, NULL);
-	for (unsigned i = 0; i < n_nics; i++) {
-		struct vnet_stats st;
-		struct virtio_net_counters vc;
-		vnet_stats(ports[i], &st);
-		virtio_net_counters(ports[i], &vc);
-		kern_printf("%s (virtio): rx %llu pkts %llu bytes, tx %llu pkts %llu bytes, rx_nobuf %llu rx_errors %llu "
-			    "(oversized %llu, runt %llu) tx_errors %llu, kicks rx %llu tx %llu (watchdog %llu), tx ring full %llu\n",
-			    ports[i]->name, (unsigned long long)st.rx_pkts, (unsigned long long)st.rx_bytes,
-			    (unsigned long long)st.tx_pkts, (unsigned long long)st.tx_bytes,
-			    (unsigned long long)st.rx_nobuf, (unsigned long long)st.rx_errors,
-			    (unsigned long long)vc.rx_oversized, (unsigned long long)vc.rx_runt,
-			    (unsigned long long)st.tx_errors, (unsigned long long)vc.rx_kicks,
-			    (unsigned long long)vc.tx_kicks, (unsigned long long)vc.tx_watchdog_kicks,
-			    (unsigned long long)vc.tx_ring_full);
-	}
-	if (app->tick)
-		app->tick(app_state, &worker, clock_ms());
-	app_flush(&worker, ports, (uint16_t)n_nics);
-	if (app->report)
-		app->report(app_state, print_line, NULL);
+	uint64_t tx = app_life_tx_pkts(&life);
+	app_life_finish(&life);
+	app_life_report(&life, print_line, NULL, print_devices, NULL);
 	kern_printf("%s: %llu packets in, %llu out, %llu dropped in %llu ms\n", app->name, (unsigned long long)rx,
-		    (unsigned long long)tx, (unsigned long long)pkt_counters_drops(&pipe, &worker.cnt),
+		    (unsigned long long)tx, (unsigned long long)pkt_counters_drops(&life.pipe, &life.w.cnt),
 		    (unsigned long long)ms);
-	if (app->teardown)
-		app->teardown(app_state);
+	app_life_teardown(&life);
 	kern_exit(ps.status);
 }

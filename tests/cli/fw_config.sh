@@ -6,7 +6,7 @@
 # usage: fw_config.sh BUILD_DIR
 set -uo pipefail
 build=$1
-hosted=$build/drivers/hosted/sluice-hosted
+hosted=$build/hosted/sluice-hosted
 feed=$build/tools/feed/sluice-feed
 pktgen=$build/tools/pktgen/pktgen
 fw2nft=$build/tools/nft/fw2nft

@@ -8,7 +8,7 @@
 # usage: fw_router.sh BUILD_DIR
 set -uo pipefail
 build=$1
-hosted=$build/drivers/hosted/sluice-hosted
+hosted=$build/hosted/sluice-hosted
 feed=$build/tools/feed/sluice-feed
 pktgen=$build/tools/pktgen/pktgen
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-fwrouter.XXXXXX")

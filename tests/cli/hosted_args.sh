@@ -3,7 +3,7 @@
 # usage: hosted_args.sh BUILD_DIR
 set -uo pipefail
 build=$1
-hosted="$build/drivers/hosted/sluice-hosted"
+hosted="$build/hosted/sluice-hosted"
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-cli.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 printf 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=1 dport=2\n' >"$work/in.pkts"

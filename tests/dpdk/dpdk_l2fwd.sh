@@ -11,7 +11,7 @@ set -euo pipefail
 build=$1
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-dpdk.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-hosted="$build/drivers/hosted/sluice-hosted"
+hosted="$build/hosted/sluice-hosted"
 cat >"$work/in.pkts" <<'PKTS'
 eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=1 dport=2 / payload len=18 / repeat 100
 eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / vlan id=5 / ipv6 src=2001:db8::1 dst=2001:db8::2 / tcp sport=3 dport=4 flags=S / repeat 100

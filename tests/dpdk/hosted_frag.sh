@@ -23,7 +23,7 @@
 # usage: hosted_frag.sh BUILD_DIR
 set -uo pipefail
 build=$1
-hosted=$build/drivers/hosted/sluice-hosted
+hosted=$build/hosted/sluice-hosted
 id=$$
 nsa=sl-fa-$id nsb=sl-fb-$id
 ifa=sfa$id ifb=sfb$id

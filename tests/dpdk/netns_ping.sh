@@ -33,7 +33,7 @@ if ip netns exec "$nsa" ping -c 1 -W 1 10.231.0.2 >/dev/null 2>&1; then
 	echo "FAIL: the namespaces reach each other without the appliance"; exit 1
 fi
 
-"$build/drivers/hosted/sluice-hosted" l2fwd --duration 20 \
+"$build/hosted/sluice-hosted" l2fwd --duration 20 \
 	--port "afpacket:iface=$ifa" --port "afpacket:iface=$ifb" >"$work/log" 2>&1 &
 app=$!
 reached=0

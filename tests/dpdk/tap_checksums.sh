@@ -31,7 +31,7 @@ eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2
 PKTS
 "$build/tools/pktgen/pktgen" -o "$work/in.pcap" "$work/in.pkts" >/dev/null || fail "pktgen"
 printf 'interface lan\ninterface wan\nchain forward policy accept {\n    ct state invalid counter drop\n}\n' >"$work/r.conf"
-"$build/drivers/hosted/sluice-hosted" fw --config "$work/r.conf" --duration 8 --port "dpdk:net_tap0,iface=$tap" \
+"$build/hosted/sluice-hosted" fw --config "$work/r.conf" --duration 8 --port "dpdk:net_tap0,iface=$tap" \
 	--port "pcap:tx=$work/out.pcap" >"$work/log" 2>&1 &
 app=$!
 for _ in $(seq 50); do ip link show "$tap" >/dev/null 2>&1 && break; sleep 0.1; done

@@ -3,7 +3,7 @@
 # Source it after setting: root (source tree), build (build dir), image, work (temp dir).
 boot="$root/tools/qemu-boot"
 feed="$build/tools/feed/sluice-feed"
-hosted="$build/drivers/hosted/sluice-hosted"
+hosted="$build/hosted/sluice-hosted"
 pcapdiff="$build/tools/pcapdiff"
 export SLUICE_ACCEL=tcg
 pass=0 failed=0

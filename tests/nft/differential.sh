@@ -58,7 +58,7 @@ run_case() {
 	"$build/tools/pktgen/pktgen" -o "$w/in0.pcap" "$dir/in0.pkts" >/dev/null &&
 		"$build/tools/pktgen/pktgen" -o "$w/in1.pcap" "$dir/in1.pkts" >/dev/null || { echo "pktgen failed"; exit 1; }
 	# Sluice
-	if ! "$build/drivers/hosted/sluice-hosted" fw --config "$dir/rules.conf" --port "pcap:rx=$w/in0.pcap,tx=$w/s0.pcap" \
+	if ! "$build/hosted/sluice-hosted" fw --config "$dir/rules.conf" --port "pcap:rx=$w/in0.pcap,tx=$w/s0.pcap" \
 		--port "pcap:rx=$w/in1.pcap,tx=$w/s1.pcap" >"$w/sluice.log" 2>&1; then
 		failed=$((failed + 1)); echo "FAIL $name: sluice-hosted:"; sed 's/^/    /' "$w/sluice.log"; return
 	fi

@@ -36,7 +36,7 @@ done
 [ -z "$opts" ] || args+=(--opts "$opts")
 [ ! -f "$case_dir/rules.conf" ] || args+=(--config "$case_dir/rules.conf")
 
-if ! "$build/drivers/hosted/sluice-hosted" "$app" "${args[@]}" >"$work/log" 2>&1; then
+if ! "$build/hosted/sluice-hosted" "$app" "${args[@]}" >"$work/log" 2>&1; then
 	cat "$work/log"
 	fail "sluice-hosted exited with status $?"
 fi

@@ -10,7 +10,7 @@ if [ -z "$dir" ] || [ ! -d "$dir" ]; then
 	echo "SKIP: SLUICE_PCAP_DIR is not set or not a folder (CI sets it to ../shared/pcaps); no real captures replayed"
 	exit 77
 fi
-hosted="$build/drivers/hosted/sluice-hosted"
+hosted="$build/hosted/sluice-hosted"
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-shared.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 pass=0 failed=0

@@ -1,4 +1,4 @@
-/* The hosted platform's hook for large tables (drivers/hosted/hosted_mem.h): a table
+/* The hosted platform's hook for large tables (hosted/hosted_mem.h): a table
  * handed to pkt_mem_large() is resident at once, its contents kept; one of more than a
  * quarter of the host's memory is left to fill in as used. Residency is read with
  * mincore(). */

@@ -1,5 +1,5 @@
-/* The image's poll-loop timers (kernel/timer.c), built for the host. */
-#include "kern.h"
+/* The image's poll-loop timers (platform/plat_timer.c), built for the host. */
+#include "plat.h"
 #include "check_run.h"
 
 #include <check.h>
@@ -13,47 +13,47 @@ static void fire(void *arg)
 	order[n_fired++] = (int)(intptr_t)arg;
 }
 
-static struct kern_timer rearm_t;
+static struct plat_timer rearm_t;
 static int rearms;
 static void rearm(void *arg)
 {
 	(void)arg;
 	if (++rearms < 3)
-		kern_timer_arm(&rearm_t, rearm_t.deadline_ns + 10, rearm, NULL);
+		plat_timer_arm(&rearm_t, rearm_t.deadline_ns + 10, rearm, NULL);
 }
 
 START_TEST(deadline_order)
 {
-	struct kern_timer t[5] = { 0 };
+	struct plat_timer t[5] = { 0 };
 	n_fired = 0;
-	kern_timer_arm(&t[0], 300, fire, (void *)0);
-	kern_timer_arm(&t[1], 100, fire, (void *)1);
-	kern_timer_arm(&t[2], 200, fire, (void *)2);
-	kern_timer_arm(&t[3], 100, fire, (void *)3); /* same deadline: after t[1] */
-	kern_timer_arm(&t[4], 500, fire, (void *)4);
-	ck_assert_uint_eq(kern_timers_run(50), 100);
+	plat_timer_arm(&t[0], 300, fire, (void *)0);
+	plat_timer_arm(&t[1], 100, fire, (void *)1);
+	plat_timer_arm(&t[2], 200, fire, (void *)2);
+	plat_timer_arm(&t[3], 100, fire, (void *)3); /* same deadline: after t[1] */
+	plat_timer_arm(&t[4], 500, fire, (void *)4);
+	ck_assert_uint_eq(plat_timers_run(50), 100);
 	ck_assert_int_eq(n_fired, 0);
-	ck_assert_uint_eq(kern_timers_run(200), 300);
+	ck_assert_uint_eq(plat_timers_run(200), 300);
 	ck_assert_int_eq(n_fired, 3);
 	ck_assert_int_eq(order[0], 1);
 	ck_assert_int_eq(order[1], 3);
 	ck_assert_int_eq(order[2], 2);
-	kern_timer_cancel(&t[0]);
+	plat_timer_cancel(&t[0]);
 	ck_assert(!t[0].armed);
-	kern_timer_arm(&t[4], 250, fire, (void *)4); /* re-arming moves it */
-	ck_assert_uint_eq(kern_timers_run(1000), UINT64_MAX);
+	plat_timer_arm(&t[4], 250, fire, (void *)4); /* re-arming moves it */
+	ck_assert_uint_eq(plat_timers_run(1000), UINT64_MAX);
 	ck_assert_int_eq(n_fired, 4);
 	ck_assert_int_eq(order[3], 4);
-	kern_timer_cancel(&t[4]); /* cancelling a timer that is not armed is harmless */
+	plat_timer_cancel(&t[4]); /* cancelling a timer that is not armed is harmless */
 }
 END_TEST
 
 START_TEST(callback_rearms)
 {
 	rearms = 0;
-	kern_timer_arm(&rearm_t, 10, rearm, NULL);
-	ck_assert_uint_eq(kern_timers_run(10), 20);
-	ck_assert_uint_eq(kern_timers_run(100), UINT64_MAX); /* runs 20, then 30, then stops */
+	plat_timer_arm(&rearm_t, 10, rearm, NULL);
+	ck_assert_uint_eq(plat_timers_run(10), 20);
+	ck_assert_uint_eq(plat_timers_run(100), UINT64_MAX); /* runs 20, then 30, then stops */
 	ck_assert_int_eq(rearms, 3);
 }
 END_TEST

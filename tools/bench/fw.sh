@@ -85,7 +85,7 @@ testpmd_run() {
 		tail -n +3 | sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print 0 }'
 }
 hosted_run() { # APP [ARGS...] -> pps
-	"$build/drivers/hosted/sluice-hosted" "$@" "${pool[@]}" --quiet --duration "$seconds" \
+	"$build/hosted/sluice-hosted" "$@" "${pool[@]}" --quiet --duration "$seconds" \
 		--eal "$common --file-prefix=bfw-sl-$$ --lcores 0@0" --port "dpdk:$port0" --port "dpdk:$port1" >"$work/sl.log" 2>&1 ||
 		{ cat "$work/sl.log" >&2; echo 0; return; }
 	grep -E "^$1:" "$work/sl.log" | sed -E 's/.*\(([0-9.]+) Mpps out\).*/\1/' | awk '{ printf "%d\n", $1 * 1e6 }'

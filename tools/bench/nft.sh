@@ -101,7 +101,7 @@ for n in 10 1000 10000; do
 	printf '   %-28s %s Mpps\n' "linux nftables, $n rules" "$(send)"
 	for cpu in 0 1; do
 		setup sluice
-		through "sluice fw router (CPU $cpu), $n rules" taskset -c "$cpu" "$build/drivers/hosted/sluice-hosted" fw \
+		through "sluice fw router (CPU $cpu), $n rules" taskset -c "$cpu" "$build/hosted/sluice-hosted" fw \
 			--config "$work/r$n.conf" --quiet --port "afpacket:iface=lan,frames=8192" --port "afpacket:iface=wan,frames=8192"
 	done
 done

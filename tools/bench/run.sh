@@ -67,7 +67,7 @@ sluice_run() { # -> packets sent / run time (pps)
 throughput() { # WHAT EAL_MEMORY_ARGS
 	local common="$2 --no-pci --log-level=*:error"
 	testpmd_cmd="dpdk-testpmd $common --file-prefix=bench-tp-$$ --lcores 0@0,1@0 --vdev $port0 --vdev $port1 -- --forward-mode=io --nb-cores=1 --stats-period=1 --total-num-mbufs=16384"
-	sl_cmd="$build/drivers/hosted/sluice-hosted l2fwd --quiet --duration $seconds --eal '$common --file-prefix=bench-sl-$$ --lcores 0@0' --port dpdk:$port0 --port dpdk:$port1"
+	sl_cmd="$build/hosted/sluice-hosted l2fwd --quiet --duration $seconds --eal '$common --file-prefix=bench-sl-$$ --lcores 0@0' --port dpdk:$port0 --port dpdk:$port1"
 	echo "   memory: $1"
 	echo "   testpmd: timeout -s INT $((seconds + 2)) $testpmd_cmd"
 	echo "   sluice:  $sl_cmd"

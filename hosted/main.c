@@ -11,8 +11,9 @@
  * --clock capture gives the app the replayed captures' time instead of the host's
  * (vnet_pcap.h), so that a replay behaves as the traffic did, at any speed.
  */
-#include "app.h"
+#include "app_life.h"
 #include "hosted_mem.h"
+#include "hosted_plat.h"
 #include "ports.h"
 #include "vnet_pcap.h"
 
@@ -258,28 +259,27 @@ static void print_port_stats(struct vnet_port *const *ports, unsigned n)
 	}
 }
 
-/* Between rounds: the app's tick once a millisecond, a reload after SIGHUP, the counters
- * after SIGUSR1. */
+/* The platform's hook, once a millisecond: a reload after SIGHUP, the counters after
+ * SIGUSR1. */
 struct hosted_poll {
-	const struct app_def *app;
-	void *state;
+	struct app_life *life;
 	const char *config;
-	uint64_t last_tick;
-	struct pkt_worker *w;
-	const struct pkt_pipeline *pipe;
 	struct hosted_ports *hp;
 };
 
-/* The pipeline's counters, the devices', the pool and the app's own, on stdout. */
-static void print_counters(const struct hosted_poll *hp)
+static void print_devices(void *arg)
 {
-	pkt_counters_format(hp->pipe, &hp->w->cnt, print_line, stdout);
-	print_port_stats(hp->hp->port, hp->pipe->n_ports);
+	const struct hosted_poll *hp = arg;
+	print_port_stats(hp->hp->port, hp->hp->n);
 	char line[256];
 	hosted_ports_describe_pool(hp->hp, line, sizeof(line));
 	printf("%s\n", line);
-	if (hp->app->report)
-		hp->app->report(hp->state, print_line, stdout);
+}
+
+/* The pipeline's counters, the devices', the pool and the app's own, on stdout. */
+static void print_counters(struct hosted_poll *hp)
+{
+	app_life_report(hp->life, print_line, stdout, print_devices, hp);
 }
 
 static void hosted_poll(void *arg)
@@ -290,16 +290,14 @@ static void hosted_poll(void *arg)
 		char err[512];
 		size_t len;
 		char *text = hp->config ? read_file(hp->config, &len, err, sizeof(err)) : NULL;
-		if (!hp->config)
+		if (!hp->config) {
 			fprintf(stderr, "sluice-hosted: SIGHUP: no --config to reload\n");
-		else if (!text)
+		} else if (!text) {
 			fprintf(stderr, "sluice-hosted: reload refused, still running the previous config: %s\n", err);
-		else if (!hp->app->reload)
-			fprintf(stderr, "sluice-hosted: %s cannot reload its config\n", hp->app->name);
-		else if (hp->app->reload(hp->state, hp->config, text, len, err, sizeof(err)))
-			fprintf(stderr, "sluice-hosted: reload refused, still running the previous config: %s\n", err);
-		else
-			fprintf(stderr, "sluice-hosted: reloaded %s\n", hp->config);
+		} else {
+			struct plat_blob b = { .name = hp->config, .data = text, .len = len };
+			app_life_reload(hp->life, &b, err, sizeof(err));
+		}
 		free(text);
 	}
 	if (stats_flag) {
@@ -308,10 +306,6 @@ static void hosted_poll(void *arg)
 		print_counters(hp);
 		printf("sluice-hosted: end of counters\n");
 		fflush(stdout);
-	}
-	if (hp->app->tick && hp->w->now_ms != hp->last_tick) {
-		hp->last_tick = hp->w->now_ms;
-		hp->app->tick(hp->state, hp->w, hp->w->now_ms);
 	}
 }
 
@@ -386,34 +380,32 @@ int main(int argc, char **argv)
 		hosted_ports_close(&hp);
 		return 2;
 	}
-	uint64_t (*now_ms)(void) = o.capture_clock ? vnet_pcap_clock_ms : clock_ms;
-	struct vnet_port *const *ports = hp.port;
-	struct pkt_pipeline pipe = { .n_ports = (uint16_t)o.n_ports };
+	if (o.capture_clock)
+		hosted_plat_set_clock_ms(vnet_pcap_clock_ms);
+	static struct app_life life; /* large (the worker's queues and counters): one per process */
+	struct app_life_conf conf = { .app = app, .n_ports = (uint16_t)o.n_ports, .pool = hp.pool, .opts = o.opts,
+				      .who = "sluice-hosted" };
 	for (unsigned i = 0; i < o.n_ports; i++)
-		pipe.port_names[i] = ports[i]->name;
-	void *state = NULL;
+		conf.ports[i] = hp.port[i];
 	rc = 0;
-	struct app_env env = { .opts = o.opts, .config_name = o.config, .log = print_line, .log_arg = stderr,
-			       .pool = hp.pool };
-	for (unsigned i = 0; i < o.n_ports; i++)
-		env.port_mac[i] = ports[i]->mac;
 	char *config = NULL;
-	if (o.config && !(config = read_file(o.config, &env.config_len, err, sizeof(err)))) {
+	if (o.config && !(config = read_file(o.config, &conf.config.len, err, sizeof(err)))) {
 		fprintf(stderr, "sluice-hosted: --config: %s\n", err);
 		rc = 2;
 	} else if (!o.config && app->needs_config) {
 		fprintf(stderr, "sluice-hosted: %s needs --config FILE\n", app->name);
 		rc = 2;
+	} else if (o.config) {
+		conf.has_config = true;
+		conf.config.name = o.config;
+		conf.config.data = config;
+		hosted_plat_add_blob(o.config, config, conf.config.len);
 	}
-	env.config = config;
-	if (rc == 0 && app->setup(&pipe, &state, &env, err, sizeof(err)) != 0) {
+	if (rc == 0 && app_life_setup(&life, &conf, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sluice-hosted: %s\n", err);
 		rc = 2;
 	}
-	free(config);
 	if (rc == 0) {
-		static struct pkt_worker w; /* large; one per process here */
-		pkt_worker_init(&w, &pipe);
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 		signal(SIGHUP, on_hup);
@@ -424,30 +416,21 @@ int main(int argc, char **argv)
 			signal(SIGALRM, on_signal);
 			setitimer(ITIMER_REAL, &it, NULL);
 		}
-		w.now_ms = now_ms();
-		struct hosted_poll hpoll = { .app = app, .state = state, .config = o.config, .w = &w, .pipe = &pipe,
-					     .hp = &hp };
-		struct app_run_limits lim = { .max_rx_pkts = o.max_pkts, .poll = hosted_poll, .poll_arg = &hpoll,
-					      .clock_ms = now_ms };
+		struct hosted_poll hpoll = { .life = &life, .config = o.config, .hp = &hp };
 		double t0 = now_s();
-		uint64_t rx = app_run(&w, ports, (uint16_t)o.n_ports, &stop_flag, &lim);
+		uint64_t rx = app_life_run(&life, &stop_flag, o.max_pkts, hosted_poll, &hpoll);
 		double dt = now_s() - t0;
-		uint64_t tx = 0;
-		for (unsigned i = 0; i < o.n_ports; i++)
-			tx += w.cnt.port[i].tx_pkts;
-		if (app->tick) {
-			app->tick(state, &w, now_ms());     /* the last log lines */
-			app_flush(&w, ports, (uint16_t)o.n_ports);
-		}
+		uint64_t tx = app_life_tx_pkts(&life);
+		app_life_finish(&life);     /* the last log lines */
 		if (!o.quiet)
 			print_counters(&hpoll);
 		printf("%s: %" PRIu64 " packets in, %" PRIu64 " out, %" PRIu64 " dropped in %.3f s (%.3f Mpps out)\n",
-		       app->name, rx, tx, pkt_counters_drops(&pipe, &w.cnt), dt, dt > 0 ? (double)tx / dt / 1e6 : 0.0);
-		if (o.log_pcap && write_capture(app, state, o.log_pcap, o.capture_clock))
+		       app->name, rx, tx, pkt_counters_drops(&life.pipe, &life.w.cnt), dt, dt > 0 ? (double)tx / dt / 1e6 : 0.0);
+		if (o.log_pcap && write_capture(app, life.state, o.log_pcap, o.capture_clock))
 			rc = 1;
-		if (app->teardown)
-			app->teardown(state);
 	}
+	app_life_teardown(&life);
+	free(config);
 	hosted_ports_close(&hp);
 	return rc;
 }

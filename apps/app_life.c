@@ -1,0 +1,129 @@
+/* One appliance's life cycle on either platform (app_life.h). */
+#include "app_life.h"
+
+#include <string.h>
+
+static void log_line(void *arg, const char *line)
+{
+	(void)arg;
+	plat_log(PLAT_LOG_INFO, "%s", line);
+}
+
+int app_life_setup(struct app_life *l, const struct app_life_conf *c, char *err, size_t errlen)
+{
+	memset(l, 0, sizeof(*l));
+	l->app = c->app;
+	l->who = c->who ? c->who : "sluice";
+	l->n_ports = c->n_ports;
+	l->pool = c->pool;
+	l->started_ns = plat_clock_ns();
+	l->pipe.n_ports = c->n_ports;
+	for (uint16_t i = 0; i < c->n_ports; i++) {
+		l->ports[i] = c->ports[i];
+		l->pipe.port_names[i] = c->ports[i]->name;
+	}
+	if (c->n_ports < c->app->min_ports || c->n_ports > c->app->max_ports) {
+		plat_snprintf(err, errlen, "%s takes %u to %u ports, got %u", c->app->name, c->app->min_ports,
+			      c->app->max_ports, c->n_ports);
+		return -1;
+	}
+	if (c->app->needs_config && !c->has_config) {
+		plat_snprintf(err, errlen, "%s needs a config", c->app->name);
+		return -1;
+	}
+	struct app_env env = {
+		.opts = c->opts ? c->opts : "",
+		.config_name = c->has_config ? c->config.name : NULL,
+		.config = c->has_config ? c->config.data : NULL,
+		.config_len = c->has_config ? c->config.len : 0,
+		.log = log_line,
+		.pool = c->pool,
+	};
+	for (uint16_t i = 0; i < c->n_ports; i++)
+		env.port_mac[i] = c->ports[i]->mac;
+	if (c->app->setup(&l->pipe, &l->state, &env, err, errlen) != 0)
+		return -1;
+	pkt_worker_init(&l->w, &l->pipe);
+	l->w.now_ms = plat_clock_ns() / 1000000;
+	l->last_ms = l->w.now_ms;
+	l->set_up = true;
+	return 0;
+}
+
+static uint64_t clock_ms(void)
+{
+	return plat_clock_ns() / 1000000;
+}
+
+/* Once a round; the work below once a millisecond of the app's clock. */
+static void life_poll(void *arg)
+{
+	struct app_life *l = arg;
+	uint64_t now = l->w.now_ms;
+	if (now == l->last_ms)
+		return;
+	l->last_ms = now;
+	plat_timers_run(plat_clock_ns());
+	if (l->app->tick)
+		l->app->tick(l->state, &l->w, now);
+	if (l->plat_poll)
+		l->plat_poll(l->plat_poll_arg);
+}
+
+uint64_t app_life_run(struct app_life *l, const volatile sig_atomic_t *stop, uint64_t max_rx_pkts,
+		      void (*plat_poll)(void *arg), void *arg)
+{
+	l->plat_poll = plat_poll;
+	l->plat_poll_arg = arg;
+	struct app_run_limits lim = { .max_rx_pkts = max_rx_pkts, .poll = life_poll, .poll_arg = l,
+				      .clock_ms = clock_ms };
+	uint64_t rx = app_run(&l->w, l->ports, l->n_ports, stop, &lim);
+	l->rx_pkts += rx;
+	return rx;
+}
+
+int app_life_reload(struct app_life *l, const struct plat_blob *b, char *err, size_t errlen)
+{
+	if (!l->app->reload) {
+		plat_snprintf(err, errlen, "%s has no config to reload", l->app->name);
+	} else if (l->app->reload(l->state, b->name, b->data, b->len, err, errlen) == 0) {
+		l->reloads++;
+		plat_log(PLAT_LOG_INFO, "%s: reloaded %s", l->who, b->name);
+		return 0;
+	}
+	l->reload_failures++;
+	plat_log(PLAT_LOG_ERROR, "%s: reload refused, still running the previous config: %s", l->who, err);
+	return -1;
+}
+
+void app_life_finish(struct app_life *l)
+{
+	if (l->app->tick)
+		l->app->tick(l->state, &l->w, clock_ms());
+	app_flush(&l->w, l->ports, l->n_ports);
+}
+
+void app_life_report(const struct app_life *l, void (*emit)(void *arg, const char *line), void *arg,
+		     void (*devices)(void *dev_arg), void *dev_arg)
+{
+	pkt_counters_format(&l->pipe, &l->w.cnt, emit, arg);
+	if (devices)
+		devices(dev_arg);
+	if (l->app->report)
+		l->app->report(l->state, emit, arg);
+}
+
+uint64_t app_life_tx_pkts(const struct app_life *l)
+{
+	uint64_t tx = 0;
+	for (uint16_t i = 0; i < l->n_ports; i++)
+		tx += l->w.cnt.port[i].tx_pkts;
+	return tx;
+}
+
+void app_life_teardown(struct app_life *l)
+{
+	if (l->set_up && l->app->teardown)
+		l->app->teardown(l->state);
+	l->set_up = false;
+}

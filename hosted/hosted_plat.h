@@ -1,0 +1,16 @@
+/* hosted_plat.h - what the hosted launcher's main tells its side of the platform contract
+ * (hosted/plat.c) before the appliance starts. Internal to hosted/. */
+#ifndef SLUICE_HOSTED_PLAT_H
+#define SLUICE_HOSTED_PLAT_H
+
+#include "plat.h"
+
+#define HOSTED_MAX_BLOBS 4
+
+/* The app's clock in ms instead of CLOCK_MONOTONIC (--clock capture); NULL: the host's. */
+void hosted_plat_set_clock_ms(uint64_t (*ms)(void));
+void hosted_plat_set_log_level(enum plat_log_level level);
+/* Blob i, in the order added (0: --config); -1 when full. data stays the caller's. */
+int hosted_plat_add_blob(const char *name, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,93 @@
+/* The platform contract (platform/plat.h) in the hosted launcher: CLOCK_MONOTONIC (or the
+ * replayed captures' time), getrandom(2), standard error, and the files given on the
+ * command line as the config blobs. */
+#include "hosted_plat.h"
+#include "plat.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+static uint64_t (*clock_ms_source)(void);
+static enum plat_log_level log_level = PLAT_LOG_INFO;
+static struct plat_blob blobs[HOSTED_MAX_BLOBS];
+static unsigned n_blobs;
+
+void hosted_plat_set_clock_ms(uint64_t (*ms)(void))
+{
+	clock_ms_source = ms;
+}
+
+void hosted_plat_set_log_level(enum plat_log_level level)
+{
+	log_level = level;
+}
+
+int hosted_plat_add_blob(const char *name, const void *data, size_t len)
+{
+	if (n_blobs == HOSTED_MAX_BLOBS)
+		return -1;
+	blobs[n_blobs++] = (struct plat_blob){ .name = name, .data = data, .len = len };
+	return 0;
+}
+
+uint64_t plat_clock_ns(void)
+{
+	if (clock_ms_source)
+		return clock_ms_source() * 1000000;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void plat_random(void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	while (len) {
+		ssize_t n = getrandom(p, len, 0);
+		if (n <= 0)
+			continue;      /* EINTR; getrandom(2) never fails otherwise once the pool is up */
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+const char *plat_entropy_source(void)
+{
+	return "getrandom";
+}
+
+void plat_vlog(enum plat_log_level level, const char *fmt, va_list ap)
+{
+	if (level > log_level)
+		return;
+	char line[1024];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "%s\n", line);
+}
+
+void plat_log(enum plat_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	plat_vlog(level, fmt, ap);
+	va_end(ap);
+}
+
+int plat_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+bool plat_config(unsigned i, struct plat_blob *out)
+{
+	if (i >= n_blobs)
+		return false;
+	*out = blobs[i];
+	return true;
+}

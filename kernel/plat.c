@@ -1,0 +1,74 @@
+/* The platform contract (platform/plat.h) in the image: the TSC clock, RDSEED/RDRAND,
+ * the serial console and the boot modules. */
+#include "kern_internal.h"
+#include "plat.h"
+
+#include <string.h>
+
+static enum plat_log_level log_level = PLAT_LOG_INFO;
+
+void kern_plat_log_level(enum kern_log l)
+{
+	log_level = l == KERN_LOG_QUIET ? PLAT_LOG_WARN : l == KERN_LOG_DEBUG ? PLAT_LOG_DEBUG : PLAT_LOG_INFO;
+}
+
+uint64_t plat_clock_ns(void)
+{
+	return kern_clock_ns();
+}
+
+void plat_random(void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	while (len) {
+		uint64_t v = kern_random_u64();
+		size_t n = len < sizeof(v) ? len : sizeof(v);
+		memcpy(p, &v, n);
+		p += n;
+		len -= n;
+	}
+}
+
+const char *plat_entropy_source(void)
+{
+	return kern_entropy_source();
+}
+
+void plat_vlog(enum plat_log_level level, const char *fmt, va_list ap)
+{
+	if (level > log_level)
+		return;
+	char line[512];
+	int n = kern_vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	if (n < 0)
+		return;
+	size_t len = (size_t)n < sizeof(line) - 1 ? (size_t)n : sizeof(line) - 2;
+	line[len++] = '\n';
+	kern_console_write(line, len);
+}
+
+void plat_log(enum plat_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	plat_vlog(level, fmt, ap);
+	va_end(ap);
+}
+
+int plat_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = kern_vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+bool plat_config(unsigned i, struct plat_blob *out)
+{
+	const char *name;
+	if (!kern_module(i, &out->data, &out->len, &name))
+		return false;
+	out->name = name[0] ? name : i == 0 ? "boot module 0" : "a boot module";
+	return true;
+}
