@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct mx_out;
+
 /* What the platform gives an app when it sets it up. */
 struct app_env {
 	const char *opts;            /* the app's option string, "" when none */
@@ -46,6 +48,9 @@ struct app_def {
 	int (*reload)(void *state, const char *name, const char *text, size_t len, char *err, size_t errlen);
 	/* Optional: the app's own counters, one line per call of emit, for the shutdown report. */
 	void (*report)(void *state, void (*emit)(void *arg, const char *line), void *arg);
+	/* Optional: the app's own Prometheus families (metrics.h), written again from the
+	 * start for every chunk of a scrape. */
+	void (*metrics)(void *state, struct mx_out *o);
 	/* Optional: the frames the app keeps for inspection (fw: the last logged ones), oldest
 	 * first: caplen bytes of a len-byte frame seen at time_ms. */
 	void (*capture)(void *state, void (*frame)(void *arg, uint64_t time_ms, const uint8_t *data, uint16_t caplen,

@@ -51,6 +51,9 @@ struct app_life {
 	void (*plat_poll)(void *arg);
 	void *plat_poll_arg;
 	bool set_up;
+	/* more Prometheus families: the host stack's, the metrics server's own */
+	struct { void (*fn)(void *arg, struct mx_out *o); void *arg; } sources[4];
+	unsigned n_sources;
 };
 
 /* Sets the app up on conf's ports. Returns 0, or -1 with one line in err (the app's own,
@@ -76,6 +79,11 @@ void app_life_report(const struct app_life *l, void (*emit)(void *arg, const cha
 
 /* Packets the app sent on all ports. */
 uint64_t app_life_tx_pkts(const struct app_life *l);
+
+/* One chunk of the metrics page (metrics.h): the appliance's build and uptime, its ports,
+ * its drops by stage and reason, its pool, its reloads, the app's families and those of
+ * the sources added. */
+void app_life_metrics(const struct app_life *l, struct mx_out *o);
 
 void app_life_teardown(struct app_life *l);
 

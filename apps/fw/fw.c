@@ -448,5 +448,6 @@ const struct app_def app_fw = {
 	.tick = fw_tick,
 	.reload = fw_reload,
 	.report = fw_report,
+	.metrics = fw_metrics,
 	.capture = fw_capture,
 };

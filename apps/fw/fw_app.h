@@ -193,6 +193,8 @@ void fw_router_stats_assign(struct fw_app *a, struct fwa_conf *c);
 /* One line per interface of c: its counters. */
 void fw_router_stats_format(const struct fw_app *a, const struct fwa_conf *c, void (*emit)(void *arg, const char *line),
 			    void *arg);
+/* The app's Prometheus families (fw_metrics.c). */
+void fw_metrics(void *state, struct mx_out *o);
 int fw_router_build(struct fwa_conf *c, const char *name, const uint8_t *const *port_mac, uint16_t n_ports, char *err,
 		    size_t errlen);
 
