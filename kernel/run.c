@@ -7,21 +7,10 @@
 
 #include <string.h>
 
-#define COM1_LSR 0x3fd
-#define COM1_DATA 0x3f8
-
 static struct kern_nic nics[PKT_MAX_PORTS];
 static unsigned n_nics;
 static struct pkt_pool *pool;
 static struct app_life life;
-
-/* Ctrl-C on the serial console (QEMU -nographic passes it to the guest as 0x03) */
-bool kern_console_interrupt(void)
-{
-	if (!(inb(COM1_LSR) & 0x01))
-		return false;
-	return inb(COM1_DATA) == 0x03;
-}
 
 static void print_line(void *arg, const char *line)
 {
@@ -84,12 +73,27 @@ struct poll_state {
 	int status;
 };
 
-/* The image's part of the millisecond's work: Ctrl-C, device health. */
+/* The image's part of the millisecond's work: the console (Ctrl-C, a reload), device
+ * health. */
 static void poll_platform(void *arg)
 {
 	struct poll_state *s = arg;
-	if (kern_console_interrupt())
+	const char *data;
+	size_t len;
+	switch (kern_console_poll(life.w.now_ms, &data, &len)) {
+	case KERN_CONSOLE_STOP:
 		s->stop = 1;
+		break;
+	case KERN_CONSOLE_RELOAD: {
+		struct plat_blob b = { .name = "console", .data = data, .len = len };
+		char err[512];
+		app_life_reload(&life, &b, err, sizeof(err));
+		kern_console_done(data);
+		break;
+	}
+	case KERN_CONSOLE_NONE:
+		break;
+	}
 	for (unsigned i = 0; i < n_nics; i++) {
 		virtio_net_watchdog(nics[i].port);
 		const char *e = virtio_net_error(nics[i].port);

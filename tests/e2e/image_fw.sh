@@ -116,10 +116,58 @@ run() {
 		fail "$name: Ctrl-C: status $rc"; sed 's/^/    /' "$c"
 	fi
 }
+# console_reload NAME FILE: types Ctrl-R, FILE's length and FILE on the image's console
+console_reload() {
+	local fd
+	fd=$(eval echo \$fd_$1)
+	printf '\022%d\n' "$(stat -c %s "$2")" >&"$fd"
+	cat "$2" >&"$fd"
+}
+
+# wait_console NAME TEXT: until the console shows TEXT (60 s)
+wait_console() {
+	local i
+	for ((i = 0; i < 600; i++)); do
+		grep -qF -- "$2" "$work/$1.console" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Reload in the image, through the platform contract (the console is its trigger here, the
+# control socket later): a broken config is refused with FILE:LINE:COL and the running
+# rules go on as before; a good one is swapped in and the traffic follows it.
+reload_case() {
+	local name=reload
+	if ! image_start "$name" 2 microvm virtio-net-device -initrd "$src/rules.conf"; then fail "$name: boot"; return; fi
+	console_reload "$name" "$work/broken.conf"
+	if wait_console "$name" "sluice: reload refused, still running the previous config: console:4:21: expected an IPv4 address"; then
+		ok "reload in the image: a broken config refused: $(grep -m1 -a "reload refused" "$work/$name.console" | tr -d '\r')"
+	else
+		fail "reload in the image: no refusal on the console"; sed 's/^/    /' "$work/$name.console"
+	fi
+	pass_through "$name" 0 1 "$work/bridge.lan.pcap" "$work/bridge.want1.pcap" "reload: after the refusal, the boot rules still"
+	printf 'interface lan\ninterface wan\nchain forward policy accept {\n    counter\n}\n' >"$work/open.conf"
+	console_reload "$name" "$work/open.conf"
+	if wait_console "$name" "sluice: reloaded console"; then
+		ok "reload in the image: a new config swapped in"
+	else
+		fail "reload in the image: no 'reloaded' line"; sed 's/^/    /' "$work/$name.console"
+	fi
+	"$hosted" fw --quiet --config "$work/open.conf" --port "pcap:rx=$work/bridge.lan.pcap,tx=$work/open.want0.pcap" \
+		--port "pcap:tx=$work/open.want1.pcap" >/dev/null 2>&1 || fail "hosted fw with open.conf"
+	feed_compare "$name" 0 1 "$work/bridge.lan.pcap" "$work/open.want1.pcap" \
+		"reload: the new rules ($(count "$work/open.want1.pcap") of $(count "$work/bridge.lan.pcap") forwarded)" 3
+	image_stop "$name" || fail "reload: Ctrl-C: status $?"
+	grep -qa "fw: .* 1 reloads (1 refused)" "$work/$name.console" && ok "reload: counted: $(grep -a -o '[0-9]* reloads ([0-9]* refused)' "$work/$name.console")" ||
+		{ fail "reload: the counters lack '1 reloads (1 refused)'"; grep -a "^fw:" "$work/$name.console"; }
+}
+
 bridge_log="denied: [fw forward rule 7 line 16 log] IN=lan OUT=wan"
 router_log="refused: [fw forward rule 3 line 13 log] IN=lan OUT=wan"
 run microvm bridge "$src/rules.conf" "$bridge_log" microvm virtio-net-device
 run q35 bridge "$src/rules.conf" "$bridge_log" q35 virtio-net-pci,disable-legacy=on
 run router router "$root/tests/e2e/fw-router/rules.conf" "$router_log" microvm virtio-net-device
+reload_case
 echo "$pass passed, $failed failed"
 [ "$failed" = 0 ]
