@@ -75,6 +75,15 @@ char *strchr(const char *s, int c)
 	}
 }
 
+char *strstr(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (*hay == *needle && !strncmp(hay, needle, n))
+			return (char *)hay;
+	return n ? NULL : (char *)hay;
+}
+
 int strcmp(const char *a, const char *b)
 {
 	while (*a && *a == *b) {

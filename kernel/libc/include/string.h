@@ -11,6 +11,7 @@ int memcmp(const void *a, const void *b, size_t n);
 void *memchr(const void *s, int c, size_t n);
 size_t strlen(const char *s);
 char *strchr(const char *s, int c);
+char *strstr(const char *hay, const char *needle);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 

@@ -1,0 +1,67 @@
+/* stk_internal.h - what stk.c, stk_netif.c and stk_conf.c share: the one stack's state. */
+#ifndef SLUICE_STK_INTERNAL_H
+#define SLUICE_STK_INTERNAL_H
+
+#include "stk.h"
+
+#include "lwip/ip_addr.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+
+struct stk_if {
+	struct netif netif;        /* netif.state points back here */
+	struct stk_if_conf conf;
+	uint16_t port;
+	uint8_t mac[6];
+	bool used;
+	bool has_gw6;
+	ip6_addr_t gw6;            /* with its zone when link-local */
+	char logged[160];          /* the last line logged about its addresses */
+};
+
+/* A received frame lent to lwIP: the custom pbuf over the pkt_buf's data. */
+struct stk_rx {
+	struct pbuf_custom pc;     /* first: lwIP's struct pbuf * is the slot's address */
+	struct pkt_buf *pkt;       /* NULL while the slot is free */
+	struct stk_rx *next_free;
+};
+
+struct stk_own_counters {
+	uint64_t frames_in, frames_in_copied, frames_in_dropped;
+	uint64_t frames_out, frames_out_nobuf, frames_out_too_long;
+	uint64_t lwip_asserts, lwip_errors;
+};
+
+struct stk_state {
+	bool up;                   /* between stk_init() and stk_shutdown() */
+	struct pkt_pool *pool;
+	stk_tx_fn tx;
+	void *tx_arg;
+	struct stk_if ifs[STK_MAX_IFS];
+	struct stk_rx rx[STK_RX_SLOTS];
+	struct stk_rx *rx_free;
+	unsigned rx_held;
+	struct stk_own_counters cnt;
+	uint64_t now_ms;           /* the clock stk_poll() was last given: lwIP's sys_now() */
+	uint64_t isn_key[2];       /* RFC 6528's secret (stk_port.c) */
+};
+
+extern struct stk_state stk;
+
+/* stk_netif.c */
+err_t stk_netif_init(struct netif *netif);
+/* Puts every free receive slot on the free list (slots still lent to lwIP stay lent). */
+void stk_rx_reset(void);
+
+/* stk_addr.c: text forms, appended at buf[*at] (NUL-terminated, cut at len). */
+void stk_put(char *buf, size_t len, size_t *at, const char *s);
+void stk_put_ip4(char *buf, size_t len, size_t *at, const uint8_t a[4]);
+void stk_put_ip6(char *buf, size_t len, size_t *at, const uint8_t a[16]);
+void stk_put_uint(char *buf, size_t len, size_t *at, unsigned v);
+/* Parsers of s[0..n): a decimal of at most 5 digits without a leading zero, at most max;
+ * addresses, with why (a phrase after the word quoted) when they fail. */
+bool stk_parse_dec(const char *s, size_t n, unsigned max, unsigned *out);
+bool stk_parse_ip4(const char *s, size_t n, uint8_t out[4], const char **why);
+bool stk_parse_ip6(const char *s, size_t n, uint8_t out[16], const char **why);
+
+#endif
