@@ -21,6 +21,7 @@
 #define SLUICE_APP_LIFE_H
 
 #include "app.h"
+#include "mgmt.h"
 #include "plat.h"
 
 struct app_life_conf {
@@ -32,6 +33,7 @@ struct app_life_conf {
 	const char *opts;                          /* the app's options, "" when none */
 	bool has_config;                           /* config holds blob 0 (plat_config) */
 	struct plat_blob config;
+	struct mg_conf mgmt;                       /* the management port (mgmt.h); .port NULL: none */
 };
 
 struct app_life {
@@ -51,12 +53,13 @@ struct app_life {
 	void (*plat_poll)(void *arg);
 	void *plat_poll_arg;
 	bool set_up;
+	bool mgmt_on;                              /* the management plane runs (mgmt.h) */
 	/* more Prometheus families: the host stack's, the metrics server's own */
 	struct { void (*fn)(void *arg, struct mx_out *o); void *arg; } sources[4];
 	unsigned n_sources;
 };
 
-/* Sets the app up on conf's ports. Returns 0, or -1 with one line in err (the app's own,
+/* Sets the app up on conf's ports, and the management plane on conf->mgmt.port. Returns 0, or -1 with one line in err (the app's own,
  * FILE:LINE:COL for a config). */
 int app_life_setup(struct app_life *l, const struct app_life_conf *conf, char *err, size_t errlen);
 

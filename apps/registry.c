@@ -1,5 +1,6 @@
 /* Every app: the registry of the hosted launcher, the tests and the benchmarks. */
 #include "app.h"
+#include "mgmt.h"
 
 extern const struct app_def app_l2fwd;
 extern const struct app_def app_fw;
@@ -9,3 +10,6 @@ const struct app_def *const app_registry[] = {
 	&app_fw,
 	NULL,
 };
+
+/* the management plane (mgmt.h): the hosted launcher carries it */
+const struct mg_impl *const app_mgmt = &mg_impl;

@@ -36,6 +36,9 @@ struct options {
 	const char *opts;
 	const char *config;
 	const char *log_pcap;
+	const char *mgmt_port;     /* --mgmt-port SPEC: the management port */
+	const char *mgmt;          /* --mgmt ADDRS: its addresses (default dhcp) */
+	uint16_t metrics_port;
 	uint64_t max_pkts;
 	double duration;
 	uint32_t pool_size;
@@ -97,6 +100,12 @@ static void usage(FILE *f)
 		"  --pool N           packet buffers in the pool (default %d)\n"
 		"  --clock host|capture  the app's time: the host's monotonic clock (default),\n"
 		"                     or the replayed captures' timestamps (every port pcap:)\n"
+		"  --mgmt-port SPEC   a management port (any SPEC above, e.g. dpdk:net_tap0,iface=mg0\n"
+		"                     or afpacket:iface=veth1): the appliance's own stack (lwIP)\n"
+		"                     answers there (ARP/ND, ping, the metrics page); not an app port\n"
+		"  --mgmt ADDRS       its addresses: dhcp (default), or ip=A.B.C.D/N[,gw=A.B.C.D]\n"
+		"                     [,ip6=ADDR/64][,gw6=ADDR][,slaac][,mtu=N]\n"
+		"  --metrics-port N   TCP port of GET /metrics on the management port (default 9100)\n"
 		"  --quiet            print only errors and the summary line\n"
 		"  -h, --help         this text\n"
 		"\napps:\n",
@@ -130,7 +139,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes = !strcmp(a, "--port") || !strcmp(a, "--eal") || !strcmp(a, "--opts") || !strcmp(a, "--config") || !strcmp(a, "--log-pcap") ||
 			     !strcmp(a, "--max-packets") || !strcmp(a, "--duration") || !strcmp(a, "--pool") ||
-			     !strcmp(a, "--clock");
+			     !strcmp(a, "--clock") || !strcmp(a, "--mgmt-port") || !strcmp(a, "--mgmt") ||
+			     !strcmp(a, "--metrics-port");
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			exit(0);
@@ -147,6 +157,21 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return bad(msg, v);
 			}
 			o->specs[o->n_ports++] = v;
+		} else if (!strcmp(a, "--mgmt-port")) {
+			const char *why = hosted_port_spec_check(v);
+			if (why) {
+				char msg[160];
+				snprintf(msg, sizeof(msg), "--mgmt-port: %s", why);
+				return bad(msg, v);
+			}
+			o->mgmt_port = v;
+		} else if (!strcmp(a, "--mgmt")) {
+			o->mgmt = v;
+		} else if (!strcmp(a, "--metrics-port")) {
+			uint64_t n;
+			if (parse_u64(v, &n) || !n || n > 65535)
+				return bad("--metrics-port: expected a TCP port from 1 to 65535, got", v);
+			o->metrics_port = (uint16_t)n;
 		} else if (!strcmp(a, "--eal")) {
 			o->eal = v;
 		} else if (!strcmp(a, "--opts")) {
@@ -187,6 +212,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (!o->app)
 		return bad("no app named", NULL);
+	if ((o->mgmt || o->metrics_port) && !o->mgmt_port)
+		return bad("--mgmt and --metrics-port go with --mgmt-port SPEC", NULL);
+	if (o->mgmt_port && o->n_ports == PKT_MAX_PORTS)
+		return bad("too many ports with the management port (at most 8 in all)", o->mgmt_port);
 	for (unsigned i = 0; o->capture_clock && i < o->n_ports; i++)
 		if (strncmp(o->specs[i], "pcap:", 5))
 			return bad("--clock capture: every port must be a pcap: port, got", o->specs[i]);
@@ -371,7 +400,11 @@ int main(int argc, char **argv)
 	}
 
 	struct hosted_ports hp;
-	if (hosted_ports_open(&hp, o.specs, o.n_ports, o.eal, o.pool_size, err, sizeof(err)) != 0) {
+	const char *specs[PKT_MAX_PORTS];
+	memcpy(specs, o.specs, sizeof(specs));
+	if (o.mgmt_port)
+		specs[o.n_ports] = o.mgmt_port;     /* opened last; the app never sees it */
+	if (hosted_ports_open(&hp, specs, o.n_ports + (o.mgmt_port != NULL), o.eal, o.pool_size, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sluice-hosted: %s\n", err);
 		return 1;
 	}
@@ -387,6 +420,11 @@ int main(int argc, char **argv)
 				      .who = "sluice-hosted" };
 	for (unsigned i = 0; i < o.n_ports; i++)
 		conf.ports[i] = hp.port[i];
+	if (o.mgmt_port) {
+		struct vnet_port *m = hp.port[o.n_ports];
+		snprintf(m->name, sizeof(m->name), "mgmt");
+		conf.mgmt = (struct mg_conf){ .port = m, .addr = o.mgmt, .metrics_port = o.metrics_port };
+	}
 	rc = 0;
 	char *config = NULL;
 	if (o.config && !(config = read_file(o.config, &conf.config.len, err, sizeof(err)))) {
@@ -431,6 +469,12 @@ int main(int argc, char **argv)
 	}
 	app_life_teardown(&life);
 	free(config);
+	/* every buffer back: the app's, the host stack's (a native pool knows) */
+	if (!hp.dpdk && hp.pool && hp.pool->avail != hp.pool->size) {
+		fprintf(stderr, "sluice-hosted: %u of %u packet buffers not back in the pool at exit\n",
+			hp.pool->size - hp.pool->avail, hp.pool->size);
+		rc = rc ? rc : 1;
+	}
 	hosted_ports_close(&hp);
 	return rc;
 }

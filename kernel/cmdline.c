@@ -68,13 +68,30 @@ int kern_cmdline_parse(const char *s, struct kern_cmdline *out)
 			for (size_t i = 0; i < vlen; i++) /* commas stand for the spaces a word cannot hold */
 				out->opts[i] = val[i] == ',' ? ' ' : val[i];
 			out->opts[vlen] = 0;
+		} else if (klen == 4 && !memcmp(word, "mgmt", 4)) {
+			if (!vlen || vlen >= sizeof(out->mgmt)) {
+				refuse(s, word, wlen, "mgmt takes the management NIC's addresses (dhcp, ip=A.B.C.D/N,gw=...), up to 127 characters");
+				return -1;
+			}
+			memcpy(out->mgmt, val, vlen);
+			out->mgmt[vlen] = 0;
+		} else if (klen == 7 && !memcmp(word, "metrics", 7)) {
+			unsigned v = 0;
+			size_t i = 0;
+			for (; i < vlen && i < 6 && val[i] >= '0' && val[i] <= '9'; i++)
+				v = v * 10 + (unsigned)(val[i] - '0');
+			if (!vlen || i != vlen || v == 0 || v > 65535) {
+				refuse(s, word, wlen, "metrics takes a TCP port, 1 to 65535");
+				return -1;
+			}
+			out->metrics_port = (uint16_t)v;
 		} else if (klen == 18 && !memcmp(word, "virtio_mmio.device", 18)) {
 			if (kern_cmdline_virtio_mmio(val, vlen, out) != 0) {
 				refuse(s, word, wlen, "expected SIZE@0xBASE:IRQ (at most 8 of them)");
 				return -1;
 			}
 		} else {
-			refuse(s, word, wlen, "unknown key (known: exit, log, opts, test, virtio_mmio.device)");
+			refuse(s, word, wlen, "unknown key (known: exit, log, metrics, mgmt, opts, test, virtio_mmio.device)");
 			return -1;
 		}
 	}

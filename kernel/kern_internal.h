@@ -84,6 +84,9 @@ struct kern_cmdline {
 	const char *test;        /* test=NAME: run a planted fault (fault, wx, null, overflow) */
 	enum kern_log log;       /* log=quiet|info|debug (default info) */
 	char opts[128];          /* opts=...: the app's options, commas for spaces */
+	char mgmt[128];          /* mgmt=SPEC: the last NIC is the management NIC, with these
+	                            addresses (stk_conf_parse: dhcp, ip=A/N,gw=G, ...) */
+	uint16_t metrics_port;   /* metrics=PORT: TCP port of /metrics (default 9100) */
 	struct { uint64_t base; uint32_t size, irq; } mmio[KERN_MAX_MMIO]; /* virtio_mmio.device= */
 	unsigned n_mmio;
 };

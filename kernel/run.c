@@ -8,7 +8,8 @@
 #include <string.h>
 
 static struct kern_nic nics[PKT_MAX_PORTS];
-static unsigned n_nics;
+static unsigned n_nics;         /* opened: the app's, then the management NIC if any */
+static unsigned n_app;          /* the app's NICs */
 static struct pkt_pool *pool;
 static struct app_life life;
 
@@ -21,9 +22,15 @@ static void print_line(void *arg, const char *line)
 unsigned kern_app_open(const struct app_def *app, const struct kern_cmdline *cl)
 {
 	unsigned found = kern_nics_count();
-	if (found > app->max_ports) {
-		kern_printf("sluice: %s uses %u NICs; %u found, the rest stay down\n", app->name, app->max_ports, found);
-		found = app->max_ports;
+	unsigned mgmt = cl->mgmt[0] ? 1 : 0;  /* mgmt=: the last NIC is the management NIC */
+	if (mgmt && !found) {
+		kern_printf("sluice: mgmt= names no NIC: the management NIC is the last virtio-net device, and there is none\n");
+		kern_exit(KERN_EXIT_DEVICE);
+	}
+	if (found > app->max_ports + mgmt) {
+		kern_printf("sluice: %s uses %u NICs%s; %u found, the rest stay down\n", app->name, app->max_ports,
+			    mgmt ? " and a management NIC" : "", found);
+		found = app->max_ports + mgmt;
 	}
 	if (found) {
 		/* both rings of every NIC full, plus a burst in flight per port */
@@ -37,18 +44,24 @@ unsigned kern_app_open(const struct app_def *app, const struct kern_cmdline *cl)
 		}
 		n_nics = kern_nics_open(pool, nics, found, cl->log);
 	}
+	n_app = n_nics - (mgmt && n_nics == found ? 1 : 0);
 	char err[512];
 	/* the config is the first boot module (QEMU -initrd FILE) */
-	struct app_life_conf conf = { .app = app, .n_ports = (uint16_t)n_nics, .pool = pool, .opts = cl->opts };
-	for (unsigned i = 0; i < n_nics; i++)
+	struct app_life_conf conf = { .app = app, .n_ports = (uint16_t)n_app, .pool = pool, .opts = cl->opts };
+	for (unsigned i = 0; i < n_app; i++)
 		conf.ports[i] = nics[i].port;
+	if (n_app < n_nics) {
+		struct vnet_port *m = nics[n_app].port;
+		kern_snprintf(m->name, sizeof(m->name), "mgmt");
+		conf.mgmt = (struct mg_conf){ .port = m, .addr = cl->mgmt, .metrics_port = cl->metrics_port };
+	}
 	conf.has_config = plat_config(0, &conf.config);
 	if (app->needs_config && !conf.has_config) {
 		kern_printf("sluice: %s needs its config as a boot module (qemu -initrd FILE; `sluice run %s --config FILE`)\n",
 			    app->name, app->name);
 		kern_exit(KERN_EXIT_CMDLINE);
 	}
-	if (n_nics >= app->min_ports && app_life_setup(&life, &conf, err, sizeof(err)) != 0) {
+	if (n_app >= app->min_ports && app_life_setup(&life, &conf, err, sizeof(err)) != 0) {
 		kern_printf("sluice: %s: %s\n", app->name, err);
 		kern_exit(KERN_EXIT_CMDLINE);
 	}
@@ -128,13 +141,14 @@ static void print_devices(void *arg)
 
 __attribute__((noreturn)) void kern_app_run(const struct app_def *app)
 {
-	if (n_nics < app->min_ports) {
-		kern_printf("sluice: %s needs %u NIC(s) and found %u: give the VM virtio-net devices "
+	if (n_app < app->min_ports) {
+		kern_printf("sluice: %s needs %u NIC(s)%s and found %u: give the VM virtio-net devices "
 			    "(-device virtio-net-pci or virtio-net-device, or `sluice run --net`)\n",
-			    app->name, app->min_ports, n_nics);
+			    app->name, app->min_ports, n_app < n_nics ? " besides the management NIC" : "", n_app);
 		kern_exit(KERN_EXIT_DEVICE);
 	}
-	kern_printf("sluice: %s running on %u NIC(s); Ctrl-C stops and prints the counters\n", app->name, n_nics);
+	kern_printf("sluice: %s running on %u NIC(s)%s; Ctrl-C stops and prints the counters\n", app->name, n_app,
+		    n_app < n_nics ? " and a management NIC" : "");
 	struct poll_state ps = { 0 };
 	uint64_t t0 = kern_clock_ns();
 	uint64_t rx = app_life_run(&life, &ps.stop, 0, poll_platform, &ps);

@@ -1,0 +1,230 @@
+/* The management plane (mgmt.h): the dedicated management port's frames to and from lwIP,
+ * polled with the life cycle's once-a-millisecond work; the stack's counters as metrics. */
+#include "app_life.h"
+#include "metrics.h"
+#include "mgmt.h"
+#include "mgmt_int.h"
+#include "stk.h"
+
+#include <string.h>
+
+struct mg_state mg;
+
+/* Frames lwIP made: the management port's wait in a queue sent at the end of the poll. */
+static void tx_hook(void *arg, uint16_t port, struct pkt_buf *p)
+{
+	(void)arg;
+	if (port != mg.port_id || mg.txn == MG_TXQ) {
+		mg.tx_dropped++;
+		pkt_free(p);
+		return;
+	}
+	mg.txq[mg.txn++] = p;
+}
+
+static void flush(void)
+{
+	uint16_t sent = mg.txn ? vnet_tx_burst(mg.port, mg.txq, mg.txn) : 0;
+	if (sent < mg.txn) {
+		mg.tx_dropped += mg.txn - sent;
+		pkt_free_burst(mg.txq + sent, mg.txn - sent);
+	}
+	mg.txn = 0;
+}
+
+/* ---- the stack's counters as metrics ------------------------------------------------ */
+
+enum { F_PACKETS, F_MEM, F_MEM_ERR, F_FRAMES, F_HELD, F_ERRORS, F__COUNT };
+
+struct emit_ctx {
+	struct mx_out *o;
+	int family;
+};
+
+static bool is_proto(const char *proto)
+{
+	return strcmp(proto, "mem") && strcmp(proto, "memp") && strcmp(proto, "stk");
+}
+
+static int family_of(const char *proto, const char *name)
+{
+	if (is_proto(proto))
+		return F_PACKETS;
+	if (!strcmp(proto, "stk")) {
+		if (!strcmp(name, "pbufs_held"))
+			return F_HELD;
+		return strncmp(name, "lwip_", 5) ? F_FRAMES : F_ERRORS;
+	}
+	size_t k = strlen(name);
+	if (!strcmp(name, "err") || !strcmp(name, "illegal") || (k > 4 && !strcmp(name + k - 4, "_err")))
+		return F_MEM_ERR;
+	return F_MEM;
+}
+
+static const struct { const char *name, *type, *help; } families[F__COUNT] = {
+	[F_PACKETS] = { "sluice_lwip_packets_total", "counter", "lwIP's own counters, by protocol and event." },
+	[F_MEM] = { "sluice_lwip_memory", "gauge", "lwIP's memory: its heap in bytes (pool mem) and its pools in entries." },
+	[F_MEM_ERR] = { "sluice_lwip_memory_errors_total", "counter", "Allocations lwIP could not make, by pool." },
+	[F_FRAMES] = { "sluice_stack_frames_total", "counter", "Frames between the management port and lwIP, by event." },
+	[F_HELD] = { "sluice_stack_buffers_held", "gauge", "Packet buffers lwIP holds without a copy now." },
+	[F_ERRORS] = { "sluice_stack_lwip_errors_total", "counter", "lwIP's failed assertions and errors." },
+};
+
+static void emit_counter(void *arg, const char *proto, const char *name, uint64_t value)
+{
+	struct emit_ctx *c = arg;
+	int f = family_of(proto, name);
+	if (f != c->family)
+		return;
+	if (!mx_wanted(c->o)) {
+		mx_sample(c->o, families[f].name, NULL, 0);     /* counted or cut; not formatted */
+		return;
+	}
+	char lb[96] = "";
+	switch (f) {
+	case F_PACKETS:
+		mx_label(lb, sizeof(lb), "proto", proto);
+		mx_label(lb, sizeof(lb), "event", name);
+		break;
+	case F_MEM: {
+		const char *us = NULL;     /* the last '_': pool name, then field */
+		for (const char *q = name; *q; q++)
+			if (*q == '_')
+				us = q;
+		char pool[48];
+		if (!strcmp(proto, "mem") || !us) {
+			mx_label(lb, sizeof(lb), "pool", !strcmp(proto, "mem") ? "mem" : name);
+			mx_label(lb, sizeof(lb), "field", !strcmp(proto, "mem") ? name : "value");
+			break;
+		}
+		size_t k = (size_t)(us - name) < sizeof(pool) - 1 ? (size_t)(us - name) : sizeof(pool) - 1;
+		memcpy(pool, name, k);
+		pool[k] = 0;
+		mx_label(lb, sizeof(lb), "pool", pool);
+		mx_label(lb, sizeof(lb), "field", us + 1);
+		break;
+	}
+	case F_MEM_ERR: {
+		char pool[48];
+		size_t k = strlen(name) > 4 && !strcmp(name + strlen(name) - 4, "_err") ? strlen(name) - 4 : 0;
+		if (k >= sizeof(pool))
+			k = sizeof(pool) - 1;
+		memcpy(pool, name, k);
+		pool[k] = 0;
+		mx_label(lb, sizeof(lb), "pool", k ? pool : "mem");
+		if (!k)
+			mx_label(lb, sizeof(lb), "kind", name);
+		break;
+	}
+	case F_FRAMES:
+		mx_label(lb, sizeof(lb), "event", name);
+		break;
+	case F_ERRORS:
+		mx_label(lb, sizeof(lb), "kind", name + 5);
+		break;
+	default:
+		break;
+	}
+	mx_sample(c->o, families[f].name, lb, value);
+}
+
+static void stack_metrics(void *arg, struct mx_out *o)
+{
+	(void)arg;
+	for (int f = 0; f < F__COUNT; f++) {
+		mx_family(o, families[f].name, families[f].type, families[f].help);
+		struct emit_ctx c = { .o = o, .family = f };
+		stk_counters(emit_counter, &c);
+	}
+	mx_family(o, "sluice_mgmt_transmit_dropped_total", "counter",
+		  "Frames lwIP made that the management port did not take.");
+	mx_sample(o, "sluice_mgmt_transmit_dropped_total", NULL, mg.tx_dropped);
+	mg_http_metrics(o);
+}
+
+/* ---- the table the life cycle calls ------------------------------------------------- */
+
+static int start(struct app_life *l, const struct mg_conf *c, char *err, size_t errlen)
+{
+	struct stk_if_conf addr;
+	char why[200];
+	if (stk_conf_parse(c->addr && c->addr[0] ? c->addr : "dhcp", &addr, why, sizeof(why)) != 0) {
+		plat_snprintf(err, errlen, "management addresses '%s': %s", c->addr, why);
+		return -1;
+	}
+	memset(&mg, 0, sizeof(mg));
+	mg.life = l;
+	mg.port = c->port;
+	mg.port_id = l->n_ports;          /* after the app's ports: the pipeline never names it */
+	c->port->id = mg.port_id;
+	if (stk_init(l->pool, tx_hook, NULL, why, sizeof(why)) != 0) {
+		plat_snprintf(err, errlen, "management: %s", why);
+		return -1;
+	}
+	mg.ifc = stk_if_add(mg.port_id, c->port->mac, &addr, why, sizeof(why));
+	if (!mg.ifc) {
+		stk_shutdown();
+		plat_snprintf(err, errlen, "management: %s", why);
+		return -1;
+	}
+	mg.metrics_port = c->metrics_port ? c->metrics_port : MG_METRICS_PORT;
+	if (mg_http_start(mg.metrics_port, why, sizeof(why)) != 0) {
+		stk_shutdown();
+		plat_snprintf(err, errlen, "management: metrics on TCP %u: %s", mg.metrics_port, why);
+		return -1;
+	}
+	if (l->n_sources < sizeof(l->sources) / sizeof(l->sources[0]))
+		l->sources[l->n_sources++] = (typeof(l->sources[0])){ stack_metrics, NULL };
+	flush();       /* the gratuitous ARP, DAD, the DHCP DISCOVER */
+	mg.started = true;
+	return 0;
+}
+
+static void poll(struct app_life *l, uint64_t now_ms)
+{
+	(void)l;
+	struct pkt_buf *pkts[PKT_BURST];
+	for (unsigned b = 0; b < MG_RX_BURSTS && !mg.port->rx_done; b++) {
+		uint16_t n = vnet_rx_burst(mg.port, pkts, PKT_BURST);
+		for (uint16_t i = 0; i < n; i++)
+			stk_input(mg.ifc, pkts[i]);
+		if (n < PKT_BURST)
+			break;
+	}
+	stk_poll(now_ms);
+	mg_http_poll(now_ms);
+	flush();
+	/* say so when the addresses change (DHCP's lease, SLAAC), once they have settled */
+	char desc[sizeof(mg.desc)];
+	if (stk_if_describe(mg.ifc, desc, sizeof(desc)) && !strstr(desc, "tentative") && strcmp(desc, mg.desc)) {
+		memcpy(mg.desc, desc, sizeof(desc));
+		plat_log(PLAT_LOG_INFO, "sluice: management %s: %s; metrics on TCP port %u (GET /metrics)", mg.port->name, desc,
+			 mg.metrics_port);
+	}
+}
+
+static bool describe(struct app_life *l, char *buf, size_t len)
+{
+	(void)l;
+	return stk_if_describe(mg.ifc, buf, len);
+}
+
+static bool rx_done(struct app_life *l)
+{
+	(void)l;
+	return mg.port->rx_done;
+}
+
+static unsigned stop(struct app_life *l)
+{
+	(void)l;
+	if (!mg.started)
+		return 0;
+	mg_http_stop();
+	unsigned held = stk_shutdown();
+	flush();
+	mg.started = false;
+	return held;
+}
+
+const struct mg_impl mg_impl = { start, poll, describe, rx_done, stop };

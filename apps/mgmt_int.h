@@ -1,0 +1,33 @@
+/* mgmt_int.h - what mgmt.c and mgmt_http.c share. Internal to apps/. */
+#ifndef SLUICE_MGMT_INT_H
+#define SLUICE_MGMT_INT_H
+
+#include "mgmt.h"
+
+struct mx_out;
+struct stk_if;
+
+#define MG_TXQ 64
+
+struct mg_state {
+	struct app_life *life;
+	struct vnet_port *port;
+	uint16_t port_id;
+	uint16_t metrics_port;
+	bool started;
+	struct stk_if *ifc;
+	struct pkt_buf *txq[MG_TXQ];
+	uint16_t txn;
+	uint64_t tx_dropped;
+	char desc[160];            /* the addresses last logged */
+};
+
+extern struct mg_state mg;
+
+/* mgmt_http.c: the /metrics server on lwIP's raw TCP API */
+int mg_http_start(uint16_t port, char *err, size_t errlen);
+void mg_http_poll(uint64_t now_ms);
+void mg_http_stop(void);
+void mg_http_metrics(struct mx_out *o);
+
+#endif
