@@ -41,13 +41,8 @@ int app_life_setup(struct app_life *l, const struct app_life_conf *c, char *err,
 	};
 	for (uint16_t i = 0; i < c->n_ports; i++)
 		env.port_mac[i] = c->ports[i]->mac;
-	if (c->app->setup(&l->pipe, &l->state, &env, err, errlen) != 0)
-		return -1;
-	pkt_worker_init(&l->w, &l->pipe);
-	l->w.now_ms = plat_clock_ns() / 1000000;
-	l->last_ms = l->w.now_ms;
-	l->set_up = true;
-	if (c->mgmt.port) {
+	/* the management plane first: in-band, its stage goes in front of the app's */
+	if (c->mgmt.on) {
 		if (!app_mgmt) {
 			plat_snprintf(err, errlen, "this image of %s has no management plane", c->app->name);
 			return -1;
@@ -56,6 +51,18 @@ int app_life_setup(struct app_life *l, const struct app_life_conf *c, char *err,
 			return -1;
 		l->mgmt_on = true;
 	}
+	if (c->app->setup(&l->pipe, &l->state, &env, err, errlen) != 0) {
+		app_life_teardown(l);
+		return -1;
+	}
+	l->set_up = true;
+	pkt_worker_init(&l->w, &l->pipe);
+	if (l->mgmt_on) {
+		l->w.host_deliver = app_mgmt->deliver;
+		l->w.host_arg = l;
+	}
+	l->w.now_ms = plat_clock_ns() / 1000000;
+	l->last_ms = l->w.now_ms;
 	return 0;
 }
 

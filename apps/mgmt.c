@@ -2,6 +2,7 @@
  * polled with the life cycle's once-a-millisecond work; the stack's counters as metrics. */
 #include "app_life.h"
 #include "metrics.h"
+#include "pkt_parse.h"
 #include "mgmt.h"
 #include "mgmt_int.h"
 #include "stk.h"
@@ -10,10 +11,17 @@
 
 struct mg_state mg;
 
-/* Frames lwIP made: the management port's wait in a queue sent at the end of the poll. */
+/* Frames lwIP made: a dedicated port's wait in a queue sent at the end of the poll; an
+ * in-band port's join the app's transmit queue for it (after the burst's own packets when
+ * lwIP answers during one). */
 static void tx_hook(void *arg, uint16_t port, struct pkt_buf *p)
 {
 	(void)arg;
+	if (mg.inband && mg.life->w.pipe) {
+		pkt_txq_push(&mg.life->w, port, p);
+		return;
+	}
+	/* (in-band before the worker exists: its first frames wait here for the first poll) */
 	if (port != mg.port_id || mg.txn == MG_TXQ) {
 		mg.tx_dropped++;
 		pkt_free(p);
@@ -24,6 +32,14 @@ static void tx_hook(void *arg, uint16_t port, struct pkt_buf *p)
 
 static void flush(void)
 {
+	if (mg.inband) {
+		if (mg.life->w.pipe) {
+			for (uint16_t i = 0; i < mg.txn; i++)
+				pkt_txq_push(&mg.life->w, mg.port_id, mg.txq[i]);
+			mg.txn = 0;
+		}
+		return;
+	}
 	uint16_t sent = mg.txn ? vnet_tx_burst(mg.port, mg.txq, mg.txn) : 0;
 	if (sent < mg.txn) {
 		mg.tx_dropped += mg.txn - sent;
@@ -142,26 +158,69 @@ static void stack_metrics(void *arg, struct mx_out *o)
 	mg_http_metrics(o);
 }
 
+/* ---- in-band: the stage that claims the management addresses' frames ----------------- */
+
+static void steer(void *ctx, struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n)
+{
+	(void)ctx, (void)w;
+	for (uint16_t i = 0; i < n; i++) {
+		struct pkt_buf *p = pkts[i];
+		if (p->port != mg.port_id)
+			continue;
+		if (!(p->meta.flags & PKT_F_PARSED))
+			pkt_parse(p);
+		if (stk_wants(mg.ifc, p))
+			pkt_to_host(p);
+	}
+}
+
+static const struct pkt_stage_def steer_stage = { .name = "mgmt", .process = steer };
+
+static void deliver(void *arg, struct pkt_buf *p)
+{
+	(void)arg;
+	stk_input(mg.ifc, p);
+}
+
 /* ---- the table the life cycle calls ------------------------------------------------- */
 
 static int start(struct app_life *l, const struct mg_conf *c, char *err, size_t errlen)
 {
 	struct stk_if_conf addr;
 	char why[200];
-	if (stk_conf_parse(c->addr && c->addr[0] ? c->addr : "dhcp", &addr, why, sizeof(why)) != 0) {
+	unsigned inband_port = 0;
+	const char *spec = c->addr && c->addr[0] ? c->addr : "dhcp";
+	bool inband = mg_addr_inband(spec, &inband_port, &spec);
+	if (inband && inband_port >= l->n_ports) {
+		plat_snprintf(err, errlen, "management addresses '%s': port=%u: the app has ports 0 to %u", c->addr,
+			      inband_port, l->n_ports - 1);
+		return -1;
+	}
+	if (!inband && !c->port) {
+		plat_snprintf(err, errlen, "management addresses '%s': no management port, and no port=N for in-band",
+			      c->addr);
+		return -1;
+	}
+	if (stk_conf_parse(spec[0] ? spec : "dhcp", &addr, why, sizeof(why)) != 0) {
 		plat_snprintf(err, errlen, "management addresses '%s': %s", c->addr, why);
 		return -1;
 	}
 	memset(&mg, 0, sizeof(mg));
 	mg.life = l;
-	mg.port = c->port;
-	mg.port_id = l->n_ports;          /* after the app's ports: the pipeline never names it */
-	c->port->id = mg.port_id;
+	mg.inband = inband;
+	mg.port = inband ? l->ports[inband_port] : c->port;
+	mg.port_id = inband ? (uint16_t)inband_port : l->n_ports;   /* dedicated: past the app's ports */
+	if (!inband)
+		c->port->id = mg.port_id;
+	if (inband && !pkt_pipe_add(&l->pipe, &steer_stage, NULL)) {
+		plat_snprintf(err, errlen, "management: no room in the pipeline for its stage");
+		return -1;
+	}
 	if (stk_init(l->pool, tx_hook, NULL, why, sizeof(why)) != 0) {
 		plat_snprintf(err, errlen, "management: %s", why);
 		return -1;
 	}
-	mg.ifc = stk_if_add(mg.port_id, c->port->mac, &addr, why, sizeof(why));
+	mg.ifc = stk_if_add(mg.port_id, mg.port->mac, &addr, why, sizeof(why));
 	if (!mg.ifc) {
 		stk_shutdown();
 		plat_snprintf(err, errlen, "management: %s", why);
@@ -184,7 +243,7 @@ static void poll(struct app_life *l, uint64_t now_ms)
 {
 	(void)l;
 	struct pkt_buf *pkts[PKT_BURST];
-	for (unsigned b = 0; b < MG_RX_BURSTS && !mg.port->rx_done; b++) {
+	for (unsigned b = 0; b < MG_RX_BURSTS && !mg.inband && !mg.port->rx_done; b++) {
 		uint16_t n = vnet_rx_burst(mg.port, pkts, PKT_BURST);
 		for (uint16_t i = 0; i < n; i++)
 			stk_input(mg.ifc, pkts[i]);
@@ -212,19 +271,20 @@ static bool describe(struct app_life *l, char *buf, size_t len)
 static bool rx_done(struct app_life *l)
 {
 	(void)l;
-	return mg.port->rx_done;
+	return mg.inband || mg.port->rx_done;
 }
 
 static unsigned stop(struct app_life *l)
 {
-	(void)l;
 	if (!mg.started)
 		return 0;
 	mg_http_stop();
 	unsigned held = stk_shutdown();
 	flush();
+	if (mg.inband)      /* lwIP's last frames (resets, a DHCP release) wait in the app's queue */
+		app_flush(&l->w, l->ports, l->n_ports);
 	mg.started = false;
 	return held;
 }
 
-const struct mg_impl mg_impl = { start, poll, describe, rx_done, stop };
+const struct mg_impl mg_impl = { start, deliver, poll, describe, rx_done, stop };

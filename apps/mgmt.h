@@ -1,11 +1,19 @@
 /* mgmt.h - the appliance's management plane: the host stack (stack/stk.h) on a
  * management interface, and what answers there (the Prometheus /metrics server).
  *
- * A management interface is a dedicated port (the image's extra NIC, a hosted port given
- * that role): every frame it receives goes to lwIP, and lwIP's frames leave by it; it is
- * not one of the app's ports and the pipeline never sees it. It is polled with the
- * once-a-millisecond work of the life cycle, so that transit traffic pays nothing for it:
- * up to MG_RX_BURSTS bursts each time.
+ * A management interface is either
+ *  - a dedicated port (the image's extra NIC, a hosted port given that role): every frame
+ *    it receives goes to lwIP, and lwIP's frames leave by it; it is not one of the app's
+ *    ports and the pipeline never sees it. It is polled with the once-a-millisecond work
+ *    of the life cycle, up to MG_RX_BURSTS bursts each time, so that transit traffic pays
+ *    nothing for it; or
+ *  - in-band on one of the app's ports ("port=N," before the addresses): a stage in front
+ *    of the app's own claims, on that port only, the frames for the management addresses
+ *    (stk_wants: ARP and ND for them, IP to them, DHCP's answers while it runs) with the
+ *    verdict PKT_V_HOST, and the pipeline hands them to lwIP without a copy; lwIP's frames
+ *    join that port's transmit queue. The rest of the port's traffic is the app's; the
+ *    other ports see no stage. lwIP owns ARP, ND and echo for its own addresses; a
+ *    router's own addresses stay the router's.
  *
  * The life cycle reaches this code through a table (struct mg_impl) that an image's
  * registry names only when the image carries a management plane (apps/meson.build):
@@ -31,14 +39,38 @@ struct app_life;
 
 /* What the platform asks for, in app_life_conf. */
 struct mg_conf {
-	struct vnet_port *port;     /* the dedicated management port; NULL: no management plane */
-	const char *addr;           /* its addresses, stk_conf_parse()'s spec ("dhcp", "ip=...") */
+	bool on;                    /* a management plane at all */
+	struct vnet_port *port;     /* the dedicated management port; NULL: in-band (addr) */
+	const char *addr;           /* its addresses: [port=N,] then stk_conf_parse()'s spec
+	                               ("dhcp", "ip=A.B.C.D/N,gw=...") */
 	uint16_t metrics_port;      /* TCP port of /metrics (0: MG_METRICS_PORT) */
 };
 
+/* Does addr put the management plane in-band ("port=N,...")? Then *port is N and *rest
+ * the addresses after it. The platforms ask, to know whether to give it a port. */
+static inline bool mg_addr_inband(const char *addr, unsigned *port, const char **rest)
+{
+	if (!addr || addr[0] != 'p' || addr[1] != 'o' || addr[2] != 'r' || addr[3] != 't' || addr[4] != '=')
+		return false;
+	unsigned n = 0;
+	const char *s = addr + 5;
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9' && n < 1000; s++)
+		n = n * 10 + (unsigned)(*s - '0');
+	if (*s != ',' && *s)
+		return false;
+	*port = n;
+	*rest = *s ? s + 1 : s;
+	return true;
+}
+
 struct mg_impl {
-	/* Brings the stack up on c->port and starts the metrics server. -1 with err. */
+	/* Before the app's setup: brings the stack up on c->port (or in-band, with its stage
+	 * first in l->pipe) and starts the metrics server. -1 with err. */
 	int (*start)(struct app_life *l, const struct mg_conf *c, char *err, size_t errlen);
+	/* The worker's host_deliver hook (arg: the life cycle), for in-band frames. */
+	void (*deliver)(void *arg, struct pkt_buf *p);
 	/* Once a millisecond: the port's frames to lwIP, lwIP's timers, its frames out. */
 	void (*poll)(struct app_life *l, uint64_t now_ms);
 	/* One line on the interface's addresses (stk_if_describe), true once it has one. */

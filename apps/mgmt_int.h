@@ -15,6 +15,7 @@ struct mg_state {
 	uint16_t port_id;
 	uint16_t metrics_port;
 	bool started;
+	bool inband;               /* on one of the app's ports (port_id), through its pipeline */
 	struct stk_if *ifc;
 	struct pkt_buf *txq[MG_TXQ];
 	uint16_t txn;

@@ -104,7 +104,8 @@ static void usage(FILE *f)
 		"                     or afpacket:iface=veth1): the appliance's own stack (lwIP)\n"
 		"                     answers there (ARP/ND, ping, the metrics page); not an app port\n"
 		"  --mgmt ADDRS       its addresses: dhcp (default), or ip=A.B.C.D/N[,gw=A.B.C.D]\n"
-		"                     [,ip6=ADDR/64][,gw6=ADDR][,slaac][,mtu=N]\n"
+		"                     [,ip6=ADDR/64][,gw6=ADDR][,slaac][,mtu=N]; without\n"
+		"                     --mgmt-port, port=N,ADDRS puts them in-band on app port N\n"
 		"  --metrics-port N   TCP port of GET /metrics on the management port (default 9100)\n"
 		"  --quiet            print only errors and the summary line\n"
 		"  -h, --help         this text\n"
@@ -212,8 +213,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (!o->app)
 		return bad("no app named", NULL);
-	if ((o->mgmt || o->metrics_port) && !o->mgmt_port)
-		return bad("--mgmt and --metrics-port go with --mgmt-port SPEC", NULL);
+	unsigned inband_port;
+	const char *rest;
+	if ((o->mgmt || o->metrics_port) && !o->mgmt_port && !(o->mgmt && mg_addr_inband(o->mgmt, &inband_port, &rest)))
+		return bad("--mgmt and --metrics-port go with --mgmt-port SPEC, or --mgmt port=N,... (in-band on port N)", NULL);
+	if (o->mgmt_port && o->mgmt && mg_addr_inband(o->mgmt, &inband_port, &rest))
+		return bad("--mgmt port=N (in-band) and --mgmt-port (a dedicated port) exclude each other:", o->mgmt);
 	if (o->mgmt_port && o->n_ports == PKT_MAX_PORTS)
 		return bad("too many ports with the management port (at most 8 in all)", o->mgmt_port);
 	for (unsigned i = 0; o->capture_clock && i < o->n_ports; i++)
@@ -423,7 +428,9 @@ int main(int argc, char **argv)
 	if (o.mgmt_port) {
 		struct vnet_port *m = hp.port[o.n_ports];
 		snprintf(m->name, sizeof(m->name), "mgmt");
-		conf.mgmt = (struct mg_conf){ .port = m, .addr = o.mgmt, .metrics_port = o.metrics_port };
+		conf.mgmt = (struct mg_conf){ .on = true, .port = m, .addr = o.mgmt, .metrics_port = o.metrics_port };
+	} else if (o.mgmt) {   /* in-band: port=N,... */
+		conf.mgmt = (struct mg_conf){ .on = true, .addr = o.mgmt, .metrics_port = o.metrics_port };
 	}
 	rc = 0;
 	char *config = NULL;

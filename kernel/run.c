@@ -22,7 +22,10 @@ static void print_line(void *arg, const char *line)
 unsigned kern_app_open(const struct app_def *app, const struct kern_cmdline *cl)
 {
 	unsigned found = kern_nics_count();
-	unsigned mgmt = cl->mgmt[0] ? 1 : 0;  /* mgmt=: the last NIC is the management NIC */
+	unsigned inband_port;
+	const char *rest;
+	bool inband = mg_addr_inband(cl->mgmt, &inband_port, &rest);
+	unsigned mgmt = cl->mgmt[0] && !inband ? 1 : 0;  /* mgmt=: the last NIC is the management NIC */
 	if (mgmt && !found) {
 		kern_printf("sluice: mgmt= names no NIC: the management NIC is the last virtio-net device, and there is none\n");
 		kern_exit(KERN_EXIT_DEVICE);
@@ -53,7 +56,9 @@ unsigned kern_app_open(const struct app_def *app, const struct kern_cmdline *cl)
 	if (n_app < n_nics) {
 		struct vnet_port *m = nics[n_app].port;
 		kern_snprintf(m->name, sizeof(m->name), "mgmt");
-		conf.mgmt = (struct mg_conf){ .port = m, .addr = cl->mgmt, .metrics_port = cl->metrics_port };
+		conf.mgmt = (struct mg_conf){ .on = true, .port = m, .addr = cl->mgmt, .metrics_port = cl->metrics_port };
+	} else if (inband) {   /* mgmt=port=N,...: on the app's NIC N */
+		conf.mgmt = (struct mg_conf){ .on = true, .addr = cl->mgmt, .metrics_port = cl->metrics_port };
 	}
 	conf.has_config = plat_config(0, &conf.config);
 	if (app->needs_config && !conf.has_config) {
