@@ -51,6 +51,11 @@ struct app_def {
 	/* Optional: the app's own Prometheus families (metrics.h), written again from the
 	 * start for every chunk of a scrape. */
 	void (*metrics)(void *state, struct mx_out *o);
+	/* Optional: the management plane the app's config declares (mgmt.h), read once after
+	 * setup: true with its addresses in spec ("[port=N,]ADDRS", the form of the platforms'
+	 * options), its metrics port (0: the default) and where the config says so, for
+	 * messages ("rules.conf:12:1"). The platform's own options win over it. */
+	bool (*mgmt)(void *state, char *spec, size_t len, uint16_t *metrics_port, char *where, size_t wlen);
 	/* Optional: the frames the app keeps for inspection (fw: the last logged ones), oldest
 	 * first: caplen bytes of a len-byte frame seen at time_ms. */
 	void (*capture)(void *state, void (*frame)(void *arg, uint64_t time_ms, const uint8_t *data, uint16_t caplen,

@@ -212,9 +212,14 @@ static int start(struct app_life *l, const struct mg_conf *c, char *err, size_t 
 	mg.port_id = inband ? (uint16_t)inband_port : l->n_ports;   /* dedicated: past the app's ports */
 	if (!inband)
 		c->port->id = mg.port_id;
-	if (inband && !pkt_pipe_add(&l->pipe, &steer_stage, NULL)) {
-		plat_snprintf(err, errlen, "management: no room in the pipeline for its stage");
-		return -1;
+	if (inband) {       /* its stage goes first: before the app's own */
+		if (!pkt_pipe_add(&l->pipe, &steer_stage, NULL)) {
+			plat_snprintf(err, errlen, "management: no room in the pipeline for its stage");
+			return -1;
+		}
+		struct pkt_stage st = l->pipe.stages[l->pipe.n_stages - 1];
+		memmove(&l->pipe.stages[1], &l->pipe.stages[0], (l->pipe.n_stages - 1) * sizeof(st));
+		l->pipe.stages[0] = st;
 	}
 	if (stk_init(l->pool, tx_hook, NULL, why, sizeof(why)) != 0) {
 		plat_snprintf(err, errlen, "management: %s", why);

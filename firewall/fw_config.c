@@ -311,6 +311,11 @@ out:
 }
 
 /* A whole number min..max from the current token; advances. */
+int fwp_number(struct fw_parser *ps, uint32_t min, uint32_t max, const char *what, uint32_t *out)
+{
+	return read_number(ps, min, max, what, out);
+}
+
 static int read_number(struct fw_parser *ps, uint32_t min, uint32_t max, const char *what, uint32_t *out)
 {
 	const struct fw_tok *t = &ps->tok;
@@ -418,8 +423,10 @@ int fw_config_parse(struct fw_config *cfg, const char *file, const char *text, s
 			rc = fwp_chain(&ps);
 		else if (fwp_is_word(&ps, "conntrack"))
 			rc = parse_conntrack(&ps);
+		else if (fwp_is_word(&ps, "management"))
+			rc = fwp_management(&ps);
 		else
-			rc = fwp_expected(&ps, "'interface', 'route', 'neighbor', 'set', 'chain' or 'conntrack'");
+			rc = fwp_expected(&ps, "'interface', 'route', 'neighbor', 'set', 'chain', 'conntrack' or 'management'");
 	}
 	if (rc)
 		fw_config_free(cfg);

@@ -69,6 +69,19 @@ struct fw_set {
 	unsigned line, col;
 };
 
+/* management { interface NAME; address dhcp | A.B.C.D/N | ADDR6/64; gateway ADDR; slaac;
+ * metrics port N }: the appliance's own addresses (its host stack, apps/mgmt.h), in-band
+ * on an interface's port, or without 'interface' on the management port the platform
+ * gives (sluice run -p, mgmt=, --mgmt-port). spec is the same in the form the platforms'
+ * options take ("port=N," is the app's to add: it knows the interface's port). */
+struct fw_mgmt {
+	bool declared;
+	unsigned line, col;                  /* the word 'management' */
+	int iface;                           /* -1: the platform's management port */
+	char spec[192];                      /* "ip=10.0.0.250/24,gw=10.0.0.1,ip6=fd00::250/64" */
+	uint16_t metrics_port;               /* 0: the default (9100) */
+};
+
 struct fw_config {
 	struct fw_iface iface[FW_MAX_IFACES];
 	unsigned n_iface;
@@ -82,6 +95,7 @@ struct fw_config {
 	struct ct_config ct;                 /* the defaults unless a conntrack block says otherwise */
 	unsigned ct_line, ct_col;            /* where the conntrack block is, 0 when none */
 	bool ct_max_set;                     /* the block gave max (else the default) */
+	struct fw_mgmt mgmt;
 };
 
 /* Parses text (len bytes, named file in messages) into cfg, which must be zeroed or freed. */

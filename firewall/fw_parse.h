@@ -22,6 +22,10 @@ int fwp_end_statement(struct fw_parser *ps);
 /* Inside "{ ... }": skips blank lines and ';'. Returns 1 at the closing '}' (not consumed),
  * 0 at an item, -1 on a lexer error. */
 int fwp_block_next(struct fw_parser *ps);
+/* fw_config_mgmt.c: "management { ... }", the current token is 'management' */
+int fwp_management(struct fw_parser *ps);
+/* fw_config.c: a whole number min..max as the current token (then the next one) */
+int fwp_number(struct fw_parser *ps, uint32_t min, uint32_t max, const char *what, uint32_t *out);
 /* fw_chain.c: "chain HOOK [policy accept|drop] { rules }", the current token is 'chain' */
 int fwp_chain(struct fw_parser *ps);
 

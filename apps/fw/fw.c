@@ -19,6 +19,7 @@
  * table and the neighbour cache survive.
  */
 #include "fw_app.h"
+#include "stk.h"
 #include "fw_reject.h"
 #include "pkt_parse.h"
 
@@ -202,6 +203,7 @@ static struct fwa_conf *conf_build(const char *name, const char *text, size_t le
 		snprintf(err, errlen, "%s: out of memory", name);
 		return NULL;
 	}
+	snprintf(c->name, sizeof(c->name), "%s", name);
 	c->rs = fw_ruleset_load(name, text, len, &fe);
 	if (!c->rs) {
 		snprintf(err, errlen, "%s", fe.msg);
@@ -214,6 +216,18 @@ static struct fwa_conf *conf_build(const char *name, const char *text, size_t le
 	c->rs->cfg.ct.vlan_zones = !*router;
 	if (*router ? fw_router_build(c, name, port_mac, n_ports, err, errlen)
 		    : check_bridge(&c->rs->cfg, name, n_ports, err, errlen)) {
+		conf_free(c);
+		return NULL;
+	}
+	/* the management block: its addresses as the host stack will take them */
+	const struct fw_mgmt *m = &c->rs->cfg.mgmt;
+	struct stk_if_conf sc;
+	char why[200];
+	if (m->declared && stk_conf_parse(m->spec, &sc, why, sizeof(why))) {
+		const char *w = why;     /* "column N: 'word': ...": the column is the spec's, not the file's */
+		if (!strncmp(w, "column ", 7) && strstr(w, ": "))
+			w = strstr(w, ": ") + 2;
+		snprintf(err, errlen, "%s:%u:%u: management: %s", name, m->line, m->col, w);
 		conf_free(c);
 		return NULL;
 	}
@@ -387,6 +401,23 @@ static int fw_reload(void *state, const char *name, const char *text, size_t len
 	return 0;
 }
 
+static bool fw_mgmt(void *state, char *spec, size_t len, uint16_t *metrics_port, char *where, size_t wlen)
+{
+	struct fw_app *a = state;
+	const struct fwa_conf *c = atomic_load(&a->active);
+	const struct fw_mgmt *m = &c->rs->cfg.mgmt;
+	if (!m->declared)
+		return false;
+	int port = m->iface < 0 ? -1 : a->router ? c->ifc[m->iface].port : m->iface;  /* a bridge: interface i, port i */
+	if (port >= 0)
+		snprintf(spec, len, "port=%d,%s", port, m->spec);
+	else
+		snprintf(spec, len, "%s", m->spec);
+	*metrics_port = m->metrics_port;
+	snprintf(where, wlen, "%s:%u:%u", c->name, m->line, m->col);
+	return true;
+}
+
 static void fw_report(void *state, void (*emit)(void *arg, const char *line), void *arg)
 {
 	struct fw_app *a = state;
@@ -449,5 +480,6 @@ const struct app_def app_fw = {
 	.reload = fw_reload,
 	.report = fw_report,
 	.metrics = fw_metrics,
+	.mgmt = fw_mgmt,
 	.capture = fw_capture,
 };

@@ -60,6 +60,7 @@ struct fwa_iface {
 /* Everything a reload replaces, built off to the side and swapped as one pointer. */
 struct fwa_conf {
 	uint64_t gen;                       /* 1 for the first config, then one more per reload */
+	char name[96];                      /* where it came from, for messages */
 	struct fw_ruleset *rs;
 	struct rt_table *rt;                /* router mode: connected, local and static routes */
 	unsigned n_iface;

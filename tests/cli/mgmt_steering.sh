@@ -89,6 +89,16 @@ if run inband --port "pcap:rx=$work/mixed.pcap,tx=$work/b0.pcap" --port "pcap:rx
 		fail "in-band: no fw.parse_ip4_csum drop for the malformed management frame"
 fi
 
+# in-band from the config language: the same, said by a management block
+{ cat "$rules"; printf 'management {\n    interface lan\n    address 10.0.0.250/24\n}\n'; } >"$work/mgmt.conf"
+if rules=$work/mgmt.conf run config --port "pcap:rx=$work/mixed.pcap,tx=$work/c0.pcap" \
+	--port "pcap:rx=$work/in1.pcap,tx=$work/c1.pcap"; then
+	same "config's management block: wan as with --mgmt port=0" "$work/b1.pcap" "$work/c1.pcap"
+	tshark -r "$work/c0.pcap" -Y 'eth.src == 02:00:00:00:00:01 and (arp or ip.src == 10.0.0.250)' -T fields \
+		-e _ws.col.Info 2>/dev/null | grep -q "Echo (ping) reply" && ok "config's management block: lwIP answers on lan" ||
+		fail "config's management block: no echo reply from lwIP on lan"
+fi
+
 # dedicated
 if run dedicated --port "pcap:rx=$work/in0.pcap,tx=$work/d0.pcap" --port "pcap:rx=$work/in1.pcap,tx=$work/d1.pcap" \
 	--mgmt-port "pcap:rx=$work/mgport.pcap,tx=$work/dm.pcap" --mgmt ip=10.77.0.2/24; then

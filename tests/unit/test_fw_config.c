@@ -96,8 +96,8 @@ END_TEST
 START_TEST(every_error_exact)
 {
 	static const struct { const char *src, *msg; } cases[] = {
-		{ "table x", "r.conf:1:1: expected 'interface', 'route', 'neighbor', 'set', 'chain' or 'conntrack', got 'table'" },
-		{ "{", "r.conf:1:1: expected 'interface', 'route', 'neighbor', 'set', 'chain' or 'conntrack', got '{'" },
+		{ "table x", "r.conf:1:1: expected 'interface', 'route', 'neighbor', 'set', 'chain', 'conntrack' or 'management', got 'table'" },
+		{ "{", "r.conf:1:1: expected 'interface', 'route', 'neighbor', 'set', 'chain', 'conntrack' or 'management', got '{'" },
 		{ "interface", "r.conf:1:10: expected an interface name, got end of file" },
 		{ "interface 9lan", "r.conf:1:11: expected an interface name (a letter, then letters, digits, '_' or '-', at most 15), got '9lan'" },
 		{ "interface averyveryverylongname", "r.conf:1:11: expected an interface name (a letter, then letters, digits, '_' or '-', at most 15), got 'averyveryverylongname'" },
@@ -116,6 +116,16 @@ START_TEST(every_error_exact)
 		{ "interface lan { mtu big }", "r.conf:1:21: expected an MTU from 576 to 9216, got 'big'" },
 		{ "interface lan { mtu 1000; address 2001:db8::1/64 }", "r.conf:1:21: 'lan' has IPv6 addresses, and IPv6 needs an MTU of at least 1280 (RFC 8200)" },
 		{ "interface lan { mac 01:00:5e:00:00:01 }", "r.conf:1:21: 01:00:5e:00:00:01 is a multicast MAC address, not an interface's" },
+		{ "management { address dhcp }\nmanagement { address dhcp }", "r.conf:2:1: management is already configured at r.conf:1:1" },
+		{ "management { interface lan; address dhcp }", "r.conf:1:24: no interface named 'lan' (declare it before management)" },
+		{ "interface lan\ninterface v { vlan 9 on lan }\nmanagement { interface v; address dhcp }", "r.conf:3:24: 'v' is a VLAN interface: management goes on a port's own (untagged) interface" },
+		{ "management { }", "r.conf:1:1: management without an address: give 'address dhcp', an address, or 'slaac'" },
+		{ "management { address 10.0.0.1/24; address dhcp }", "r.conf:1:43: management has its IPv4 address already" },
+		{ "management { address 10.0.0.300/24 }", "r.conf:1:29: expected an IPv4 address or prefix (10.0.0.0/8), got '10.0.0.300/24'" },
+		{ "management { gateway 10.0.0.0/8 }", "r.conf:1:22: a gateway is an address, not a prefix" },
+		{ "management { metrics 9100 }", "r.conf:1:22: expected 'port', got '9100'" },
+		{ "management { metrics port 0 }", "r.conf:1:27: '0' is out of range: expected a TCP port (1 to 65535)" },
+		{ "management { adress dhcp }", "r.conf:1:14: expected 'interface', 'address', 'gateway', 'slaac', 'metrics' or '}', got 'adress'" },
 		{ "interface lan\ninterface v { vlan }", "r.conf:2:20: expected a VLAN ID from 1 to 4094, got '}'" },
 		{ "interface lan\ninterface v { vlan 0 on lan }", "r.conf:2:20: '0' is out of range: expected a VLAN ID from 1 to 4094" },
 		{ "interface lan\ninterface v { vlan 4095 on lan }", "r.conf:2:20: '4095' is out of range: expected a VLAN ID from 1 to 4094" },
