@@ -13,6 +13,7 @@ static uint64_t (*clock_ms_source)(void);
 static enum plat_log_level log_level = PLAT_LOG_INFO;
 static struct plat_blob blobs[HOSTED_MAX_BLOBS];
 static unsigned n_blobs;
+static uint64_t logged[PLAT_LOG_DEBUG + 1];
 
 void hosted_plat_set_clock_ms(uint64_t (*ms)(void))
 {
@@ -58,8 +59,15 @@ const char *plat_entropy_source(void)
 	return "getrandom";
 }
 
+uint64_t hosted_plat_log_count(enum plat_log_level level)
+{
+	return level <= PLAT_LOG_DEBUG ? logged[level] : 0;
+}
+
 void plat_vlog(enum plat_log_level level, const char *fmt, va_list ap)
 {
+	if (level <= PLAT_LOG_DEBUG)
+		logged[level]++;
 	if (level > log_level)
 		return;
 	char line[1024];
@@ -67,21 +75,9 @@ void plat_vlog(enum plat_log_level level, const char *fmt, va_list ap)
 	fprintf(stderr, "%s\n", line);
 }
 
-void plat_log(enum plat_log_level level, const char *fmt, ...)
+int plat_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	plat_vlog(level, fmt, ap);
-	va_end(ap);
-}
-
-int plat_snprintf(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return n;
+	return vsnprintf(buf, size, fmt, ap);
 }
 
 bool plat_config(unsigned i, struct plat_blob *out)

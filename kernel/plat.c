@@ -47,21 +47,9 @@ void plat_vlog(enum plat_log_level level, const char *fmt, va_list ap)
 	kern_console_write(line, len);
 }
 
-void plat_log(enum plat_log_level level, const char *fmt, ...)
+int plat_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	plat_vlog(level, fmt, ap);
-	va_end(ap);
-}
-
-int plat_snprintf(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = kern_vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return n;
+	return kern_vsnprintf(buf, size, fmt, ap);
 }
 
 bool plat_config(unsigned i, struct plat_blob *out)

@@ -75,6 +75,7 @@ enum plat_log_level { PLAT_LOG_ERROR, PLAT_LOG_WARN, PLAT_LOG_INFO, PLAT_LOG_DEB
 void plat_log(enum plat_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void plat_vlog(enum plat_log_level level, const char *fmt, va_list ap);
 /* Formatting without a libc: the image's printf core, glibc's hosted. */
+int plat_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int plat_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ---- config blobs --------------------------------------------------------------------- */

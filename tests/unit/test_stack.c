@@ -6,7 +6,7 @@
 #include "stk_hooks.h"
 #include "pkt_parse.h"
 #include "pktbuild.h"
-#include "plat_test.h"
+#include "hosted_plat.h"
 #include "check_run.h"
 
 #include "lwip/pbuf.h"
@@ -90,7 +90,7 @@ static void stop(void)
 	ck_assert_uint_eq(stk_shutdown(), 0);
 	drain();  /* a DHCP release */
 	ck_assert_uint_eq(pool->avail, pool->size);
-	ck_assert_uint_eq(plat_test_errors, 0);
+	ck_assert_uint_eq(hosted_plat_log_count(PLAT_LOG_ERROR), 0);
 }
 
 /* ---- frames ------------------------------------------------------------------------------ */
