@@ -44,48 +44,16 @@ int app_life_setup(struct app_life *l, const struct app_life_conf *c, char *err,
 	if (c->app->setup(&l->pipe, &l->state, &env, err, errlen) != 0)
 		return -1;
 	l->set_up = true;
-	/* the management plane: the platform's options, else the app's config; in-band, its
-	 * stage goes in front of the app's */
-	struct mg_conf mc = c->mgmt;
-	char spec[224], where[128] = "";
-	uint16_t mport = 0;
-	if (c->app->mgmt && c->app->mgmt(l->state, spec, sizeof(spec), &mport, where, sizeof(where))) {
-		unsigned n;
-		const char *rest;
-		bool inband = mg_addr_inband(spec, &n, &rest);
-		memcpy(l->mgmt_from_config, spec, sizeof(spec));
-		if (mc.on && mc.addr && mc.addr[0]) {
-			plat_log(PLAT_LOG_INFO, "%s: the management addresses given to the platform replace %s's", l->who, where);
-		} else if (!inband && !mc.port) {
-			plat_snprintf(err, errlen, "%s: management without 'interface' takes the management port, and there "
-				      "is none (sluice run -p, mgmt= on the command line, --mgmt-port)", where);
-			app_life_teardown(l);
-			return -1;
-		} else if (inband && mc.port) {
-			plat_snprintf(err, errlen, "%s: management is in-band on an interface, and the platform gave a "
-				      "management port too: drop one", where);
-			app_life_teardown(l);
-			return -1;
-		} else {
-			mc.on = true;
-			mc.addr = spec;
-			if (!mc.metrics_port)
-				mc.metrics_port = mport;
-		}
-	}
-	if (mc.on) {
-		char why[400];
-		if (!app_mgmt) {
-			plat_snprintf(err, errlen, "this image of %s has no management plane", c->app->name);
+	/* the management plane, from the platform's options or the app's config (mgmt.h) */
+	if (app_mgmt) {
+		if (app_mgmt->configure(l, &c->mgmt, err, errlen) != 0) {
 			app_life_teardown(l);
 			return -1;
 		}
-		if (app_mgmt->start(l, &mc, why, sizeof(why)) != 0) {
-			plat_snprintf(err, errlen, "%s%s%s", where, where[0] ? ": " : "", why);
-			app_life_teardown(l);
-			return -1;
-		}
-		l->mgmt_on = true;
+	} else if (c->mgmt.on) {
+		plat_snprintf(err, errlen, "this image of %s has no management plane", c->app->name);
+		app_life_teardown(l);
+		return -1;
 	}
 	pkt_worker_init(&l->w, &l->pipe);
 	if (l->mgmt_on) {
@@ -146,14 +114,8 @@ int app_life_reload(struct app_life *l, const struct plat_blob *b, char *err, si
 	} else if (l->app->reload(l->state, b->name, b->data, b->len, err, errlen) == 0) {
 		l->reloads++;
 		plat_log(PLAT_LOG_INFO, "%s: reloaded %s", l->who, b->name);
-		/* the management plane is the one it started with (lwIP's addresses, its port) */
-		char spec[sizeof(l->mgmt_from_config)] = "", where[128];
-		uint16_t mport;
-		if (l->app->mgmt && !l->app->mgmt(l->state, spec, sizeof(spec), &mport, where, sizeof(where)))
-			spec[0] = 0;
-		if (strcmp(spec, l->mgmt_from_config))
-			plat_log(PLAT_LOG_WARN, "%s: %s: the management block changed: it takes effect at the next start",
-				 l->who, spec[0] ? where : b->name);
+		if (app_mgmt)
+			app_mgmt->reloaded(l, b->name);
 		return 0;
 	}
 	l->reload_failures++;

@@ -54,7 +54,6 @@ struct app_life {
 	void *plat_poll_arg;
 	bool set_up;
 	bool mgmt_on;                              /* the management plane runs (mgmt.h) */
-	char mgmt_from_config[224];                /* the app config's management spec in use, "" if none */
 	/* more Prometheus families: the host stack's, the metrics server's own */
 	struct { void (*fn)(void *arg, struct mx_out *o); void *arg; } sources[4];
 	unsigned n_sources;

@@ -267,6 +267,57 @@ static void poll(struct app_life *l, uint64_t now_ms)
 	}
 }
 
+static int configure(struct app_life *l, const struct mg_conf *c, char *err, size_t errlen)
+{
+	struct mg_conf mc = *c;
+	char spec[sizeof(mg.from_config)], where[128] = "";
+	uint16_t mport = 0;
+	bool declared = l->app->mgmt && l->app->mgmt(l->state, spec, sizeof(spec), &mport, where, sizeof(where));
+	if (declared) {
+		unsigned n;
+		const char *rest;
+		bool inband = mg_addr_inband(spec, &n, &rest);
+		if (mc.on && mc.addr && mc.addr[0]) {
+			plat_log(PLAT_LOG_INFO, "%s: the management addresses given to the platform replace %s's", l->who, where);
+		} else if (!inband && !mc.port) {
+			plat_snprintf(err, errlen, "%s: management without 'interface' takes the management port, and there "
+				      "is none (sluice run -p, mgmt= on the command line, --mgmt-port)", where);
+			return -1;
+		} else if (inband && mc.port) {
+			plat_snprintf(err, errlen, "%s: management is in-band on an interface, and the platform gave a "
+				      "management port too: drop one", where);
+			return -1;
+		} else {
+			mc.on = true;
+			mc.addr = spec;
+			if (!mc.metrics_port)
+				mc.metrics_port = mport;
+		}
+	}
+	if (!mc.on)
+		return 0;
+	char why[400];
+	if (start(l, &mc, why, sizeof(why)) != 0) {
+		plat_snprintf(err, errlen, "%s%s%s", where, where[0] ? ": " : "", why);
+		return -1;
+	}
+	if (declared)      /* after start(), which clears mg */
+		memcpy(mg.from_config, spec, sizeof(spec));
+	l->mgmt_on = true;
+	return 0;
+}
+
+static void reloaded(struct app_life *l, const char *name)
+{
+	char spec[sizeof(mg.from_config)] = "", where[128];
+	uint16_t mport;
+	if (!l->app->mgmt || !l->app->mgmt(l->state, spec, sizeof(spec), &mport, where, sizeof(where)))
+		spec[0] = 0;
+	if (strcmp(spec, mg.from_config))
+		plat_log(PLAT_LOG_WARN, "%s: %s: the management block changed: it takes effect at the next start", l->who,
+			 spec[0] ? where : name);
+}
+
 static bool describe(struct app_life *l, char *buf, size_t len)
 {
 	(void)l;
@@ -292,4 +343,4 @@ static unsigned stop(struct app_life *l)
 	return held;
 }
 
-const struct mg_impl mg_impl = { start, deliver, poll, describe, rx_done, stop };
+const struct mg_impl mg_impl = { configure, start, reloaded, deliver, poll, describe, rx_done, stop };

@@ -66,9 +66,16 @@ static inline bool mg_addr_inband(const char *addr, unsigned *port, const char *
 }
 
 struct mg_impl {
-	/* Before the app's setup: brings the stack up on c->port (or in-band, with its stage
-	 * first in l->pipe) and starts the metrics server. -1 with err. */
+	/* After the app's setup, before its worker: decides the management plane from the
+	 * platform's options (c) and the app's config (app_def.mgmt), the platform's winning,
+	 * and starts it if there is one (start). -1 with err. */
+	int (*configure)(struct app_life *l, const struct mg_conf *c, char *err, size_t errlen);
+	/* Brings the stack up on c->port (or in-band, with its stage first in l->pipe) and
+	 * starts the metrics server. -1 with err. */
 	int (*start)(struct app_life *l, const struct mg_conf *c, char *err, size_t errlen);
+	/* After a reload: says so if the app's config now declares another management plane
+	 * (it takes effect at the next start). */
+	void (*reloaded)(struct app_life *l, const char *name);
 	/* The worker's host_deliver hook (arg: the life cycle), for in-band frames. */
 	void (*deliver)(void *arg, struct pkt_buf *p);
 	/* Once a millisecond: the port's frames to lwIP, lwIP's timers, its frames out. */

@@ -21,6 +21,7 @@ struct mg_state {
 	uint16_t txn;
 	uint64_t tx_dropped;
 	char desc[160];            /* the addresses last logged */
+	char from_config[224];     /* the app config's management spec at start, "" if none */
 };
 
 extern struct mg_state mg;
