@@ -48,6 +48,12 @@ expect 2 "--clock: expected host or capture, got 'now'" l2fwd --clock now --port
 expect 2 "--clock capture: every port must be a pcap: port, got 'sock:bind=/tmp/x,peer=/tmp/y'" l2fwd --clock capture \
 	--port "pcap:rx=$work/in.pcap" --port sock:bind=/tmp/x,peer=/tmp/y
 expect 2 "--clock capture: no port reads a capture (pcap:rx=FILE)" l2fwd --clock capture --port pcap:tx=/dev/null
+expect 2 "--mgmt and --metrics-port go with --mgmt-port SPEC, or --mgmt port=N,... (in-band on port N)" l2fwd --mgmt ip=10.0.0.2/24 --port pcap:tx=/dev/null
+expect 2 "--metrics-port: expected a TCP port from 1 to 65535, got '0'" l2fwd --metrics-port 0 --port pcap:tx=/dev/null
+expect 2 "--mgmt port=N (in-band) and --mgmt-port (a dedicated port) exclude each other: 'port=0,dhcp'" l2fwd --mgmt port=0,dhcp --mgmt-port pcap:tx=/dev/null --port pcap:tx=/dev/null
+expect 2 "--mgmt-port: nothing after the backend name" l2fwd --mgmt-port pcap: --port pcap:tx=/dev/null
+expect 2 "management addresses 'ip=10.0.0.300/24': column 1: 'ip=10.0.0.300/24'" l2fwd --mgmt ip=10.0.0.300/24 --mgmt-port pcap:tx=/dev/null --port pcap:tx=/dev/null
+expect 2 "management addresses 'port=3,dhcp': port=3: the app has ports 0 to 0" l2fwd --mgmt port=3,dhcp --port pcap:tx=/dev/null
 expect 1 "port 0: pcap: 'rx=': expected rx=FILE or tx=FILE, each at most once" l2fwd --port pcap:rx=
 expect 1 "port 0: pcap: 'foo=1': expected rx=FILE or tx=FILE" l2fwd --port pcap:foo=1
 expect 1 "port 0: pcap: 'rx=$work/in.pcap': expected rx=FILE or tx=FILE, each at most once" l2fwd --port "pcap:rx=$work/in.pcap,rx=$work/in.pcap"

@@ -31,6 +31,9 @@ for m in microvm q35; do
 	expect "$m ready" 0 " ready in " --machine "$m" --mem 8M --append exit=ready
 done
 expect "unknown key" 2 "command line column 12: 'speed=fast': unknown key" --append "exit=ready speed=fast"
+expect "metrics port" 2 "command line column 12: 'metrics=0': metrics takes a TCP port, 1 to 65535" --append "exit=ready metrics=0"
+expect "no management plane" 2 "this image of l2fwd has no management plane" --append "mgmt=port=0,dhcp" -- \
+	-netdev user,id=n0 -device virtio-net-device,netdev=n0
 expect "not key=value" 2 "command line column 1: 'ready': expected key=value" --append "ready"
 expect "bad value" 2 "command line column 3: 'exit=later': exit takes 'ready'" --append "  exit=later"
 expect "planted fault" 3 "#0 0x" --append test=fault
