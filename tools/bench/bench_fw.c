@@ -2,7 +2,8 @@
  * and many flows, for instructions per packet (callgrind) and packets per second against
  * the io-forwarding ceiling (l2fwd on the same ports in the same run).
  *
- *   bench-fw RULES FLOWS PACKETS [sparse|dense|established|new|nocsum|router[,...]]   (e.g. dense,new)
+ *   bench-fw RULES FLOWS PACKETS [sparse|dense|established|new|nocsum|router|life|mgmt|mgmt-inband|ms=N[,...]]
+ *                                                                      (e.g. dense,new or sparse,mgmt)
  *
  * Traffic: 64-byte UDP/IPv4 frames into port 0, flow f from 10.(f>>16).(f>>8).f port
  * 1024+f%50000 to 192.0.2.1 port 9, cycling over FLOWS flows, with right IPv4 and UDP
@@ -25,15 +26,39 @@
  *   router  fw routing from lan (10.0.0.0/8) to the server on wan, a configured
  *           neighbour: the route lookup, TTL, neighbour and Ethernet rewrite on top (the
  *           "NIC" puts back what the router rewrote in each buffer it hands in).
+ * And how the app runs (one of these, with any of the above):
+ *   (none)  app_run() with no poll hook: the pipeline alone, as the benchmark always did;
+ *   life    the app set up by app_life_setup() and run by app_life_run(), as the image and
+ *           sluice-hosted run it: once a millisecond the timers, the app's tick (fw's
+ *           conntrack sweep), with no management plane;
+ *   mgmt    life, with the management plane up on a third in-memory port that never
+ *           receives (mgmt {on, port 2, "ip=192.0.2.200/24"}): lwIP, the metrics server
+ *           listening, the port polled with the once-a-millisecond work;
+ *   mgmt-inband  life, with the management plane in-band on port 0 ("port=0,ip=10.255.0.1/24"):
+ *           the steering stage in front of fw's looks at every packet of port 0;
+ *   ms=N    the clock is a counter that advances 1 ms per N packets received on the app's
+ *           ports, not the host's (the default of life and the mgmt modes, N 20000; give
+ *           it to the plain mode too to compare like with like). Under callgrind the host's
+ *           clock runs about 50 times slower against the packets, which would run the
+ *           once-a-millisecond work 50 times as often per packet; the counter runs it as
+ *           often as at the native rate. In the life and mgmt modes the warm-up runs
+ *           320,000 more packets at 1 ms a round of 32 (10 s of the clock) first, so that
+ *           lwIP is past its start (announcements, duplicate address detection, MLD,
+ *           router solicitations); not with new, whose flows must stay unseen.
+ *           lwIP's frames leave by the management port (in-band: port 0), whose transmit
+ *           writes the benchmark's frame back into the buffer before freeing it.
  * In sparse and dense the packets measured are later packets of their connections, which
  * the decision kept in the connection takes when it can (fw_decide_flow): dense's last
  * rule looks at nothing per packet, so both are kept decisions after the warm-up.
  * One warm-up pass over the flows (creating their connections) runs first; the measured
- * part is measure_fw() (callgrind --toggle-collect=measure_fw), then measure_io() runs
+ * part is measure_fw() (callgrind --toggle-collect=measure_fw; app_life_run() in it in the
+ * life and mgmt modes), then measure_io() runs
  * l2fwd over the same ports for the ceiling. Prints both rates and the ratio.
  */
 #include "app.h"
+#include "app_life.h"
 #include "hosted_mem.h"
+#include "hosted_plat.h"
 #include "mem_port.h"
 #include "pkt_csum.h"
 #include "pkt_parse.h"
@@ -44,6 +69,8 @@
 #include <time.h>
 
 static uint32_t n_flows, next_flow;
+/* The packet clock (ms=N): 1 ms per pkts_per_ms packets received since base_rx, from base_ms */
+static uint64_t rx_count, base_rx, base_ms, pkts_per_ms;
 static bool routed;             /* the router: frames to lan's MAC, TTL and checksum restored */
 static uint8_t ip_csum[2];      /* the IPv4 header checksum every flow's frame has (make_frame) */
 
@@ -71,6 +98,7 @@ static inline void flow_addr(uint8_t *f, unsigned at, unsigned port_at, uint32_t
 static uint16_t mem_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 {
 	uint16_t got = (uint16_t)pkt_alloc_burst(vp->pool, pkts, n);
+	rx_count += got;
 	for (uint16_t i = 0; i < got; i++) {
 		/* the NIC's part: a frame of the next flow */
 		uint8_t *f = pkts[i]->data;
@@ -123,9 +151,39 @@ static void make_frame(uint8_t *f)
 
 static uint64_t clock_ms(void)
 {
+	if (pkts_per_ms)
+		return base_ms + (rx_count - base_rx) / pkts_per_ms;
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The transmit of the management port, and of port 0 with in-band management: lwIP's
+ * frames written over the benchmark's frame, which mem_rx() only rewrites in part, so put
+ * it back (a NIC's receive would have written the whole frame). Transit traffic leaves
+ * by port 1's mem_tx(). */
+static uint16_t restore_tx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		pkts[i]->data = pkts[i]->buf + PKT_HEADROOM;
+		make_frame(pkts[i]->data);
+	}
+	return mem_tx(vp, pkts, n);
+}
+
+/* From now on, 1 ms per n packets */
+static void pkt_clock(uint64_t n)
+{
+	base_ms = clock_ms();
+	base_rx = rx_count;
+	pkts_per_ms = n;
+}
+
+/* The management port: never receives; what lwIP sends is freed */
+static uint16_t idle_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
+{
+	(void)vp, (void)pkts, (void)n;
+	return 0;
 }
 
 static double now_s(void)
@@ -169,8 +227,11 @@ static char *ruleset(unsigned rules, uint32_t flows, bool dense, bool establishe
 
 static volatile sig_atomic_t never;
 
-__attribute__((noinline)) uint64_t measure_fw(struct pkt_worker *w, struct vnet_port **pp, const struct app_run_limits *lim)
+__attribute__((noinline)) uint64_t measure_fw(struct pkt_worker *w, struct vnet_port **pp, const struct app_run_limits *lim,
+					      struct app_life *life)
 {
+	if (life)
+		return app_life_run(life, &never, lim->max_rx_pkts, NULL, NULL);
 	return app_run(w, pp, 2, &never, lim);
 }
 
@@ -179,49 +240,104 @@ __attribute__((noinline)) uint64_t measure_io(struct pkt_worker *w, struct vnet_
 	return app_run(w, pp, 2, &never, lim);
 }
 
-/* Runs app over the ports: a warm-up pass over the flows, then packets measured. */
-static int run(const char *name, const char *config, uint64_t packets, struct vnet_port **pp, bool answer,
-	       bool fresh, double *mpps, uint64_t *drops)
+static void print_line(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "bench-fw: %s\n", line);
+}
+
+enum life_mode { RUN_PLAIN, RUN_LIFE, RUN_MGMT, RUN_MGMT_INBAND };
+
+#define LWIP_WARMUP_PKTS 320000   /* 10 s of the clock at 1 ms a round of 32: lwIP past its start */
+
+/* Runs app over the ports: a warm-up pass over the flows, then packets measured. fw runs
+ * as mode says (plain: app_run; else through the life cycle, with mport the management
+ * port of RUN_MGMT). */
+static int run(const char *name, const char *config, uint64_t packets, struct vnet_port **pp, enum life_mode mode,
+	       struct vnet_port *mport, bool answer, bool fresh, double *mpps, uint64_t *drops)
 {
 	const struct app_def *app = app_find(name);
-	struct pkt_pipeline pipe = { .n_ports = 2, .port_names = { "mem0", "mem1" } };
 	char err[512];
 	void *state = NULL;
-	struct app_env env = { .opts = "", .config = config, .config_len = config ? strlen(config) : 0,
-			       .config_name = "bench.conf" };
-	if (app->setup(&pipe, &state, &env, err, sizeof(err)) != 0) {
-		fprintf(stderr, "bench-fw: %s\n", err);
-		return -1;
+	static struct pkt_worker w0;
+	static struct app_life life;   /* large: the worker's queues and counters */
+	struct pkt_worker *w = &w0;
+	struct pkt_pipeline pipe = { .n_ports = 2, .port_names = { "mem0", "mem1" } };
+	struct pkt_pipeline *pl = &pipe;
+	if (mode != RUN_PLAIN) {
+		struct app_life_conf c = { .app = app, .ports = { pp[0], pp[1] }, .n_ports = 2, .pool = pp[0]->pool,
+					   .who = "bench-fw", .opts = "", .has_config = config != NULL,
+					   .config = { "bench.conf", config, config ? strlen(config) : 0 } };
+		if (mode == RUN_MGMT)
+			c.mgmt = (struct mg_conf){ .on = true, .port = mport, .addr = "ip=192.0.2.200/24" };
+		else if (mode == RUN_MGMT_INBAND)
+			c.mgmt = (struct mg_conf){ .on = true, .addr = "port=0,ip=10.255.0.1/24" };
+		if (app_life_setup(&life, &c, err, sizeof(err)) != 0) {
+			fprintf(stderr, "bench-fw: %s\n", err);
+			return -1;
+		}
+		w = &life.w;
+		pl = &life.pipe;
+	} else {
+		struct app_env env = { .opts = "", .config = config, .config_len = config ? strlen(config) : 0,
+				       .config_name = "bench.conf" };
+		if (app->setup(&pipe, &state, &env, err, sizeof(err)) != 0) {
+			fprintf(stderr, "bench-fw: %s\n", err);
+			return -1;
+		}
+		pkt_worker_init(w, &pipe);
 	}
-	static struct pkt_worker w;
-	pkt_worker_init(&w, &pipe);
 	struct app_run_limits warm = { .max_rx_pkts = n_flows, .clock_ms = clock_ms };
+#define WARM() (mode != RUN_PLAIN ? app_life_run(&life, &never, warm.max_rx_pkts, NULL, NULL) : app_run(w, pp, 2, &never, &warm))
 	next_flow = 0;
 	if (!fresh)
-		app_run(&w, pp, 2, &never, &warm);
+		WARM();
 	if (answer) {
 		/* every flow answered once from wan: established from here on */
 		pp[0]->rx_done = true, pp[1]->rx_done = false;
 		next_flow = 0;
-		app_run(&w, pp, 2, &never, &warm);
+		WARM();
 		pp[0]->rx_done = false, pp[1]->rx_done = true;
 	}
-	uint64_t drops0 = pkt_counters_drops(&pipe, &w.cnt);
+	uint64_t n_per_ms = pkts_per_ms;
+	if (mode != RUN_PLAIN && !fresh) {
+		/* lwIP's start (and fw's sweeps) on a fast clock, out of the count */
+		pkt_clock(PKT_BURST);
+		warm.max_rx_pkts = LWIP_WARMUP_PKTS;
+		WARM();
+	}
+#undef WARM
+	if (n_per_ms)
+		pkt_clock(n_per_ms);
+	uint64_t drops0 = pkt_counters_drops(pl, &w->cnt);
+	uint64_t ms0 = clock_ms();
 	struct app_run_limits lim = { .max_rx_pkts = packets, .clock_ms = clock_ms };
 	double t0 = now_s();
-	uint64_t rx = config ? measure_fw(&w, pp, &lim) : measure_io(&w, pp, &lim);
+	uint64_t rx = config ? measure_fw(w, pp, &lim, mode != RUN_PLAIN ? &life : NULL) : measure_io(w, pp, &lim);
 	double dt = now_s() - t0;
 	*mpps = (double)rx / dt / 1e6;
-	*drops = pkt_counters_drops(&pipe, &w.cnt) - drops0;
-	if (app->teardown)
+	*drops = pkt_counters_drops(pl, &w->cnt) - drops0;
+	if (config && n_per_ms)
+		fprintf(stderr, "bench-fw: the packet clock: %llu ms measured (1 ms per %llu packets)\n",
+			(unsigned long long)(clock_ms() - ms0), (unsigned long long)n_per_ms);
+	if (*drops && mode != RUN_PLAIN)
+		app_life_report(&life, print_line, NULL, NULL, NULL);
+	if (mode != RUN_PLAIN) {
+		char desc[200];
+		if (mode != RUN_LIFE && app_mgmt->describe(&life, desc, sizeof(desc)))
+			fprintf(stderr, "bench-fw: management: %s\n", desc);
+		app_life_teardown(&life);
+	} else if (app->teardown) {
 		app->teardown(state);
+	}
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: bench-fw RULES FLOWS PACKETS [sparse|dense|established|new|nocsum|router[,...]]\n");
+		fprintf(stderr, "usage: bench-fw RULES FLOWS PACKETS [sparse|dense|established|new|nocsum|router|life|mgmt|"
+				"mgmt-inband|ms=N[,...]]\n");
 		return 2;
 	}
 	hosted_mem_init();      /* the connection table on huge pages, as sluice-hosted has it */
@@ -230,7 +346,22 @@ int main(int argc, char **argv)
 	uint64_t packets = strtoull(argv[3], NULL, 10);
 	/* MODE: sparse, dense, established or new, or two of them joined by a comma */
 	bool dense = false, established = false, fresh = false, nocsum = false;
+	enum life_mode mode = RUN_PLAIN;
+	uint64_t ms_n = 0;
 	for (char *m = argc > 4 ? strtok(argv[4], ",") : NULL; m; m = strtok(NULL, ",")) {
+		if (!strcmp(m, "life") || !strcmp(m, "mgmt") || !strcmp(m, "mgmt-inband")) {
+			mode = !strcmp(m, "life") ? RUN_LIFE : !strcmp(m, "mgmt") ? RUN_MGMT : RUN_MGMT_INBAND;
+			continue;
+		}
+		if (!strncmp(m, "ms=", 3)) {
+			char *end;
+			ms_n = strtoull(m + 3, &end, 10);
+			if (*end || !ms_n) {
+				fprintf(stderr, "bench-fw: ms=N: N packets a millisecond, N >= 1, got '%s'\n", m + 3);
+				return 2;
+			}
+			continue;
+		}
 		dense |= !strcmp(m, "dense");
 		established |= !strcmp(m, "established");
 		fresh |= !strcmp(m, "new");
@@ -238,7 +369,8 @@ int main(int argc, char **argv)
 		routed |= !strcmp(m, "router");
 		if (strcmp(m, "dense") && strcmp(m, "established") && strcmp(m, "new") && strcmp(m, "sparse") &&
 		    strcmp(m, "nocsum") && strcmp(m, "router")) {
-			fprintf(stderr, "bench-fw: unknown mode '%s' (sparse, dense, established, new, nocsum, router)\n", m);
+			fprintf(stderr, "bench-fw: unknown mode '%s' (sparse, dense, established, new, nocsum, router, life, mgmt, "
+					"mgmt-inband, ms=N)\n", m);
 			return 2;
 		}
 	}
@@ -249,6 +381,13 @@ int main(int argc, char **argv)
 	if (!rules || !n_flows || n_flows > (1u << 24) || !packets) {
 		fprintf(stderr, "bench-fw: need RULES >= 1, 1 <= FLOWS <= 16777216, PACKETS >= 1\n");
 		return 2;
+	}
+	if (mode != RUN_PLAIN && !ms_n)
+		ms_n = 20000;
+	if (ms_n) {
+		/* the platform's clock (the life cycle's, lwIP's) is the bench's packet clock */
+		pkts_per_ms = ms_n;
+		hosted_plat_set_clock_ms(clock_ms);
 	}
 	struct pkt_pool *pool = pkt_pool_create("bench", 4096);
 	char *config = ruleset(rules, n_flows, dense, established, nocsum);
@@ -261,12 +400,22 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < n; i++)
 		make_frame(all[i]->data);
 	pkt_free_burst(all, n);
-	struct mem_port ports[2];
+	struct mem_port ports[3];
 	struct vnet_port *pp[2];
-	for (uint16_t i = 0; i < 2; i++) {
+	for (uint16_t i = 0; i < 3; i++) {
 		memset(&ports[i], 0, sizeof(ports[i]));
+		snprintf(ports[i].port.name, sizeof(ports[i].port.name), i == 2 ? "mgmt" : "mem%u", i);
+		memcpy(ports[i].port.mac, (const uint8_t[]){ 0x02, 0, 0, 0, (uint8_t)i, 2 }, 6);
+		if (i == 2) {   /* the management port (mgmt): idle */
+			ports[i].port.rx_burst = idle_rx;
+			ports[i].port.tx_burst = restore_tx;
+			ports[i].port.ops = &mem_ops;
+			ports[i].port.id = i;
+			ports[i].port.pool = pool;
+			break;
+		}
 		ports[i].port.rx_burst = mem_rx;
-		ports[i].port.tx_burst = mem_tx;
+		ports[i].port.tx_burst = i == 0 && mode == RUN_MGMT_INBAND ? restore_tx : mem_tx;
 		ports[i].port.ops = &mem_ops;
 		ports[i].port.id = i;
 		ports[i].port.pool = pool;
@@ -275,12 +424,13 @@ int main(int argc, char **argv)
 	}
 	double fw_mpps, io_mpps;
 	uint64_t fw_drops, io_drops;
-	if (run("fw", config, packets, pp, established, fresh, &fw_mpps, &fw_drops) ||
-	    run("l2fwd", NULL, packets, pp, false, fresh, &io_mpps, &io_drops))
+	if (run("fw", config, packets, pp, mode, &ports[2].port, established, fresh, &fw_mpps, &fw_drops) ||
+	    run("l2fwd", NULL, packets, pp, RUN_PLAIN, NULL, false, fresh, &io_mpps, &io_drops))
 		return 1;
-	printf("fw %u rules (%s%s%s%s%s), %u flows: %.3f Mpps, io-forwarding ceiling %.3f Mpps, ratio %.1f%%, dropped %llu\n",
+	static const char *const mode_name[] = { "", ", life", ", mgmt", ", mgmt in-band" };
+	printf("fw %u rules (%s%s%s%s%s%s), %u flows: %.3f Mpps, io-forwarding ceiling %.3f Mpps, ratio %.1f%%, dropped %llu\n",
 	       rules, dense ? "dense" : "sparse", established ? ", established" : "", fresh ? ", new" : "",
-	       nocsum ? ", checksum off" : "", routed ? ", router" : "", n_flows, fw_mpps, io_mpps,
+	       nocsum ? ", checksum off" : "", routed ? ", router" : "", mode_name[mode], n_flows, fw_mpps, io_mpps,
 	       100.0 * fw_mpps / io_mpps, (unsigned long long)fw_drops);
 	free(config);
 	pkt_pool_destroy(pool);

@@ -97,3 +97,6 @@ huge_both_modes "$work" throughput
 # ---- 5. the fw appliance ------------------------------------------------------------------
 "$(dirname "$0")/fw.sh" "$build" "$seconds"
 "$(dirname "$0")/nft.sh" "$build" "$seconds"
+
+# ---- 6. the management plane --------------------------------------------------------------
+"$(dirname "$0")/mgmt.sh" "$(cd "$(dirname "$0")/../.." && pwd)" "$build"
