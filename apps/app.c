@@ -31,6 +31,7 @@ uint64_t app_run(struct pkt_worker *w, struct vnet_port *const *ports, uint16_t 
 	uint64_t limit = lim && lim->max_rx_pkts ? lim->max_rx_pkts : UINT64_MAX;
 	void (*poll)(void *) = lim ? lim->poll : NULL;
 	uint64_t (*clock_ms)(void) = lim ? lim->clock_ms : NULL;
+	uint64_t polled_ms = w->now_ms;
 
 	while (!*stop && received < limit) {
 		bool live = false;
@@ -55,7 +56,9 @@ uint64_t app_run(struct pkt_worker *w, struct vnet_port *const *ports, uint16_t 
 		}
 		if (!live)
 			break;
-		if (poll) {
+		/* the hook once a millisecond of the clock (every round without one) */
+		if (poll && (!clock_ms || w->now_ms != polled_ms)) {
+			polled_ms = w->now_ms;
 			poll(lim->poll_arg);
 			app_flush(w, ports, n);     /* what the poll hook's tick queued */
 		}

@@ -69,8 +69,9 @@ const struct app_def *app_find(const char *name);
 
 struct app_run_limits {
 	uint64_t max_rx_pkts;        /* stop after this many received packets (0: no limit) */
-	/* Called once per round over the ports (NULL: nothing): the platform's timers, its
-	 * console, device health. It may set *stop. Keep it cheap when there is nothing to do. */
+	/* Called once a millisecond of clock_ms, between rounds (with no clock_ms, every
+	 * round; NULL: never): the platform's timers, its console, device health. It may set
+	 * *stop. What it queues is sent at once. */
 	void (*poll)(void *arg);
 	void *poll_arg;
 	/* The platform's monotonic clock in ms, read into w->now_ms every round (NULL: 0). */

@@ -99,8 +99,8 @@ void app_life_metrics(const struct app_life *l, struct mx_out *o)
 	mx_sample(o, "sluice_config_reloads_total", "result=\"refused\"", l->reload_failures);
 	port_families(l, o);
 	pipeline_families(l, o);
-	if (l->app->metrics)
+	if (l->app->metrics && !o->full)
 		l->app->metrics(l->state, o);
-	for (unsigned i = 0; i < l->n_sources; i++)
+	for (unsigned i = 0; i < l->n_sources && !o->full; i++)
 		l->sources[i].fn(l->sources[i].arg, o);
 }

@@ -147,7 +147,7 @@ static void emit_counter(void *arg, const char *proto, const char *name, uint64_
 static void stack_metrics(void *arg, struct mx_out *o)
 {
 	(void)arg;
-	for (int f = 0; f < F__COUNT; f++) {
+	for (int f = 0; f < F__COUNT && !o->full; f++) {
 		mx_family(o, families[f].name, families[f].type, families[f].help);
 		struct emit_ctx c = { .o = o, .family = f };
 		stk_counters(emit_counter, &c);
@@ -260,7 +260,9 @@ static void poll(struct app_life *l, uint64_t now_ms)
 	flush();
 	/* say so when the addresses change (DHCP's lease, SLAAC), once they have settled */
 	char desc[sizeof(mg.desc)];
-	if (stk_if_describe(mg.ifc, desc, sizeof(desc)) && !strstr(desc, "tentative") && strcmp(desc, mg.desc)) {
+	if (stk_if_changes(mg.ifc) != mg.changes && stk_if_describe(mg.ifc, desc, sizeof(desc)) &&
+	    strcmp(desc, mg.desc)) {
+		mg.changes = stk_if_changes(mg.ifc);
 		memcpy(mg.desc, desc, sizeof(desc));
 		plat_log(PLAT_LOG_INFO, "sluice: management %s: %s; metrics on TCP port %u (GET /metrics)", mg.port->name, desc,
 			 mg.metrics_port);

@@ -21,6 +21,7 @@ struct mg_state {
 	uint16_t txn;
 	uint64_t tx_dropped;
 	char desc[160];            /* the addresses last logged */
+	unsigned changes;          /* stk_if_changes() when they were */
 	char from_config[224];     /* the app config's management spec at start, "" if none */
 };
 

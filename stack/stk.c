@@ -276,6 +276,11 @@ static bool describe(const struct stk_if *ifc, char *buf, size_t len, bool *sett
 	return has;
 }
 
+unsigned stk_if_changes(const struct stk_if *ifc)
+{
+	return ifc->changes;
+}
+
 bool stk_if_describe(const struct stk_if *ifc, char *buf, size_t len)
 {
 	bool settled;
@@ -293,6 +298,7 @@ static void status_changed(struct netif *netif)
 	if (!settled || !strcmp(d, ifc->logged))
 		return;
 	memcpy(ifc->logged, d, sizeof(d));
+	ifc->changes++;
 	plat_log(PLAT_LOG_DEBUG, "stack: port %u: %s", ifc->port, d);
 }
 

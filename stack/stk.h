@@ -102,6 +102,9 @@ void stk_poll(uint64_t now_ms);
  * fd00::2/64 (tentative)". Returns true once the interface has an IPv4 address (or a
  * static IPv6 one past duplicate address detection). */
 bool stk_if_describe(const struct stk_if *ifc, char *buf, size_t len);
+/* How many times the interface's addresses settled on something new (a lease, the end of
+ * duplicate address detection, SLAAC): cheap to poll, to know when to describe again. */
+unsigned stk_if_changes(const struct stk_if *ifc);
 
 /* Counters for the metrics page, one emit(arg, proto, name, value) each: lwIP's own
  * (lwip_stats) for proto "link", "etharp", "ip", "ipfrag", "icmp", "udp", "tcp", "ip6",

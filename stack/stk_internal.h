@@ -17,6 +17,7 @@ struct stk_if {
 	bool has_gw6;
 	ip6_addr_t gw6;            /* with its zone when link-local */
 	char logged[160];          /* the last line logged about its addresses */
+	unsigned changes;          /* how many times that line changed (stk_if_changes) */
 };
 
 /* A received frame lent to lwIP: the custom pbuf over the pkt_buf's data. */

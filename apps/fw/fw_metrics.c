@@ -26,7 +26,7 @@ static void rules(struct mx_out *o, const struct fw_ruleset *rs)
 			/* one line per rule of the chain in this family, kept or not, so that a
 			 * chunk can skip a run of them by count */
 			unsigned r = (unsigned)mx_skip(o, ch->n_rules);
-			for (; r < ch->n_rules; r++) {
+			for (; r < ch->n_rules && !o->full; r++) {
 				const struct fw_rule_state *st = &rs->state[h][r];
 				bool kept = fam[f].what == 2 ? st->limited != 0 : ch->rules[r].counter;
 				if (!kept) {
@@ -131,6 +131,8 @@ static void router(struct mx_out *o, const struct fw_app *a)
 
 void fw_metrics(void *state, struct mx_out *o)
 {
+	if (o->full)
+		return;
 	struct fw_app *a = state;
 	const struct fwa_conf *c = atomic_load(&a->active);
 	rules(o, c->rs);
