@@ -165,7 +165,7 @@ static void steer(void *ctx, struct pkt_worker *w, struct pkt_buf **pkts, uint16
 	(void)ctx, (void)w;
 	for (uint16_t i = 0; i < n; i++) {
 		struct pkt_buf *p = pkts[i];
-		if (p->port != mg.port_id)
+		if (p->port != mg.port_id || !stk_may_want(mg.ifc, p))
 			continue;
 		if (!(p->meta.flags & PKT_F_PARSED))
 			pkt_parse(p);

@@ -17,6 +17,7 @@
 
 #define CHUNK 4096                  /* one pass over the page writes at most this */
 
+/* C_CLOSING: all of the response is queued, some not yet acknowledged */
 enum conn_state { C_FREE, C_HEAD, C_BODY, C_CLOSING };
 
 struct conn {
@@ -121,6 +122,10 @@ static err_t conn_send(struct conn *c)
 	}
 	tcp_output(pcb);
 	if (done)
+		c->state = C_CLOSING;
+	/* closed once the peer has it all, not when it is queued: until then the slot and the
+	 * limit on time hold, so a reader that stops cannot pin lwIP's memory unseen */
+	if (c->state == C_CLOSING && !tcp_sndqueuelen(pcb))
 		return conn_close(c);
 	return ERR_OK;
 }
@@ -146,7 +151,8 @@ static void request(struct conn *c)
 	const char *sp1 = memchr(h, ' ', (size_t)(end - h));
 	const char *eol = memchr(h, '\n', (size_t)(end - h));
 	const char *sp2 = sp1 && sp1 < eol ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1)) : NULL;
-	if (!sp1 || !eol || !sp2 || sp1 == h || (size_t)(eol - sp2) < 9 || memcmp(sp2 + 1, "HTTP/1.", 7)) {
+	if (!sp1 || !eol || !sp2 || sp1 == h || (size_t)(eol - sp2) < 9 || memcmp(sp2 + 1, "HTTP/1.", 7) ||
+	    (sp2[8] != '0' && sp2[8] != '1') || (sp2[9] != '\r' && sp2[9] != '\n')) {
 		RESPOND(c, R400, "400", "Bad Request", "a request line is METHOD /PATH HTTP/1.1\n");
 		return;
 	}
@@ -206,7 +212,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 			RESPOND(c, R431, "431", "Request Header Fields Too Large", "the request head is over 2048 bytes\n");
 	}
 	pbuf_free(p);                     /* what comes after the head is not read */
-	if (c->state == C_BODY)
+	if (c->state == C_BODY || c->state == C_CLOSING)
 		return conn_send(c);
 	return ERR_OK;
 }
@@ -218,7 +224,7 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	if (!c)
 		return ERR_OK;
 	c->progress_ms = http.now_ms;
-	return c->state == C_BODY ? conn_send(c) : ERR_OK;
+	return c->state == C_BODY || c->state == C_CLOSING ? conn_send(c) : ERR_OK;
 }
 
 static void on_err(void *arg, err_t err)
@@ -241,11 +247,11 @@ static err_t on_poll(void *arg, struct tcp_pcb *pcb)
 		RESPOND(c, R408, "408", "Request Timeout", "the request head did not come in time\n");
 		return conn_send(c);
 	}
-	if (c->state == C_BODY && http.now_ms - c->progress_ms > MG_HTTP_IDLE_MS) {
+	if ((c->state == C_BODY || c->state == C_CLOSING) && http.now_ms - c->progress_ms > MG_HTTP_IDLE_MS) {
 		http.timeouts++;
 		return conn_abort(c);
 	}
-	return c->state == C_BODY ? conn_send(c) : ERR_OK;
+	return c->state == C_BODY || c->state == C_CLOSING ? conn_send(c) : ERR_OK;
 }
 
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)

@@ -93,6 +93,10 @@ void stk_input(struct stk_if *ifc, struct pkt_buf *p);
  * all-nodes group or the solicited-node group of one of its addresses (neighbour
  * solicitations, router advertisements, MLD queries). Cheap: a few compares. */
 bool stk_wants(const struct stk_if *ifc, const struct pkt_buf *p);
+/* Before any parse, from the frame's bytes: false only when p is certainly not for the
+ * stack (untagged IPv4 to another address, outside DHCP's search for one), so that transit
+ * IPv4 on an in-band port skips the parse and stk_wants(). */
+bool stk_may_want(const struct stk_if *ifc, const struct pkt_buf *p);
 
 /* lwIP's timers (sys_check_timeouts) with the clock in ms, which must not go back; call
  * about every ms from the poll loop. */

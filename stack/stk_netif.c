@@ -5,6 +5,7 @@
 #include "stk_internal.h"
 #include "pkt_parse.h"
 
+#include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
 #include "lwip/stats.h"
@@ -178,6 +179,18 @@ static bool wants_ip6(const struct stk_if *ifc, const uint8_t *dst, bool to_our_
 		if (!ip6_addr_isinvalid(netif_ip6_addr_state(n, i)) && !memcmp(netif_ip6_addr(n, i)->addr, dst, 16))
 			return true;
 	return false;
+}
+
+bool stk_may_want(const struct stk_if *ifc, const struct pkt_buf *p)
+{
+	const uint8_t *d = p->data;
+	if (p->len < 34 || d[12] != 0x08 || d[13] != 0x00)
+		return true;                    /* not untagged IPv4: the parse decides */
+	if (ifc->conf.dhcp4 && !dhcp_supplied_address(&ifc->netif))
+		return true;                    /* an offer may come to the address offered */
+	uint32_t v, ours = ip4_addr_get_u32(netif_ip4_addr(&ifc->netif));
+	memcpy(&v, d + 30, 4);              /* the IPv4 destination, whatever the options */
+	return (ours && v == ours) || (ifc->conf.dhcp4 && v == 0xffffffffu);
 }
 
 bool stk_wants(const struct stk_if *ifc, const struct pkt_buf *p)
