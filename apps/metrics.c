@@ -27,33 +27,28 @@ static void put(struct mx_out *o, const char *line, size_t n)
 	o->seq++;
 }
 
-static size_t fit(int n, size_t cap)
+/* "# WHAT name text": a long help is cut, keeping its newline */
+static void comment(struct mx_out *o, const char *what, const char *name, const char *text)
 {
-	if (n < 0)
-		return 0;
-	if ((size_t)n >= cap) {     /* cut: keep the newline */
-		return cap - 1;
+	if (!mx_wanted(o)) {
+		put(o, NULL, 0);
+		return;
 	}
-	return (size_t)n;
+	char line[MX_LINE_MAX];
+	int n = plat_snprintf(line, sizeof(line), "# %s %s %s\n", what, name, text);
+	if (n <= 0) {
+		mx_hole(o);
+		return;
+	}
+	size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+	line[len - 1] = '\n';
+	put(o, line, len);
 }
 
 void mx_family(struct mx_out *o, const char *name, const char *type, const char *help)
 {
-	char line[MX_LINE_MAX];
-	if (mx_wanted(o)) {
-		size_t n = fit(plat_snprintf(line, sizeof(line), "# HELP %s %s\n", name, help), sizeof(line));
-		line[n - 1] = '\n';
-		put(o, line, n);
-	} else {
-		put(o, NULL, 0);
-	}
-	if (mx_wanted(o)) {
-		size_t n = fit(plat_snprintf(line, sizeof(line), "# TYPE %s %s\n", name, type), sizeof(line));
-		line[n - 1] = '\n';
-		put(o, line, n);
-	} else {
-		put(o, NULL, 0);
-	}
+	comment(o, "HELP", name, help);
+	comment(o, "TYPE", name, type);
 }
 
 static void sample(struct mx_out *o, const char *name, const char *labels, uint64_t whole, int milli)
