@@ -92,6 +92,11 @@ void app_life_metrics(const struct app_life *l, struct mx_out *o)
 	mx_label(lb, sizeof(lb), "version", SLUICE_VERSION);
 	mx_family(o, "sluice_build_info", "gauge", "The appliance and its version (always 1).");
 	mx_sample(o, "sluice_build_info", lb, 1);
+	char es[64] = "";
+	mx_label(es, sizeof(es), "source", plat_entropy_source());
+	mx_family(o, "sluice_entropy_source_info", "gauge",
+		  "Where the appliance's random numbers come from (always 1): rdseed, rdrand, virtio-rng, getrandom, or tsc jitter.");
+	mx_sample(o, "sluice_entropy_source_info", es, 1);
 	mx_family(o, "sluice_uptime_seconds", "gauge", "Seconds since the appliance started.");
 	mx_sample_milli(o, "sluice_uptime_seconds", NULL, (plat_clock_ns() - l->started_ns) / 1000000);
 	mx_family(o, "sluice_config_reloads_total", "counter", "Config reloads, by result.");

@@ -153,8 +153,10 @@ bool kern_is_virtio(const struct kern_device *d, uint16_t virtio_id)
 {
 	if (d->bus == KERN_BUS_VIRTIO_MMIO)
 		return d->device == virtio_id;
-	/* virtio over PCI: vendor 0x1af4, modern IDs 0x1040 + id, transitional 0x1000 + id - 1 */
-	return d->vendor == 0x1af4 && (d->device == 0x1040 + virtio_id || (virtio_id == 1 && d->device == 0x1000));
+	/* virtio over PCI: vendor 0x1af4, modern IDs 0x1040 + id; transitional ones from a
+	 * table (virtio 1.x 4.1.2.1): network 0x1000, entropy 0x1005 */
+	uint16_t transitional = virtio_id == 1 ? 0x1000 : virtio_id == 4 ? 0x1005 : 0;
+	return d->vendor == 0x1af4 && (d->device == 0x1040 + virtio_id || (transitional && d->device == transitional));
 }
 
 unsigned kern_count_virtio(uint16_t virtio_id)

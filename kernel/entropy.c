@@ -2,9 +2,15 @@
  * times as Intel advises. Without either (QEMU's default CPU model under TCG), the stated
  * fallback mixes TSC readings taken around port I/O, whose timing varies: good enough for
  * a stack canary and hash seeds, not for key material (mbedTLS gets its own source). */
-#include "kern_internal.h"
+#include "kern_virtio.h"
 
-static int source; /* 0 unknown, 1 rdseed, 2 rdrand, 3 tsc jitter */
+#include <string.h>
+
+static int source; /* 0 unknown, 1 rdseed, 2 rdrand, 3 tsc jitter, 4 virtio-rng */
+
+/* virtio-rng's bytes, fetched 256 at a time (a request is a trip to the VMM) */
+static uint8_t rng_pool[256];
+static unsigned rng_left;
 
 static bool rdseed64(uint64_t *v)
 {
@@ -64,11 +70,43 @@ static void probe(void)
 	source = (r[2] & (1u << 30)) ? 2 : 3;
 }
 
+static bool from_virtio(uint64_t *v);
+
+/* After device discovery: a CPU without RDSEED/RDRAND takes the VMM's virtio-rng if it
+ * offers one; TSC jitter stays the last resort. */
+void kern_entropy_devices(void)
+{
+	if (!source)
+		probe();
+	if (source == 3 && kern_virtio_rng_init())
+		source = 4;
+	uint64_t v;
+	if (source == 4)
+		(void)from_virtio(&v);   /* the device answers now, or it is given up at once */
+}
+
+static bool from_virtio(uint64_t *v)
+{
+	if (!rng_left) {
+		if (!kern_virtio_rng_read(rng_pool, sizeof(rng_pool))) {
+			source = 3;
+			return false;
+		}
+		rng_left = sizeof(rng_pool);
+	}
+	rng_left -= 8;
+	memcpy(v, rng_pool + rng_left, 8);
+	memset(rng_pool + rng_left, 0, 8);
+	return true;
+}
+
 uint64_t kern_random_u64(void)
 {
 	uint64_t v;
 	if (!source)
 		probe();
+	if (source == 4 && from_virtio(&v))
+		return v;
 	if (source == 1 && rdseed64(&v))
 		return v;
 	if (source <= 2 && rdrand64(&v))
@@ -80,5 +118,6 @@ const char *kern_entropy_source(void)
 {
 	if (!source)
 		probe();
-	return source == 1 ? "rdseed" : source == 2 ? "rdrand" : "tsc jitter (no rdrand/rdseed)";
+	return source == 1 ? "rdseed" : source == 2 ? "rdrand" : source == 4 ? "virtio-rng"
+								       : "tsc jitter (no rdrand/rdseed, no virtio-rng)";
 }

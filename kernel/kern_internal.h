@@ -111,6 +111,9 @@ void kern_pci_write32(const struct kern_device *d, unsigned off, uint32_t v);
 
 /* modules.c */
 void kern_modules_init(const struct hvm_start_info *si);
+/* entropy.c: after device discovery and the clock, virtio-rng where the CPU has no RDSEED
+ * or RDRAND */
+void kern_entropy_devices(void);
 /* plat.c: the contract's log lines follow log= */
 void kern_plat_log_level(enum kern_log l);
 /* Parses the boot command line; on error prints one precise line and returns -1. */

@@ -12,6 +12,14 @@ void kern_virtio_dev_init(struct virtio_dev *d, const struct virtio_transport_op
 int kern_virtio_mmio(const struct kern_device *kd, struct virtio_dev *d, char *err, size_t errlen);
 int kern_virtio_pci(const struct kern_device *kd, struct virtio_dev *d, char *err, size_t errlen);
 
+#define VIRTIO_ID_RNG 4
+
+/* virtio_rng.c: the first virtio entropy device, brought up (false: none usable); its
+ * bytes (false once it failed to answer); where it is, or NULL. */
+bool kern_virtio_rng_init(void);
+bool kern_virtio_rng_read(void *out, size_t len);
+const char *kern_virtio_rng_where(void);
+
 /* nics.c: the image's network ports, in discovery order */
 struct kern_nic {
 	struct vnet_port *port;

@@ -61,6 +61,7 @@ __attribute__((noreturn, no_stack_protector)) void kern_boot(uint32_t start_info
 	kern_modules_init(si);
 	kern_devices_init(&cl);
 	const char *clock = kern_clock_init();
+	kern_entropy_devices();
 	const struct app_def *app = app_find(SLUICE_APP);
 	if (!app)
 		kern_panic("this image was built for '%s', which the app registry lacks", SLUICE_APP);

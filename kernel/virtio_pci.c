@@ -99,7 +99,7 @@ static void m_config_read(struct virtio_dev *d, unsigned off, void *buf, unsigne
 {
 	uint8_t *out = buf;
 	for (unsigned i = 0; i < len; i++)
-		out[i] = P(d)->device[off + i];
+		out[i] = P(d)->device ? P(d)->device[off + i] : 0;   /* a device without config (entropy) */
 }
 
 static const struct virtio_transport_ops modern_ops = {
@@ -212,13 +212,13 @@ int kern_virtio_pci(const struct kern_device *kd, struct virtio_dev *d, char *er
 		}
 		at = next;
 	}
-	if (p->common && p->notify && p->device) {
+	if (p->common && p->notify) {
 		kern_pci_write32(kd, 4, (cmd & 0xffff) | 0x6); /* memory space, bus master */
 		kern_virtio_dev_init(d, &modern_ops, p, "pci", false, false);
 		return 0;
 	}
 	uint32_t bar0 = kern_pci_read32(kd, 0x10);
-	if (kd->device == 0x1000 && (bar0 & 1) && (bar0 & ~3u)) {
+	if (kd->device >= 0x1000 && kd->device < 0x1040 && (bar0 & 1) && (bar0 & ~3u)) {
 		p->io = (uint16_t)(bar0 & ~3u);
 		kern_pci_write32(kd, 4, (cmd & 0xffff) | 0x5); /* I/O space, bus master */
 		kern_virtio_dev_init(d, &legacy_ops, p, "pci-legacy", true, true);

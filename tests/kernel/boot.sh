@@ -31,6 +31,13 @@ for m in microvm q35; do
 	expect "$m ready" 0 " ready in " --machine "$m" --mem 8M --append exit=ready
 done
 expect "unknown key" 2 "command line column 12: 'speed=fast': unknown key" --append "exit=ready speed=fast"
+# entropy: QEMU's default CPU under TCG has no RDRAND; a virtio-rng device (mmio on
+# microvm; transitional and modern PCI on q35) is then the source, else TSC jitter, named
+expect "entropy without a device" 0 "entropy from tsc jitter (no rdrand/rdseed, no virtio-rng)" --mem 8M --append exit=ready
+expect "virtio-rng on microvm" 0 "entropy from virtio-rng" --mem 8M --append exit=ready --rng
+expect "virtio-rng on q35" 0 "entropy from virtio-rng" --machine q35 --mem 8M --append exit=ready --rng
+expect "virtio-rng modern" 0 "entropy from virtio-rng" --machine q35 --mem 8M --append exit=ready -- \
+	-object rng-random,id=r,filename=/dev/urandom -device virtio-rng-pci,rng=r,disable-legacy=on
 expect "metrics port" 2 "command line column 12: 'metrics=0': metrics takes a TCP port, 1 to 65535" --append "exit=ready metrics=0"
 expect "no management plane" 2 "this image of l2fwd has no management plane" --append "mgmt=port=0,dhcp" -- \
 	-netdev user,id=n0 -device virtio-net-device,netdev=n0
