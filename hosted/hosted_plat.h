@@ -9,7 +9,6 @@
 
 /* The app's clock in ms instead of CLOCK_MONOTONIC (--clock capture); NULL: the host's. */
 void hosted_plat_set_clock_ms(uint64_t (*ms)(void));
-void hosted_plat_set_log_level(enum plat_log_level level);
 /* Lines logged at level so far (whether shown or not): the tests' check that nothing
  * went wrong. */
 uint64_t hosted_plat_log_count(enum plat_log_level level);

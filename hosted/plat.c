@@ -10,7 +10,7 @@
 #include <time.h>
 
 static uint64_t (*clock_ms_source)(void);
-static enum plat_log_level log_level = PLAT_LOG_INFO;
+static const enum plat_log_level log_level = PLAT_LOG_INFO;  /* stderr gets all but debug */
 static struct plat_blob blobs[HOSTED_MAX_BLOBS];
 static unsigned n_blobs;
 static uint64_t logged[PLAT_LOG_DEBUG + 1];
@@ -18,11 +18,6 @@ static uint64_t logged[PLAT_LOG_DEBUG + 1];
 void hosted_plat_set_clock_ms(uint64_t (*ms)(void))
 {
 	clock_ms_source = ms;
-}
-
-void hosted_plat_set_log_level(enum plat_log_level level)
-{
-	log_level = level;
 }
 
 int hosted_plat_add_blob(const char *name, const void *data, size_t len)
