@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 struct mx_out;
+struct ctl_ns;
 
 /* What the platform gives an app when it sets it up. */
 struct app_env {
@@ -60,6 +61,9 @@ struct app_def {
 	 * first: caplen bytes of a len-byte frame seen at time_ms. */
 	void (*capture)(void *state, void (*frame)(void *arg, uint64_t time_ms, const uint8_t *data, uint16_t caplen,
 						    uint16_t len), void *arg);
+	/* Optional: the app's command namespace on the control socket (ctl.h): "fw add rule
+	 * ...", "show rules". */
+	const struct ctl_ns *ctl;
 };
 
 /* NULL-terminated list of every app. */
