@@ -79,7 +79,8 @@ struct ctl_args {
 	int argc;
 	char **argv;
 	const unsigned *col;
-	const char *line;                     /* the whole line (the words' text after argv[0]) */
+	const char *line;                     /* the whole line as it came: a word's raw text and what
+	                                         follows it is at line + col[i] - 1 */
 };
 
 /* The app's side, called with the app's state (app_life.state). A transaction's copy
