@@ -38,6 +38,8 @@ uint64_t app_run(struct pkt_worker *w, struct vnet_port *const *ports, uint16_t 
 		if (clock_ms)
 			w->now_ms = clock_ms();
 		w->rounds++;
+		if (w->pipe->epoch)     /* between rounds: the worker holds nothing from any config */
+			pkt_epoch_quiescent(w->pipe->epoch, w->epoch_id);
 		for (uint16_t i = 0; i < n; i++) {
 			struct vnet_port *port = ports[i];
 			if (port->rx_done)

@@ -14,6 +14,7 @@
 #define SLUICE_PKT_PIPE_H
 
 #include "pkt.h"
+#include "pkt_epoch.h"
 
 #include <stdbool.h>
 
@@ -65,6 +66,9 @@ struct pkt_pipeline {
 	uint16_t n_stages;
 	uint16_t n_ports;
 	const char *port_names[PKT_MAX_PORTS];
+	/* The workers' epochs (pkt_epoch.h), the owner's storage: a stage whose config is
+	 * replaced at run time retires the old one against it. NULL: nothing is replaced. */
+	struct pkt_epoch *epoch;
 };
 
 /* Packets only: bytes are the devices' to count (vnet_stats), where NICs do it for free. */
@@ -89,8 +93,8 @@ struct pkt_txq {
 struct pkt_worker {
 	const struct pkt_pipeline *pipe;
 	uint64_t now_ms;            /* the platform's clock at the start of this round (app_run) */
-	uint64_t rounds;            /* rounds over the ports so far: a worker between bursts has
-	                               let go of whatever it read before (safe reclamation) */
+	uint64_t rounds;            /* rounds over the ports so far */
+	unsigned epoch_id;          /* its slot in pipe->epoch: announced quiescent every round */
 	struct pkt_counters cnt;
 	struct pkt_txq txq[PKT_MAX_PORTS];
 	/* pkt_txq_push() during a burst: queued after the burst's own packets, in order */
