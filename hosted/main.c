@@ -9,7 +9,8 @@
  * swaps it in or refuses it with the error, leaving the running config as it was.
  * SIGUSR1 prints the same counters as the exit does, while the appliance runs on.
  * --clock capture gives the app the replayed captures' time instead of the host's
- * (vnet_pcap.h), so that a replay behaves as the traffic did, at any speed.
+ * (vnet_pcap.h), so that a replay behaves as the traffic did, at any speed. --keys DIR
+ * adds the control socket's credentials (ca.crt, server.crt, server.key, psk) as blobs.
  */
 #include "app_life.h"
 #include "hosted_mem.h"
@@ -23,8 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #define DEFAULT_POOL 8192
 
@@ -35,6 +38,7 @@ struct options {
 	const char *eal;
 	const char *opts;
 	const char *config;
+	const char *keys;          /* --keys DIR: the control socket's credentials */
 	const char *log_pcap;
 	const char *mgmt_port;     /* --mgmt-port SPEC: the management port */
 	const char *mgmt;          /* --mgmt ADDRS: its addresses (default dhcp) */
@@ -93,6 +97,9 @@ static void usage(FILE *f)
 		"  --opts STRING      the app's options\n"
 		"  --config FILE      the app's config (fw: its ruleset); SIGHUP reloads it\n"
 		"                     (SIGUSR1 prints the counters at any time)\n"
+		"  --keys DIR         the control socket's credentials, blobs after the config:\n"
+		"                     DIR/ca.crt (checks clients), DIR/server.crt and\n"
+		"                     DIR/server.key (all three or none), DIR/psk if there\n"
 		"  --log-pcap FILE    at exit, write the frames the app kept to a capture\n"
 		"                     (fw: the last 64 logged, their first 128 bytes)\n"
 		"  --max-packets N    stop after N received packets\n"
@@ -138,7 +145,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		bool takes = !strcmp(a, "--port") || !strcmp(a, "--eal") || !strcmp(a, "--opts") || !strcmp(a, "--config") || !strcmp(a, "--log-pcap") ||
+		bool takes = !strcmp(a, "--port") || !strcmp(a, "--eal") || !strcmp(a, "--opts") || !strcmp(a, "--config") || !strcmp(a, "--keys") || !strcmp(a, "--log-pcap") ||
 			     !strcmp(a, "--max-packets") || !strcmp(a, "--duration") || !strcmp(a, "--pool") ||
 			     !strcmp(a, "--clock") || !strcmp(a, "--mgmt-port") || !strcmp(a, "--mgmt") ||
 			     !strcmp(a, "--metrics-port");
@@ -179,6 +186,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->opts = v;
 		} else if (!strcmp(a, "--config")) {
 			o->config = v;
+		} else if (!strcmp(a, "--keys")) {
+			o->keys = v;
 		} else if (!strcmp(a, "--log-pcap")) {
 			o->log_pcap = v;
 		} else if (!strcmp(a, "--max-packets")) {
@@ -279,6 +288,57 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 	buf[n] = 0;
 	*len = n;
 	return buf;
+}
+
+/* --keys DIR: the credentials there, as blobs named DIR/FILE (plat_blob_credential()),
+ * after the config. The CA and the server's certificate and key come together or not at
+ * all; the PSK may come alone. keys[] holds what was read (free()d by the caller). */
+#define N_KEY_FILES 4
+static int load_keys(const char *dir, char *keys[2 * N_KEY_FILES], char *err, size_t errlen)
+{
+	static const char *const files[N_KEY_FILES] = { "ca.crt", "server.crt", "server.key", "psk" };
+	struct stat st;
+	if (stat(dir, &st) != 0) {
+		snprintf(err, errlen, "%.300s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%.300s: not a directory", dir);
+		return -1;
+	}
+	char path[4096];
+	bool have[N_KEY_FILES];
+	unsigned n = 0;
+	for (unsigned i = 0; i < N_KEY_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		have[i] = access(path, F_OK) == 0;
+		n += have[i];
+	}
+	if (!n) {
+		snprintf(err, errlen, "%.300s holds none of ca.crt, server.crt, server.key, psk", dir);
+		return -1;
+	}
+	if ((have[0] || have[1] || have[2]) && !(have[0] && have[1] && have[2])) {
+		snprintf(err, errlen, "%.300s: ca.crt, server.crt and server.key go together; %s%s%smissing", dir,
+			 have[0] ? "" : "ca.crt ", have[1] ? "" : "server.crt ", have[2] ? "" : "server.key ");
+		return -1;
+	}
+	for (unsigned i = 0; i < N_KEY_FILES; i++) {
+		if (!have[i])
+			continue;
+		size_t len = 0;
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		char *name = keys[2 * i] = strdup(path);
+		char *data = keys[2 * i + 1] = name ? read_file(path, &len, err, errlen) : NULL;
+		if (!name)
+			snprintf(err, errlen, "out of memory");
+		if (!data || hosted_plat_add_blob(name, data, len) != 0) {
+			if (data)
+				snprintf(err, errlen, "%.300s: too many blobs", path);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static void print_port_stats(struct vnet_port *const *ports, unsigned n)
@@ -446,6 +506,18 @@ int main(int argc, char **argv)
 		conf.config.data = config;
 		hosted_plat_add_blob(o.config, config, conf.config.len);
 	}
+	char *keys[2 * N_KEY_FILES] = { 0 };
+	if (rc == 0 && o.keys && load_keys(o.keys, keys, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sluice-hosted: --keys: %s\n", err);
+		rc = 2;
+	} else if (rc == 0 && o.keys && !o.quiet) {
+		struct plat_blob b;
+		fprintf(stderr, "sluice-hosted: credentials:");
+		for (unsigned i = 0; plat_config(i, &b); i++)
+			if (plat_blob_credential(b.name))
+				fprintf(stderr, " %s (%zu bytes)", b.name, b.len);
+		fprintf(stderr, "\n");
+	}
 	if (rc == 0 && app_life_setup(&life, &conf, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sluice-hosted: %s\n", err);
 		rc = 2;
@@ -476,6 +548,8 @@ int main(int argc, char **argv)
 	}
 	app_life_teardown(&life);
 	free(config);
+	for (unsigned i = 0; i < 2 * N_KEY_FILES; i++)
+		free(keys[i]);
 	/* every buffer back: the app's, the host stack's (a native pool knows) */
 	if (!hp.dpdk && hp.pool && hp.pool->avail != hp.pool->size) {
 		fprintf(stderr, "sluice-hosted: %u of %u packet buffers not back in the pool at exit\n",

@@ -1,6 +1,6 @@
 /* The platform contract (platform/plat.h) in the hosted launcher: CLOCK_MONOTONIC (or the
- * replayed captures' time), getrandom(2), standard error, and the files given on the
- * command line as the config blobs. */
+ * replayed captures' time), time(2) for the wall clock, getrandom(2), standard error, and
+ * the files given on the command line as the config blobs. */
 #include "hosted_plat.h"
 #include "plat.h"
 
@@ -47,6 +47,11 @@ void plat_random(void *buf, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
+}
+
+int64_t plat_wall_s(void)
+{
+	return (int64_t)time(NULL);
 }
 
 const char *plat_entropy_source(void)

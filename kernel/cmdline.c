@@ -85,13 +85,23 @@ int kern_cmdline_parse(const char *s, struct kern_cmdline *out)
 				return -1;
 			}
 			out->metrics_port = (uint16_t)v;
+		} else if (klen == 5 && !memcmp(word, "clock", 5)) {
+			int64_t v = 0;
+			size_t i = 0;
+			for (; i < vlen && i < 11 && val[i] >= '0' && val[i] <= '9'; i++)   /* up to the year 5138 */
+				v = v * 10 + (val[i] - '0');
+			if (!vlen || i != vlen || v == 0) {
+				refuse(s, word, wlen, "clock takes seconds since 1970 UTC (date +%s)");
+				return -1;
+			}
+			out->clock_s = v;
 		} else if (klen == 18 && !memcmp(word, "virtio_mmio.device", 18)) {
 			if (kern_cmdline_virtio_mmio(val, vlen, out) != 0) {
 				refuse(s, word, wlen, "expected SIZE@0xBASE:IRQ (at most 8 of them)");
 				return -1;
 			}
 		} else {
-			refuse(s, word, wlen, "unknown key (known: exit, log, metrics, mgmt, opts, test, virtio_mmio.device)");
+			refuse(s, word, wlen, "unknown key (known: clock, exit, log, metrics, mgmt, opts, test, virtio_mmio.device)");
 			return -1;
 		}
 	}

@@ -20,7 +20,7 @@
 enum kern_exit_status {
 	KERN_EXIT_OK = 0,        /* clean shutdown */
 	KERN_EXIT_PANIC = 1,     /* kern_panic() */
-	KERN_EXIT_CMDLINE = 2,   /* the boot command line was refused */
+	KERN_EXIT_CMDLINE = 2,   /* the boot command line, a boot module or the config was refused */
 	KERN_EXIT_FAULT = 3,     /* a CPU exception */
 	KERN_EXIT_DEVICE = 4,    /* a network device could not be brought up, or too few of them */
 };
@@ -40,7 +40,8 @@ uint64_t kern_tsc_hz(void);
 uint64_t kern_random_u64(void);
 const char *kern_entropy_source(void);
 
-/* Boot modules (PVH modules, QEMU -initrd): how an image gets its config, rules or files.
+/* Boot modules (PVH modules, QEMU -initrd): how an image gets its config, rules or files
+ * (plat_config() hands out their blobs: a cpio archive module gives one per file).
  * Returns false past the last one. name is the module's own command line, or "". */
 bool kern_module(unsigned i, const void **data, size_t *len, const char **name);
 

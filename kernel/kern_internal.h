@@ -87,6 +87,7 @@ struct kern_cmdline {
 	char mgmt[128];          /* mgmt=SPEC: the last NIC is the management NIC, with these
 	                            addresses (stk_conf_parse: dhcp, ip=A/N,gw=G, ...) */
 	uint16_t metrics_port;   /* metrics=PORT: TCP port of /metrics (default 9100) */
+	int64_t clock_s;         /* clock=SECONDS: the wall clock at boot (date +%s), 0: none */
 	struct { uint64_t base; uint32_t size, irq; } mmio[KERN_MAX_MMIO]; /* virtio_mmio.device= */
 	unsigned n_mmio;
 };
@@ -109,8 +110,27 @@ bool kern_is_virtio(const struct kern_device *d, uint16_t virtio_id);
 uint32_t kern_pci_read32(const struct kern_device *d, unsigned off);
 void kern_pci_write32(const struct kern_device *d, unsigned off, uint32_t v);
 
-/* modules.c */
+/* modules.c: the boot modules and the blobs of plat_config() (a cpio archive's files, or
+ * the module); a malformed archive stops the boot with KERN_EXIT_CMDLINE */
+struct plat_blob;
 void kern_modules_init(const struct hvm_start_info *si);
+bool kern_blob(unsigned i, struct plat_blob *out, unsigned *module);
+int kern_blob_config(void);                   /* the app's config: its blob, or -1 */
+/* wallclock.c (and plat_wall_s()): after kern_clock_init(); clock_s from clock=, 0 when
+ * not given. Returns the source ("clock=", "cmos"), NULL when the date is not known. */
+const char *kern_wall_init(int64_t clock_s);
+void kern_wall_format(int64_t s, char buf[21]);   /* 2026-12-06T09:00:00Z */
+/* rtc.c, in the images with a management plane (KERN_RTC=1): the CMOS RTC's date in
+ * seconds since 1970, 0 when there is none or it is not believable; kern_rtc_date() turns
+ * its registers (seconds, minutes, hours, day, month, year) into that, register B saying
+ * how they are written */
+int64_t kern_rtc_read(void);
+int64_t kern_rtc_date(const uint8_t raw[6], unsigned regb);
+#ifdef KERN_RTC
+#define KERN_WALL_NONE "no clock=, no CMOS RTC"
+#else
+#define KERN_WALL_NONE "no clock=; no RTC in this image"
+#endif
 /* entropy.c: after device discovery and the clock, virtio-rng where the CPU has no RDSEED
  * or RDRAND */
 void kern_entropy_devices(void);

@@ -1,6 +1,7 @@
 /* kern_boot: from the PVH entry to the ready line. */
 #include "kern_run.h"
 #include "libc/libc_impl.h"
+#include "plat_cpio.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@ extern char __image_start[], __image_end[];
 extern uintptr_t __stack_chk_guard;
 
 /* What the image found, after the ready line (console output is slow under emulation). */
-static void report(const struct kern_cmdline *cl)
+static void report(const struct kern_cmdline *cl, const char *wall)
 {
 	const struct kern_device *d;
 	unsigned n = kern_devices(&d);
@@ -26,6 +27,10 @@ static void report(const struct kern_cmdline *cl)
 	while (kern_module(m, &data, &len, &name))
 		m++;
 	kern_printf(", %u boot module(s)%s%s\n", m, cl->opts[0] ? ", app options: " : "", cl->opts);
+	char date[21] = "unknown";
+	if (wall)
+		kern_wall_format(plat_wall_s(), date);
+	kern_printf("sluice: wall clock %s (%s)\n", date, wall ? wall : KERN_WALL_NONE);
 	for (unsigned i = 0; cl->log >= KERN_LOG_INFO && i < n; i++) {
 		if (d[i].bus == KERN_BUS_PCI)
 			kern_printf("  pci %02x:%02x.%u %04x:%04x class %06x\n", d[i].pci.bus, d[i].pci.dev, d[i].pci.fn,
@@ -34,8 +39,16 @@ static void report(const struct kern_cmdline *cl)
 			kern_printf("  virtio-mmio %#llx irq %u: virtio device %u (transport version %u)\n",
 				    (unsigned long long)d[i].mmio.base, d[i].mmio.irq, d[i].device, d[i].mmio.version);
 	}
-	for (unsigned i = 0; i < m && kern_module(i, &data, &len, &name); i++)
-		kern_printf("  module %u: %zu bytes at %p%s%s\n", i, len, data, name[0] ? ", " : "", name);
+	for (unsigned i = 0; i < m && kern_module(i, &data, &len, &name); i++) {
+		kern_printf("  module %u: %zu bytes at %p%s%s%s\n", i, len, data, name[0] ? ", " : "", name,
+			    plat_cpio_is(data, len) ? ", a cpio archive:" : "");
+		struct plat_blob b;
+		unsigned bm;
+		for (unsigned k = 0; plat_cpio_is(data, len) && kern_blob(k, &b, &bm); k++)
+			if (bm == i)
+				kern_printf("    %s: %zu bytes%s\n", b.name, b.len,
+					    (int)k == kern_blob_config() ? " (config)" : "");
+	}
 	kern_app_report();
 }
 
@@ -61,6 +74,7 @@ __attribute__((noreturn, no_stack_protector)) void kern_boot(uint32_t start_info
 	kern_modules_init(si);
 	kern_devices_init(&cl);
 	const char *clock = kern_clock_init();
+	const char *wall = kern_wall_init(cl.clock_s);
 	kern_entropy_devices();
 	const struct app_def *app = app_find(SLUICE_APP);
 	if (!app)
@@ -78,7 +92,7 @@ __attribute__((noreturn, no_stack_protector)) void kern_boot(uint32_t start_info
 		    (unsigned long long)(kern_tsc_hz() / 1000000), clock, (unsigned long long)(used / 1024),
 		    (unsigned long long)(kern_mem_total() / 1024), (unsigned long long)(image / 1024),
 		    kern_entropy_source());
-	report(&cl);
+	report(&cl, wall);
 	if (cl.exit_ready)
 		kern_exit(KERN_EXIT_OK);
 	kern_app_run(app);

@@ -1,5 +1,5 @@
-/* The platform contract (platform/plat.h) in the image: the TSC clock, RDSEED/RDRAND,
- * the serial console and the boot modules. */
+/* The platform contract (platform/plat.h) in the image: the TSC clock, the wall clock
+ * (clock= or the CMOS RTC), RDSEED/RDRAND, the serial console and the boot modules. */
 #include "kern_internal.h"
 #include "plat.h"
 
@@ -54,9 +54,5 @@ int plat_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 
 bool plat_config(unsigned i, struct plat_blob *out)
 {
-	const char *name;
-	if (!kern_module(i, &out->data, &out->len, &name))
-		return false;
-	out->name = name[0] ? name : i == 0 ? "boot module 0" : "a boot module";
-	return true;
+	return kern_blob(i, out, NULL);
 }

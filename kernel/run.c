@@ -49,7 +49,6 @@ unsigned kern_app_open(const struct app_def *app, const struct kern_cmdline *cl)
 	}
 	n_app = n_nics - (mgmt && n_nics == found ? 1 : 0);
 	char err[512];
-	/* the config is the first boot module (QEMU -initrd FILE) */
 	struct app_life_conf conf = { .app = app, .n_ports = (uint16_t)n_app, .pool = pool, .opts = cl->opts };
 	for (unsigned i = 0; i < n_app; i++)
 		conf.ports[i] = nics[i].port;
@@ -60,7 +59,9 @@ unsigned kern_app_open(const struct app_def *app, const struct kern_cmdline *cl)
 	} else if (inband) {   /* mgmt=port=N,...: on the app's NIC N */
 		conf.mgmt = (struct mg_conf){ .on = true, .addr = cl->mgmt, .metrics_port = cl->metrics_port };
 	}
-	conf.has_config = plat_config(0, &conf.config);
+	/* the config: the first blob that is not a credential (the first boot module, or the
+	   first file of a cpio archive besides ca.crt, server.crt, server.key, psk) */
+	conf.has_config = kern_blob((unsigned)kern_blob_config(), &conf.config, NULL);
 	if (app->needs_config && !conf.has_config) {
 		kern_printf("sluice: %s needs its config as a boot module (qemu -initrd FILE; `sluice run %s --config FILE`)\n",
 			    app->name, app->name);

@@ -63,9 +63,10 @@ void kern_trap_init(void)
 	__asm__ volatile("lidt %0" : : "m"(id));
 }
 
-/* The symbol table made at link time (tools/kernsyms): text symbols sorted by address. */
+/* The symbol table made at link time (tools/kernsyms): text symbols sorted by address,
+ * 12 bytes each (the image lies below 4 GiB). */
 struct kern_ksym {
-	uint64_t addr;
+	uint32_t addr;
 	uint32_t name;   /* offset into kern_ksym_names */
 	uint32_t size;
 };

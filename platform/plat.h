@@ -38,6 +38,14 @@
  * hosted launcher CLOCK_MONOTONIC, or the replayed captures' own time (--clock capture). */
 uint64_t plat_clock_ns(void);
 
+/* Wall-clock seconds since 1970-01-01T00:00:00Z, or 0 when the platform does not know the
+ * date. Hosted: time(2). The image: the clock=SECONDS its command line was booted with
+ * (`sluice run` passes the host's), else, in the images with a management plane, the
+ * CMOS RTC (QEMU's pc, q35 and microvm without KVM or with rtc=on; Firecracker has none),
+ * read once at boot and advanced by the monotonic clock; the boot log names the source. Certificate dates need it; timeouts
+ * and rates take plat_clock_ns(), which never jumps. */
+int64_t plat_wall_s(void);
+
 /* ---- timers --------------------------------------------------------------------------- */
 
 /* One-shot timers, run by the poll loop between bursts (no interrupts, no threads): each
@@ -80,17 +88,30 @@ int plat_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((f
 
 /* ---- config blobs --------------------------------------------------------------------- */
 
-/* The blobs the appliance was started with, in order: blob 0 is the app's config (the
- * image's first boot module, hosted --config FILE). name says where it came from, for
- * FILE:LINE:COL messages. Returns false past the last one. The memory stays valid while
- * the appliance runs. A blob that replaces the config at run time does not come through
- * here: the platform (or the control socket) hands it to app_life_reload(). */
+/* The blobs the appliance was started with, in order. The image's boot modules give one
+ * blob each, except a module that is a cpio archive in the "newc" format (what
+ * `sluice run --keys DIR` boots: QEMU's -initrd and Firecracker take one module), which
+ * gives one blob per regular file, in archive order, named by its path in the archive; a
+ * malformed archive stops the boot with its offset and the reason. Hosted: --config FILE,
+ * then the files of --keys DIR. name says where it came from, for FILE:LINE:COL messages.
+ * Returns false past the last one. data is not NUL-terminated; the memory stays valid
+ * while the appliance runs. A blob that replaces the config at run time does not come
+ * through here: the platform (or the control socket) hands it to app_life_reload(). */
 struct plat_blob {
 	const char *name;
 	const void *data;
 	size_t len;
 };
 bool plat_config(unsigned i, struct plat_blob *out);
+/* The control socket's credentials are blobs named by their file: ca.crt (the CA its
+ * clients' certificates are checked against), server.crt, server.key and psk. True when
+ * the last path component of name is one of those. The app's config is the first blob
+ * that is not a credential (blob 0 unless an archive lists credentials first). */
+bool plat_blob_credential(const char *name);
+/* The first blob whose name's last path component is base ("server.key" finds
+ * "keys/server.key"); false when there is none. Shared by both platforms, over
+ * plat_config(). */
+bool plat_config_named(const char *base, struct plat_blob *out);
 
 /* ---- the host stack ------------------------------------------------------------------- */
 

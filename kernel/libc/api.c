@@ -57,7 +57,8 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 	return n;
 }
 
-/* No wall clock in the image: C's answer for "calendar time not available". */
+/* C's answer for "calendar time not available": the wall clock is plat_wall_s(), given to
+ * what needs a date (tls_set_wall_clock()), never read behind its back. */
 time_t time(time_t *t)
 {
 	if (t)

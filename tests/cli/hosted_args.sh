@@ -78,5 +78,18 @@ else
 	failed=$((failed + 1)); echo "FAIL: sock port with no peer: status $rc (want 0, tx_errors 2, bind path removed)"
 	sed 's/^/    /' "$work/out" "$work/err"
 fi
+# --keys DIR: the control socket's credentials, the CA and the server's pair together
+mkdir -p "$work/keys" "$work/nokeys" "$work/halfkeys"
+for f in ca.crt server.crt server.key; do printf '%s\n' "$f" >"$work/keys/$f"; done
+printf 'operator 0011\n' >"$work/keys/psk"
+printf 'x\n' >"$work/halfkeys/ca.crt"
+expect 2 "--keys: $work/nokeys holds none of ca.crt, server.crt, server.key, psk" l2fwd --keys "$work/nokeys" --port pcap:tx=/dev/null
+expect 2 "--keys: $work/halfkeys: ca.crt, server.crt and server.key go together; server.crt server.key missing" \
+	l2fwd --keys "$work/halfkeys" --port pcap:tx=/dev/null
+expect 2 "--keys: $work/in.pcap: not a directory" l2fwd --keys "$work/in.pcap" --port pcap:tx=/dev/null
+expect 2 "--keys: $work/nothere: No such file or directory" l2fwd --keys "$work/nothere" --port pcap:tx=/dev/null
+expect 2 "option needs a value: '--keys'" l2fwd --port pcap:tx=/dev/null --keys
+expect 0 "sluice-hosted: credentials: $work/keys/ca.crt (7 bytes) $work/keys/server.crt (11 bytes) $work/keys/server.key (11 bytes) $work/keys/psk (14 bytes)" \
+	l2fwd --keys "$work/keys" --port "pcap:rx=$work/in.pcap"
 echo "$pass passed, $failed failed"
 [ "$failed" = 0 ]

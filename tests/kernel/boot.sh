@@ -65,6 +65,14 @@ expect "bad mmio" 2 "expected SIZE@0xBASE:IRQ" --append "virtio_mmio.device=512@
 expect "mmio size overflow" 2 "expected SIZE@0xBASE:IRQ" --append "virtio_mmio.device=99999999999999999999999@0xfeb00000:5"
 expect "mmio bad irq" 2 "expected SIZE@0xBASE:IRQ" --append "virtio_mmio.device=512@0xfeb00e00:4096"
 expect "mmio k suffix" 0 "virtio-mmio 0xfeb02e00 irq 12: virtio device 1" --append "exit=ready virtio_mmio.device=1K@0xfeb02e00:12" -- -netdev user,id=n0 -device virtio-net-device,netdev=n0
+# the wall clock: clock= (sluice run passes the host's); l2fwd reads no RTC (fw does:
+# tests/kernel/bundle.sh); a cpio archive as the module is split into its files
+expect "clock=" 0 "sluice: wall clock 2026-12-06T09:00:00Z (clock=)" --append "exit=ready clock=1796547600"
+expect "no wall clock" 0 "sluice: wall clock unknown (no clock=; no RTC in this image)" --append exit=ready
+printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%s\0\0\0\0%s' 1 33188 0 0 1 0 1 0 0 0 0 3 0 ca x \
+	>"$work/bundle"     # one file "ca" holding "x", and no trailer
+expect "cpio module" 2 "sluice: boot module 0: malformed cpio archive at offset 120: no TRAILER!!! entry before the end" \
+	--module "$work/bundle" --append exit=ready
 expect "bad log" 2 "log takes quiet, info or debug" --append "log=loud"
 expect "bad test" 2 "test takes fault, wx, null or overflow" --append test=boom
 # NICs: too few is a precise refusal with KERN_EXIT_DEVICE (4)

@@ -1,7 +1,8 @@
-/* time.h of the image's C library. The image has no wall clock (plat.h's clock is monotonic
- * from boot): time() says the calendar time is not available ((time_t)-1, as C allows) and
- * there is no gmtime(); mbedTLS needs the types and time() (its default clock), and
- * tls/tls.c converts a wall-clock time it is given (tls_set_wall_clock()). */
+/* time.h of the image's C library. The image's wall clock is plat.h's plat_wall_s() (from
+ * clock= or the CMOS RTC, when known), which tls/tls.c is given (tls_set_wall_clock());
+ * time() does not read it: it says the calendar time is not available ((time_t)-1, as C
+ * allows), and there is no gmtime(); mbedTLS needs the types and time() (its default
+ * clock). */
 #ifndef SLUICE_LIBC_TIME_H
 #define SLUICE_LIBC_TIME_H
 
