@@ -91,17 +91,14 @@
 #define MBEDTLS_X509_CRT_PARSE_C
 
 /* ---- module options ------------------------------------------------------------------ */
-/* Records of at most 4 KiB of plaintext each way instead of the standard 16 KiB: the
- * control socket's requests and replies are small, and each connection holds one input
- * and one output buffer of this size (plus headers and AEAD overhead), so four
- * connections take about 35 KiB rather than 130 KiB of the image's heap. A peer that
- * sends 16 KiB records (the standard allows it unless max_fragment_length was agreed)
- * gets a record_overflow alert and the connection ends; a client can ask for 4096 by the
- * max_fragment_length extension (MBEDTLS_SSL_MAX_FRAGMENT_LENGTH; an mbedTLS client with
- * mbedtls_ssl_conf_max_frag_len()), and clients send records of at most what they write
- * at once, which is small for a control protocol. Certificate chains arrive in one handshake message that must fit in the
- * 4096-byte input: a leaf and one intermediate with P-256 keys take about 1.5 KiB. */
-#define MBEDTLS_SSL_IN_CONTENT_LEN  4096
+/* Records the standard's 16 KiB of plaintext in, 4 KiB out. Input must take what any
+ * client sends: OpenSSL and Python send up to 16 KiB a record unless max_fragment_length
+ * was agreed, which most do not offer, and a smaller input buffer ends such a connection
+ * with record_overflow (a 64 KiB command line from a script did). Output is ours to cut:
+ * the control socket's answers go out in 4 KiB records. Each connection holds one of each
+ * (plus headers and AEAD overhead): four connections take about 90 KiB of the heap. A
+ * certificate chain arrives in one handshake message, which the 16 KiB input holds. */
+#define MBEDTLS_SSL_IN_CONTENT_LEN  16384
 #define MBEDTLS_SSL_OUT_CONTENT_LEN 4096
 /* Preference order: ECDHE before plain PSK, AES-128-GCM first (fast in software too). */
 #define MBEDTLS_SSL_CIPHERSUITES \

@@ -8,6 +8,7 @@
 #include "mbedtls/platform.h"
 #include "mbedtls/platform_time.h"
 #include "mbedtls/platform_util.h"
+#include "mbedtls/ssl.h"
 #include "mbedtls/version.h"
 #include "plat.h"
 
@@ -156,4 +157,35 @@ int tls_verify_no_clock(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *f
 	if (!tls_wall_clock_known())
 		*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
 	return 0;
+}
+
+const char *tls_strerror(int rc, char *buf, size_t len)
+{
+	static const struct { int rc; const char *why; } known[] = {
+		{ MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE, "no client certificate" },
+		{ MBEDTLS_ERR_X509_CERT_VERIFY_FAILED, "the certificate does not verify" },
+		{ MBEDTLS_ERR_SSL_PEER_VERIFY_FAILED, "the peer's verification failed" },
+		{ MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION, "protocol version refused (TLS 1.2 only)" },
+		{ MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN, "no cipher suite in common" },
+		{ MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE, "no usable cipher suite" },
+		{ MBEDTLS_ERR_SSL_BAD_HS_CLIENT_HELLO, "a malformed ClientHello" },
+		{ MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE, "a malformed Certificate message" },
+		{ MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE_VERIFY, "the CertificateVerify signature is wrong" },
+		{ MBEDTLS_ERR_SSL_BAD_HS_CLIENT_KEY_EXCHANGE, "a malformed ClientKeyExchange" },
+		{ MBEDTLS_ERR_SSL_BAD_HS_FINISHED, "Finished does not verify (a wrong key)" },
+		{ MBEDTLS_ERR_SSL_UNKNOWN_IDENTITY, "unknown PSK identity" },
+		{ MBEDTLS_ERR_SSL_INVALID_MAC, "a record does not authenticate (a wrong key)" },
+		{ MBEDTLS_ERR_SSL_INVALID_RECORD, "not a TLS record" },
+		{ MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE, "the peer sent a fatal alert" },
+		{ MBEDTLS_ERR_SSL_CONN_EOF, "the connection closed" },
+		{ MBEDTLS_ERR_SSL_ALLOC_FAILED, "no memory" },
+		{ MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE, "an unexpected message" },
+	};
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (known[i].rc == rc) {
+			plat_snprintf(buf, len, "%s", known[i].why);
+			return buf;
+		}
+	plat_snprintf(buf, len, "mbedTLS error -0x%04x", (unsigned)-rc);
+	return buf;
 }

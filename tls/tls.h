@@ -34,6 +34,11 @@ const char *tls_entropy_source(void);
 /* Zeroes the DRBG and the pool; tls_init() seeds anew. For teardown and tests. */
 void tls_fini(void);
 
+/* What an mbedTLS error code means, in a few words, for log lines ("no client
+ * certificate", "unknown PSK identity"); the code in hex for the rest (MBEDTLS_ERROR_C,
+ * its full table, is not compiled in). Returns buf. */
+const char *tls_strerror(int rc, char *buf, size_t len);
+
 /* "mbed TLS 2.28.3" (the compiled headers' version). */
 const char *tls_version(void);
 

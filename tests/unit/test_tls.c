@@ -417,7 +417,7 @@ START_TEST(mutual_auth_and_data)
 
 	transfer(&cli, &srv, (const unsigned char *)"ping", 4);
 	transfer(&srv, &cli, (const unsigned char *)"pong", 4);
-	/* more than one record each way: 4 KiB of plaintext a record at most */
+	/* more than one record each way: 4 KiB of plaintext a record out, 16 KiB in at most */
 	static unsigned char big[20000];
 	for (size_t i = 0; i < sizeof big; i++)
 		big[i] = (unsigned char)(i * 131 + 7);
