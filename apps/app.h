@@ -54,9 +54,10 @@ struct app_def {
 	void (*metrics)(void *state, struct mx_out *o);
 	/* Optional: the management plane the app's config declares (mgmt.h), read once after
 	 * setup: true with its addresses in spec ("[port=N,]ADDRS", the form of the platforms'
-	 * options), its metrics port (0: the default) and where the config says so, for
+	 * options), its metrics and control ports (0: the defaults) and where the config says so, for
 	 * messages ("rules.conf:12:1"). The platform's own options win over it. */
-	bool (*mgmt)(void *state, char *spec, size_t len, uint16_t *metrics_port, char *where, size_t wlen);
+	bool (*mgmt)(void *state, char *spec, size_t len, uint16_t *metrics_port, uint16_t *ctl_port, char *where,
+		     size_t wlen);
 	/* Optional: the frames the app keeps for inspection (fw: the last logged ones), oldest
 	 * first: caplen bytes of a len-byte frame seen at time_ms. */
 	void (*capture)(void *state, void (*frame)(void *arg, uint64_t time_ms, const uint8_t *data, uint16_t caplen,

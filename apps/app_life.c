@@ -18,6 +18,8 @@ int app_life_setup(struct app_life *l, const struct app_life_conf *c, char *err,
 	l->pool = c->pool;
 	l->started_ns = plat_clock_ns();
 	l->pipe.n_ports = c->n_ports;
+	pkt_epoch_init(&l->epoch, 1);         /* one worker: l->w, epoch_id 0 */
+	l->pipe.epoch = &l->epoch;
 	for (uint16_t i = 0; i < c->n_ports; i++) {
 		l->ports[i] = c->ports[i];
 		l->pipe.port_names[i] = c->ports[i]->name;
@@ -109,6 +111,9 @@ uint64_t app_life_run(struct app_life *l, const volatile sig_atomic_t *stop, uin
 
 int app_life_reload(struct app_life *l, const struct plat_blob *b, char *err, size_t errlen)
 {
+	/* every caller (the console, a signal, the control socket) runs on the worker's thread
+	 * between bursts: the worker holds nothing from the running config */
+	pkt_epoch_quiescent(&l->epoch, l->w.epoch_id);
 	if (!l->app->reload) {
 		plat_snprintf(err, errlen, "%s has no config to reload", l->app->name);
 	} else if (l->app->reload(l->state, b->name, b->data, b->len, err, errlen) == 0) {

@@ -41,6 +41,7 @@ struct app_life {
 	const char *who;
 	void *state;
 	struct pkt_pipeline pipe;
+	struct pkt_epoch epoch;                    /* the workers' (pkt_epoch.h): pipe.epoch */
 	struct pkt_worker w;
 	struct vnet_port *ports[PKT_MAX_PORTS];
 	uint16_t n_ports;

@@ -4,6 +4,7 @@
 #include "metrics.h"
 #include "pkt_parse.h"
 #include "mgmt.h"
+#include "mgmt_ctl.h"
 #include "mgmt_int.h"
 #include "stk.h"
 
@@ -156,6 +157,8 @@ static void stack_metrics(void *arg, struct mx_out *o)
 		  "Frames lwIP made that the management port did not take.");
 	mx_sample(o, "sluice_mgmt_transmit_dropped_total", NULL, mg.tx_dropped);
 	mg_http_metrics(o);
+	if (mg.ctl_port)
+		mgc_metrics(o);
 }
 
 /* ---- in-band: the stage that claims the management addresses' frames ----------------- */
@@ -237,6 +240,29 @@ static int start(struct app_life *l, const struct mg_conf *c, char *err, size_t 
 		plat_snprintf(err, errlen, "management: metrics on TCP %u: %s", mg.metrics_port, why);
 		return -1;
 	}
+	char what[200];
+	int keys = mgc_tls_setup(what, sizeof(what), why, sizeof(why));
+	if (keys > 0) {
+		mg.ctl_port = c->ctl_port ? c->ctl_port : MG_CTL_PORT;
+		mgc_host_init(l);
+		if (mg_ctl_start(mg.ctl_port, why, sizeof(why)) != 0) {
+			plat_snprintf(err, errlen, "management: control socket on TCP %u: %s", mg.ctl_port, why);
+			keys = -1;
+		}
+	} else if (keys < 0) {
+		plat_snprintf(err, errlen, "management: %s", why);
+	}
+	if (keys < 0) {
+		mg_http_stop();
+		mgc_tls_free();
+		stk_shutdown();
+		return -1;
+	}
+	if (keys > 0)
+		plat_log(PLAT_LOG_INFO, "sluice: control socket on TCP port %u: %s", mg.ctl_port, what);
+	else
+		plat_log(PLAT_LOG_INFO, "sluice: no control socket: no credentials (sluice run --keys DIR; sluice-hosted "
+				      "--keys DIR)");
 	if (l->n_sources < sizeof(l->sources) / sizeof(l->sources[0]))
 		l->sources[l->n_sources++] = (typeof(l->sources[0])){ stack_metrics, NULL };
 	flush();       /* the gratuitous ARP, DAD, the DHCP DISCOVER */
@@ -257,6 +283,7 @@ static void poll(struct app_life *l, uint64_t now_ms)
 	}
 	stk_poll(now_ms);
 	mg_http_poll(now_ms);
+	mg_ctl_poll(now_ms);
 	flush();
 	/* say so when the addresses change (DHCP's lease, SLAAC), once they have settled */
 	char desc[sizeof(mg.desc)];
@@ -273,8 +300,8 @@ static int configure(struct app_life *l, const struct mg_conf *c, char *err, siz
 {
 	struct mg_conf mc = *c;
 	char spec[sizeof(mg.from_config)], where[128] = "";
-	uint16_t mport = 0;
-	bool declared = l->app->mgmt && l->app->mgmt(l->state, spec, sizeof(spec), &mport, where, sizeof(where));
+	uint16_t mport = 0, cport = 0;
+	bool declared = l->app->mgmt && l->app->mgmt(l->state, spec, sizeof(spec), &mport, &cport, where, sizeof(where));
 	if (declared) {
 		unsigned n;
 		const char *rest;
@@ -294,6 +321,8 @@ static int configure(struct app_life *l, const struct mg_conf *c, char *err, siz
 			mc.addr = spec;
 			if (!mc.metrics_port)
 				mc.metrics_port = mport;
+			if (!mc.ctl_port)
+				mc.ctl_port = cport;
 		}
 	}
 	if (!mc.on)
@@ -312,8 +341,8 @@ static int configure(struct app_life *l, const struct mg_conf *c, char *err, siz
 static void reloaded(struct app_life *l, const char *name)
 {
 	char spec[sizeof(mg.from_config)] = "", where[128];
-	uint16_t mport;
-	if (!l->app->mgmt || !l->app->mgmt(l->state, spec, sizeof(spec), &mport, where, sizeof(where)))
+	uint16_t mport, cport;
+	if (!l->app->mgmt || !l->app->mgmt(l->state, spec, sizeof(spec), &mport, &cport, where, sizeof(where)))
 		spec[0] = 0;
 	if (strcmp(spec, mg.from_config))
 		plat_log(PLAT_LOG_WARN, "%s: %s: the management block changed: it takes effect at the next start", l->who,
@@ -337,6 +366,8 @@ static unsigned stop(struct app_life *l)
 	if (!mg.started)
 		return 0;
 	mg_http_stop();
+	mg_ctl_stop();
+	mgc_tls_free();
 	unsigned held = stk_shutdown();
 	flush();
 	if (mg.inband)      /* lwIP's last frames (resets, a DHCP release) wait in the app's queue */

@@ -34,6 +34,12 @@
 #define MG_HTTP_HEAD_MAX 2048       /* bytes of request head read at most */
 #define MG_HTTP_HEAD_TIMEOUT_MS 5000 /* a request head must be whole by then */
 #define MG_HTTP_IDLE_MS 10000       /* a response that makes no progress for so long is cut */
+#define MG_CTL_PORT 7443            /* the default TCP port of the control socket (ctl.h) */
+#define MG_CTL_CONNS 4              /* control connections at once; more are reset at accept */
+#define MG_CTL_HANDSHAKE_RATE 10    /* new TLS handshakes a second, */
+#define MG_CTL_HANDSHAKE_BURST 4    /* with a burst of so many; more are reset at accept */
+#define MG_CTL_HANDSHAKE_MS 10000   /* a TLS handshake must be complete by then */
+#define MG_CTL_IDLE_MS 300000       /* a control connection with no byte either way so long is cut */
 
 struct app_life;
 
@@ -44,6 +50,8 @@ struct mg_conf {
 	const char *addr;           /* its addresses: [port=N,] then stk_conf_parse()'s spec
 	                               ("dhcp", "ip=A.B.C.D/N,gw=...") */
 	uint16_t metrics_port;      /* TCP port of /metrics (0: MG_METRICS_PORT) */
+	uint16_t ctl_port;          /* TCP port of the control socket (0: MG_CTL_PORT); it runs
+	                               when the platform has credentials (plat_config_named) */
 };
 
 /* Does addr put the management plane in-band ("port=N,...")? Then *port is N and *rest

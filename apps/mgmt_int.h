@@ -14,6 +14,7 @@ struct mg_state {
 	struct vnet_port *port;
 	uint16_t port_id;
 	uint16_t metrics_port;
+	uint16_t ctl_port;                 /* 0: no control socket (no credentials) */
 	bool started;
 	bool inband;               /* on one of the app's ports (port_id), through its pipeline */
 	struct stk_if *ifc;
@@ -32,5 +33,11 @@ int mg_http_start(uint16_t port, char *err, size_t errlen);
 void mg_http_poll(uint64_t now_ms);
 void mg_http_stop(void);
 void mg_http_metrics(struct mx_out *o);
+
+/* mgmt_ctl.c: the control socket */
+int mg_ctl_start(uint16_t port, char *err, size_t errlen);
+void mg_ctl_poll(uint64_t now_ms);
+void mg_ctl_stop(void);
+unsigned mg_ctl_open(void);          /* sessions open now */
 
 #endif

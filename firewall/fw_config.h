@@ -70,7 +70,7 @@ struct fw_set {
 };
 
 /* management { interface NAME; address dhcp | A.B.C.D/N | ADDR6/64; gateway ADDR; slaac;
- * metrics port N }: the appliance's own addresses (its host stack, apps/mgmt.h), in-band
+ * metrics port N; control port N }: the appliance's own addresses (its host stack, apps/mgmt.h), in-band
  * on an interface's port, or without 'interface' on the management port the platform
  * gives (sluice run -p, mgmt=, --mgmt-port). spec is the same in the form the platforms'
  * options take ("port=N," is the app's to add: it knows the interface's port). */
@@ -80,6 +80,7 @@ struct fw_mgmt {
 	int iface;                           /* -1: the platform's management port */
 	char spec[192];                      /* "ip=10.0.0.250/24,gw=10.0.0.1,ip6=fd00::250/64" */
 	uint16_t metrics_port;               /* 0: the default (9100) */
+	uint16_t ctl_port;                   /* the control socket's, 0: the default (7443) */
 };
 
 struct fw_config {

@@ -6,6 +6,7 @@
  *       gateway 10.0.0.1           # IPv4 or IPv6
  *       slaac                      # IPv6 addresses from router advertisements
  *       metrics port 9100
+ *       control port 7443          # the control socket's (docs/CONTROL.md)
  *   }
  *
  * Each value is checked here (FILE:LINE:COL); the host stack checks how they fit together
@@ -109,7 +110,8 @@ int fwp_management(struct fw_parser *ps)
 				return too_long(ps, &at);
 			if (fwp_next(ps))
 				return -1;
-		} else if (fwp_is_word(ps, "metrics")) {
+		} else if (fwp_is_word(ps, "metrics") || fwp_is_word(ps, "control")) {
+			bool metrics = fwp_is_word(ps, "metrics");
 			if (fwp_next(ps))
 				return -1;
 			if (!fwp_is_word(ps, "port"))
@@ -117,12 +119,12 @@ int fwp_management(struct fw_parser *ps)
 			uint32_t port;
 			if (fwp_next(ps) || fwp_number(ps, 1, 65535, "a TCP port (1 to 65535)", &port))
 				return -1;
-			m->metrics_port = (uint16_t)port;
+			*(metrics ? &m->metrics_port : &m->ctl_port) = (uint16_t)port;
 			if (fwp_end_statement(ps))
 				return -1;
 			continue;
 		} else {
-			return fwp_expected(ps, "'interface', 'address', 'gateway', 'slaac', 'metrics' or '}'");
+			return fwp_expected(ps, "'interface', 'address', 'gateway', 'slaac', 'metrics', 'control' or '}'");
 		}
 		if (fwp_end_statement(ps))
 			return -1;

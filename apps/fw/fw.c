@@ -15,7 +15,7 @@
  *
  * A new config (reload, SIGHUP in sluice-hosted) is built off to the side, rules and
  * routes together, and swapped in with one atomic store between bursts; the old one is
- * freed at the worker's next tick, when it can no longer be reading it. The connection
+ * freed once every worker has passed a burst boundary since (pkt_epoch.h). The connection
  * table and the neighbour cache survive.
  */
 #include "fw_app.h"
@@ -294,6 +294,7 @@ static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 	if (router)
 		fw_router_neighbors(a, c);
 	a->router = router;
+	a->epoch = pipe->epoch;
 	a->pool = env->pool;
 	a->n_ports = pipe->n_ports;
 	memcpy(a->port_mac, env->port_mac, sizeof(a->port_mac));
@@ -315,6 +316,7 @@ static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 		free(a);
 		return -1;
 	}
+	fwc_loaded(a, env->config_name, env->config, env->config_len);    /* the control socket's document */
 	*state = a;
 	return 0;
 }
@@ -324,22 +326,33 @@ static void fw_teardown(void *state)
 	struct fw_app *a = state;
 	if (!a)
 		return;
-	conf_free(a->retired);
+	for (unsigned i = 0; i < a->n_retired; i++)
+		conf_free(a->retired[i].c);
 	conf_free(atomic_load(&a->active));
+	fwc_teardown(a);
 	ct_table_destroy(a->ct);
 	nb_destroy(a->nb);
 	frag_destroy(a->frag);
 	free(a);
 }
 
+/* Frees the replaced configs no worker can hold any more. */
+static void reclaim(struct fw_app *a)
+{
+	unsigned kept = 0;
+	for (unsigned i = 0; i < a->n_retired; i++) {
+		if (!a->epoch || pkt_epoch_safe(a->epoch, a->retired[i].ticket))
+			conf_free(a->retired[i].c);
+		else
+			a->retired[kept++] = a->retired[i];
+	}
+	a->n_retired = kept;
+}
+
 static void fw_tick(void *state, struct pkt_worker *w, uint64_t now_ms)
 {
 	struct fw_app *a = state;
-	/* the worker is between bursts: nothing it read from the old config is in use */
-	if (a->retired) {
-		conf_free(a->retired);
-		a->retired = NULL;
-	}
+	reclaim(a);
 	/* The sweeps walk their tables by the time gone since the last tick, not by the number
 	 * of ticks: a ms's worth a ms, up to TICK_CATCHUP ms's worth at once. So retries and
 	 * expiries keep time when ticks are far apart (a busy worker; a replay on the
@@ -387,6 +400,16 @@ static int fw_reload(void *state, const char *name, const char *text, size_t len
 		conf_free(c);
 		c = NULL;
 	}
+	reclaim(a);
+	/* a router's interface counters have slots for the running config, one replaced one and
+	 * the new one (FWA_IF_SLOTS); a bridge's list holds FWA_RETIRED */
+	unsigned most = a->router ? 1 : FWA_RETIRED;
+	if (c && a->n_retired >= most) {
+		snprintf(err, errlen, "%s: %u replaced config%s still read by the workers: try again in a moment", name,
+			 a->n_retired, a->n_retired == 1 ? " is" : "s are");
+		conf_free(c);
+		c = NULL;
+	}
 	if (!c) {
 		a->reload_failures++;
 		return -1;
@@ -394,14 +417,16 @@ static int fw_reload(void *state, const char *name, const char *text, size_t len
 	c->gen = atomic_load_explicit(&a->active, memory_order_relaxed)->gen + 1;
 	if (router)
 		fw_router_stats_assign(a, c);
-	/* a reload before the last one's tick: that older config is out of use as well */
-	conf_free(a->retired);
-	a->retired = atomic_exchange_explicit(&a->active, c, memory_order_acq_rel);
+	struct fwa_conf *old = atomic_exchange_explicit(&a->active, c, memory_order_acq_rel);
+	fwc_reloaded(a, old->rs, c->rs, name, text, len);   /* the document; a commit's counters */
+	a->retired[a->n_retired].c = old;
+	a->retired[a->n_retired++].ticket = a->epoch ? pkt_epoch_retire(a->epoch) : 0;
 	a->reloads++;
 	return 0;
 }
 
-static bool fw_mgmt(void *state, char *spec, size_t len, uint16_t *metrics_port, char *where, size_t wlen)
+static bool fw_mgmt(void *state, char *spec, size_t len, uint16_t *metrics_port, uint16_t *ctl_port, char *where,
+		    size_t wlen)
 {
 	struct fw_app *a = state;
 	const struct fwa_conf *c = atomic_load(&a->active);
@@ -414,6 +439,7 @@ static bool fw_mgmt(void *state, char *spec, size_t len, uint16_t *metrics_port,
 	else
 		snprintf(spec, len, "%s", m->spec);
 	*metrics_port = m->metrics_port;
+	*ctl_port = m->ctl_port;
 	snprintf(where, wlen, "%s:%u:%u", c->name, m->line, m->col);
 	return true;
 }
@@ -482,4 +508,5 @@ const struct app_def app_fw = {
 	.metrics = fw_metrics,
 	.mgmt = fw_mgmt,
 	.capture = fw_capture,
+	.ctl = &fw_ctl_ns,
 };

@@ -11,6 +11,11 @@
 #include "pkt_parse.h"
 #include "route.h"
 
+struct ctl_args;
+struct ctl_out;
+struct fwd_doc;
+struct fwc_txn;
+
 #define FWA_REASONS(X)                                                                              \
 	X(POLICY, "policy")             /* the chain's policy dropped it */                            \
 	X(RULE, "rule")                 /* a rule dropped it */                                        \
@@ -57,6 +62,8 @@ struct fwa_iface {
 	const struct fw_iface *cfg;         /* its addresses (cfg->addr[], either family) */
 };
 
+#define FWA_RETIRED 8                   /* replaced configs waiting for the workers at most */
+
 /* Everything a reload replaces, built off to the side and swapped as one pointer. */
 struct fwa_conf {
 	uint64_t gen;                       /* 1 for the first config, then one more per reload */
@@ -79,7 +86,11 @@ struct fwa_if_stats {
 
 struct fw_app {
 	struct fwa_conf *_Atomic active;
-	struct fwa_conf *retired;           /* the previous one, freed at the next tick */
+	/* configs replaced, freed once no worker can hold them (pkt_epoch.h; with no epoch,
+	 * the pipeline's owner runs the only worker: at the next tick or reload) */
+	struct { struct fwa_conf *c; uint64_t ticket; } retired[FWA_RETIRED];
+	unsigned n_retired;
+	struct pkt_epoch *epoch;            /* the pipeline's, or NULL */
 	uint64_t nb_gen;                    /* the config whose static neighbours the cache holds */
 	uint64_t last_tick_ms;              /* the clock at the previous tick */
 	struct ct_table *ct;
@@ -103,6 +114,10 @@ struct fw_app {
 	void (*emit)(void *arg, const char *line);
 	void *emit_arg;
 	bool told_csum_partial;    /* the console was told once why checksums left to offload fail */
+	/* the running config as the control socket edits it (fw_doc.h); NULL when there was no
+	 * memory to read it at the last load (the control socket's transactions then refuse) */
+	struct fwd_doc *doc;
+	struct fwc_txn *ctl_txn;            /* the transaction whose text is being reloaded (fw_ctl.c) */
 };
 
 /* hook's decision for p, tracked as cp, arriving on iif and leaving by oif (-1: none):
@@ -198,5 +213,16 @@ void fw_router_stats_format(const struct fw_app *a, const struct fwa_conf *c, vo
 void fw_metrics(void *state, struct mx_out *o);
 int fw_router_build(struct fwa_conf *c, const char *name, const uint8_t *const *port_mac, uint16_t n_ports, char *err,
 		    size_t errlen);
+
+/* The control socket's namespace (fw_ctl.c, fw_ctl_show.c): "fw add rule ...", "show rules". */
+extern const struct ctl_ns fw_ctl_ns;
+/* The document of the config text setup loaded. */
+void fwc_loaded(struct fw_app *a, const char *name, const char *text, size_t len);
+/* Right after a reload swapped rs in for old: the document of text (new handles), or, when
+ * text is the one a transaction rendered, the counters of the rules it kept carried over. */
+void fwc_reloaded(struct fw_app *a, struct fw_ruleset *old, struct fw_ruleset *rs, const char *name, const char *text,
+		  size_t len);
+void fwc_teardown(struct fw_app *a);
+int fwc_show(void *app, const struct ctl_args *args, struct ctl_out *o);
 
 #endif

@@ -124,7 +124,8 @@ int fw_router_build(struct fwa_conf *c, const char *name, const uint8_t *const *
 void fw_router_stats_assign(struct fw_app *a, struct fwa_conf *c)
 {
 	const struct fwa_conf *run = atomic_load_explicit(&a->active, memory_order_relaxed);
-	const struct fwa_conf *in_use[2] = { run, a->retired };
+	/* fw_reload leaves at most one replaced config in a router's list (FWA_RETIRED) */
+	const struct fwa_conf *in_use[2] = { run, a->n_retired ? a->retired[0].c : NULL };
 	bool held[FWA_IF_SLOTS] = { false };
 	for (unsigned k = 0; k < 2; k++)
 		for (unsigned i = 0; in_use[k] && i < in_use[k]->n_iface; i++)

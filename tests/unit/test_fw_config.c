@@ -62,6 +62,15 @@ START_TEST(declarations)
 	ck_assert(!cfg.ct.tcp_loose);
 	ck_assert(!cfg.ct.checksum);
 	fw_config_free(&cfg);
+	/* the management block's ports */
+	static const char mg[] = "management { address dhcp; metrics port 9200; control port 8443 }";
+	memset(&cfg, 0, sizeof(cfg));
+	ck_assert_int_eq(fw_config_parse(&cfg, "m.conf", mg, strlen(mg), &err), 0);
+	ck_assert(cfg.mgmt.declared);
+	ck_assert_str_eq(cfg.mgmt.spec, "dhcp");
+	ck_assert_uint_eq(cfg.mgmt.metrics_port, 9200);
+	ck_assert_uint_eq(cfg.mgmt.ctl_port, 8443);
+	fw_config_free(&cfg);
 }
 END_TEST
 
@@ -125,7 +134,9 @@ START_TEST(every_error_exact)
 		{ "management { gateway 10.0.0.0/8 }", "r.conf:1:22: a gateway is an address, not a prefix" },
 		{ "management { metrics 9100 }", "r.conf:1:22: expected 'port', got '9100'" },
 		{ "management { metrics port 0 }", "r.conf:1:27: '0' is out of range: expected a TCP port (1 to 65535)" },
-		{ "management { adress dhcp }", "r.conf:1:14: expected 'interface', 'address', 'gateway', 'slaac', 'metrics' or '}', got 'adress'" },
+		{ "management { adress dhcp }", "r.conf:1:14: expected 'interface', 'address', 'gateway', 'slaac', 'metrics', 'control' or '}', got 'adress'" },
+		{ "management { control 7443 }", "r.conf:1:22: expected 'port', got '7443'" },
+		{ "management { control port 70000 }", "r.conf:1:27: '70000' is out of range: expected a TCP port (1 to 65535)" },
 		{ "interface lan\ninterface v { vlan }", "r.conf:2:20: expected a VLAN ID from 1 to 4094, got '}'" },
 		{ "interface lan\ninterface v { vlan 0 on lan }", "r.conf:2:20: '0' is out of range: expected a VLAN ID from 1 to 4094" },
 		{ "interface lan\ninterface v { vlan 4095 on lan }", "r.conf:2:20: '4095' is out of range: expected a VLAN ID from 1 to 4094" },

@@ -1,0 +1,276 @@
+/* Editing the fw config document (fw_doc.h): chains and their rules, sets and their
+ * elements, and the canonical text of an element. Callers check what they change first:
+ * these do what they are told, and fail only for memory. */
+#include "fw_doc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fwd_hook(const char *name, size_t len)
+{
+	for (unsigned h = 0; h < FW_HOOK__COUNT; h++)
+		if (strlen(fwd_hook_names[h]) == len && !memcmp(fwd_hook_names[h], name, len))
+			return (int)h;
+	return -1;
+}
+
+int fwd_rule_find(const struct fwd_chain *c, uint64_t h)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->rules[i].handle == h)
+			return (int)i;
+	return -1;
+}
+
+/* Room for one more statement at index at. */
+static struct fwd_item *item_at(struct fwd_doc *d, unsigned at)
+{
+	if (d->n_items == d->cap_items) {
+		unsigned cap = d->cap_items ? d->cap_items * 2 : 16;
+		struct fwd_item *n = realloc(d->items, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		d->items = n;
+		d->cap_items = cap;
+	}
+	memmove(&d->items[at + 1], &d->items[at], (d->n_items - at) * sizeof(*d->items));
+	d->n_items++;
+	memset(&d->items[at], 0, sizeof(d->items[at]));
+	return &d->items[at];
+}
+
+int fwd_chain_declare(struct fwd_doc *d, enum fw_hook hook, struct fwd_origin from)
+{
+	struct fwd_chain *c = &d->chain[hook];
+	if (c->declared)
+		return 0;
+	struct fwd_item *it = item_at(d, d->n_items);
+	if (!it)
+		return -1;
+	it->kind = FWD_CHAIN;
+	it->hook = hook;
+	c->declared = true;
+	c->policy = FW_ACCEPT;
+	c->from = from;
+	return 0;
+}
+
+int fwd_rule_insert(struct fwd_doc *d, enum fw_hook hook, unsigned at, const char *text, size_t len,
+		    struct fwd_origin from, uint64_t *h)
+{
+	struct fwd_chain *c = &d->chain[hook];
+	if (c->n == c->cap) {
+		unsigned cap = c->cap ? c->cap * 2 : 16;
+		struct fwd_rule *n = realloc(c->rules, cap * sizeof(*n));
+		if (!n)
+			return -1;
+		c->rules = n;
+		c->cap = cap;
+	}
+	char *t = malloc(len + 1);
+	if (!t || fwd_chain_declare(d, hook, from)) {
+		free(t);
+		return -1;
+	}
+	memcpy(t, text, len);
+	t[len] = 0;
+	memmove(&c->rules[at + 1], &c->rules[at], (c->n - at) * sizeof(*c->rules));
+	c->n++;
+	c->rules[at] = (struct fwd_rule){ .handle = fwd_new_handle(), .text = t, .from = from };
+	*h = c->rules[at].handle;
+	return 0;
+}
+
+void fwd_rule_delete(struct fwd_doc *d, enum fw_hook hook, unsigned at)
+{
+	struct fwd_chain *c = &d->chain[hook];
+	free(c->rules[at].text);
+	memmove(&c->rules[at], &c->rules[at + 1], (c->n - at - 1) * sizeof(*c->rules));
+	c->n--;
+}
+
+void fwd_chain_flush(struct fwd_doc *d, enum fw_hook hook)
+{
+	struct fwd_chain *c = &d->chain[hook];
+	for (unsigned i = 0; i < c->n; i++)
+		free(c->rules[i].text);
+	c->n = 0;
+}
+
+struct fwd_set *fwd_set_find(const struct fwd_doc *d, const char *name, size_t len)
+{
+	for (unsigned i = 0; i < d->n_items; i++) {
+		struct fwd_set *s = d->items[i].set;
+		if (s && strlen(s->name) == len && !memcmp(s->name, name, len))
+			return s;
+	}
+	return NULL;
+}
+
+unsigned fwd_set_count(const struct fwd_doc *d)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < d->n_items; i++)
+		n += d->items[i].kind == FWD_SET;
+	return n;
+}
+
+struct fwd_set *fwd_set_add(struct fwd_doc *d, const char *name, enum fw_set_kind kind, struct fwd_origin from)
+{
+	/* before the first chain: the rules that will name it come after it */
+	unsigned at = 0;
+	while (at < d->n_items && d->items[at].kind != FWD_CHAIN)
+		at++;
+	return fwd_set_add_at(d, at, name, kind, from);
+}
+
+struct fwd_set *fwd_set_add_at(struct fwd_doc *d, unsigned at, const char *name, enum fw_set_kind kind,
+			       struct fwd_origin from)
+{
+	struct fwd_set *s = calloc(1, sizeof(*s));
+	struct fwd_item *it = s ? item_at(d, at) : NULL;
+	if (!it) {
+		free(s);
+		return NULL;
+	}
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->kind = kind;
+	s->from = from;
+	it->kind = FWD_SET;
+	it->set = s;
+	return s;
+}
+
+void fwd_set_delete(struct fwd_doc *d, struct fwd_set *s)
+{
+	for (unsigned i = 0; i < d->n_items; i++)
+		if (d->items[i].set == s) {
+			free(s->elems);
+			free(s);
+			memmove(&d->items[i], &d->items[i + 1], (d->n_items - i - 1) * sizeof(*d->items));
+			d->n_items--;
+			return;
+		}
+}
+
+bool fwd_set_used(const struct fwd_doc *d, const char *name, enum fw_hook *hook, uint64_t *handle)
+{
+	for (unsigned h = 0; h < FW_HOOK__COUNT; h++)
+		for (unsigned i = 0; i < d->chain[h].n; i++) {
+			const char *text = d->chain[h].rules[i].text;
+			struct fw_err fe;
+			struct fw_lex lx;
+			fw_lex_init(&lx, "", text, strlen(text), &fe);
+			bool at = false;
+			for (struct fw_tok t; (t = fw_lex_next(&lx)).kind != FW_T_END && t.kind != FW_T_ERROR;) {
+				if (at && t.kind == FW_T_WORD && t.len == strlen(name) && !memcmp(t.text, name, t.len)) {
+					*hook = (enum fw_hook)h;
+					*handle = d->chain[h].rules[i].handle;
+					return true;
+				}
+				at = t.kind == FW_T_AT;
+			}
+		}
+	return false;
+}
+
+static void ip6_text(const uint8_t *a, char *buf, size_t len)
+{
+	/* RFC 5952: the longest run of two or more zero groups (the first of equals) is "::" */
+	unsigned g[8], best = 8, best_n = 0;
+	for (unsigned i = 0; i < 8; i++)
+		g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+	for (unsigned i = 0; i < 8;) {
+		unsigned n = 0;
+		while (i + n < 8 && !g[i + n])
+			n++;
+		if (n >= 2 && n > best_n) {
+			best = i;
+			best_n = n;
+		}
+		i += n ? n : 1;
+	}
+	size_t at = 0;
+	for (unsigned i = 0; i < 8 && at < len; i++) {
+		if (i == best) {
+			at += (size_t)snprintf(buf + at, len - at, "::");
+			i += best_n - 1;
+			continue;
+		}
+		bool sep = i > 0 && i != best + best_n;
+		at += (size_t)snprintf(buf + at, len - at, "%s%x", sep ? ":" : "", g[i]);
+	}
+	if (!at && len)
+		buf[0] = 0;
+}
+
+void fwd_prefix_text(const struct fw_prefix *p, bool host, char *buf, size_t len)
+{
+	char a[48];
+	if (p->family == 4)
+		snprintf(a, sizeof(a), "%u.%u.%u.%u", p->addr[0], p->addr[1], p->addr[2], p->addr[3]);
+	else
+		ip6_text(p->addr, a, sizeof(a));
+	if (host || p->len != (p->family == 4 ? 32 : 128))
+		snprintf(buf, len, "%s/%u", a, p->len);
+	else
+		snprintf(buf, len, "%s", a);
+}
+
+int fwd_elem_read(const struct fwd_set *s, const char *file, const struct fw_tok *t, char out[FWD_ELEM_MAX],
+		  struct fw_err *err)
+{
+	if (s->kind == FW_SET_PORT) {
+		struct fw_range r;
+		if (fw_read_range(file, t, 65535, "port", &r, err))
+			return -1;
+		if (r.lo == r.hi)
+			snprintf(out, FWD_ELEM_MAX, "%u", r.lo);
+		else
+			snprintf(out, FWD_ELEM_MAX, "%u-%u", r.lo, r.hi);
+		return 0;
+	}
+	struct fw_prefix p;
+	if (fw_read_prefix(file, t, &p, err))
+		return -1;
+	unsigned fam = s->kind == FW_SET_IPV4 ? 4 : 6;
+	if (p.family != fam)
+		return fw_error(err, file, t->line, t->col, "'%.*s' is not an IPv%u address, as set '%s' holds",
+				(int)t->len, t->text, fam, s->name);
+	fwd_prefix_text(&p, false, out, FWD_ELEM_MAX);
+	return 0;
+}
+
+int fwd_elem_find(const struct fwd_set *s, const char *text)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (!strcmp(s->elems[i].text, text))
+			return (int)i;
+	return -1;
+}
+
+int fwd_elem_add(struct fwd_set *s, const char *text, struct fwd_origin from)
+{
+	if (s->n == s->cap) {
+		unsigned cap = s->cap ? s->cap * 2 : 16;
+		struct fwd_elem *n = realloc(s->elems, cap * sizeof(*n));
+		if (!n)
+			return -1;
+		s->elems = n;
+		s->cap = cap;
+	}
+	struct fwd_elem *e = &s->elems[s->n++];
+	snprintf(e->text, sizeof(e->text), "%s", text);
+	e->from = from;
+	return 0;
+}
+
+void fwd_elem_delete(struct fwd_set *s, const char *text)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < s->n; i++)
+		if (strcmp(s->elems[i].text, text))
+			s->elems[k++] = s->elems[i];
+	s->n = k;
+}
