@@ -2,7 +2,7 @@
  * and many flows, for instructions per packet (callgrind) and packets per second against
  * the io-forwarding ceiling (l2fwd on the same ports in the same run).
  *
- *   bench-fw RULES FLOWS PACKETS [sparse|dense|established|new|nocsum|router|life|mgmt|mgmt-inband|ms=N[,...]]
+ *   bench-fw RULES FLOWS PACKETS [sparse|dense|established|new|nocsum|router|life|mgmt|mgmt-inband|commits=N|ms=N[,...]]
  *                                                                      (e.g. dense,new or sparse,mgmt)
  *
  * Traffic: 64-byte UDP/IPv4 frames into port 0, flow f from 10.(f>>16).(f>>8).f port
@@ -36,6 +36,10 @@
  *           listening, the port polled with the once-a-millisecond work;
  *   mgmt-inband  life, with the management plane in-band on port 0 ("port=0,ip=10.255.0.1/24"):
  *           the steering stage in front of fw's looks at every packet of port 0;
+ *   commits=N  life, and N times a second of the host's clock the same ruleset is loaded
+ *           again through app_life_reload(), as a commit on the control socket does it
+ *           (parsed, compiled, swapped in between bursts, on the worker's thread): the
+ *           throughput against the same run without (docs/BENCHMARKS.md, "Control socket");
  *   ms=N    the clock is a counter that advances 1 ms per N packets received on the app's
  *           ports, not the host's (the default of life and the mgmt modes, N 20000; give
  *           it to the plain mode too to compare like with like). Under callgrind the host's
@@ -227,11 +231,33 @@ static char *ruleset(unsigned rules, uint32_t flows, bool dense, bool establishe
 
 static volatile sig_atomic_t never;
 
+/* commits=N: a reload of commit_text every commit_every seconds of the host's clock */
+static double commit_every, next_commit, commit_time, commit_worst;
+static uint64_t n_commits;
+static const char *commit_text;
+
+static void commit_poll(void *arg)
+{
+	double t = now_s();
+	if (t < next_commit)
+		return;
+	next_commit += commit_every;
+	char err[512];
+	struct plat_blob b = { "bench.conf", commit_text, strlen(commit_text) };
+	if (app_life_reload(arg, &b, err, sizeof(err)) != 0)
+		fprintf(stderr, "bench-fw: commit refused: %s\n", err);
+	double took = now_s() - t;
+	commit_time += took;
+	if (took > commit_worst)
+		commit_worst = took;
+	n_commits++;
+}
+
 __attribute__((noinline)) uint64_t measure_fw(struct pkt_worker *w, struct vnet_port **pp, const struct app_run_limits *lim,
 					      struct app_life *life)
 {
 	if (life)
-		return app_life_run(life, &never, lim->max_rx_pkts, NULL, NULL);
+		return app_life_run(life, &never, lim->max_rx_pkts, commit_every > 0 ? commit_poll : NULL, life);
 	return app_run(w, pp, 2, &never, lim);
 }
 
@@ -313,6 +339,7 @@ static int run(const char *name, const char *config, uint64_t packets, struct vn
 	uint64_t ms0 = clock_ms();
 	struct app_run_limits lim = { .max_rx_pkts = packets, .clock_ms = clock_ms };
 	double t0 = now_s();
+	next_commit = t0 + commit_every;
 	uint64_t rx = config ? measure_fw(w, pp, &lim, mode != RUN_PLAIN ? &life : NULL) : measure_io(w, pp, &lim);
 	double dt = now_s() - t0;
 	*mpps = (double)rx / dt / 1e6;
@@ -337,7 +364,7 @@ int main(int argc, char **argv)
 {
 	if (argc < 4) {
 		fprintf(stderr, "usage: bench-fw RULES FLOWS PACKETS [sparse|dense|established|new|nocsum|router|life|mgmt|"
-				"mgmt-inband|ms=N[,...]]\n");
+				"mgmt-inband|commits=N|ms=N[,...]]\n");
 		return 2;
 	}
 	hosted_mem_init();      /* the connection table on huge pages, as sluice-hosted has it */
@@ -351,6 +378,18 @@ int main(int argc, char **argv)
 	for (char *m = argc > 4 ? strtok(argv[4], ",") : NULL; m; m = strtok(NULL, ",")) {
 		if (!strcmp(m, "life") || !strcmp(m, "mgmt") || !strcmp(m, "mgmt-inband")) {
 			mode = !strcmp(m, "life") ? RUN_LIFE : !strcmp(m, "mgmt") ? RUN_MGMT : RUN_MGMT_INBAND;
+			continue;
+		}
+		if (!strncmp(m, "commits=", 8)) {
+			char *end;
+			double per_s = strtod(m + 8, &end);
+			if (*end || per_s <= 0 || per_s > 1000) {
+				fprintf(stderr, "bench-fw: commits=N: N commits a second, 0 < N <= 1000, got '%s'\n", m + 8);
+				return 2;
+			}
+			commit_every = 1.0 / per_s;
+			if (mode == RUN_PLAIN)
+				mode = RUN_LIFE;
 			continue;
 		}
 		if (!strncmp(m, "ms=", 3)) {
@@ -391,6 +430,7 @@ int main(int argc, char **argv)
 	}
 	struct pkt_pool *pool = pkt_pool_create("bench", 4096);
 	char *config = ruleset(rules, n_flows, dense, established, nocsum);
+	commit_text = config;
 	if (!pool || !config) {
 		fprintf(stderr, "bench-fw: out of memory\n");
 		return 1;
@@ -432,6 +472,9 @@ int main(int argc, char **argv)
 	       rules, dense ? "dense" : "sparse", established ? ", established" : "", fresh ? ", new" : "",
 	       nocsum ? ", checksum off" : "", routed ? ", router" : "", mode_name[mode], n_flows, fw_mpps, io_mpps,
 	       100.0 * fw_mpps / io_mpps, (unsigned long long)fw_drops);
+	if (n_commits)
+		printf("commits: %llu during the measure, %.3f ms each on average, %.3f ms at most\n",
+		       (unsigned long long)n_commits, commit_time / (double)n_commits * 1e3, commit_worst * 1e3);
 	free(config);
 	pkt_pool_destroy(pool);
 	return fw_drops ? 1 : 0;
