@@ -8,6 +8,8 @@
 #include "mgmt_int.h"
 #include "stk.h"
 
+#include "lwip/tcp.h"
+
 #include <string.h>
 
 struct mg_state mg;
@@ -183,6 +185,28 @@ static void deliver(void *arg, struct pkt_buf *p)
 {
 	(void)arg;
 	stk_input(mg.ifc, p);
+}
+
+struct tcp_pcb *mg_listen(uint16_t port, unsigned backlog, tcp_accept_fn accept, char *err, size_t errlen)
+{
+	struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
+	if (!pcb) {
+		plat_snprintf(err, errlen, "no memory for a TCP listener");
+		return NULL;
+	}
+	if (tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) {
+		tcp_abort(pcb);
+		plat_snprintf(err, errlen, "cannot bind TCP port %u", port);
+		return NULL;
+	}
+	struct tcp_pcb *l = tcp_listen_with_backlog(pcb, (u8_t)backlog);
+	if (!l) {
+		tcp_abort(pcb);
+		plat_snprintf(err, errlen, "cannot listen on TCP port %u", port);
+		return NULL;
+	}
+	tcp_accept(l, accept);
+	return l;
 }
 
 /* ---- the table the life cycle calls ------------------------------------------------- */

@@ -379,23 +379,9 @@ int mg_ctl_start(uint16_t port, char *err, size_t errlen)
 	memset(&k, 0, sizeof(k));
 	k.port = port;
 	k.bucket_ms = (uint64_t)HS_COST_MS * MG_CTL_HANDSHAKE_BURST;
-	struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
-	if (!pcb) {
-		plat_snprintf(err, errlen, "no memory for a TCP listener");
+	k.listener = mg_listen(port, MG_CTL_CONNS, on_accept, err, errlen);
+	if (!k.listener)
 		return -1;
-	}
-	if (tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) {
-		tcp_abort(pcb);
-		plat_snprintf(err, errlen, "cannot bind TCP port %u", port);
-		return -1;
-	}
-	k.listener = tcp_listen_with_backlog(pcb, MG_CTL_CONNS);
-	if (!k.listener) {
-		tcp_abort(pcb);
-		plat_snprintf(err, errlen, "cannot listen on TCP port %u", port);
-		return -1;
-	}
-	tcp_accept(k.listener, on_accept);
 	if (mgc_psk_count())
 		mbedtls_ssl_conf_psk_cb(mgc_tls_conf(), on_psk, NULL);
 	return 0;

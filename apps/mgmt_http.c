@@ -282,24 +282,8 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 int mg_http_start(uint16_t port, char *err, size_t errlen)
 {
 	memset(&http, 0, sizeof(http));
-	struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
-	if (!pcb) {
-		plat_snprintf(err, errlen, "no memory for a TCP listener");
-		return -1;
-	}
-	if (tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) {
-		tcp_abort(pcb);
-		plat_snprintf(err, errlen, "cannot bind TCP port %u", port);
-		return -1;
-	}
-	http.listener = tcp_listen_with_backlog(pcb, MG_HTTP_CONNS);
-	if (!http.listener) {
-		tcp_abort(pcb);
-		plat_snprintf(err, errlen, "cannot listen on TCP port %u", port);
-		return -1;
-	}
-	tcp_accept(http.listener, on_accept);
-	return 0;
+	http.listener = mg_listen(port, MG_HTTP_CONNS, on_accept, err, errlen);
+	return http.listener ? 0 : -1;
 }
 
 void mg_http_poll(uint64_t now_ms)

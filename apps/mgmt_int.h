@@ -4,6 +4,8 @@
 
 #include "mgmt.h"
 
+#include "lwip/tcp.h"
+
 struct mx_out;
 struct stk_if;
 
@@ -27,6 +29,10 @@ struct mg_state {
 };
 
 extern struct mg_state mg;
+
+/* A TCP listener on port, any address of either family, calling accept (lwIP's
+ * tcp_accept_fn); NULL with the reason in err. */
+struct tcp_pcb *mg_listen(uint16_t port, unsigned backlog, tcp_accept_fn accept, char *err, size_t errlen);
 
 /* mgmt_http.c: the /metrics server on lwIP's raw TCP API */
 int mg_http_start(uint16_t port, char *err, size_t errlen);

@@ -71,7 +71,7 @@ static char *dup_n(const char *s, size_t n)
 	return c;
 }
 
-static struct fwd_item *new_item(struct fwd_doc *d)
+struct fwd_item *fwd_item_at(struct fwd_doc *d, unsigned at)
 {
 	if (d->n_items == d->cap_items) {
 		unsigned cap = d->cap_items ? d->cap_items * 2 : 16;
@@ -81,9 +81,10 @@ static struct fwd_item *new_item(struct fwd_doc *d)
 		d->items = n;
 		d->cap_items = cap;
 	}
-	struct fwd_item *it = &d->items[d->n_items++];
-	memset(it, 0, sizeof(*it));
-	return it;
+	memmove(&d->items[at + 1], &d->items[at], (d->n_items - at) * sizeof(*d->items));
+	d->n_items++;
+	memset(&d->items[at], 0, sizeof(d->items[at]));
+	return &d->items[at];
 }
 
 /* One line of a raw statement: the span of its tokens on that source line. */
@@ -114,7 +115,7 @@ static int raw_line(struct fwd_item *it, size_t *cap, const char *from, const ch
  * line by line (comments dropped). */
 static int raw_statement(struct reader *r)
 {
-	struct fwd_item *it = new_item(r->d);
+	struct fwd_item *it = fwd_item_at(r->d, r->d->n_items);
 	if (!it)
 		return oom(r);
 	it->kind = FWD_RAW;

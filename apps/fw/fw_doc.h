@@ -120,6 +120,8 @@ struct fwd_doc *fwd_build(const char *name, const char *text, size_t len, char *
 /* A deep copy, handles and origins kept; NULL: out of memory. */
 struct fwd_doc *fwd_copy(const struct fwd_doc *d);
 void fwd_free(struct fwd_doc *d);
+/* Room for one more statement at index at (the later ones move up), zeroed; NULL: no memory. */
+struct fwd_item *fwd_item_at(struct fwd_doc *d, unsigned at);
 /* Forgets where pieces came from: the document is the running config. */
 void fwd_settle(struct fwd_doc *d);
 

@@ -23,29 +23,13 @@ int fwd_rule_find(const struct fwd_chain *c, uint64_t h)
 	return -1;
 }
 
-/* Room for one more statement at index at. */
-static struct fwd_item *item_at(struct fwd_doc *d, unsigned at)
-{
-	if (d->n_items == d->cap_items) {
-		unsigned cap = d->cap_items ? d->cap_items * 2 : 16;
-		struct fwd_item *n = realloc(d->items, cap * sizeof(*n));
-		if (!n)
-			return NULL;
-		d->items = n;
-		d->cap_items = cap;
-	}
-	memmove(&d->items[at + 1], &d->items[at], (d->n_items - at) * sizeof(*d->items));
-	d->n_items++;
-	memset(&d->items[at], 0, sizeof(d->items[at]));
-	return &d->items[at];
-}
 
 int fwd_chain_declare(struct fwd_doc *d, enum fw_hook hook, struct fwd_origin from)
 {
 	struct fwd_chain *c = &d->chain[hook];
 	if (c->declared)
 		return 0;
-	struct fwd_item *it = item_at(d, d->n_items);
+	struct fwd_item *it = fwd_item_at(d, d->n_items);
 	if (!it)
 		return -1;
 	it->kind = FWD_CHAIN;
@@ -129,7 +113,7 @@ struct fwd_set *fwd_set_add_at(struct fwd_doc *d, unsigned at, const char *name,
 			       struct fwd_origin from)
 {
 	struct fwd_set *s = calloc(1, sizeof(*s));
-	struct fwd_item *it = s ? item_at(d, at) : NULL;
+	struct fwd_item *it = s ? fwd_item_at(d, at) : NULL;
 	if (!it) {
 		free(s);
 		return NULL;

@@ -75,5 +75,7 @@ void ctl_conn_close(struct ctl_conn *c);
 
 /* Monotonic milliseconds. */
 int64_t ctl_now_ms(void);
+/* Formats err and returns -1: "return ctl_failf(err, errlen, ...)". */
+int ctl_failf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

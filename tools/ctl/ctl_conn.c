@@ -35,9 +35,7 @@ int64_t ctl_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int failf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int failf(char *err, size_t errlen, const char *fmt, ...)
+int ctl_failf(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -135,7 +133,7 @@ static int split_target(const char *t, char *host, char *port, char *err, size_t
 		h = t + 1;
 		h_end = strchr(h, ']');
 		if (!h_end || (h_end[1] && h_end[1] != ':'))
-			return failf(err, errlen, "%s: expected HOST:PORT or [IPV6]:PORT", t);
+			return ctl_failf(err, errlen, "%s: expected HOST:PORT or [IPV6]:PORT", t);
 		p = h_end[1] ? h_end + 2 : NULL;
 	} else {
 		const char *colon = strchr(t, ':');
@@ -147,7 +145,7 @@ static int split_target(const char *t, char *host, char *port, char *err, size_t
 	}
 	size_t n = (size_t)(h_end - h);
 	if (n == 0 || n >= CTL_HOST_MAX)
-		return failf(err, errlen, "%s: expected HOST:PORT with a host of 1 to %d bytes", t, CTL_HOST_MAX - 1);
+		return ctl_failf(err, errlen, "%s: expected HOST:PORT with a host of 1 to %d bytes", t, CTL_HOST_MAX - 1);
 	memcpy(host, h, n);
 	host[n] = 0;
 	if (!p) {
@@ -157,7 +155,7 @@ static int split_target(const char *t, char *host, char *port, char *err, size_t
 	size_t digits = strspn(p, "0123456789");
 	long v = digits && digits <= 5 && !p[digits] ? strtol(p, NULL, 10) : 0;
 	if (v < 1 || v > 65535)
-		return failf(err, errlen, "%s: expected a port from 1 to 65535 after the host, got '%s'", t, p);
+		return ctl_failf(err, errlen, "%s: expected a port from 1 to 65535 after the host, got '%s'", t, p);
 	snprintf(port, 6, "%ld", v);
 	return 0;
 }
@@ -197,7 +195,7 @@ static int tcp_connect(struct ctl_conn *c, char *err, size_t errlen)
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res = NULL;
 	int g = getaddrinfo(host, port, &hints, &res);
 	if (g)
-		return failf(err, errlen, "%s: cannot resolve '%s': %s", c->target, host,
+		return ctl_failf(err, errlen, "%s: cannot resolve '%s': %s", c->target, host,
 			     g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g));
 	int e = 0;
 	c->deadline_ms = ctl_now_ms() + c->timeout_ms;
@@ -212,9 +210,9 @@ static int tcp_connect(struct ctl_conn *c, char *err, size_t errlen)
 	}
 	freeaddrinfo(res);
 	if (e == ETIMEDOUT)
-		return failf(err, errlen, "%s: connect: no answer in %.3g s (--timeout)", c->target,
+		return ctl_failf(err, errlen, "%s: connect: no answer in %.3g s (--timeout)", c->target,
 			     (double)c->timeout_ms / 1000);
-	return failf(err, errlen, "%s: connect: %s", c->target, strerror(e));
+	return ctl_failf(err, errlen, "%s: connect: %s", c->target, strerror(e));
 }
 
 /* ---- why a handshake failed ---------------------------------------------------------- */
@@ -413,7 +411,7 @@ static int tls_setup(struct ctl_conn *c, const char *server_name, char *err, siz
 	int ret = mbedtls_ssl_config_defaults(conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
 					      MBEDTLS_SSL_PRESET_DEFAULT);
 	if (ret)
-		return failf(err, errlen, "%s: TLS configuration (mbedTLS -0x%04x)", c->target, (unsigned)-ret);
+		return ctl_failf(err, errlen, "%s: TLS configuration (mbedTLS -0x%04x)", c->target, (unsigned)-ret);
 	mbedtls_ssl_conf_rng(conf, tls_rng, NULL);
 	mbedtls_ssl_conf_min_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
 	mbedtls_ssl_conf_max_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
@@ -434,14 +432,14 @@ static int tls_setup(struct ctl_conn *c, const char *server_name, char *err, siz
 		ret = mbedtls_ssl_conf_own_cert(conf, (mbedtls_x509_crt *)&k->crt, (mbedtls_pk_context *)&k->key);
 	}
 	if (ret)
-		return failf(err, errlen, "%s: TLS credentials (mbedTLS -0x%04x)", c->target, (unsigned)-ret);
+		return ctl_failf(err, errlen, "%s: TLS credentials (mbedTLS -0x%04x)", c->target, (unsigned)-ret);
 	if ((ret = mbedtls_ssl_setup(&c->ssl, conf)))
-		return failf(err, errlen, "%s: TLS setup (mbedTLS -0x%04x)", c->target, (unsigned)-ret);
+		return ctl_failf(err, errlen, "%s: TLS setup (mbedTLS -0x%04x)", c->target, (unsigned)-ret);
 	c->tls_up = true;
 	unsigned char ip[16];
 	size_t n;
 	if (server_name && !is_ip(server_name, ip, &n) && (ret = mbedtls_ssl_set_hostname(&c->ssl, server_name)))
-		return failf(err, errlen, "--server-name %s: not a host name (mbedTLS -0x%04x)", server_name, (unsigned)-ret);
+		return ctl_failf(err, errlen, "--server-name %s: not a host name (mbedTLS -0x%04x)", server_name, (unsigned)-ret);
 	mbedtls_ssl_set_bio(&c->ssl, c, bio_send, bio_recv, NULL);
 	return 0;
 }
@@ -466,17 +464,17 @@ int ctl_conn_open(struct ctl_conn *c, const char *target, const struct ctl_keys 
 			continue;
 		char w[CTL_ERR_MAX - 64];
 		why(c, ret, server_name, w, sizeof w);
-		return failf(err, errlen, "%s: TLS handshake: %s", target, w);
+		return ctl_failf(err, errlen, "%s: TLS handshake: %s", target, w);
 	}
 	c->handshaking = false;
 	if (c->send_errno)
-		return failf(err, errlen, "%s: TLS handshake: the server closed the connection: %s", target,
+		return ctl_failf(err, errlen, "%s: TLS handshake: the server closed the connection: %s", target,
 			     strerror(c->send_errno));
 	unsigned char ip[16];
 	size_t n;
 	const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&c->ssl);
 	if (server_name && !k->psk && is_ip(server_name, ip, &n) && (!peer || !cert_has_ip(peer, ip, n)))
-		return failf(err, errlen, "%s: TLS handshake: the server's certificate has no subjectAltName IP:%s "
+		return ctl_failf(err, errlen, "%s: TLS handshake: the server's certificate has no subjectAltName IP:%s "
 			     "(--server-name)", target, server_name);
 	return 0;
 }
@@ -492,7 +490,7 @@ int ctl_conn_write(struct ctl_conn *c, const void *buf, size_t len, char *err, s
 		if (n < 0) {
 			char w[CTL_ERR_MAX - 64];
 			why(c, n, NULL, w, sizeof w);
-			return failf(err, errlen, "%s: sending: %s", c->target, w);
+			return ctl_failf(err, errlen, "%s: sending: %s", c->target, w);
 		}
 		p += n;
 		len -= (size_t)n;
@@ -513,7 +511,7 @@ long ctl_conn_read(struct ctl_conn *c, void *buf, size_t len, char *err, size_t 
 			continue;
 		char w[CTL_ERR_MAX - 64];
 		why(c, n, NULL, w, sizeof w);
-		failf(err, errlen, "%s: reading the answer: %s", c->target, w);
+		ctl_failf(err, errlen, "%s: reading the answer: %s", c->target, w);
 		return -1;
 	}
 }

@@ -12,27 +12,17 @@
 
 #include "mbedtls/platform_util.h"
 
-static int failf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int failf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* The whole file, NUL-terminated (PEM parsers want it), at most CTL_CRED_FILE_MAX bytes. */
 static int read_file(const char *path, unsigned char **buf, size_t *len, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return failf(err, errlen, "%s: cannot read it: %s", path, strerror(errno));
+		return ctl_failf(err, errlen, "%s: cannot read it: %s", path, strerror(errno));
 	unsigned char *b = malloc(CTL_CRED_FILE_MAX + 1);
 	if (!b) {
 		fclose(f);
-		return failf(err, errlen, "%s: no memory to read it", path);
+		return ctl_failf(err, errlen, "%s: no memory to read it", path);
 	}
 	size_t n = fread(b, 1, CTL_CRED_FILE_MAX + 1, f);
 	bool bad = ferror(f);
@@ -40,8 +30,8 @@ static int read_file(const char *path, unsigned char **buf, size_t *len, char *e
 	if (bad || n > CTL_CRED_FILE_MAX) {
 		mbedtls_platform_zeroize(b, CTL_CRED_FILE_MAX + 1);
 		free(b);
-		return bad ? failf(err, errlen, "%s: cannot read it", path)
-			   : failf(err, errlen, "%s: over %u bytes: not a certificate or key", path, CTL_CRED_FILE_MAX);
+		return bad ? ctl_failf(err, errlen, "%s: cannot read it", path)
+			   : ctl_failf(err, errlen, "%s: over %u bytes: not a certificate or key", path, CTL_CRED_FILE_MAX);
 	}
 	b[n] = 0;
 	*buf = b;
@@ -70,10 +60,10 @@ static int load_crt(mbedtls_x509_crt *crt, const char *path, char *err, size_t e
 	int ret = mbedtls_x509_crt_parse(crt, buf, parse_len(buf, len));
 	drop_file(buf, len);
 	if (ret < 0)
-		return failf(err, errlen, "%s: not an X.509 certificate mbedTLS reads (PEM or DER; mbedTLS -0x%04x)", path,
+		return ctl_failf(err, errlen, "%s: not an X.509 certificate mbedTLS reads (PEM or DER; mbedTLS -0x%04x)", path,
 			     (unsigned)-ret);
 	if (ret > 0)
-		return failf(err, errlen, "%s: %d of its certificates could not be read", path, ret);
+		return ctl_failf(err, errlen, "%s: %d of its certificates could not be read", path, ret);
 	return 0;
 }
 
@@ -86,10 +76,10 @@ static int load_key(mbedtls_pk_context *key, const char *path, char *err, size_t
 	int ret = mbedtls_pk_parse_key(key, buf, parse_len(buf, len), NULL, 0);
 	drop_file(buf, len);
 	if (ret == MBEDTLS_ERR_PK_PASSWORD_REQUIRED)
-		return failf(err, errlen, "%s: the key is encrypted; sluice-ctl takes an unencrypted one "
+		return ctl_failf(err, errlen, "%s: the key is encrypted; sluice-ctl takes an unencrypted one "
 			     "(openssl pkey -in KEY -out PLAIN.key)", path);
 	if (ret)
-		return failf(err, errlen, "%s: not a private key mbedTLS reads (PEM or DER: SEC1 EC, unencrypted "
+		return ctl_failf(err, errlen, "%s: not a private key mbedTLS reads (PEM or DER: SEC1 EC, unencrypted "
 			     "PKCS#8, PKCS#1 RSA; mbedTLS -0x%04x)", path, (unsigned)-ret);
 	return 0;
 }
@@ -110,18 +100,18 @@ static int set_psk(struct ctl_keys *k, const char *id, size_t n, const char *hex
 		   char *err, size_t errlen)
 {
 	if (n == 0 || n >= sizeof k->psk_identity)
-		return failf(err, errlen, "%s: the PSK identity must be 1 to %zu bytes", from, sizeof k->psk_identity - 1);
+		return ctl_failf(err, errlen, "%s: the PSK identity must be 1 to %zu bytes", from, sizeof k->psk_identity - 1);
 	for (size_t i = 0; i < n; i++)
 		if (id[i] <= ' ' || id[i] == 0x7f)
-			return failf(err, errlen, "%s: the PSK identity has a space or a control character", from);
+			return ctl_failf(err, errlen, "%s: the PSK identity has a space or a control character", from);
 	if (m == 0 || m % 2 || m / 2 > CTL_PSK_KEY_MAX)
-		return failf(err, errlen, "%s: the PSK must be 2 to %d hex digits, an even number of them (got %zu)", from,
+		return ctl_failf(err, errlen, "%s: the PSK must be 2 to %d hex digits, an even number of them (got %zu)", from,
 			     2 * CTL_PSK_KEY_MAX, m);
 	for (size_t i = 0; i < m; i += 2) {
 		int hi = hexval((unsigned char)hex[i]), lo = hexval((unsigned char)hex[i + 1]);
 		if (hi < 0 || lo < 0) {
 			mbedtls_platform_zeroize(k->psk_key, sizeof k->psk_key);
-			return failf(err, errlen, "%s: the PSK is not hex digits", from);
+			return ctl_failf(err, errlen, "%s: the PSK is not hex digits", from);
 		}
 		k->psk_key[i / 2] = (unsigned char)(hi << 4 | lo);
 	}
@@ -148,7 +138,7 @@ static int load_psk_file(struct ctl_keys *k, const char *path, char *err, size_t
 	size_t rest = h_end + strspn(s + h_end, " \t");
 	int ret;
 	if (id_end > line || h_end > line || rest != line || h == h_end)
-		ret = failf(err, errlen, "%s: expected one line 'IDENTITY HEXKEY' (as sluice keys --psk writes)", path);
+		ret = ctl_failf(err, errlen, "%s: expected one line 'IDENTITY HEXKEY' (as sluice keys --psk writes)", path);
 	else
 		ret = set_psk(k, s + a, id_end - a, s + h, h_end - h, path, err, errlen);
 	drop_file(buf, len);
@@ -159,7 +149,7 @@ static int join(char *out, const char *dir, const char *name, char *err, size_t 
 {
 	int n = snprintf(out, CTL_PATH_MAX, "%s/%s", dir, name);
 	if (n < 0 || n >= CTL_PATH_MAX)
-		return failf(err, errlen, "%s: a path over %d bytes", dir, CTL_PATH_MAX - 1);
+		return ctl_failf(err, errlen, "%s: a path over %d bytes", dir, CTL_PATH_MAX - 1);
 	return 0;
 }
 
@@ -180,7 +170,7 @@ static int load_x509(struct ctl_keys *k, const char *dir, char *err, size_t errl
 	    load_key(&k->key, key_path, err, errlen))
 		return -1;
 	if (mbedtls_pk_check_pair(&k->crt.pk, &k->key))
-		return failf(err, errlen, "%s is not the key of %s", key_path, k->crt_path);
+		return ctl_failf(err, errlen, "%s is not the key of %s", key_path, k->crt_path);
 	return 0;
 }
 
@@ -193,13 +183,13 @@ int ctl_keys_load(struct ctl_keys *k, const char *dir, const char *psk, const ch
 	if (psk) {
 		const char *colon = strrchr(psk, ':');
 		if (!colon)
-			return failf(err, errlen, "--psk: expected IDENTITY:HEXKEY");
+			return ctl_failf(err, errlen, "--psk: expected IDENTITY:HEXKEY");
 		return set_psk(k, psk, (size_t)(colon - psk), colon + 1, strlen(colon + 1), "--psk", err, errlen);
 	}
 	if (psk_file)
 		return load_psk_file(k, psk_file, err, errlen);
 	if (!dir || !*dir)
-		return failf(err, errlen, "no credentials: give --keys DIR (or set SLUICE_KEYS), --psk IDENTITY:HEX "
+		return ctl_failf(err, errlen, "no credentials: give --keys DIR (or set SLUICE_KEYS), --psk IDENTITY:HEX "
 			     "or --psk-file FILE (sluice keys DIR writes them)");
 	char path[CTL_PATH_MAX];
 	if (join(path, dir, "client.crt", err, errlen))
@@ -210,7 +200,7 @@ int ctl_keys_load(struct ctl_keys *k, const char *dir, const char *psk, const ch
 		return -1;
 	if (exists(path))
 		return load_psk_file(k, path, err, errlen);
-	return failf(err, errlen, "%s: no client.crt (nor psk) in it: sluice keys %s writes them", dir, dir);
+	return ctl_failf(err, errlen, "%s: no client.crt (nor psk) in it: sluice keys %s writes them", dir, dir);
 }
 
 void ctl_keys_free(struct ctl_keys *k)
