@@ -316,8 +316,10 @@ static void work(struct kconn *c)
 	}
 	if (c->state == K_HANDSHAKE && !handshake(c))
 		return;
-	if (c->state != K_OPEN)
+	if (c->state != K_OPEN) {
+		tcp_output(c->pcb);      /* the handshake's flight now, not at lwIP's next timer */
 		return;
+	}
 	for (int rounds = 0; rounds < 64; rounds++) {
 		size_t len;
 		const char *out = ctl_session_output(c->sess, &len);

@@ -62,6 +62,8 @@ start_fw() { # the hosted fw with the management plane and the lab keys
 	ip -n "$tag-m" addr add 10.238.0.1/24 dev "${tag}M"
 	for l in a b m; do ip link set "$tag$l" up; done
 	for n in a b m; do ip -n "$tag-$n" link set lo up; ip -n "$tag-$n" link set "$tag${n^^}" up; done
+	# the afpacket ports take frames of at most 2,048 bytes: no segmentation offload on the peers
+	for n in a b m; do ip netns exec "$tag-$n" ethtool -K "$tag${n^^}" tso off gso off >/dev/null 2>&1 || true; done
 	sysctl -qw "net.ipv6.conf.${tag}a.disable_ipv6=1" "net.ipv6.conf.${tag}b.disable_ipv6=1" "net.ipv6.conf.${tag}m.disable_ipv6=1"
 	"$root/tools/sluice" keys "$work/k" --psk >/dev/null
 	rules 10

@@ -13,6 +13,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -166,6 +168,10 @@ static int connect_one(struct ctl_conn *c, const struct addrinfo *ai)
 	c->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
 	if (c->fd < 0)
 		return -1;
+	/* each TLS record goes at once: with Nagle, a small record waits for the ACK of the
+	 * last, which the appliance's lwIP delays (up to 250 ms a round trip of the handshake) */
+	int one = 1;
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) == 0)
 		return 0;
 	int e = errno;
