@@ -47,6 +47,16 @@ struct app_def {
 	/* Optional: a new config, built off to the side and swapped in between bursts; on an
 	 * error nothing changes and err says why. */
 	int (*reload)(void *state, const char *name, const char *text, size_t len, char *err, size_t errlen);
+	/* Optional, the same reload in two halves, so that the slow one runs away from the poll
+	 * loop (plat_work_start; app_life_reload_start): build makes the new config from the
+	 * text, reading only what setup fixed and touching nothing the worker reads (NULL with
+	 * err when the text is refused); apply, between bursts, checks it against the running
+	 * state and swaps it in, or refuses it (nothing changes), and takes it either way (NULL:
+	 * build's refusal, counted); discard frees one never applied. */
+	void *(*build)(void *state, const char *name, const char *text, size_t len, char *err, size_t errlen);
+	int (*apply)(void *state, void *built, const char *name, const char *text, size_t len, char *err,
+		     size_t errlen);
+	void (*discard)(void *built);
 	/* Optional: the app's own counters, one line per call of emit, for the shutdown report. */
 	void (*report)(void *state, void (*emit)(void *arg, const char *line), void *arg);
 	/* Optional: the app's own Prometheus families (metrics.h), written again from the

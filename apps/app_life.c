@@ -109,23 +109,72 @@ uint64_t app_life_run(struct app_life *l, const volatile sig_atomic_t *stop, uin
 	return rx;
 }
 
-int app_life_reload(struct app_life *l, const struct plat_blob *b, char *err, size_t errlen)
+/* A reload's outcome: counted, logged, the management plane told. */
+static int reload_done(struct app_life *l, const char *name, int rc, const char *err)
 {
-	/* every caller (the console, a signal, the control socket) runs on the worker's thread
-	 * between bursts: the worker holds nothing from the running config */
-	pkt_epoch_quiescent(&l->epoch, l->w.epoch_id);
-	if (!l->app->reload) {
-		plat_snprintf(err, errlen, "%s has no config to reload", l->app->name);
-	} else if (l->app->reload(l->state, b->name, b->data, b->len, err, errlen) == 0) {
+	if (rc == 0) {
 		l->reloads++;
-		plat_log(PLAT_LOG_INFO, "%s: reloaded %s", l->who, b->name);
+		plat_log(PLAT_LOG_INFO, "%s: reloaded %s", l->who, name);
 		if (app_mgmt)
-			app_mgmt->reloaded(l, b->name);
+			app_mgmt->reloaded(l, name);
 		return 0;
 	}
 	l->reload_failures++;
 	plat_log(PLAT_LOG_ERROR, "%s: reload refused, still running the previous config: %s", l->who, err);
 	return -1;
+}
+
+int app_life_reload(struct app_life *l, const struct plat_blob *b, char *err, size_t errlen)
+{
+	/* every caller (the console, a signal, the control socket) runs on the worker's thread
+	 * between bursts: the worker holds nothing from the running config */
+	pkt_epoch_quiescent(&l->epoch, l->w.epoch_id);
+	int rc = -1;
+	if (l->app->build) {
+		void *built = l->app->build(l->state, b->name, b->data, b->len, err, errlen);
+		rc = l->app->apply(l->state, built, b->name, b->data, b->len, err, errlen);
+	} else if (l->app->reload) {
+		rc = l->app->reload(l->state, b->name, b->data, b->len, err, errlen);
+	} else {
+		plat_snprintf(err, errlen, "%s has no config to reload", l->app->name);
+	}
+	return reload_done(l, b->name, rc, err);
+}
+
+static void reload_build(void *arg)
+{
+	struct app_life *l = arg;
+	l->rl.built = l->app->build(l->state, l->rl.b.name, l->rl.b.data, l->rl.b.len, l->rl.err, sizeof(l->rl.err));
+}
+
+int app_life_reload_start(struct app_life *l, const struct plat_blob *b)
+{
+	if (l->rl.busy)
+		return 1;
+	l->rl.b = *b;
+	l->rl.built = NULL;
+	l->rl.err[0] = 0;
+	l->rl.busy = true;
+	if (l->app->build && plat_work_start(&l->rl.work, reload_build, l) != 0)
+		reload_build(l);             /* no thread: here, as the image does */
+	return 0;
+}
+
+int app_life_reload_poll(struct app_life *l, char *err, size_t errlen)
+{
+	if (!l->rl.busy) {
+		plat_snprintf(err, errlen, "no reload is being built");
+		return -1;
+	}
+	if (l->app->build && !plat_work_done(&l->rl.work))
+		return 1;
+	l->rl.busy = false;
+	if (!l->app->build)                  /* an app in one half: all of it now */
+		return app_life_reload(l, &l->rl.b, err, errlen);
+	pkt_epoch_quiescent(&l->epoch, l->w.epoch_id);
+	plat_snprintf(err, errlen, "%s", l->rl.err);
+	int rc = l->app->apply(l->state, l->rl.built, l->rl.b.name, l->rl.b.data, l->rl.b.len, err, errlen);
+	return reload_done(l, l->rl.b.name, rc, err);
 }
 
 void app_life_finish(struct app_life *l)
@@ -155,6 +204,13 @@ uint64_t app_life_tx_pkts(const struct app_life *l)
 
 void app_life_teardown(struct app_life *l)
 {
+	if (l->rl.busy) {                    /* a reload still being built: waited for, dropped */
+		while (l->app->build && !plat_work_done(&l->rl.work))
+			;
+		if (l->rl.built && l->app->discard)
+			l->app->discard(l->rl.built);
+		l->rl.busy = false;
+	}
 	if (l->mgmt_on) {
 		unsigned held = app_mgmt->stop(l);
 		if (held)

@@ -53,6 +53,13 @@ struct app_life {
 	/* the platform's hook, once a millisecond after the app's tick; it may set *stop */
 	void (*plat_poll)(void *arg);
 	void *plat_poll_arg;
+	struct {                                   /* a reload being built (app_life_reload_start) */
+		struct plat_work work;
+		struct plat_blob b;
+		void *built;
+		bool busy;
+		char err[1024];
+	} rl;
 	bool set_up;
 	bool mgmt_on;                              /* the management plane runs (mgmt.h) */
 	/* more Prometheus families: the host stack's, the metrics server's own */
@@ -72,6 +79,14 @@ uint64_t app_life_run(struct app_life *l, const volatile sig_atomic_t *stop, uin
 /* Replaces the config with blob b, between bursts. Returns 0, or -1 with the reason in err
  * and the running config untouched; either way the outcome is logged and counted. */
 int app_life_reload(struct app_life *l, const struct plat_blob *b, char *err, size_t errlen);
+
+/* The same, with the slow half (the app's build: parse, compile) away from the poll loop
+ * where the platform can (plat_work_start: hosted, a thread; the image builds at once):
+ * returns 0 when started (b's text must stay until the poll says done), 1 when another
+ * reload is being built (try again later). app_life_reload_poll(), between bursts,
+ * returns 1 while it builds, then 0 or -1 (err) as app_life_reload() would, once. */
+int app_life_reload_start(struct app_life *l, const struct plat_blob *b);
+int app_life_reload_poll(struct app_life *l, char *err, size_t errlen);
 
 /* The last tick, and what it queued, sent. */
 void app_life_finish(struct app_life *l);

@@ -123,6 +123,12 @@ struct ctl_host {
 	void *app;                            /* its state */
 	/* Reload with a whole config text: 0, or -1 with "NAME:LINE:COL: why" in err. */
 	int (*reload)(void *arg, const char *name, const char *text, size_t len, char *err, size_t errlen);
+	/* Or (when set, instead) the same in two steps, the slow half away from the poll loop
+	 * (app_life_reload_start): start returns 0 when it began, 1 while another session's
+	 * commit is being built (the session tries again at its next poll); poll returns 1
+	 * while it builds, then 0 or -1 with err, once. The text stays until then. */
+	int (*reload_start)(void *arg, const char *name, const char *text, size_t len);
+	int (*reload_poll)(void *arg, char *err, size_t errlen);
 	/* stats: the appliance's counters (the body of the answer). */
 	void (*stats)(void *arg, struct ctl_out *o);
 	/* show interfaces: the ports; the app's own view follows when its show knows it. */
@@ -145,6 +151,11 @@ size_t ctl_session_input(struct ctl_session *s, const char *data, size_t len);
 const char *ctl_session_output(struct ctl_session *s, size_t *len);
 /* n bytes of the output were sent. */
 void ctl_session_sent(struct ctl_session *s, size_t n);
+/* A commit being built (ctl_host.reload_start) is finished here once it is: call it
+ * between bursts, about once a millisecond; its answer then waits in the output. While a
+ * commit is pending the session reads nothing more. */
+void ctl_session_poll(struct ctl_session *s);
+
 /* The peer asked to quit (or the session must end) and everything is sent. */
 bool ctl_session_done(const struct ctl_session *s);
 /* Ends the session: an open transaction is aborted (and audited as such). */

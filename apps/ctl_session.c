@@ -36,6 +36,16 @@ struct ctl_session {
 	unsigned txn_line;            /* where its begin was */
 	size_t txn_bytes;
 	unsigned txn_cmds;
+	/* a commit being built (ctl_host.reload_start), answered by ctl_session_poll */
+	struct {
+		enum { P_NONE, P_LOAD, P_COMMIT, P_NSCMD } kind;
+		bool started;
+		struct ctl_out o;         /* its answer: JSON or not; P_NSCMD: the command's own status */
+		char name[64], what[256];
+		const char *text;
+		size_t len;
+		uint64_t t0;
+	} pend;
 	/* the answer being sent */
 	char *out;
 	size_t out_len, out_cap, out_sent;
@@ -82,6 +92,13 @@ void ctl_session_free(struct ctl_session *s)
 {
 	if (!s)
 		return;
+	/* a commit being built goes on to its end (its text is ours until then), audited; one
+	 * not started yet is dropped */
+	while (s->pend.kind != P_NONE && s->pend.started)
+		ctl_session_poll(s);
+	if (s->pend.kind == P_NSCMD)
+		free(s->pend.o.body);
+	s->pend.kind = P_NONE;
 	if (s->txn) {
 		ctl_counters.aborts++;
 		if (s->h->audit)
@@ -205,15 +222,12 @@ static bool parse_pos(const char *err, const char *name, unsigned *line, unsigne
 	return true;
 }
 
-/* Reloads with text; txn (may be NULL: a load) is adopted when it took. */
-static void commit_text(struct ctl_session *s, struct ctl_out *o, const char *name, const char *text, size_t len,
-			const char *what)
+/* A commit's outcome (rc, err from the reload, took ns): the answer, the audit, the
+ * counters; the transaction (if any) adopted when it took. */
+static void commit_finish(struct ctl_session *s, struct ctl_out *o, const char *name, int rc, const char *err,
+			  uint64_t took, const char *what)
 {
 	const struct ctl_host *h = s->h;
-	char err[CTL_STATUS_MAX - 64];
-	uint64_t t0 = plat_clock_ns();
-	int rc = h->reload(h->arg, name, text, len, err, sizeof(err));
-	uint64_t took = plat_clock_ns() - t0;
 	if (rc != 0) {
 		unsigned line, col;
 		const char *why;
@@ -241,7 +255,80 @@ static void commit_text(struct ctl_session *s, struct ctl_out *o, const char *na
 		h->audit(h->arg, s->who, what, true, NULL);
 }
 
-static void commit_txn(struct ctl_session *s, struct ctl_out *o)
+/* Reloads with text, at once (ctl_host.reload: returns 0, o answered) or in two steps
+ * (reload_start: returns 1, the commit pending as kind, o kept to answer by the poll). */
+static int commit_text(struct ctl_session *s, struct ctl_out *o, int kind, const char *name, const char *text,
+		       size_t len, const char *what)
+{
+	const struct ctl_host *h = s->h;
+	if (h->reload_start) {
+		s->pend.kind = kind;
+		s->pend.started = false;
+		if (kind != P_NSCMD)          /* P_NSCMD: ns_cmd keeps the command's own */
+			s->pend.o = *o;
+		plat_snprintf(s->pend.name, sizeof(s->pend.name), "%s", name);
+		plat_snprintf(s->pend.what, sizeof(s->pend.what), "%s", what);
+		s->pend.text = text;
+		s->pend.len = len;
+		return 1;                     /* started by the next ctl_session_poll */
+	}
+	char err[CTL_STATUS_MAX - 64];
+	uint64_t t0 = plat_clock_ns();
+	int rc = h->reload(h->arg, name, text, len, err, sizeof(err));
+	commit_finish(s, o, name, rc, err, plat_clock_ns() - t0, what);
+	return 0;
+}
+
+/* The command's own status ("handle 12") and the commit's, in one answer. */
+static void ns_combine(struct ctl_out *o, struct ctl_out *c)
+{
+	if (c->error) {
+		ctl_error(o, "%s", c->status);
+		o->len = 0;
+	} else if (!o->status[0] || !strncmp(o->status, "committed", 9)) {
+		ctl_ok(o, "%s", c->status);
+	} else {
+		char first[CTL_STATUS_MAX / 2];
+		plat_snprintf(first, sizeof(first), "%s", o->status);
+		ctl_ok(o, "%s; %s", first, c->status);
+	}
+	free(c->body);
+}
+
+void ctl_session_poll(struct ctl_session *s)
+{
+	const struct ctl_host *h = s->h;
+	if (s->pend.kind == P_NONE)
+		return;
+	if (!s->pend.started) {
+		if (h->reload_start(h->arg, s->pend.name, s->pend.text, s->pend.len) != 0)
+			return;                   /* another session's commit is being built */
+		s->pend.started = true;
+		s->pend.t0 = plat_clock_ns();
+	}
+	char err[CTL_STATUS_MAX - 64];
+	int rc = h->reload_poll(h->arg, err, sizeof(err));
+	if (rc == 1)
+		return;
+	int kind = s->pend.kind;
+	s->pend.kind = P_NONE;
+	struct ctl_out c = { .json = s->pend.o.json };
+	commit_finish(s, &c, s->pend.name, rc, err, plat_clock_ns() - s->pend.t0, s->pend.what);
+	if (kind == P_LOAD) {
+		load_reset(s);
+		answer(s, &c);
+	} else if (kind == P_COMMIT) {
+		txn_end(s);
+		answer(s, &c);
+	} else {
+		txn_end(s);
+		ns_combine(&s->pend.o, &c);
+		answer(s, &s->pend.o);
+	}
+}
+
+/* 1: pending (answered by the poll), 0: o answered. */
+static int commit_txn(struct ctl_session *s, struct ctl_out *o, int kind)
 {
 	const struct ctl_ns *ns = s->h->ns;
 	char what[256], summary[200];
@@ -252,10 +339,11 @@ static void commit_txn(struct ctl_session *s, struct ctl_out *o)
 	if (ns->txn_render(s->txn, s->txn_name, &text, &len) != 0) {
 		ctl_error(o, "%s: no memory to render the transaction", s->txn_name);
 		ctl_counters.commit_failures++;
-	} else {
-		commit_text(s, o, s->txn_name, text, len, what);
+	} else if (commit_text(s, o, kind, s->txn_name, text, len, what)) {
+		return 1;
 	}
 	txn_end(s);
+	return 0;
 }
 
 static void load_done(struct ctl_session *s)
@@ -270,8 +358,8 @@ static void load_done(struct ctl_session *s)
 	} else if (s->load_long_line) {
 		ctl_error(&o, "%s:%u:1: a line over %u bytes (CTL_LINE_MAX): nothing changed", s->load_name,
 			  s->load_long_line, CTL_LINE_MAX);
-	} else {
-		commit_text(s, &o, s->load_name, s->load ? s->load : "", s->load_len, what);
+	} else if (commit_text(s, &o, P_LOAD, s->load_name, s->load ? s->load : "", s->load_len, what)) {
+		return;                           /* answered by the poll */
 	}
 	if (o.error && (s->load_over || s->load_long_line)) {
 		ctl_counters.commit_failures++;
@@ -434,18 +522,10 @@ static void ns_cmd(struct ctl_session *s, struct ctl_args *a, size_t bytes, stru
 	}
 	if (rc == 0) {
 		struct ctl_out c = { .json = o->json };
-		commit_txn(s, &c);
-		if (c.error) {
-			ctl_error(o, "%s", c.status);
-			o->len = 0;
-		} else if (!o->status[0] || !strncmp(o->status, "committed", 9)) {
-			ctl_ok(o, "%s", c.status);
-		} else {
-			char first[CTL_STATUS_MAX / 2];
-			plat_snprintf(first, sizeof(first), "%s", o->status);
-			ctl_ok(o, "%s; %s", first, c.status);
-		}
-		free(c.body);
+		if (commit_txn(s, &c, P_NSCMD) == 0)
+			ns_combine(o, &c);
+		else
+			s->pend.o = *o;               /* the command's status, for the poll's answer */
 	} else {
 		txn_end(s);
 	}
@@ -519,8 +599,8 @@ static void command(struct ctl_session *s, char *line, size_t n)
 	} else if (!strcmp(v, "commit")) {
 		if (!s->txn)
 			ctl_error(&o, "ctl:%u:%u: no transaction to commit (begin opens one)", s->line_no, a.col[0]);
-		else
-			commit_txn(s, &o);
+		else if (commit_txn(s, &o, P_COMMIT))
+			return;                   /* answered by the poll */
 	} else if (!strcmp(v, "abort")) {
 		if (!s->txn) {
 			ctl_error(&o, "ctl:%u:%u: no transaction to abort", s->line_no, a.col[0]);
@@ -531,6 +611,8 @@ static void command(struct ctl_session *s, char *line, size_t n)
 		}
 	} else if (h->ns && !strcmp(v, h->ns->name)) {
 		ns_cmd(s, &a, n + 1, &o);
+		if (s->pend.kind != P_NONE)
+			return;                   /* answered by the poll */
 	} else {
 		bool app = false;
 		for (const char *const *p = other_apps; *p; p++)
@@ -575,7 +657,7 @@ static void line_too_long(struct ctl_session *s)
 size_t ctl_session_input(struct ctl_session *s, const char *data, size_t len)
 {
 	size_t i = 0;
-	while (i < len && !s->quit && s->out_len == s->out_sent) {
+	while (i < len && !s->quit && s->out_len == s->out_sent && s->pend.kind == P_NONE) {
 		const char *nl = memchr(data + i, '\n', len - i);
 		size_t end = nl ? (size_t)(nl - data) : len;
 		size_t n = end - i;

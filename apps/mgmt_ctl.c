@@ -320,6 +320,7 @@ static void work(struct kconn *c)
 		tcp_output(c->pcb);      /* the handshake's flight now, not at lwIP's next timer */
 		return;
 	}
+	ctl_session_poll(c->sess);           /* a commit being built: its answer once it is */
 	for (int rounds = 0; rounds < 64; rounds++) {
 		size_t len;
 		const char *out = ctl_session_output(c->sess, &len);

@@ -27,6 +27,20 @@ static int reload(void *arg, const char *name, const char *text, size_t len, cha
 	return app_life_reload(h.life, &b, err, errlen);
 }
 
+/* The slow half away from the poll loop: the worker forwards while the commit builds. */
+static int reload_start(void *arg, const char *name, const char *text, size_t len)
+{
+	(void)arg;
+	struct plat_blob b = { name, text, len };
+	return app_life_reload_start(h.life, &b);
+}
+
+static int reload_poll(void *arg, char *err, size_t errlen)
+{
+	(void)arg;
+	return app_life_reload_poll(h.life, err, errlen);
+}
+
 static void emit(void *arg, const char *line)
 {
 	ctl_printf(arg, "%s\n", line);
@@ -144,6 +158,8 @@ void mgc_host_init(struct app_life *l)
 		.ns = l->app->ctl,
 		.app = l->state,
 		.reload = reload,
+		.reload_start = reload_start,
+		.reload_poll = reload_poll,
 		.stats = stats,
 		.interfaces = interfaces,
 		.audit = audit,

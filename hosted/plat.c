@@ -4,6 +4,8 @@
 #include "hosted_plat.h"
 #include "plat.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -86,4 +88,39 @@ bool plat_config(unsigned i, struct plat_blob *out)
 		return false;
 	*out = blobs[i];
 	return true;
+}
+
+/* ---- background work: a thread each (a commit at a time) ------------------------------ */
+
+static void *work_main(void *arg)
+{
+	struct plat_work *w = arg;
+	w->fn(w->arg);
+	atomic_store_explicit(&w->state, 2, memory_order_release);
+	return NULL;
+}
+
+int plat_work_start(struct plat_work *w, void (*fn)(void *arg), void *arg)
+{
+	pthread_t t;
+	w->fn = fn;
+	w->arg = arg;
+	atomic_store_explicit(&w->state, 1, memory_order_relaxed);
+	if (pthread_create(&t, NULL, work_main, w) != 0) {
+		atomic_store_explicit(&w->state, 0, memory_order_relaxed);
+		return -1;
+	}
+	w->thread = (unsigned long)t;
+	return 0;
+}
+
+bool plat_work_done(struct plat_work *w)
+{
+	int st = atomic_load_explicit(&w->state, memory_order_acquire);
+	if (st == 2) {
+		pthread_join((pthread_t)w->thread, NULL);
+		atomic_store_explicit(&w->state, 0, memory_order_relaxed);
+		return true;
+	}
+	return st == 0;
 }

@@ -113,6 +113,25 @@ bool plat_blob_credential(const char *name);
  * plat_config(). */
 bool plat_config_named(const char *base, struct plat_blob *out);
 
+/* ---- background work ----------------------------------------------------------------- */
+
+/* Work that must not stall the poll loop (a commit's parse and compile): run away from it
+ * where the platform can, hosted on a thread of its own; where it cannot (the image: one
+ * CPU, no threads) at once, inside plat_work_start(). fn must touch nothing the poll loop
+ * touches (it builds something new off to the side); the poll loop asks plat_work_done()
+ * between bursts and takes the result once it says true. One start, one done: the
+ * struct is the caller's until then. */
+struct plat_work {
+	void (*fn)(void *arg);
+	void *arg;
+	_Atomic int state;               /* 0 idle, 1 running, 2 finished (fn returned) */
+	unsigned long thread;            /* the platform's handle, hosted: a pthread_t */
+};
+/* 0, or -1 when it could not start (fn has not run, nothing to wait for). */
+int plat_work_start(struct plat_work *w, void (*fn)(void *arg), void *arg);
+/* True once fn has returned (and what it wrote is visible to the caller). */
+bool plat_work_done(struct plat_work *w);
+
 /* ---- the host stack ------------------------------------------------------------------- */
 
 /* Packets for the appliance itself (its management addresses) leave the pipeline with the

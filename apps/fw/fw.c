@@ -380,11 +380,47 @@ static void fw_tick(void *state, struct pkt_worker *w, uint64_t now_ms)
 	}
 }
 
-static int fw_reload(void *state, const char *name, const char *text, size_t len, char *err, size_t errlen)
+/* A config built off the poll loop (fw_build), waiting for fw_apply. */
+struct fw_built {
+	struct fwa_conf *c;
+	bool router;
+};
+
+/* The slow half of a reload: parse, compile, routes. Reads only what setup fixed (the
+ * ports' MACs and number), so it may run on another thread than the worker's. */
+static void *fw_build(void *state, const char *name, const char *text, size_t len, char *err, size_t errlen)
+{
+	const struct fw_app *a = state;
+	struct fw_built *b = calloc(1, sizeof(*b));
+	if (!b) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return NULL;
+	}
+	b->c = conf_build(name, text, len, a->port_mac, a->n_ports, &b->router, err, errlen);
+	if (!b->c) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static void fw_discard(void *built)
+{
+	struct fw_built *b = built;
+	if (b)
+		conf_free(b->c);
+	free(b);
+}
+
+/* The other half, between bursts: checked against what runs, then swapped in. */
+static int fw_apply(void *state, void *built, const char *name, const char *text, size_t len, char *err,
+		    size_t errlen)
 {
 	struct fw_app *a = state;
-	bool router;
-	struct fwa_conf *c = conf_build(name, text, len, a->port_mac, a->n_ports, &router, err, errlen);
+	struct fw_built *b = built;
+	struct fwa_conf *c = b ? b->c : NULL;
+	bool router = b && b->router;
+	free(b);
 	if (c && router != a->router) {
 		snprintf(err, errlen, "%s: this config would make fw a %s, and it runs as a %s: restart to change that", name,
 			 router ? "router (its interfaces have addresses)" : "bridge (no interface has an address)",
@@ -423,6 +459,11 @@ static int fw_reload(void *state, const char *name, const char *text, size_t len
 	a->retired[a->n_retired++].ticket = a->epoch ? pkt_epoch_retire(a->epoch) : 0;
 	a->reloads++;
 	return 0;
+}
+
+static int fw_reload(void *state, const char *name, const char *text, size_t len, char *err, size_t errlen)
+{
+	return fw_apply(state, fw_build(state, name, text, len, err, errlen), name, text, len, err, errlen);
 }
 
 static bool fw_mgmt(void *state, char *spec, size_t len, uint16_t *metrics_port, uint16_t *ctl_port, char *where,
@@ -504,6 +545,9 @@ const struct app_def app_fw = {
 	.teardown = fw_teardown,
 	.tick = fw_tick,
 	.reload = fw_reload,
+	.build = fw_build,
+	.apply = fw_apply,
+	.discard = fw_discard,
 	.report = fw_report,
 	.metrics = fw_metrics,
 	.mgmt = fw_mgmt,

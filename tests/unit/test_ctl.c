@@ -377,6 +377,91 @@ START_TEST(back_pressure)
 }
 END_TEST
 
+/* ---- the same host in two steps (reload_start, reload_poll): the build takes 2 polls ---- */
+
+static int async_left = -1;          /* polls until the build is done; -1: none started */
+static char async_name[64], async_text[8192];
+static size_t async_len;
+
+static int async_start(void *arg, const char *name, const char *text, size_t len)
+{
+	(void)arg;
+	if (async_left >= 0)
+		return 1;                     /* busy */
+	snprintf(async_name, sizeof(async_name), "%s", name);
+	async_len = len < sizeof(async_text) ? len : sizeof(async_text) - 1;
+	memcpy(async_text, text, async_len);
+	async_left = 2;
+	return 0;
+}
+
+static int async_poll(void *arg, char *err, size_t errlen)
+{
+	if (async_left > 0) {
+		async_left--;
+		return 1;
+	}
+	async_left = -1;
+	return reload(arg, async_name, async_text, async_len, err, errlen);
+}
+
+static const struct ctl_host async_host = { .app_name = "fw", .ns = &ns, .reload_start = async_start,
+					    .reload_poll = async_poll, .stats = stats, .audit = audit };
+
+START_TEST(commits_built_away)
+{
+	memset(&running, 0, sizeof(running));
+	reloads = 0;
+	async_left = -1;
+	struct ctl_session *s = ctl_session_new(&async_host, "CN=operator");
+	struct ctl_session *t = ctl_session_new(&async_host, "CN=other");
+	/* a command's own transaction: no answer, nothing more read, until the build is done */
+	const char *in = "fw add one\nping\n";
+	ck_assert_uint_eq(ctl_session_input(s, in, strlen(in)), 11);
+	size_t n;
+	ctl_session_output(s, &n);
+	ck_assert_uint_eq(n, 0);
+	/* another session's load waits for its turn: the first build is under way */
+	ctl_session_poll(s);                  /* started */
+	ck_assert_uint_eq(ctl_session_input(t, "load x\nchain\n.\n", 15), 15);
+	ctl_session_poll(t);
+	ck_assert_int_eq(async_left, 1);      /* still s's (started and polled once) */
+	ctl_session_poll(s);
+	ctl_session_output(s, &n);
+	ck_assert_uint_eq(n, 0);
+	ctl_session_poll(s);                  /* done: applied, answered */
+	const char *out = ctl_session_output(s, &n);
+	ck_assert_msg(n > 0 && !strncmp(out, "ok handle 1; committed ctl:1 (+1 lines) in ", 43), "%.*s", (int)n, out);
+	ck_assert_uint_eq(running.n, 1);
+	ctl_session_sent(s, n);
+	ck_assert_uint_eq(ctl_session_input(s, in + 11, strlen(in) - 11), 5);
+	out = ctl_session_output(s, &n);
+	ck_assert(n == 9 && !memcmp(out, "ok pong\n\n", 9));
+	ctl_session_sent(s, n);
+	/* t's load now starts, and a refused one answers with its position */
+	for (int i = 0; i < 4; i++)
+		ctl_session_poll(t);
+	out = ctl_session_output(t, &n);
+	ck_assert_msg(n > 0 && !strncmp(out, "ok committed load x (6 bytes)", 29), "%.*s", (int)n, out);
+	ctl_session_sent(t, n);
+	ck_assert_uint_eq(ctl_session_input(t, "load y\nbad\n.\n", 13), 13);
+	for (int i = 0; i < 4; i++)
+		ctl_session_poll(t);
+	out = ctl_session_output(t, &n);
+	ck_assert_msg(n > 0 && !strncmp(out, "error y:1:1: bad word\n\n", n), "%.*s", (int)n, out);
+	ctl_session_sent(t, n);
+	/* a session that ends while its commit is built: the build finishes, applied */
+	unsigned before = reloads;
+	ctl_session_input(t, "fw add two\n", 11);
+	ctl_session_poll(t);                  /* started */
+	ctl_session_free(t);
+	ck_assert_uint_eq(reloads, before + 1);
+	ck_assert_int_eq(async_left, -1);
+	ctl_session_free(s);
+	ck_assert_uint_eq(ctl_counters.txn_bytes, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ctl");
@@ -389,6 +474,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, json_answers);
 	tcase_add_test(tc, limits);
 	tcase_add_test(tc, back_pressure);
+	tcase_add_test(tc, commits_built_away);
 	suite_add_tcase(s, tc);
 	return s;
 }
