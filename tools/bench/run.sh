@@ -100,3 +100,6 @@ huge_both_modes "$work" throughput
 
 # ---- 6. the management plane --------------------------------------------------------------
 "$(dirname "$0")/mgmt.sh" "$(cd "$(dirname "$0")/../.." && pwd)" "$build"
+
+# ---- 7. the control socket ----------------------------------------------------------------
+"$(dirname "$0")/ctl.sh" "$(cd "$(dirname "$0")/../.." && pwd)" "$build"
