@@ -367,12 +367,15 @@ static void build_index(struct fw_dimtab *t, uint32_t max)
 	if (!t->idx)
 		return;
 	t->no_idx = false;
-	unsigned i = 0;
-	for (size_t k = 0; k < blocks; k++) {
-		uint32_t first = (uint32_t)(k << t->shift);
-		while (i + 1 < t->n && t->lo32[i + 1] <= first)
-			i++;
-		t->idx[k] = (uint16_t)i;
+	/* interval i holds the blocks whose first value is below lo32[i + 1]: a run of stores
+	 * per interval (every commit builds this, 64 Ki entries a field, whatever its size) */
+	size_t k = 0, round = ((size_t)1 << t->shift) - 1;
+	for (unsigned i = 0; i < t->n; i++) {
+		size_t end = i + 1 < t->n ? ((size_t)t->lo32[i + 1] + round) >> t->shift : blocks;
+		if (end > blocks)
+			end = blocks;
+		for (; k < end; k++)
+			t->idx[k] = (uint16_t)i;
 	}
 }
 
