@@ -81,6 +81,7 @@ struct ctl_args {
 	const unsigned *col;
 	const char *line;                     /* the whole line as it came: a word's raw text and what
 	                                         follows it is at line + col[i] - 1 */
+	unsigned lineno;                      /* its line in the session: errors say ctl:LINENO:COL */
 };
 
 /* The app's side, called with the app's state (app_life.state). A transaction's copy

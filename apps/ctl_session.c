@@ -447,7 +447,7 @@ static void show(struct ctl_session *s, struct ctl_args *a, struct ctl_out *o)
 		ctl_error(o, "ctl:%u:%u: show what? interfaces%s%s", s->line_no, a->col[0] + 5, shows[0] ? "|" : "", shows);
 		return;
 	}
-	struct ctl_args sub = { a->argc - 1, a->argv + 1, a->col + 1, a->line };
+	struct ctl_args sub = { a->argc - 1, a->argv + 1, a->col + 1, a->line, a->lineno };
 	if (!strcmp(a->argv[1], "interfaces") && h->interfaces) {
 		if (o->json)   /* the ports, then the app's view, in one document */
 			ctl_printf(o, "{\"ports\":");
@@ -510,7 +510,7 @@ static void ns_cmd(struct ctl_session *s, struct ctl_args *a, size_t bytes, stru
 			  "command is refused; commit what is there, or abort", s->line_no, CTL_TXN_MAX, CTL_TXN_TOTAL);
 		return;
 	}
-	struct ctl_args sub = { a->argc - 1, a->argv + 1, a->col + 1, a->line };
+	struct ctl_args sub = { a->argc - 1, a->argv + 1, a->col + 1, a->line, a->lineno };
 	int rc = h->ns->txn_cmd(s->txn, &sub, &w, o);
 	if (!own) {
 		if (rc == 0) {
@@ -544,7 +544,7 @@ static void command(struct ctl_session *s, char *line, size_t n)
 	int argc = split(line, n, argv, col, CTL_ARGS_MAX);
 	if (argc == 0 || (argc > 0 && argv[0][0] == '#'))
 		return;                       /* blank lines and comments get no answer */
-	struct ctl_args a = { argc, argv, col, whole };
+	struct ctl_args a = { argc, argv, col, whole, s->line_no };
 	if (argc > 0 && !strcmp(argv[0], "--json")) {
 		o.json = true;
 		a.argc--;

@@ -18,6 +18,7 @@
 #include "fw_app.h"
 #include "fw_doc.h"
 
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,20 @@ static const char *policy_name(enum fw_verdict v)
 	return v == FW_DROP ? "drop" : "accept";
 }
 
+/* An error at args' word i: "ctl:LINE:COL: ...". */
+static int at(struct ctl_out *o, const struct ctl_args *args, int i, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int at(struct ctl_out *o, const struct ctl_args *args, int i, const char *fmt, ...)
+{
+	char why[CTL_STATUS_MAX - 32];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	ctl_error(o, "ctl:%u:%u: %s", args->lineno, i < args->argc ? args->col[i] : 0, why);
+	return -1;
+}
+
 static int no_doc(struct ctl_out *o)
 {
 	ctl_error(o, "the running config has no document (no memory to read it at the last load): reload to retry");
@@ -44,8 +59,7 @@ static int show_rules(const struct fw_app *a, const struct ctl_args *args, struc
 	const struct fwd_doc *d = a->doc;
 	int only = -1;
 	if (args->argc > 1 && (only = fwd_hook(args->argv[1], strlen(args->argv[1]))) < 0) {
-		ctl_error(o, "unknown chain '%s' (input, forward or output)", args->argv[1]);
-		return -1;
+		return at(o, args, 1, "unknown chain '%s' (input, forward or output)", args->argv[1]);
 	}
 	bool first = true;
 	if (o->json)
@@ -200,9 +214,8 @@ static int show_connections(const struct fw_app *a, const struct ctl_args *args,
 			v = v * 10 + (unsigned long long)(*p - '0');
 		}
 		if (!ok || v > CONN_LIMIT_MAX) {
-			ctl_error(o, "expected 'limit N' (at most %u connections), got '%s%s%s'", CONN_LIMIT_MAX, args->argv[1],
-				  *n ? " " : "", n);
-			return -1;
+			return at(o, args, 1, "expected 'limit N' (at most %u connections), got '%s%s%s'", CONN_LIMIT_MAX,
+				  args->argv[1], *n ? " " : "", n);
 		}
 		cw.limit = (unsigned)v;
 	}
@@ -313,8 +326,7 @@ static int show_sets(const struct fw_app *a, const struct ctl_args *args, struct
 	if (args->argc > 1) {
 		const struct fwd_set *s = fwd_set_find(d, args->argv[1], strlen(args->argv[1]));
 		if (!s) {
-			ctl_error(o, "no set named '%s'", args->argv[1]);
-			return -1;
+			return at(o, args, 1, "no set named '%s'", args->argv[1]);
 		}
 		if (o->json) {
 			ctl_printf(o, "{\"set\":");
@@ -360,16 +372,13 @@ int fwc_show(void *app, const struct ctl_args *args, struct ctl_out *o)
 	while (w < 6 && strcmp(what, whats[w]))
 		w++;
 	if (w == 6) {
-		ctl_error(o, "unknown show '%s': rules, counters, connections, interfaces, config or sets", what);
-		return -1;
+		return at(o, args, 0, "unknown show '%s': rules, counters, connections, interfaces, config or sets", what);
 	}
 	if (w < 4 && !a->doc)
 		return no_doc(o);
 	if (w != 4 && args->argc > most[w]) {
-		ctl_error(o, "show %s takes %s, got '%s'", what, most[w] == 1 ? "nothing more" : w ? "a set's name at most"
-											    : "one chain at most",
-			  args->argv[most[w]]);
-		return -1;
+		return at(o, args, most[w], "show %s takes %s, got '%s'", what,
+			  most[w] == 1 ? "nothing more" : w ? "a set's name at most" : "one chain at most", args->argv[most[w]]);
 	}
 	switch (w) {
 	case 0: return show_rules(a, args, o);

@@ -255,7 +255,7 @@ int cmd(void *txn, unsigned lineno, const char *line, struct ctl_out *o)
 		skip = 2;
 	}
 	ck_assert_str_eq(argv[skip - 1], "fw");
-	struct ctl_args a = { argc - skip, argv + skip, col + skip, line };
+	struct ctl_args a = { argc - skip, argv + skip, col + skip, line, lineno };
 	struct ctl_where w = { "ctl", lineno };
 	int rc = fw_ctl_ns.txn_cmd(txn, &a, &w, o);
 	last_body = o->body;
@@ -271,10 +271,12 @@ int show(struct fw_app *a, const char *line, bool json, struct ctl_out *o)
 	free(last_body);
 	snprintf(words, sizeof(words), "%s", line);
 	int argc = 0;
-	for (char *p = strtok(words, " "); p; p = strtok(NULL, " "))
+	for (char *p = strtok(words, " "); p; p = strtok(NULL, " ")) {
+		col[argc] = (unsigned)(p - words) + 6;   /* as the session's "show " line has it */
 		argv[argc++] = p;
+	}
 	*o = (struct ctl_out){ .json = json };
-	struct ctl_args args = { argc, argv, col, line };
+	struct ctl_args args = { argc, argv, col, line, 1 };
 	int rc = fw_ctl_ns.show(a, &args, o);
 	last_body = o->body;
 	ck_assert(rc == 0 ? !o->error : o->error);

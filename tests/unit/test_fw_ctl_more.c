@@ -159,7 +159,7 @@ START_TEST(shows_as_text_and_json)
 	ck_assert_int_eq(show(a, "rules input", false, &o), 0);
 	ck_assert_ptr_null(o.body);
 	ck_assert_int_eq(show(a, "rules sideways", false, &o), -1);
-	ck_assert_str_eq(o.status, "unknown chain 'sideways' (input, forward or output)");
+	ck_assert_str_eq(o.status, "ctl:1:12: unknown chain 'sideways' (input, forward or output)");
 	ck_assert_int_eq(show(a, "config", false, &o), 0);
 	ck_assert_str_eq(o.body, render_doc(d));
 	ck_assert_int_eq(show(a, "config", true, &o), 0);
@@ -195,13 +195,13 @@ START_TEST(shows_as_text_and_json)
 	ck_assert_msg(strstr(o.body, "\"seen_reply\":false") && strstr(o.body, "],\"shown\":1,\"total\":2}\n"), "%s",
 		      o.body);
 	ck_assert_int_eq(show(a, "connections limit x", false, &o), -1);
-	ck_assert_str_eq(o.status, "expected 'limit N' (at most 1000000 connections), got 'limit x'");
+	ck_assert_str_eq(o.status, "ctl:1:18: expected 'limit N' (at most 1000000 connections), got 'limit x'");
 	ck_assert_int_eq(show(a, "counters now", false, &o), -1);
-	ck_assert_str_eq(o.status, "show counters takes nothing more, got 'now'");
+	ck_assert_str_eq(o.status, "ctl:1:15: show counters takes nothing more, got 'now'");
 	ck_assert_int_eq(show(a, "rules forward input", false, &o), -1);
-	ck_assert_str_eq(o.status, "show rules takes one chain at most, got 'input'");
+	ck_assert_str_eq(o.status, "ctl:1:20: show rules takes one chain at most, got 'input'");
 	ck_assert_int_eq(show(a, "routes", false, &o), -1);
-	ck_assert_str_eq(o.status, "unknown show 'routes': rules, counters, connections, interfaces, config or sets");
+	ck_assert_str_eq(o.status, "ctl:1:6: unknown show 'routes': rules, counters, connections, interfaces, config or sets");
 	fw_down(a);
 }
 END_TEST
