@@ -161,7 +161,7 @@ START_TEST(garbage_never_breaks_it)
 	char err[512];
 	ck_assert_msg(app_fw.reload(app, "after", text, len, err, sizeof(err)) == 0, "%s", err);
 	app_fw.ctl->txn_free(txn);
-	ck_assert(send_udp(5000, 1) || true);           /* what the rules say now; it must not crash */
+	(void)send_udp(5000, 1);        /* through whatever the rules are now: it must not crash */
 	fw_down(app);
 }
 END_TEST
