@@ -50,7 +50,6 @@ struct kconn {
 
 static struct {
 	struct tcp_pcb *listener;
-	uint16_t port;
 	struct kconn *conns[MG_CTL_CONNS];
 	uint64_t now_ms;
 	uint64_t bucket_ms, bucket_last_ms; /* handshake credit, as time: HS_COST_MS a handshake */
@@ -380,7 +379,6 @@ static void work(struct kconn *c)
 int mg_ctl_start(uint16_t port, char *err, size_t errlen)
 {
 	memset(&k, 0, sizeof(k));
-	k.port = port;
 	k.bucket_ms = (uint64_t)HS_COST_MS * MG_CTL_HANDSHAKE_BURST;
 	k.listener = mg_listen(port, MG_CTL_CONNS, on_accept, err, errlen);
 	if (!k.listener)
