@@ -8,7 +8,7 @@ set -uo pipefail
 build=$1
 hosted=$build/hosted/sluice-hosted
 feed=$build/tools/feed/sluice-feed
-pktgen=$build/tools/pktgen/pktgen
+capgen=$build/tools/capgen/capgen
 fw2nft=$build/tools/nft/fw2nft
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-fwcfg.XXXXXX")
 fw_pid=
@@ -20,7 +20,7 @@ trap cleanup EXIT
 fail() { printf 'fw-config: FAIL: %s\n' "$*"; [ ! -f "$work/fw.err" ] || sed 's/^/  fw: /' "$work/fw.err"; exit 1; }
 
 printf 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=1 dport=2\n' >"$work/one.pkts"
-"$pktgen" -o "$work/one.pcap" "$work/one.pkts" || fail "pktgen"
+"$capgen" -o "$work/one.pcap" "$work/one.pkts" || fail "capgen"
 ports=(--port "pcap:rx=$work/one.pcap" --port "pcap:tx=$work/o.pcap")
 
 # refused configs: exit 2, one precise line, nothing run
@@ -68,7 +68,7 @@ printf 'chain forward {\n}\n' >"$work/ok.conf"
 	done
 	printf 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=1 dport=9 / payload len=200 repeat 80\n'
 } >"$work/logged.pkts"
-"$pktgen" -o "$work/logged.pcap" "$work/logged.pkts" || fail "pktgen"
+"$capgen" -o "$work/logged.pcap" "$work/logged.pkts" || fail "capgen"
 printf 'interface lan\ninterface wan\nchain forward policy accept {\n  udp dport 8 accept\n  log prefix "seen: "\n}\n' >"$work/log.conf"
 "$hosted" fw --config "$work/log.conf" --log-pcap "$work/kept.pcap" --port "pcap:rx=$work/logged.pcap" \
 	--port "pcap:tx=$work/o.pcap" >"$work/out" 2>"$work/err" || fail "--log-pcap run: $(cat "$work/err")"
@@ -98,7 +98,7 @@ printf 'interface lan\ninterface wan\nchain forward policy drop {\n  iif lan vla
 for d in 9000 9001; do
 	printf 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=5000 dport=%s / payload len=20 repeat 3\n' \
 		"$d" >"$work/to$d.pkts"
-	"$pktgen" -o "$work/to$d.pcap" "$work/to$d.pkts" || fail "pktgen"
+	"$capgen" -o "$work/to$d.pcap" "$work/to$d.pkts" || fail "capgen"
 done
 conf=$work/rules.conf
 printf 'interface lan\ninterface wan\nchain forward policy drop {\n  iif lan udp dport 9000 counter accept\n}\n' >"$conf"

@@ -10,7 +10,7 @@ set -uo pipefail
 build=$1
 hosted=$build/hosted/sluice-hosted
 feed=$build/tools/feed/sluice-feed
-pktgen=$build/tools/pktgen/pktgen
+capgen=$build/tools/capgen/capgen
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-fwrouter.XXXXXX")
 fw_pid=
 cleanup() {
@@ -29,7 +29,7 @@ chain forward policy accept {
 }
 CONF
 printf 'eth src=02:00:00:00:00:10 dst=02:00:00:00:01:00 / ipv4 src=10.0.0.10 dst=198.51.100.7 / udp sport=5000 dport=53 / payload len=20\n' >"$work/in.pkts"
-"$pktgen" -o "$work/in.pcap" "$work/in.pkts" >/dev/null || fail "pktgen"
+"$capgen" -o "$work/in.pcap" "$work/in.pkts" >/dev/null || fail "capgen"
 # fw with CONF between the sockets fw0 (lan) and fw1 (wan), in the background
 start_fw() {
 	rm -f "$work/fw0" "$work/fw1" "$work/feed0" "$work/feed1"
@@ -68,7 +68,7 @@ wan='interface wan { address 192.0.2.2/24; mac 02:00:00:00:02:00 }'
 office='interface office { vlan 10 on lan; address 192.168.10.1/24 }'
 conf_order "$lan" "$wan" "$office"
 printf 'eth src=02:00:00:00:00:fe dst=ff:ff:ff:ff:ff:ff / arp op=request sha=02:00:00:00:00:fe spa=192.0.2.1 tha=00:00:00:00:00:00 tpa=192.0.2.2\n' >"$work/arp.pkts"
-"$pktgen" -o "$work/arp.pcap" "$work/arp.pkts" >/dev/null || fail "pktgen"
+"$capgen" -o "$work/arp.pcap" "$work/arp.pkts" >/dev/null || fail "capgen"
 start_fw "$work/r2.conf"
 "$feed" --send "sock:bind=$work/feed1,peer=$work/fw1" --recv "sock:bind=$work/feed0,peer=$work/fw0" \
 	--in "$work/arp.pcap" --out "$work/lan.pcap" --idle 1 >"$work/feed.out" 2>&1 || fail "sluice-feed: $(cat "$work/feed.out")"

@@ -7,7 +7,7 @@ hosted="$build/hosted/sluice-hosted"
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-cli.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 printf 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=1 dport=2\n' >"$work/in.pkts"
-"$build/tools/pktgen/pktgen" -o "$work/in.pcap" "$work/in.pkts"
+"$build/tools/capgen/capgen" -o "$work/in.pcap" "$work/in.pkts"
 pass=0 failed=0
 
 # expect STATUS 'TEXT' ARGS...: the run exits with STATUS and its stderr contains TEXT
@@ -68,7 +68,7 @@ rc=$?
 if [ "$rc" -lt 128 ]; then pass=$((pass + 1)); else failed=$((failed + 1)); echo "FAIL: truncated capture crashed ($rc)"; fi
 # a socket port whose peer does not exist: each frame is dropped and counted, not fatal
 cat "$work/in.pkts" "$work/in.pkts" >"$work/two.pkts"
-"$build/tools/pktgen/pktgen" -o "$work/two.pcap" "$work/two.pkts" >/dev/null
+"$build/tools/capgen/capgen" -o "$work/two.pcap" "$work/two.pkts" >/dev/null
 timeout 30 "$hosted" l2fwd --max-packets 2 --port "pcap:rx=$work/two.pcap" --port "sock:bind=$work/s.sock,peer=$work/nobody.sock" >"$work/out" 2>"$work/err"
 rc=$?
 if [ "$rc" = 0 ] && grep -q "^device 1 (sock): rx 0 pkts 0 bytes, tx 0 pkts 0 bytes, .* tx_errors 2$" "$work/out" && grep -q "^l2fwd: 2 packets in, 2 out, 0 dropped" "$work/out" &&

@@ -13,7 +13,7 @@
 # usage: mgmt_steering.sh SOURCE_ROOT BUILD_DIR
 set -uo pipefail
 root=$1 build=$2
-hosted=$build/hosted/sluice-hosted pktgen=$build/tools/pktgen/pktgen pcapdiff=$build/tools/pcapdiff
+hosted=$build/hosted/sluice-hosted capgen=$build/tools/capgen/capgen pcapdiff=$build/tools/pcapdiff
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-steer.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 pass=0 failed=0
@@ -22,9 +22,9 @@ fail() { failed=$((failed + 1)); printf 'FAIL %s\n' "$1"; }
 count() { capinfos -M -c "$1" | awk '/Number of packets/ { print $NF }'; }
 rules=$root/tools/demo/fw/rules.conf
 
-for f in in0 in1; do "$pktgen" -o "$work/$f.pcap" "$root/tools/demo/fw/$f.pkts" >/dev/null || exit 1; done
-"$pktgen" -o "$work/mg.pcap" "$root/tests/cli/mgmt/inband.pkts" >/dev/null || exit 1
-"$pktgen" -o "$work/mgport.pcap" "$root/tests/cli/mgmt/mgmt.pkts" >/dev/null || exit 1
+for f in in0 in1; do "$capgen" -o "$work/$f.pcap" "$root/tools/demo/fw/$f.pkts" >/dev/null || exit 1; done
+"$capgen" -o "$work/mg.pcap" "$root/tests/cli/mgmt/inband.pkts" >/dev/null || exit 1
+"$capgen" -o "$work/mgport.pcap" "$root/tests/cli/mgmt/mgmt.pkts" >/dev/null || exit 1
 # the mixed capture: a management frame after every 50 transit frames, then the rest
 python3 - "$work/in0.pcap" "$work/mg.pcap" "$work/mixed.pcap" <<'PY'
 import struct, sys

@@ -18,7 +18,7 @@ eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / vlan id=5 / ipv6 src=2001:db8:
 eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=1 dport=2 / payload len=1472 / repeat 100
 raw hex=0102030405060708090a0b0c0d0e0f
 PKTS
-"$build/tools/pktgen/pktgen" -o "$work/in.pcap" "$work/in.pkts"
+"$build/tools/capgen/capgen" -o "$work/in.pcap" "$work/in.pkts"
 n=301
 status=0
 run() { # NAME PORT0 PORT1

@@ -52,8 +52,8 @@ fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
 	echo 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv6 src=2001:db8::1 dst=2001:db8::2 / ip6ext type=frag off=2896 id=9 nh=17 / payload len=1112'
 } >"$work/frags.pkts"
 { cat "$work/frags.pkts"; echo 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=1 dport=2 / payload len=2958'; } >"$work/in.pkts"
-"$build/tools/pktgen/pktgen" -o "$work/frags.pcap" "$work/frags.pkts" >/dev/null &&
-	"$build/tools/pktgen/pktgen" -o "$work/in.pcap" "$work/in.pkts" >/dev/null || { echo "FAIL: pktgen"; exit 1; }
+"$build/tools/capgen/capgen" -o "$work/frags.pcap" "$work/frags.pkts" >/dev/null &&
+	"$build/tools/capgen/capgen" -o "$work/in.pcap" "$work/in.pkts" >/dev/null || { echo "FAIL: capgen"; exit 1; }
 
 "$hosted" l2fwd --port "pcap:rx=$work/in.pcap" --port "pcap:tx=$work/out-pcap.pcap" >"$work/pcap.log" 2>&1 ||
 	fail "l2fwd on pcap ports: status $?"
@@ -174,7 +174,7 @@ large() { # BACKEND-LABEL: the fragmenting probes
 # must carry it again, byte for byte (tcpdump puts the tag back in what it writes, too).
 vlan_through() {
 	echo 'eth src=02:00:00:00:00:0a dst=02:00:00:00:00:0b / vlan id=5 pcp=3 / ipv4 src=10.235.0.1 dst=10.235.0.2 / udp sport=1 dport=2 / payload len=64' |
-		"$build/tools/pktgen/pktgen" -o "$work/vlan.pcap" - >/dev/null || { fail "pktgen: the VLAN frame"; return; }
+		"$build/tools/capgen/capgen" -o "$work/vlan.pcap" - >/dev/null || { fail "capgen: the VLAN frame"; return; }
 	ip netns exec "$nsb" timeout 10 tcpdump -i "${ifb}p" -nn -c 1 -U -w "$work/vlan-out.pcap" 'vlan 5' >"$work/tcpdump.log" 2>&1 &
 	local dump=$!
 	sleep 1.5

@@ -29,7 +29,7 @@ eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2
 eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / tcp sport=1003 dport=80 flags=S csum=0x1234
 eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / tcp sport=1004 dport=80 flags=S
 PKTS
-"$build/tools/pktgen/pktgen" -o "$work/in.pcap" "$work/in.pkts" >/dev/null || fail "pktgen"
+"$build/tools/capgen/capgen" -o "$work/in.pcap" "$work/in.pkts" >/dev/null || fail "capgen"
 printf 'interface lan\ninterface wan\nchain forward policy accept {\n    ct state invalid counter drop\n}\n' >"$work/r.conf"
 "$build/hosted/sluice-hosted" fw --config "$work/r.conf" --duration 8 --port "dpdk:net_tap0,iface=$tap" \
 	--port "pcap:tx=$work/out.pcap" >"$work/log" 2>&1 &

@@ -15,7 +15,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-e2e-fw.XXXXXX")
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 . "$root/tests/e2e/lib.sh"
 src="$root/tools/demo/fw" # the fw demo: its default ruleset and captures
-pktgen="$build/tools/pktgen/pktgen"
+capgen="$build/tools/capgen/capgen"
 
 # expect_refused NAME TEXT QEMU-BOOT-ARGS...: the boot stops with status 2 and TEXT
 expect_refused() {
@@ -67,8 +67,8 @@ fi
 # in1.pkts, so it sees them in the order the image does) into $work/CASE.*
 hosted_run() {
 	local case=$1 dir=$2
-	"$pktgen" -o "$work/$case.lan.pcap" "$dir/in0.pkts" >/dev/null && "$pktgen" -o "$work/$case.wan.pcap" "$dir/in1.pkts" >/dev/null ||
-		{ echo "pktgen failed"; exit 1; }
+	"$capgen" -o "$work/$case.lan.pcap" "$dir/in0.pkts" >/dev/null && "$capgen" -o "$work/$case.wan.pcap" "$dir/in1.pkts" >/dev/null ||
+		{ echo "capgen failed"; exit 1; }
 	if ! "$hosted" fw --config "$dir/rules.conf" --port "pcap:rx=$work/$case.lan.pcap,tx=$work/$case.want0.pcap" \
 		--port "pcap:rx=$work/$case.wan.pcap,tx=$work/$case.want1.pcap" >"$work/$case.hosted.log" 2>&1; then
 		echo "the hosted fw failed:"; sed 's/^/    /' "$work/$case.hosted.log"; exit 1

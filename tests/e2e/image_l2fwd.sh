@@ -13,8 +13,8 @@ trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 . "$root/tests/e2e/lib.sh"
 
 demo="$build/tools/demo/demo.pcap"
-# 3000 frames from 60 to 1514 bytes, written by pktgen from source
-"$build/tools/pktgen/pktgen" -o "$work/mixed.pcap" "$root/tests/e2e/mixed.pkts" >/dev/null || { echo "pktgen failed"; exit 1; }
+# 3000 frames from 60 to 1514 bytes, written by capgen from source
+"$build/tools/capgen/capgen" -o "$work/mixed.pcap" "$root/tests/e2e/mixed.pkts" >/dev/null || { echo "capgen failed"; exit 1; }
 
 run() {
 	local name=$1 machine=$2 device=$3; shift 3

@@ -10,7 +10,7 @@ root=$1 build=$2 image=$3
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-vhost.XXXXXX")
 trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$work"' EXIT
 . "$root/tests/e2e/lib.sh"
-"$build/tools/pktgen/pktgen" -o "$work/mixed.pcap" "$root/tests/e2e/mixed.pkts" >/dev/null || { echo "pktgen failed"; exit 1; }
+"$build/tools/capgen/capgen" -o "$work/mixed.pcap" "$root/tests/e2e/mixed.pkts" >/dev/null || { echo "capgen failed"; exit 1; }
 
 # vhost NAME MACHINE FROM TO [QEMU-ARGS...]
 vhost() {

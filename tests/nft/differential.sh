@@ -55,8 +55,8 @@ run_case() {
 	# fresh namespaces per case
 	ip netns del "$rns" 2>/dev/null; ip netns del "$hns" 2>/dev/null
 	ip netns add "$rns" && ip netns add "$hns" || { echo "cannot create the namespaces"; exit 1; }
-	"$build/tools/pktgen/pktgen" -o "$w/in0.pcap" "$dir/in0.pkts" >/dev/null &&
-		"$build/tools/pktgen/pktgen" -o "$w/in1.pcap" "$dir/in1.pkts" >/dev/null || { echo "pktgen failed"; exit 1; }
+	"$build/tools/capgen/capgen" -o "$w/in0.pcap" "$dir/in0.pkts" >/dev/null &&
+		"$build/tools/capgen/capgen" -o "$w/in1.pcap" "$dir/in1.pkts" >/dev/null || { echo "capgen failed"; exit 1; }
 	# Sluice
 	if ! "$build/hosted/sluice-hosted" fw --config "$dir/rules.conf" --port "pcap:rx=$w/in0.pcap,tx=$w/s0.pcap" \
 		--port "pcap:rx=$w/in1.pcap,tx=$w/s1.pcap" >"$w/sluice.log" 2>&1; then

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs one pcap replay case: a folder holding
 #   config              lines "app NAME", "ports N", optionally "opts STRING"
-#   inK.pkts            what arrives on port K (pktgen source; absent: nothing arrives)
+#   inK.pkts            what arrives on port K (capgen source; absent: nothing arrives)
 #   expectK.pkts        what must leave port K, frame for frame (absent: nothing may leave)
 #   counters            optional: lines that must appear in the app's counter output
 #   rules.conf          optional: the app's config (--config)
-# The inputs and expectations are generated with tools/pktgen, the app runs on pcap ports
-# on the captures' clock (each frame at its pktgen time: "at N" is N ms), and
+# The inputs and expectations are generated with tools/capgen, the app runs on pcap ports
+# on the captures' clock (each frame at its capgen time: "at N" is N ms), and
 # tools/pcapdiff explains any difference.
 #
 # usage: run_case.sh CASE_DIR BUILD_DIR
@@ -28,7 +28,7 @@ args=(--clock capture)
 for ((k = 0; k < ports; k++)); do
 	spec=""
 	if [ -f "$case_dir/in$k.pkts" ]; then
-		"$build/tools/pktgen/pktgen" -o "$work/in$k.pcap" "$case_dir/in$k.pkts" || fail "pktgen in$k.pkts"
+		"$build/tools/capgen/capgen" -o "$work/in$k.pcap" "$case_dir/in$k.pkts" || fail "capgen in$k.pkts"
 		spec="rx=$work/in$k.pcap,"
 	fi
 	args+=(--port "pcap:${spec}tx=$work/out$k.pcap")
@@ -44,9 +44,9 @@ fi
 status=0
 for ((k = 0; k < ports; k++)); do
 	if [ -f "$case_dir/expect$k.pkts" ]; then
-		"$build/tools/pktgen/pktgen" -o "$work/expect$k.pcap" "$case_dir/expect$k.pkts" || fail "pktgen expect$k.pkts"
+		"$build/tools/capgen/capgen" -o "$work/expect$k.pcap" "$case_dir/expect$k.pkts" || fail "capgen expect$k.pkts"
 	else
-		"$build/tools/pktgen/pktgen" -o "$work/expect$k.pcap" /dev/null || fail "pktgen (empty)"
+		"$build/tools/capgen/capgen" -o "$work/expect$k.pcap" /dev/null || fail "capgen (empty)"
 	fi
 	if ! "$build/tools/pcapdiff" "$work/expect$k.pcap" "$work/out$k.pcap" >"$work/diff$k"; then
 		printf 'replay %s: port %d sent something other than expect%d.pkts:\n' "$name" "$k" "$k"

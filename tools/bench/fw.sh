@@ -64,7 +64,7 @@ for ((f = 0; f < 1024; f++)); do
 	printf 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.%d.%d dst=192.0.2.1 / udp sport=%d dport=9 / payload len=18\n' \
 		$((f >> 8)) $((f & 255)) $((1024 + f))
 done >"$work/in.pkts"
-"$build/tools/pktgen/pktgen" -o "$work/in.pcap" "$work/in.pkts"
+"$build/tools/capgen/capgen" -o "$work/in.pcap" "$work/in.pkts"
 port0="net_pcap0,rx_pcap=$work/in.pcap,infinite_rx=1"
 port1="net_null0,no-rx=1"
 mbufs=16384 pool=()    # testpmd's --total-num-mbufs, sluice-hosted's --pool
@@ -158,7 +158,7 @@ echo "== fw: throughput against testpmd io-forwarding with 1,048,576 tracked flo
 awk 'BEGIN { for (f = 0; f < 1048576; f++)
 	printf "eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.%d.%d.%d dst=192.0.2.1 / udp sport=%d dport=9 / payload len=18\n",
 		int(f / 65536), int(f / 256) % 256, f % 256, 1024 + f % 60000 }' >"$work/m.pkts"
-"$build/tools/pktgen/pktgen" -o "$work/m.pcap" "$work/m.pkts"
+"$build/tools/capgen/capgen" -o "$work/m.pcap" "$work/m.pkts"
 rm -f "$work/m.pkts"
 { printf 'conntrack { max 1100000 }\n'; cat "$work/r1000.conf"; } >"$work/r1000m.conf"
 port0="net_pcap0,rx_pcap=$work/m.pcap,infinite_rx=1" mbufs=1100000 pool=(--pool 1100000) startup=30

@@ -15,7 +15,7 @@ image="$build/images/l2fwd.elf"
 [ -e "$image" ] || image="$build/kernel/l2fwd.elf"
 feed="$build/tools/feed/sluice-feed"
 echo "eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=1000 dport=2000 / payload len=18 / repeat $packets" >"$work/b.pkts"
-"$build/tools/pktgen/pktgen" -o "$work/in.pcap" "$work/b.pkts" || exit 1
+"$build/tools/capgen/capgen" -o "$work/in.pcap" "$work/b.pkts" || exit 1
 
 # run LABEL MACHINE NET0 NET1 SEND RECV [QEMU-ARGS]: prints the feeder's line and the image's
 run() {

@@ -50,7 +50,7 @@ printf '   + validate       %s instructions/packet\n' "$(virtio_ipp validate)"
 # ---- 2. throughput against testpmd ----------------------------------------------------------
 pcap="$work/in.pcap"
 printf 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=1 dport=2 / payload len=18 / repeat 1024\n' >"$work/in.pkts"
-"$build/tools/pktgen/pktgen" -o "$pcap" "$work/in.pkts"
+"$build/tools/capgen/capgen" -o "$pcap" "$work/in.pkts"
 port0="net_pcap0,rx_pcap=$pcap,infinite_rx=1"
 port1="net_null0,no-rx=1"
 echo "== throughput: ${seconds} s per run, 64-byte frames, port 0 $port0 -> port 1 $port1"

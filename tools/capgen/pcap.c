@@ -4,7 +4,7 @@
  * order from the magic number. Timestamps are synthetic so that the same input always
  * gives the same bytes: packet i at 1700000000 s + i ms.
  */
-#include "pktgen.h"
+#include "capgen.h"
 
 #define PCAP_MAGIC 0xa1b2c3d4u /* microsecond timestamps */
 #define PCAP_LINKTYPE_ETHERNET 1u

@@ -7,7 +7,7 @@
  * datagram: the end of the frame, or less where an outer ipv4 len=, ipv6 plen= or udp len=
  * was given. Explicit keys are written as given and never recomputed.
  */
-#include "pktgen.h"
+#include "capgen.h"
 
 #include <stdlib.h>
 #include <string.h>

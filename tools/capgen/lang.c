@@ -1,5 +1,5 @@
-/* lang.c - the pktgen language as data: layers, their keys, and value syntaxes. */
-#include "pktgen.h"
+/* lang.c - the capgen language as data: layers, their keys, and value syntaxes. */
+#include "capgen.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>

@@ -5,7 +5,7 @@
  * item. Words are separated by blanks; double quotes (with backslash escapes) keep blanks,
  * '/' and '#' inside a word. '#' outside quotes starts a comment.
  */
-#include "pktgen.h"
+#include "capgen.h"
 
 #include <stdlib.h>
 #include <string.h>

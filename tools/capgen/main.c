@@ -1,12 +1,12 @@
-/* main.c - pktgen: reproducible pcap files from a text description of packets.
+/* main.c - capgen: reproducible pcap files from a text description of packets.
  *
- *   pktgen [-o OUT.pcap] FILE.pkts...
+ *   capgen [-o OUT.pcap] FILE.pkts...
  *
  * Every input is read and every frame built before anything is written, so an input
  * error leaves no output behind; a failed write removes the partial file. Exit status:
  * 0 success, 1 an error in the input (or reading or writing a file), 2 a usage error.
  */
-#include "pktgen.h"
+#include "capgen.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -18,8 +18,8 @@
 #define MAX_ERRORS 20
 
 static const char usage_text[] =
-	"usage: pktgen [-o OUT.pcap] FILE.pkts...\n"
-	"       pktgen --help\n";
+	"usage: capgen [-o OUT.pcap] FILE.pkts...\n"
+	"       capgen --help\n";
 
 static const char help_text[] =
 	"Writes a pcap file (Ethernet, microsecond timestamps) of the packets that FILE.pkts\n"
@@ -44,7 +44,7 @@ static const char help_text[] =
 	"  raw hex=HEX\n"
 	"then optional modifiers: repeat N (copies), trunc N (cut to N bytes), pad N (zero-pad\n"
 	"to N bytes), at N (stamp it 1700000000 s + N ms; the next ones follow on), in the order written. Types, protocols, lengths and checksums are derived\n"
-	"unless given. Numbers are decimal or 0x-hex. See docs/pktgen.md.\n";
+	"unless given. Numbers are decimal or 0x-hex. See docs/CAPGEN.md.\n";
 
 struct frame {
 	uint8_t *data;
@@ -84,7 +84,7 @@ static bool read_input(const char *path, struct frames *fr, uint8_t *buf, struct
 	bool is_stdin = strcmp(path, "-") == 0;
 	FILE *f = is_stdin ? stdin : fopen(path, "r");
 	if (!f) {
-		fprintf(stderr, "pktgen: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "capgen: %s: %s\n", path, strerror(errno));
 		++*errors;
 		return false;
 	}
@@ -104,7 +104,7 @@ static bool read_input(const char *path, struct frames *fr, uint8_t *buf, struct
 			continue;
 		if (r < 0 || !build_line(&at, ln, buf, &len, &count)) {
 			if (++*errors >= MAX_ERRORS) {
-				fprintf(stderr, "pktgen: too many errors, stopping\n");
+				fprintf(stderr, "capgen: too many errors, stopping\n");
 				ok = false;
 			}
 			continue;
@@ -114,13 +114,13 @@ static bool read_input(const char *path, struct frames *fr, uint8_t *buf, struct
 			if (ln->mods[m].kind == M_AT)
 				stamp = ln->mods[m].n;
 		if (!add_frame(fr, buf, len, count, stamp)) {
-			fprintf(stderr, "pktgen: out of memory\n");
+			fprintf(stderr, "capgen: out of memory\n");
 			++*errors;
 			ok = false;
 		}
 	}
 	if (ok && ferror(f)) {
-		fprintf(stderr, "pktgen: %s: %s\n", at.file, strerror(errno));
+		fprintf(stderr, "capgen: %s: %s\n", at.file, strerror(errno));
 		++*errors;
 		ok = false;
 	}
@@ -137,7 +137,7 @@ static bool write_output(const char *out, const struct frames *fr)
 	const char *name = to_stdout ? "<stdout>" : out;
 	FILE *f = to_stdout ? stdout : fopen(out, "wb");
 	if (!f) {
-		fprintf(stderr, "pktgen: %s: %s\n", out, strerror(errno));
+		fprintf(stderr, "capgen: %s: %s\n", out, strerror(errno));
 		return false;
 	}
 	struct stat st;
@@ -157,7 +157,7 @@ static bool write_output(const char *out, const struct frames *fr)
 		err = errno;
 	}
 	if (!ok) {
-		fprintf(stderr, "pktgen: %s: write failed: %s\n", name, strerror(err));
+		fprintf(stderr, "capgen: %s: write failed: %s\n", name, strerror(err));
 		if (regular)
 			unlink(out);
 	}
@@ -167,7 +167,7 @@ static bool write_output(const char *out, const struct frames *fr)
 static int usage_error(const char *msg)
 {
 	if (msg)
-		fprintf(stderr, "pktgen: %s\n", msg);
+		fprintf(stderr, "capgen: %s\n", msg);
 	fputs(usage_text, stderr);
 	return 2;
 }
@@ -200,9 +200,9 @@ int main(int argc, char **argv)
 			return usage_error("-o needs a file name");
 		default:
 			if (optopt)
-				fprintf(stderr, "pktgen: unknown option '-%c'\n", optopt);
+				fprintf(stderr, "capgen: unknown option '-%c'\n", optopt);
 			else
-				fprintf(stderr, "pktgen: unknown option '%s'\n", argv[optind - 1]);
+				fprintf(stderr, "capgen: unknown option '%s'\n", argv[optind - 1]);
 			return usage_error(NULL);
 		}
 	}

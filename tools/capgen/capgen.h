@@ -1,4 +1,4 @@
-/* pktgen.h - the pcap generator's shared types: the language (lang.c), one parsed input
+/* capgen.h - the pcap generator's shared types: the language (lang.c), one parsed input
  * line (parse.c), frame building (build.c) and the pcap writer (pcap.c).
  *
  * An input line is a list of layers ("eth src=... / ipv4 ... / udp ...") and modifiers
@@ -6,10 +6,10 @@
  * are checked against the key tables; build_line() lays the layers out, derives what was
  * not given (types, protocols, lengths, checksums) and applies the modifiers. Every error
  * is reported once, as "FILE:LINE:COL: expected ..., got ...", by the stage that finds it.
- * See docs/pktgen.md for the language.
+ * See docs/CAPGEN.md for the language.
  */
-#ifndef SLUICE_PKTGEN_H
-#define SLUICE_PKTGEN_H
+#ifndef SLUICE_CAPGEN_H
+#define SLUICE_CAPGEN_H
 
 #include <stdbool.h>
 #include <stddef.h>

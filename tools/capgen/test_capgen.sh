@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Tests pktgen against tshark's decoding and its own error messages.
+# Tests capgen against tshark's decoding and its own error messages.
 #
-# usage: test_pktgen.sh PART PKTGEN EXAMPLES_PKTS
+# usage: test_capgen.sh PART PKTGEN EXAMPLES_PKTS
 #   examples  every "#>" expectation in EXAMPLES_PKTS holds in tshark's decoding, every
 #             checksum tshark verifies is good unless one says otherwise, nothing is
 #             malformed; and the checker itself fails on a bad checksum (negative control)
@@ -10,9 +10,9 @@
 # Exits 77 (skipped) for the examples part when tshark is not installed.
 set -uo pipefail
 part=$1
-pktgen=$(realpath "$2")
+capgen=$(realpath "$2")
 examples=$(realpath "$3")
-work=$(mktemp -d "${TMPDIR:-/tmp}/pktgen-test.XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/capgen-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 failures=0
 fail() { printf 'FAIL: %s\n' "$*"; failures=$((failures + 1)); }
@@ -84,27 +84,27 @@ part_examples() {
 	for l in eth vlan arp ipv4 ipv6 ip6ext tcp udp icmp icmp6 payload raw repeat trunc pad; do
 		grep -Eq "(^|/)[[:blank:]]*${l}[[:blank:]]" "$examples" || fail "examples.pkts has no '$l' layer"
 	done
-	"$pktgen" -o "$work/examples.pcap" "$examples" || { fail "pktgen failed on examples.pkts"; return; }
+	"$capgen" -o "$work/examples.pcap" "$examples" || { fail "capgen failed on examples.pkts"; return; }
 	check "$examples" "$work/examples.pcap" || fail "tshark's decoding of examples.pkts (above)"
 
 	# negative controls: the checker must notice a bad checksum that no "#>" announces
 	local good='eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / tcp sport=1 dport=2 / payload len=4'
 	printf '%s\n' "$good" >"$work/one.pkts"
-	"$pktgen" -o "$work/one.pcap" "$work/one.pkts" || fail "pktgen failed on one.pkts"
+	"$capgen" -o "$work/one.pcap" "$work/one.pkts" || fail "capgen failed on one.pkts"
 	check "$work/one.pkts" "$work/one.pcap" >/dev/null || fail "a good TCP checksum was not recognised"
 	cp "$work/one.pcap" "$work/flipped.pcap"
 	# pcap header 24 + record header 16 + Ethernet 14 + IPv4 20: the TCP checksum is at 16
 	printf '\x55' | dd of="$work/flipped.pcap" bs=1 seek=$((24 + 16 + 14 + 20 + 16)) conv=notrunc 2>/dev/null
 	check "$work/one.pkts" "$work/flipped.pcap" >/dev/null && fail "a corrupted TCP checksum went unnoticed"
 	printf '%s\n' "${good/tcp sport=1/tcp csum=0x1234 sport=1}" >"$work/bad.pkts"
-	"$pktgen" -o "$work/bad.pcap" "$work/bad.pkts" || fail "pktgen failed on bad.pkts"
+	"$capgen" -o "$work/bad.pcap" "$work/bad.pkts" || fail "capgen failed on bad.pkts"
 	check "$work/bad.pkts" "$work/bad.pcap" >/dev/null && fail "an explicit bad TCP checksum went unnoticed"
 	printf '%s\n#> tcp.checksum.status=0\n' "$good" >"$work/claim.pkts"
 	check "$work/claim.pkts" "$work/one.pcap" >/dev/null && fail "a wrong expectation went unnoticed"
 }
 
 # Pairs of lines: an input (printf %b: \n separates lines of bad.pkts, \\ is a backslash)
-# and the message pktgen must print; blank lines between pairs.
+# and the message capgen must print; blank lines between pairs.
 error_cases() {
 	cat <<'EOF'
 ipv5 src=10.0.0.1
@@ -237,7 +237,7 @@ part_errors() {
 		IFS= read -r want
 		printf '%b\n' "$input" >bad.pkts
 		rm -f out.pcap
-		"$pktgen" -o out.pcap bad.pkts 2>err
+		"$capgen" -o out.pcap bad.pkts 2>err
 		local rc=$?
 		[ "$rc" = 1 ] || fail "exit status $rc, expected 1, for: $input"
 		[ ! -e out.pcap ] || fail "out.pcap written for: $input"
@@ -247,16 +247,16 @@ part_errors() {
 	# every bad line is reported, in order; an existing output file is left alone
 	printf '%s\n' 'raw hex=00' 'ipv5' 'raw hex=00' 'eth src=1' >bad.pkts
 	printf 'keep' >out.pcap
-	"$pktgen" -o out.pcap bad.pkts 2>err
+	"$capgen" -o out.pcap bad.pkts 2>err
 	[ $? = 1 ] || fail "two bad lines: exit status is not 1"
 	[ "$(cat out.pcap)" = keep ] || fail "two bad lines: the output file was touched"
 	[ "$(cut -d: -f1-3 err | tr '\n' ' ')" = "bad.pkts:2:1 bad.pkts:4:9 " ] || fail "two bad lines: $(cat err)"
 	# standard input is "-" and is named <stdin>
-	printf 'raw hex=0\n' | "$pktgen" -o out.pcap - 2>err
+	printf 'raw hex=0\n' | "$capgen" -o out.pcap - 2>err
 	[ "$(cat err)" = "<stdin>:1:9: expected an even number of hex digits for hex, got '0'" ] ||
 		fail "stdin: $(cat err)"
-	"$pktgen" -o out.pcap missing.pkts 2>err
-	[ $? = 1 ] && grep -q '^pktgen: missing.pkts: No such file' err || fail "missing input: $(cat err)"
+	"$capgen" -o out.pcap missing.pkts 2>err
+	[ $? = 1 ] && grep -q '^capgen: missing.pkts: No such file' err || fail "missing input: $(cat err)"
 }
 
 part_cli() {
@@ -265,19 +265,19 @@ part_cli() {
 	printf '%s\n' 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=1 dport=2 / payload len=4 / repeat 1001' >rep.pkts
 	for args in "" "-x rep.pkts" "-o" "-o a.pcap -o b.pcap rep.pkts" "--output"; do
 		# shellcheck disable=SC2086
-		"$pktgen" $args >/dev/null 2>err </dev/null
+		"$capgen" $args >/dev/null 2>err </dev/null
 		rc=$?
-		[ "$rc" = 2 ] && grep -q '^usage: pktgen' err || fail "'pktgen $args': status $rc, $(cat err)"
+		[ "$rc" = 2 ] && grep -q '^usage: capgen' err || fail "'capgen $args': status $rc, $(cat err)"
 	done
-	"$pktgen" --help >help 2>&1 && grep -q '^usage: pktgen' help || fail "--help"
+	"$capgen" --help >help 2>&1 && grep -q '^usage: capgen' help || fail "--help"
 	if command -v script >/dev/null; then
-		script -qec "$pktgen rep.pkts" /dev/null >tty.out 2>&1 </dev/null
+		script -qec "$capgen rep.pkts" /dev/null >tty.out 2>&1 </dev/null
 		rc=$?
 		[ "$rc" = 2 ] || fail "a terminal on stdout: status $rc, $(tr -d '\r' <tty.out)"
 	fi
 
-	"$pktgen" -o a.pcap rep.pkts "$examples" || fail "pktgen -o"
-	"$pktgen" rep.pkts "$examples" >b.pcap || fail "pktgen > file"
+	"$capgen" -o a.pcap rep.pkts "$examples" || fail "capgen -o"
+	"$capgen" rep.pkts "$examples" >b.pcap || fail "capgen > file"
 	cmp -s a.pcap b.pcap || fail "-o and stdout differ, or reruns are not byte-identical"
 	local head
 	head=$(od -An -tx1 -N24 a.pcap | tr -s ' \n' ' ')
@@ -293,19 +293,19 @@ part_cli() {
 	printf '%s\n' "eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 type=0x88b5 / payload len=32" \
 		"eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 type=0x88b5 / payload len=32 at 5000" \
 		"eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 type=0x88b5 / payload len=32" >at.pkts
-	"$pktgen" -o at.pcap at.pkts || fail "pktgen at.pkts"
+	"$capgen" -o at.pcap at.pkts || fail "capgen at.pkts"
 	for i in 0 1 2; do
 		rec=$(od -An -tu4 -j $((24 + i * 62)) -N16 at.pcap | tr -s ' ')
 		want=$((i == 0 ? 0 : 5000 + i - 1))
 		[ "$rec" = " $((1700000000 + want / 1000)) $((want % 1000 * 1000)) 46 46" ] || fail "at: record $i header is$rec"
 	done
-	"$pktgen" -o empty.pcap /dev/null && [ "$(stat -c %s empty.pcap)" = 24 ] || fail "empty input"
+	"$capgen" -o empty.pcap /dev/null && [ "$(stat -c %s empty.pcap)" = 24 ] || fail "empty input"
 	if [ -w /dev/full ]; then
-		"$pktgen" -o /dev/full rep.pkts 2>err
+		"$capgen" -o /dev/full rep.pkts 2>err
 		rc=$?
 		[ "$rc" = 1 ] && grep -q 'write failed' err || fail "writing to /dev/full: status $rc, $(cat err)"
 	fi
-	"$pktgen" -o no/such/dir/x.pcap rep.pkts 2>err
+	"$capgen" -o no/such/dir/x.pcap rep.pkts 2>err
 	[ $? = 1 ] || fail "unwritable output: $(cat err)"
 }
 
@@ -316,4 +316,4 @@ cli) part_cli ;;
 *) echo "unknown part '$part'"; exit 2 ;;
 esac
 [ "$failures" = 0 ] || { echo "$failures failure(s)"; exit 1; }
-echo "pktgen $part: ok"
+echo "capgen $part: ok"
