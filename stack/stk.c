@@ -27,8 +27,8 @@ static int fail(char *err, size_t errlen, const char *a, const char *b)
 	size_t at = 0;
 	if (err && errlen) {
 		err[0] = '\0';
-		stk_put(err, errlen, &at, a);
-		stk_put(err, errlen, &at, b);
+		pkt_addr_put(err, errlen, &at, a);
+		pkt_addr_put(err, errlen, &at, b);
 	}
 	return -1;
 }
@@ -236,19 +236,19 @@ static bool describe(const struct stk_if *ifc, char *buf, size_t len, bool *sett
 		unsigned prefix = 0;
 		while (prefix < 32 && (mask << prefix) & 0x80000000u)
 			prefix++;
-		stk_put_ip4(buf, len, &at, (const uint8_t *)&ip);
-		stk_put(buf, len, &at, "/");
-		stk_put_uint(buf, len, &at, prefix);
+		pkt_addr_put_ip4(buf, len, &at, (const uint8_t *)&ip);
+		pkt_addr_put(buf, len, &at, "/");
+		pkt_addr_put_uint(buf, len, &at, prefix);
 		if (gw) {
-			stk_put(buf, len, &at, " gw ");
-			stk_put_ip4(buf, len, &at, (const uint8_t *)&gw);
+			pkt_addr_put(buf, len, &at, " gw ");
+			pkt_addr_put_ip4(buf, len, &at, (const uint8_t *)&gw);
 		}
 		if (ifc->conf.dhcp4)
-			stk_put(buf, len, &at, " (dhcp)");
+			pkt_addr_put(buf, len, &at, " (dhcp)");
 		has = true;
 		sep = ", ";
 	} else if (ifc->conf.dhcp4) {
-		stk_put(buf, len, &at, "dhcp (no lease yet)");
+		pkt_addr_put(buf, len, &at, "dhcp (no lease yet)");
 		sep = ", ";
 	}
 	for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
@@ -256,22 +256,22 @@ static bool describe(const struct stk_if *ifc, char *buf, size_t len, bool *sett
 		if (ip6_addr_isinvalid(st))
 			continue;
 		const uint8_t *a = (const uint8_t *)netif_ip6_addr(n, i)->addr;
-		stk_put(buf, len, &at, sep);
-		stk_put_ip6(buf, len, &at, a);
-		stk_put(buf, len, &at, "/64");
+		pkt_addr_put(buf, len, &at, sep);
+		pkt_addr_put_ip6(buf, len, &at, a);
+		pkt_addr_put(buf, len, &at, "/64");
 		if (ip6_addr_istentative(st)) {
-			stk_put(buf, len, &at, " (tentative)");
+			pkt_addr_put(buf, len, &at, " (tentative)");
 			*settled = false;
 		}
 		else if (ip6_addr_isduplicated(st))
-			stk_put(buf, len, &at, " (duplicate)");
+			pkt_addr_put(buf, len, &at, " (duplicate)");
 		else if (ifc->conf.prefix6 && !memcmp(a, ifc->conf.ip6, 16))
 			has = true;
 		sep = ", ";
 	}
 	if (ifc->has_gw6) {
-		stk_put(buf, len, &at, " gw ");
-		stk_put_ip6(buf, len, &at, (const uint8_t *)ifc->gw6.addr);
+		pkt_addr_put(buf, len, &at, " gw ");
+		pkt_addr_put_ip6(buf, len, &at, (const uint8_t *)ifc->gw6.addr);
 	}
 	return has;
 }

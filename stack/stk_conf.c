@@ -13,7 +13,7 @@ static void put_n(char *buf, size_t len, size_t *at, const char *s, size_t n)
 		memcpy(tmp, s, n);
 		tmp[n] = '\0';
 	}
-	stk_put(buf, len, at, tmp);
+	pkt_addr_put(buf, len, at, tmp);
 }
 
 /* ---- the spec ------------------------------------------------------------------------ */
@@ -30,15 +30,15 @@ static int fail(const struct perr *e, size_t col, const char *word, size_t wlen,
 	if (!e->buf || !e->len)
 		return -1;
 	e->buf[0] = '\0';
-	stk_put(e->buf, e->len, &at, "column ");
-	stk_put_uint(e->buf, e->len, &at, (unsigned)col);
-	stk_put(e->buf, e->len, &at, ": ");
+	pkt_addr_put(e->buf, e->len, &at, "column ");
+	pkt_addr_put_uint(e->buf, e->len, &at, (unsigned)col);
+	pkt_addr_put(e->buf, e->len, &at, ": ");
 	if (word) {
-		stk_put(e->buf, e->len, &at, "'");
+		pkt_addr_put(e->buf, e->len, &at, "'");
 		put_n(e->buf, e->len, &at, word, wlen);
-		stk_put(e->buf, e->len, &at, "': ");
+		pkt_addr_put(e->buf, e->len, &at, "': ");
 	}
-	stk_put(e->buf, e->len, &at, reason);
+	pkt_addr_put(e->buf, e->len, &at, reason);
 	return -1;
 }
 
@@ -130,7 +130,7 @@ int stk_conf_parse(const char *spec, struct stk_if_conf *out, char *err, size_t 
 			break;
 		case W_IP:
 		case W_GW:
-			if (!stk_parse_ip4(v, an, k == W_IP ? c.ip4 : c.gw4, &why))
+			if (!pkt_addr_parse_ip4(v, an, k == W_IP ? c.ip4 : c.gw4, &why))
 				return fail(&e, c1, w, n, why);
 			if ((why = bad_ip4(k == W_IP ? c.ip4 : c.gw4)))
 				return fail(&e, c1, w, n, why);
@@ -141,7 +141,7 @@ int stk_conf_parse(const char *spec, struct stk_if_conf *out, char *err, size_t 
 			}
 			if (!slash)
 				return fail(&e, c1, w, n, "needs a prefix length (/N)");
-			if (!stk_parse_dec(slash + 1, vn - an - 1, 32, &pfx) || !pfx)
+			if (!pkt_addr_parse_dec(slash + 1, vn - an - 1, 32, &pfx) || !pfx)
 				return fail(&e, c1, w, n, "the prefix length is not 1-32");
 			c.prefix4 = (uint8_t)pfx;
 			if (pfx <= 30) {
@@ -160,7 +160,7 @@ int stk_conf_parse(const char *spec, struct stk_if_conf *out, char *err, size_t 
 			break;
 		case W_IP6:
 		case W_GW6:
-			if (!stk_parse_ip6(v, an, k == W_IP6 ? c.ip6 : c.gw6, &why))
+			if (!pkt_addr_parse_ip6(v, an, k == W_IP6 ? c.ip6 : c.gw6, &why))
 				return fail(&e, c1, w, n, why);
 			if ((why = bad_ip6(k == W_IP6 ? c.ip6 : c.gw6)))
 				return fail(&e, c1, w, n, why);
@@ -173,18 +173,18 @@ int stk_conf_parse(const char *spec, struct stk_if_conf *out, char *err, size_t 
 				return fail(&e, c1, w, n, "link-local addresses (fe80::/10) are made from the MAC");
 			if (!slash)
 				return fail(&e, c1, w, n, "needs a prefix length (/64)");
-			if (!stk_parse_dec(slash + 1, vn - an - 1, 128, &pfx) || !pfx)
+			if (!pkt_addr_parse_dec(slash + 1, vn - an - 1, 128, &pfx) || !pfx)
 				return fail(&e, c1, w, n, "the prefix length is not 1-128");
 			if (pfx != 64)
 				return fail(&e, c1, w, n, "lwIP 2.1 puts a static IPv6 address on a /64 only");
 			c.prefix6 = (uint8_t)pfx;
 			break;
 		case W_MTU:
-			if (!stk_parse_dec(v, vn, 65535, &pfx) || pfx < 1280 || pfx > PKT_DATAROOM - 14) {
+			if (!pkt_addr_parse_dec(v, vn, 65535, &pfx) || pfx < 1280 || pfx > PKT_DATAROOM - 14) {
 				char r[80];
 				size_t at = 0;
-				stk_put(r, sizeof(r), &at, "the MTU is not 1280 (IPv6's minimum) to ");
-				stk_put_uint(r, sizeof(r), &at, PKT_DATAROOM - 14);
+				pkt_addr_put(r, sizeof(r), &at, "the MTU is not 1280 (IPv6's minimum) to ");
+				pkt_addr_put_uint(r, sizeof(r), &at, PKT_DATAROOM - 14);
 				return fail(&e, c1, w, n, r);
 			}
 			c.mtu = (uint16_t)pfx;
@@ -232,41 +232,41 @@ void stk_conf_format(const struct stk_if_conf *c, char *buf, size_t len)
 	buf[0] = '\0';
 	const char *sep = "";
 	if (c->dhcp4) {
-		stk_put(buf, len, &at, "dhcp");
+		pkt_addr_put(buf, len, &at, "dhcp");
 		sep = ",";
 	} else if (c->prefix4) {
-		stk_put(buf, len, &at, "ip=");
-		stk_put_ip4(buf, len, &at, c->ip4);
-		stk_put(buf, len, &at, "/");
-		stk_put_uint(buf, len, &at, c->prefix4);
+		pkt_addr_put(buf, len, &at, "ip=");
+		pkt_addr_put_ip4(buf, len, &at, c->ip4);
+		pkt_addr_put(buf, len, &at, "/");
+		pkt_addr_put_uint(buf, len, &at, c->prefix4);
 		sep = ",";
 		if (memcmp(c->gw4, zero, 4)) {
-			stk_put(buf, len, &at, ",gw=");
-			stk_put_ip4(buf, len, &at, c->gw4);
+			pkt_addr_put(buf, len, &at, ",gw=");
+			pkt_addr_put_ip4(buf, len, &at, c->gw4);
 		}
 	}
 	if (c->prefix6) {
-		stk_put(buf, len, &at, sep);
-		stk_put(buf, len, &at, "ip6=");
-		stk_put_ip6(buf, len, &at, c->ip6);
-		stk_put(buf, len, &at, "/");
-		stk_put_uint(buf, len, &at, c->prefix6);
+		pkt_addr_put(buf, len, &at, sep);
+		pkt_addr_put(buf, len, &at, "ip6=");
+		pkt_addr_put_ip6(buf, len, &at, c->ip6);
+		pkt_addr_put(buf, len, &at, "/");
+		pkt_addr_put_uint(buf, len, &at, c->prefix6);
 		sep = ",";
 	}
 	if (memcmp(c->gw6, zero, 16)) {
-		stk_put(buf, len, &at, sep);
-		stk_put(buf, len, &at, "gw6=");
-		stk_put_ip6(buf, len, &at, c->gw6);
+		pkt_addr_put(buf, len, &at, sep);
+		pkt_addr_put(buf, len, &at, "gw6=");
+		pkt_addr_put_ip6(buf, len, &at, c->gw6);
 		sep = ",";
 	}
 	if (c->slaac) {
-		stk_put(buf, len, &at, sep);
-		stk_put(buf, len, &at, "slaac");
+		pkt_addr_put(buf, len, &at, sep);
+		pkt_addr_put(buf, len, &at, "slaac");
 		sep = ",";
 	}
 	if (c->mtu) {
-		stk_put(buf, len, &at, sep);
-		stk_put(buf, len, &at, "mtu=");
-		stk_put_uint(buf, len, &at, c->mtu);
+		pkt_addr_put(buf, len, &at, sep);
+		pkt_addr_put(buf, len, &at, "mtu=");
+		pkt_addr_put_uint(buf, len, &at, c->mtu);
 	}
 }

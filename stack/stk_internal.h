@@ -2,6 +2,7 @@
 #ifndef SLUICE_STK_INTERNAL_H
 #define SLUICE_STK_INTERNAL_H
 
+#include "pkt_addr.h"
 #include "stk.h"
 
 #include "lwip/ip_addr.h"
@@ -54,15 +55,6 @@ err_t stk_netif_init(struct netif *netif);
 /* Puts every free receive slot on the free list (slots still lent to lwIP stay lent). */
 void stk_rx_reset(void);
 
-/* stk_addr.c: text forms, appended at buf[*at] (NUL-terminated, cut at len). */
-void stk_put(char *buf, size_t len, size_t *at, const char *s);
-void stk_put_ip4(char *buf, size_t len, size_t *at, const uint8_t a[4]);
-void stk_put_ip6(char *buf, size_t len, size_t *at, const uint8_t a[16]);
-void stk_put_uint(char *buf, size_t len, size_t *at, unsigned v);
-/* Parsers of s[0..n): a decimal of at most 5 digits without a leading zero, at most max;
- * addresses, with why (a phrase after the word quoted) when they fail. */
-bool stk_parse_dec(const char *s, size_t n, unsigned max, unsigned *out);
-bool stk_parse_ip4(const char *s, size_t n, uint8_t out[4], const char **why);
-bool stk_parse_ip6(const char *s, size_t n, uint8_t out[16], const char **why);
+/* text forms of addresses: dataplane/pkt_addr.h */
 
 #endif

@@ -1,14 +1,14 @@
-/* The text forms of addresses, for specs and log lines: IPv4 dotted quads (no leading
+/* Addresses as text, both ways (pkt_addr.h): IPv4 dotted quads (no leading
  * zeros, as inet_pton), IPv6 as RFC 4291 writes it (one "::", a dotted quad at the end) and
  * RFC 5952 formats it (lower case, the longest run of two or more zero groups as "::");
  * appended to a buffer without a printf. */
-#include "stk_internal.h"
+#include "pkt_addr.h"
 
 #include <string.h>
 
 /* ---- appending text --------------------------------------------------------------------- */
 
-void stk_put(char *buf, size_t len, size_t *at, const char *s)
+void pkt_addr_put(char *buf, size_t len, size_t *at, const char *s)
 {
 	if (!len)
 		return;
@@ -17,7 +17,7 @@ void stk_put(char *buf, size_t len, size_t *at, const char *s)
 	buf[*at < len ? *at : len - 1] = '\0';
 }
 
-void stk_put_uint(char *buf, size_t len, size_t *at, unsigned v)
+void pkt_addr_put_uint(char *buf, size_t len, size_t *at, unsigned v)
 {
 	char tmp[12];
 	size_t i = sizeof(tmp);
@@ -26,19 +26,19 @@ void stk_put_uint(char *buf, size_t len, size_t *at, unsigned v)
 		tmp[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	stk_put(buf, len, at, tmp + i);
+	pkt_addr_put(buf, len, at, tmp + i);
 }
 
-void stk_put_ip4(char *buf, size_t len, size_t *at, const uint8_t a[4])
+void pkt_addr_put_ip4(char *buf, size_t len, size_t *at, const uint8_t a[4])
 {
 	for (int i = 0; i < 4; i++) {
 		if (i)
-			stk_put(buf, len, at, ".");
-		stk_put_uint(buf, len, at, a[i]);
+			pkt_addr_put(buf, len, at, ".");
+		pkt_addr_put_uint(buf, len, at, a[i]);
 	}
 }
 
-void stk_put_ip6(char *buf, size_t len, size_t *at, const uint8_t a[16])
+void pkt_addr_put_ip6(char *buf, size_t len, size_t *at, const uint8_t a[16])
 {
 	static const char hex[] = "0123456789abcdef";
 	uint16_t g[8];
@@ -77,7 +77,7 @@ void stk_put_ip6(char *buf, size_t len, size_t *at, const uint8_t a[16])
 			tmp[k++] = ':';
 	}
 	tmp[k] = '\0';
-	stk_put(buf, len, at, tmp);
+	pkt_addr_put(buf, len, at, tmp);
 }
 
 /* ---- parsing addresses ----------------------------------------------------------------- */
@@ -93,7 +93,7 @@ static int hexval(char c)
 	return -1;
 }
 
-bool stk_parse_dec(const char *s, size_t n, unsigned max, unsigned *out)
+bool pkt_addr_parse_dec(const char *s, size_t n, unsigned max, unsigned *out)
 {
 	if (!n || n > 5 || (n > 1 && s[0] == '0'))
 		return false;
@@ -109,7 +109,7 @@ bool stk_parse_dec(const char *s, size_t n, unsigned max, unsigned *out)
 	return true;
 }
 
-bool stk_parse_ip4(const char *s, size_t n, uint8_t out[4], const char **why)
+bool pkt_addr_parse_ip4(const char *s, size_t n, uint8_t out[4], const char **why)
 {
 	size_t i = 0;
 	for (int part = 0; part < 4; part++) {
@@ -131,7 +131,7 @@ bool stk_parse_ip4(const char *s, size_t n, uint8_t out[4], const char **why)
 			*why = "has a number with a leading zero (octal or decimal?)";
 			return false;
 		}
-		if (!stk_parse_dec(s + st, i - st, 255, &v)) {
+		if (!pkt_addr_parse_dec(s + st, i - st, 255, &v)) {
 			*why = "has a number that is not a byte (0-255)";
 			return false;
 		}
@@ -151,7 +151,7 @@ bool stk_parse_ip4(const char *s, size_t n, uint8_t out[4], const char **why)
 	return true;
 }
 
-bool stk_parse_ip6(const char *s, size_t n, uint8_t out[16], const char **why)
+bool pkt_addr_parse_ip6(const char *s, size_t n, uint8_t out[16], const char **why)
 {
 	uint16_t g[8];
 	int ng = 0, gap = -1;
@@ -171,7 +171,7 @@ bool stk_parse_ip6(const char *s, size_t n, uint8_t out[16], const char **why)
 		if (i < n && s[i] == '.') { /* a dotted quad: the last two groups */
 			uint8_t q[4];
 			const char *why4;
-			if (ng > 6 || !stk_parse_ip4(s + st, n - st, q, &why4))
+			if (ng > 6 || !pkt_addr_parse_ip4(s + st, n - st, q, &why4))
 				return false;
 			g[ng++] = (uint16_t)(q[0] << 8 | q[1]);
 			g[ng++] = (uint16_t)(q[2] << 8 | q[3]);
