@@ -23,6 +23,16 @@ void app_flush(struct pkt_worker *w, struct vnet_port *const *ports, uint16_t n)
 	}
 }
 
+uint16_t app_send(struct pkt_worker *w, const struct app_ports *ports, uint16_t port, struct pkt_buf **pkts,
+		  uint16_t n)
+{
+	if (port >= ports->n || !n)
+		return 0;
+	uint16_t sent = vnet_tx_burst(ports->port[port], pkts, n);
+	w->cnt.port[port].tx_pkts += sent;
+	return sent;
+}
+
 uint64_t app_run(struct pkt_worker *w, struct vnet_port *const *ports, uint16_t n,
 		 const volatile sig_atomic_t *stop, const struct app_run_limits *lim)
 {
@@ -32,14 +42,17 @@ uint64_t app_run(struct pkt_worker *w, struct vnet_port *const *ports, uint16_t 
 	void (*poll)(void *) = lim ? lim->poll : NULL;
 	uint64_t (*clock_ms)(void) = lim ? lim->clock_ms : NULL;
 	uint64_t polled_ms = w->now_ms;
+	bool (*source)(void *, struct pkt_worker *, struct vnet_port *const *, uint16_t) = lim ? lim->source : NULL;
 
 	while (!*stop && received < limit) {
-		bool live = false;
+		bool live = source != NULL;
 		if (clock_ms)
 			w->now_ms = clock_ms();
 		w->rounds++;
 		if (w->pipe->epoch)     /* between rounds: the worker holds nothing from any config */
 			pkt_epoch_quiescent(w->pipe->epoch, w->epoch_id);
+		if (source && !source(lim->source_arg, w, ports, n))
+			break;
 		for (uint16_t i = 0; i < n; i++) {
 			struct vnet_port *port = ports[i];
 			if (port->rx_done)

@@ -19,6 +19,17 @@
 struct mx_out;
 struct ctl_ns;
 
+/* The ports an app's source sends on (app_def.source). */
+struct app_ports {
+	struct vnet_port *const *port;
+	uint16_t n;
+};
+
+/* Sends up to n of pkts on port: returns how many the port took (counted as the port's
+ * transmitted packets); pkts[sent..n) stay the caller's, in order. */
+uint16_t app_send(struct pkt_worker *w, const struct app_ports *ports, uint16_t port, struct pkt_buf **pkts,
+		  uint16_t n);
+
 /* What the platform gives an app when it sets it up. */
 struct app_env {
 	const char *opts;            /* the app's option string, "" when none */
@@ -75,6 +86,11 @@ struct app_def {
 	/* Optional: the app's command namespace on the control socket (ctl.h): "fw add rule
 	 * ...", "show rules". */
 	const struct ctl_ns *ctl;
+	/* Optional, for an app that makes traffic of its own (pktgen): called at the start of
+	 * every round, before the ports are read. It sends with app_send(), which leaves what
+	 * a port did not take with the app (no packet of its own is dropped for a full ring).
+	 * Returns false once the app has finished: the run then ends as on a stop. */
+	bool (*source)(void *state, struct pkt_worker *w, const struct app_ports *ports);
 };
 
 /* NULL-terminated list of every app. */
@@ -91,9 +107,13 @@ struct app_run_limits {
 	void *poll_arg;
 	/* The platform's monotonic clock in ms, read into w->now_ms every round (NULL: 0). */
 	uint64_t (*clock_ms)(void);
+	/* Called at the start of every round (NULL: never); false ends the run. */
+	bool (*source)(void *arg, struct pkt_worker *w, struct vnet_port *const *ports, uint16_t n);
+	void *source_arg;
 };
 
-/* Polls ports[0..n) until *stop becomes non-zero or no port can receive any more.
+/* Polls ports[0..n) until *stop becomes non-zero, no port can receive any more (and there
+ * is no source) or the source says it has finished.
  * Returns the number of packets received. */
 uint64_t app_run(struct pkt_worker *w, struct vnet_port *const *ports, uint16_t n,
 		 const volatile sig_atomic_t *stop, const struct app_run_limits *lim);

@@ -89,13 +89,20 @@ static void life_poll(void *arg)
 		l->plat_poll(l->plat_poll_arg);
 }
 
+static bool life_source(void *arg, struct pkt_worker *w, struct vnet_port *const *ports, uint16_t n)
+{
+	struct app_life *l = arg;
+	struct app_ports p = { .port = ports, .n = n };
+	return l->app->source(l->state, w, &p);
+}
+
 uint64_t app_life_run(struct app_life *l, const volatile sig_atomic_t *stop, uint64_t max_rx_pkts,
 		      void (*plat_poll)(void *arg), void *arg)
 {
 	l->plat_poll = plat_poll;
 	l->plat_poll_arg = arg;
 	struct app_run_limits lim = { .max_rx_pkts = max_rx_pkts, .poll = life_poll, .poll_arg = l,
-				      .clock_ms = clock_ms };
+				      .clock_ms = clock_ms, .source = l->app->source ? life_source : NULL, .source_arg = l };
 	uint64_t rx = app_run(&l->w, l->ports, l->n_ports, stop, &lim);
 	/* the app's ports ended (replayed captures): a replayed management port still has
 	 * its frames to hand to the stack */

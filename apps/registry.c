@@ -4,10 +4,12 @@
 
 extern const struct app_def app_l2fwd;
 extern const struct app_def app_fw;
+extern const struct app_def app_pktgen;
 
 const struct app_def *const app_registry[] = {
 	&app_l2fwd,
 	&app_fw,
+	&app_pktgen,
 	NULL,
 };
 

@@ -93,7 +93,8 @@ static void usage(FILE *f)
 		"\n"
 		"options:\n"
 		"  --eal ARGS         EAL arguments replacing the defaults\n"
-		"                     (--no-huge -m 512 --no-pci --file-prefix=sluice-PID)\n"
+		"                     (--no-huge -m 512 --no-pci --no-telemetry\n"
+		"                     --file-prefix=sluice-PID)\n"
 		"  --opts STRING      the app's options\n"
 		"  --config FILE      the app's config (fw: its ruleset); SIGHUP reloads it\n"
 		"                     (SIGUSR1 prints the counters at any time)\n"
@@ -550,7 +551,11 @@ int main(int argc, char **argv)
 	free(config);
 	for (unsigned i = 0; i < 2 * N_KEY_FILES; i++)
 		free(keys[i]);
-	/* every buffer back: the app's, the host stack's (a native pool knows) */
+	/* every buffer back: the app's, the host stack's (a native pool knows), once the ports
+	 * have given back the ones they keep ready for receiving (sock: a burst each) */
+	for (unsigned i = 0; i < hp.n; i++)
+		vnet_close(hp.port[i]);
+	hp.n = 0;
 	if (!hp.dpdk && hp.pool && hp.pool->avail != hp.pool->size) {
 		fprintf(stderr, "sluice-hosted: %u of %u packet buffers not back in the pool at exit\n",
 			hp.pool->size - hp.pool->avail, hp.pool->size);

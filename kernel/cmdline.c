@@ -62,7 +62,7 @@ int kern_cmdline_parse(const char *s, struct kern_cmdline *out)
 			}
 		} else if (klen == 4 && !memcmp(word, "opts", 4)) {
 			if (vlen >= sizeof(out->opts)) {
-				refuse(s, word, wlen, "opts is longer than 127 characters");
+				refuse(s, word, wlen, "opts is longer than 511 characters");
 				return -1;
 			}
 			for (size_t i = 0; i < vlen; i++) /* commas stand for the spaces a word cannot hold */

@@ -83,7 +83,7 @@ struct kern_cmdline {
 	bool exit_ready;         /* exit=ready: shut down with status 0 after the ready line */
 	const char *test;        /* test=NAME: run a planted fault (fault, wx, null, overflow) */
 	enum kern_log log;       /* log=quiet|info|debug (default info) */
-	char opts[128];          /* opts=...: the app's options, commas for spaces */
+	char opts[512];          /* opts=...: the app's options, commas for spaces */
 	char mgmt[128];          /* mgmt=SPEC: the last NIC is the management NIC, with these
 	                            addresses (stk_conf_parse: dhcp, ip=A/N,gw=G, ...) */
 	uint16_t metrics_port;   /* metrics=PORT: TCP port of /metrics (default 9100) */

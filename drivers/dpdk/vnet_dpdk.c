@@ -465,6 +465,7 @@ int vnet_dpdk_init(const char *eal_args, const char *const *devargs, unsigned n_
 		argv[argc++] = "512";
 		argv[argc++] = prefix;
 		argv[argc++] = "--log-level=*:warning";
+		argv[argc++] = "--no-telemetry";   /* nothing reads it; it only prints */
 		bool pci = false;
 		for (unsigned i = 0; i < n_dev; i++)
 			pci |= !is_vdev(devargs[i]);
