@@ -9,7 +9,7 @@
  *   pg_opts.c    the option string (docs/PKTGEN.md) into a struct pg_conf
  *   pg_build.c   per stream: the flows, the frame templates, one frame made from them
  *   pg_rx.c      the receive stage: signature, sequence window, latency histogram
- *   pg.c         the app: setup, the source (pacing, sending), phases, RFC 2544
+ *   pktgen.c     the app: setup, the source (pacing, sending), phases, RFC 2544
  *   pg_report.c  the report: lines for people, JSON for scripts
  *   pg_hist.h, pg_pace.h, pg_search.h: histograms, rates and pacing, RFC 2544's searches
  *

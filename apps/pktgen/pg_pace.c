@@ -221,9 +221,13 @@ void pg_pace_init(struct pg_pace *p, uint64_t pps, uint64_t tsc_hz, uint64_t sta
 	p->start = start;
 	p->next = 0;
 	p->interval = 0;
+	p->window = 0;
 	if (!pps)
 		return;
 	p->interval = div128((u128)tsc_hz << 16, pps, false);
 	if (!p->interval)               /* faster than 2^16 packets a cycle: as fast as we can */
 		p->interval = 1;
+	uint64_t by_count = p->interval * PG_PACE_CATCHUP;
+	uint64_t by_time = tsc_hz / 1000 * PG_PACE_CATCHUP_MS << 16;
+	p->window = by_count > by_time ? by_count : by_time;
 }

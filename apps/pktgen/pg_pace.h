@@ -14,8 +14,10 @@
  * Pacing: each stream keeps its next departure in TSC cycles since its start, as 48.16
  * fixed point, and advances it by the interval per packet, so the long-run rate holds to
  * 2^-16 cycles a packet whatever the burst sizes. A stream that falls behind (the port was
- * full) catches up at most PG_PACE_CATCHUP packets at once: it neither bursts without bound
- * nor loses the average to a short stall.
+ * full, the worker did not run) keeps a backlog of at most PG_PACE_CATCHUP packets or
+ * PG_PACE_CATCHUP_MS of its schedule, whichever is more, and sends it as fast as the port
+ * takes: a short stall costs the average nothing, a long one does not turn into an
+ * unbounded burst.
  */
 #ifndef SLUICE_PG_PACE_H
 #define SLUICE_PG_PACE_H
@@ -53,20 +55,22 @@ extern const uint16_t pg_imix_order[PG_IMIX_LEN];   /* frame sizes, FCS included
 #define PG_IMIX_BYTES (7u * 64u + 4u * 594u + 1518u) /* the 12 frames' sizes together */
 
 #define PG_PACE_CATCHUP 256u
+#define PG_PACE_CATCHUP_MS 20u
 
 struct pg_pace {
 	uint64_t start;            /* cycles the schedule counts from */
 	uint64_t next;             /* next departure: cycles since start << 16 */
 	uint64_t interval;         /* cycles per packet << 16; 0: unpaced */
+	uint64_t window;           /* the largest backlog kept, cycles << 16 */
 };
 
 /* pps > 0: paced at tsc_hz; pps == 0: unpaced. start: the first departure (cycles). */
 void pg_pace_init(struct pg_pace *p, uint64_t pps, uint64_t tsc_hz, uint64_t start);
 
-/* How many packets are due at now (cycles), at most max (<= PG_PACE_CATCHUP); the caller
- * sends up to that many and tells pg_pace_sent() how many left. A stream more than
- * PG_PACE_CATCHUP intervals behind has its schedule pulled up to that many intervals
- * back. No division: a compare and an add per packet, as many as are due. */
+/* How many packets are due at now (cycles), at most max; the caller sends up to that many
+ * and tells pg_pace_sent() how many left. A stream more than its window behind has its
+ * schedule pulled up to the window. No division: a compare and an add per packet, as many
+ * as are due. */
 static inline unsigned pg_pace_due(struct pg_pace *p, uint64_t now, unsigned max)
 {
 	if (!p->interval)
@@ -76,9 +80,8 @@ static inline unsigned pg_pace_due(struct pg_pace *p, uint64_t now, unsigned max
 	uint64_t nowfx = (now - p->start) << 16;
 	if (nowfx < p->next)
 		return 0;
-	uint64_t window = p->interval * PG_PACE_CATCHUP;
-	if (nowfx - p->next > window)
-		p->next = nowfx - window;
+	if (nowfx - p->next > p->window)
+		p->next = nowfx - p->window;
 	unsigned n = 0;
 	for (uint64_t t = p->next; n < max && t <= nowfx; t += p->interval)
 		n++;
