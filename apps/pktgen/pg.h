@@ -32,7 +32,7 @@
 #define PG_MAX_STREAMS 8
 #define PG_MAX_FLOWS (1u << 20)    /* distinct tuples a stream cycles through */
 #define PG_MAX_SIZES 16            /* RFC 2544 frame sizes in one run */
-#define PG_MAX_FRAME 9018u         /* jumbo, FCS included; what a port takes is checked */
+#define PG_MAX_FRAME (PKT_DATAROOM + PG_FCS)  /* FCS included: what a packet buffer holds (2052) */
 #define PG_SIG_LEN 16u
 #define PG_MAGIC 0x5347u           /* "GS" in the signature's first two bytes (LE) */
 #define PG_WINDOW 4096u            /* sequence numbers behind the newest kept for duplicates */

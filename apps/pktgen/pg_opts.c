@@ -217,7 +217,7 @@ static int stream_key(struct pg_conf *c, struct pg_stream_conf *s, const struct 
 		if (t->v && t->vn == 4 && !memcmp(t->v, "imix", 4))
 			s->size = 0;
 		else if (!t->v || !read_u64(t->v, t->vn, PG_MAX_FRAME, &v) || v < 64)
-			return fail(err, errlen, t, "expects a frame size from 64 to 9018 bytes (FCS included) or imix");
+			return fail(err, errlen, t, "expects a frame size from 64 to 2052 bytes (FCS included: a packet buffer holds 2048) or imix");
 		else
 			s->size = (uint16_t)v;
 	} else if (key_is(t, "rate")) {
@@ -347,12 +347,12 @@ static int run_key(struct pg_conf *c, const struct tok *t, unsigned *seen, char 
 			if (c->n_sizes == PG_MAX_SIZES)
 				return fail(err, errlen, t, "lists more than 16 sizes");
 			if (!read_u64(t->v + st, i - st, PG_MAX_FRAME, &v) || v < 64)
-				return fail(err, errlen, t, "expects frame sizes from 64 to 9018 separated by ':' (64:128:1518; sluice pktgen --sizes 64,128,1518)");
+				return fail(err, errlen, t, "expects frame sizes from 64 to 2052 separated by ':' (64:128:1518; sluice pktgen --sizes 64,128,1518)");
 			c->sizes[c->n_sizes++] = (uint16_t)v;
 			i++;
 		}
 		if (!c->n_sizes)
-			return fail(err, errlen, t, "expects frame sizes from 64 to 9018 separated by ':' (64:128:1518; sluice pktgen --sizes 64,128,1518)");
+			return fail(err, errlen, t, "expects frame sizes from 64 to 2052 separated by ':' (64:128:1518; sluice pktgen --sizes 64,128,1518)");
 		break;
 	}
 	case 14: c->no_loss_curve = true; break;

@@ -67,12 +67,12 @@ l2fwd)
 	pids+=($!)
 	for _ in $(seq 100); do [ -S "$w/l1" ] && break; sleep 0.05; done
 	"$sluice" pktgen --tx "sock:bind=$w/p0,peer=$w/l0" --rx "sock:bind=$w/p1,peer=$w/l1" \
-		--count 10000 --rate 5kpps --flows 100 --dport 1-100 --json "$w/r.json"
-	exact "$w/r.json" 0 10000
+		--count 6000 --rate 2kpps --flows 100 --dport 1-100 --json "$w/r.json"
+	exact "$w/r.json" 0 6000
 	kill -INT "${pids[0]}"
 	wait "${pids[0]}" || fail "l2fwd: $(cat "$w/l2fwd.log")"
-	grep -q '^l2fwd: 10000 packets in, 10000 out, 0 dropped' "$w/l2fwd.log" || fail "l2fwd: $(tail -1 "$w/l2fwd.log")"
-	echo "l2fwd: 10000 sent, 10000 through l2fwd, 10000 back, in order"
+	grep -q '^l2fwd: 6000 packets in, 6000 out, 0 dropped' "$w/l2fwd.log" || fail "l2fwd: $(tail -1 "$w/l2fwd.log")"
+	echo "l2fwd: 6000 sent, 6000 through l2fwd, 6000 back, in order"
 	;;
 delay)
 	run_delay() { # MS -> p50 latency in ns
@@ -104,6 +104,7 @@ args)
 	tx=(--tx "pcap:tx=$w/x.pcap")
 	bad "rate=12x: expected a rate" "${tx[@]}" --rate 12x
 	bad "size=40: expects a frame size from 64" "${tx[@]}" --size 40
+	bad "size=9000: expects a frame size from 64 to 2052" "${tx[@]}" --size 9000
 	bad "range ends before it starts" "${tx[@]}" --src 10.0.0.9-10.0.0.1
 	bad "unknown argument '--bogus'" "${tx[@]}" --bogus
 	bad "which port sends?" --rate 1Mpps
