@@ -1,27 +1,30 @@
 #!/usr/bin/env python3
-"""A delay line between two Unix datagram sockets: every frame that arrives on IN leaves
-OUT_PEER (from OUT) DELAY_MS later, in order. The known delay pktgen must measure (the
-kernel here has no netem). Runs until SIGTERM; prints how many frames it carried.
+"""A delay line between UDP sockets on the loopback: every frame that arrives on IN leaves
+OUT for OUT_PEER DELAY_MS later, in order. The known delay pktgen must measure (the kernel
+here has no netem). Runs until SIGTERM; prints how many frames it carried.
 
-usage: delay_line.py IN OUT OUT_PEER DELAY_MS
+usage: delay_line.py HOST:PORT(IN) HOST:PORT(OUT) HOST:PORT(OUT_PEER) DELAY_MS
 """
 import collections
-import os
 import select
 import signal
 import socket
 import sys
 import time
 
-src, out, peer, delay_ms = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+
+
+def addr(s):
+    host, port = s.rsplit(":", 1)
+    return host, int(port)
+
+
+src, out, peer, delay_ms = addr(sys.argv[1]), addr(sys.argv[2]), addr(sys.argv[3]), float(sys.argv[4])
 delay = delay_ms / 1000.0
-for path in (src, out):
-    if os.path.exists(path):
-        os.unlink(path)
-rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-rx.bind(src)
+rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-tx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+rx.bind(src)
+tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 tx.bind(out)
 held = collections.deque()
 carried = 0

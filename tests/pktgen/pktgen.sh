@@ -29,6 +29,12 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+port=$((20000 + ($$ % 400) * 100))   # UDP ports on the loopback: port .. port+95
+bound() { # PORT: wait until a UDP socket is bound there
+	local i
+	for ((i = 0; i < 100; i++)); do ss -Hulnp "sport = :$1" | grep -q . && return 0; sleep 0.05; done
+	fail "nothing bound UDP port $1"
+}
 
 # jq-like reads with python: field PATH of FILE (PATH as a Python subscript: ['streams'][0]['lost'])
 field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))$2)" "$1"; }
@@ -62,24 +68,30 @@ ring)
 	echo "ring: 50000 of 50000, IMIX 7:4:1 by bytes, two streams each exact"
 	;;
 l2fwd)
-	"$build/hosted/sluice-hosted" l2fwd --port "sock:bind=$w/l0,peer=$w/p0" --port "sock:bind=$w/l1,peer=$w/p1" \
-		>"$w/l2fwd.log" 2>&1 &
+	# UDP on the loopback, not Unix sockets: a Unix datagram socket queues 10 datagrams
+	# (net.unix.max_dgram_qlen), so a 5 ms stall of either process would drop frames
+	"$build/hosted/sluice-hosted" l2fwd --port "sock:bind=127.0.0.1:$((port + 0)),peer=127.0.0.1:$((port + 2))" \
+		--port "sock:bind=127.0.0.1:$((port + 1)),peer=127.0.0.1:$((port + 3))" >"$w/l2fwd.log" 2>&1 &
 	pids+=($!)
-	for _ in $(seq 100); do [ -S "$w/l1" ] && break; sleep 0.05; done
-	"$sluice" pktgen --tx "sock:bind=$w/p0,peer=$w/l0" --rx "sock:bind=$w/p1,peer=$w/l1" \
-		--count 6000 --rate 2kpps --flows 100 --dport 1-100 --json "$w/r.json"
-	exact "$w/r.json" 0 6000
+	bound $((port + 1))
+	"$sluice" pktgen --tx "sock:bind=127.0.0.1:$((port + 2)),peer=127.0.0.1:$((port + 0))" \
+		--rx "sock:bind=127.0.0.1:$((port + 3)),peer=127.0.0.1:$((port + 1))" \
+		--count 20000 --rate 10kpps --flows 100 --dport 1-100 --json "$w/r.json"
+	exact "$w/r.json" 0 20000
 	kill -INT "${pids[0]}"
 	wait "${pids[0]}" || fail "l2fwd: $(cat "$w/l2fwd.log")"
-	grep -q '^l2fwd: 6000 packets in, 6000 out, 0 dropped' "$w/l2fwd.log" || fail "l2fwd: $(tail -1 "$w/l2fwd.log")"
-	echo "l2fwd: 6000 sent, 6000 through l2fwd, 6000 back, in order"
+	grep -q '^l2fwd: 20000 packets in, 20000 out, 0 dropped' "$w/l2fwd.log" || fail "l2fwd: $(tail -1 "$w/l2fwd.log")"
+	echo "l2fwd: 20000 sent, 20000 through l2fwd, 20000 back, in order"
 	;;
 delay)
-	run_delay() { # MS -> p50 latency in ns
-		python3 "$root/tests/pktgen/delay_line.py" "$w/d0-$1" "$w/d1-$1" "$w/p1-$1" "$1" >"$w/line-$1.log" 2>&1 &
+	run_delay() { # MS -> p50 latency in ns (UDP on the loopback, as the l2fwd part)
+		local b=$((port + 4 * $1))
+		python3 "$root/tests/pktgen/delay_line.py" "127.0.0.1:$b" "127.0.0.1:$((b + 1))" "127.0.0.1:$((b + 3))" "$1" \
+			>"$w/line-$1.log" 2>&1 &
 		local line=$!
-		for _ in $(seq 100); do [ -S "$w/d1-$1" ] && break; sleep 0.05; done
-		"$sluice" pktgen --tx "sock:bind=$w/p0-$1,peer=$w/d0-$1" --rx "sock:bind=$w/p1-$1,peer=$w/d1-$1" \
+		bound $((b + 1))
+		"$sluice" pktgen --tx "sock:bind=127.0.0.1:$((b + 2)),peer=127.0.0.1:$b" \
+			--rx "sock:bind=127.0.0.1:$((b + 3)),peer=127.0.0.1:$((b + 1))" \
 			--count 1000 --rate 1kpps --drain 1 --json "$w/d$1.json" >/dev/null
 		kill "$line"; wait "$line" || true
 		exact "$w/d$1.json" 0 1000 >&2
