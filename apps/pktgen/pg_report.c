@@ -255,9 +255,9 @@ void pg_live_line(struct pg_app *a, uint64_t now_ms)
 			p99 = v99 > p99 ? v99 : p99;
 		}
 	}
-	uint64_t dt = a->live_last_ms ? now_ms - a->live_last_ms : 1000;
+	uint64_t dt = now_ms > a->live_last_ms ? now_ms - a->live_last_ms : 1;
 	char line[200], b1[32], b2[32];
-	plat_snprintf(line, sizeof(line), "pktgen: tx %s Mpps, rx %s Mpps, %llu not back yet or lost, latency p50 %llu ns p99 %llu ns",
+	plat_snprintf(line, sizeof(line), "pktgen: tx %s Mpps, rx %s Mpps, %llu not back yet or lost; latency so far p50 %llu ns p99 %llu ns",
 		      milli(b1, sizeof(b1), (tx - a->live_tx) * 1000 / dt / 1000),
 		      milli(b2, sizeof(b2), (rx - a->live_rx) * 1000 / dt / 1000), (ull)lost, (ull)p50, (ull)p99);
 	a->log(a->log_arg, line);

@@ -298,6 +298,7 @@ static int pg_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 	}
 	uint64_t now = pg_tsc();
 	a->started_tsc = now;
+	a->live_last_ms = plat_clock_ns() / 1000000;
 	if (a->conf.rfc2544) {
 		rfc_size(a, now);
 		a->rfc.size_at = 0;
