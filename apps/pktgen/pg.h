@@ -8,6 +8,7 @@
  *
  *   pg_opts.c    the option string (docs/PKTGEN.md) into a struct pg_conf
  *   pg_build.c   per stream: the flows, the frame templates, one frame made from them
+ *   pg_replay.c  a stream replaying a pcap capture, at its timing or a set rate
  *   pg_rx.c      the receive stage: signature, sequence window, latency histogram
  *   pktgen.c     the app: setup, the source (pacing, sending), phases, RFC 2544
  *   pg_report.c  the report: lines for people, JSON for scripts
@@ -58,6 +59,9 @@ struct pg_stream_conf {
 	struct pg_rate rate;
 	uint64_t count;            /* frames to send (0: no limit) */
 	uint16_t port;             /* the port it leaves on */
+	bool rate_set;             /* rate= given (a replay keeps the capture's timing without) */
+	bool replay;               /* the frames of the capture (the app's config blob) */
+	uint32_t loops;            /* a replay's passes over the capture (0: until stopped) */
 };
 
 struct pg_conf {
@@ -113,8 +117,17 @@ struct pg_stream {
 	uint8_t tmpl_of[PG_IMIX_LEN];  /* IMIX: order position -> template */
 	unsigned n_tmpl;
 	unsigned imix_at;
-	uint32_t frame_bytes;      /* the sizes' sum over one cycle (pg_rate_pps) */
-	uint32_t frames_per_cycle; /* 1, or 12 for IMIX */
+	uint64_t frame_bytes;      /* the sizes' sum over one cycle (pg_rate_pps) */
+	uint32_t frames_per_cycle; /* 1, or 12 for IMIX, or a replayed capture's frames */
+	/* a replayed capture (pg_replay.c) */
+	const uint8_t *cap;
+	bool cap_swap;
+	uint32_t *rec_off;         /* each record's offset in cap */
+	uint64_t *rec_cyc;         /* each frame's time from the first, TSC cycles */
+	uint32_t n_rec, rec_at;
+	uint64_t loop_cyc;         /* one pass at the capture's timing */
+	uint64_t replay_base;      /* TSC of this pass's first frame */
+	uint64_t loops_done;
 	/* sending */
 	struct pg_pace pace;
 	uint64_t pps;              /* the rate paced at (0: as fast as possible) */
@@ -142,6 +155,13 @@ void pg_stream_fill(struct pg_stream *s, struct pkt_buf *p, uint8_t trial, uint6
 /* The smallest frame (FCS included) that holds the stream's headers and the signature. */
 uint16_t pg_min_frame(const struct pg_stream_conf *c);
 
+/* pg_replay.c: a stream that replays a pcap capture (cap[0..len), which stays valid) */
+int pg_replay_load(struct pg_stream *s, const char *name, const uint8_t *cap, size_t len, uint64_t tsc_hz, char *err,
+		   size_t errlen);
+void pg_replay_free(struct pg_stream *s);
+unsigned pg_replay_due(struct pg_stream *s, uint64_t now, unsigned max);
+void pg_replay_fill(struct pg_stream *s, struct pkt_buf *p);
+
 /* ---- the app ------------------------------------------------------------------------------ */
 
 enum pg_phase { PG_WARMUP, PG_SEND, PG_DRAIN, PG_DONE };
@@ -162,6 +182,7 @@ struct pg_app {
 	uint64_t phase_end;        /* TSC at which the phase ends (0: never) */
 	uint64_t started_tsc, send_tsc, stopped_tsc;
 	uint64_t rx_other, rx_stale, alloc_fails;
+	const char *cap_name;      /* the replayed capture's name, for the report */
 	struct pkt_buf *pend[PKT_MAX_PORTS][PKT_BURST];  /* made, not yet taken by the port */
 	uint8_t who[PKT_MAX_PORTS][PKT_BURST];           /* the stream of each */
 	uint16_t n_pend[PKT_MAX_PORTS];

@@ -150,6 +150,7 @@ static void make_flows(struct pg_stream *s)
 
 void pg_stream_free(struct pg_stream *s)
 {
+	pg_replay_free(s);
 	free(s->flow);
 	for (unsigned i = 0; i < 3; i++)
 		free(s->tmpl[i]);

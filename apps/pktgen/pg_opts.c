@@ -172,6 +172,7 @@ static void stream_defaults(struct pg_stream_conf *s)
 	s->dport = 1024;
 	s->size = 64;
 	s->rate.kind = PG_RATE_MAX;
+	s->loops = 1;
 }
 
 static int stream_key(struct pg_conf *c, struct pg_stream_conf *s, const struct tok *t, uint16_t n_ports, char *err,
@@ -230,6 +231,15 @@ static int stream_key(struct pg_conf *c, struct pg_stream_conf *s, const struct 
 		buf[t->vn] = 0;
 		if (pg_rate_parse(buf, &s->rate, &why) != 0)
 			return fail(err, errlen, t, why);
+		s->rate_set = true;
+	} else if (key_is(t, "pcap")) {
+		if (t->v)
+			return fail(err, errlen, t, "takes no value: the capture is the app's config (sluice pktgen --pcap FILE)");
+		s->replay = true;
+	} else if (key_is(t, "loop")) {
+		if (!t->v || !read_u64(t->v, t->vn, UINT32_MAX, &v))
+			return fail(err, errlen, t, "expects how many passes over the capture (0: until stopped)");
+		s->loops = (uint32_t)v;
 	} else if (key_is(t, "count")) {
 		if (!t->v || !read_u64(t->v, t->vn, UINT64_MAX, &v) || !v)
 			return fail(err, errlen, t, "expects a number of frames > 0");
@@ -413,6 +423,11 @@ int pg_conf_parse(struct pg_conf *c, const char *opts, uint16_t n_ports, char *e
 	}
 	for (unsigned i = 0; i < c->n; i++) {
 		struct pg_stream_conf *s = &c->s[i];
+		if (s->replay) {
+			if (s->rate.kind == PG_RATE_PCT && !c->link_bps)
+				return plat_snprintf(err, errlen, "pktgen: stream %u: a rate in percent needs the link's speed (link=10G; sluice pktgen --link 10G)", i), -1;
+			continue;
+		}
 		if (!s->ipv) {
 			s->ipv = 4;
 			const uint8_t src[4] = { 10, 0, 0, 1 }, dst[4] = { 10, 0, 0, 2 };
@@ -437,6 +452,8 @@ int pg_conf_parse(struct pg_conf *c, const char *opts, uint16_t n_ports, char *e
 					     i, s->flows), -1;
 	}
 	if (c->rfc2544) {
+		if (c->s[0].replay)
+			return plat_snprintf(err, errlen, "pktgen: rfc2544 sends its own frames, not a replayed capture"), -1;
 		if (c->n != 1)
 			return plat_snprintf(err, errlen, "pktgen: rfc2544 runs one stream, not %u", c->n), -1;
 		if (c->s[0].count)

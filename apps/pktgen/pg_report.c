@@ -101,6 +101,17 @@ static void human_stream(struct pg_app *a, const struct pg_stream *s, uint64_t s
 			 void (*emit)(void *arg, const char *line), void *arg)
 {
 	char line[400], b1[32], b2[32], b3[32];
+	if (s->c.replay) {
+		uint64_t bps = per_s(s->tx_bytes + (uint64_t)PG_WIRE_OVERHEAD * s->tx_pkts, send_ns) * 8;
+		plat_snprintf(line, sizeof(line),
+			      "pktgen: stream %u: replay of %s (%u frames a pass, %llu passes), port %u: %llu sent; %s Mpps (%s Gbit/s "
+			      "on the wire) for %s s; replayed frames carry no signature: what comes back counts as other frames",
+			      s->id, a->cap_name ? a->cap_name : "the capture", s->n_rec, (ull)s->loops_done, s->c.port,
+			      (ull)s->tx_pkts, milli(b1, sizeof(b1), per_s(s->tx_pkts, send_ns) / 1000),
+			      milli(b2, sizeof(b2), bps / 1000000), milli(b3, sizeof(b3), send_ns / 1000000));
+		emit(arg, line);
+		return;
+	}
 	uint64_t got = s->rx.pkts - s->rx.dup;
 	uint64_t lost = s->tx_pkts > got ? s->tx_pkts - got : 0;
 	uint64_t tx_pps = per_s(s->tx_pkts, send_ns);
@@ -134,6 +145,12 @@ static void json_stream(struct jw *j, struct pg_app *a, const struct pg_stream *
 	uint64_t got = s->rx.pkts - s->rx.dup;
 	uint64_t lost = s->tx_pkts > got ? s->tx_pkts - got : 0;
 	jw(j, "{\"id\":%u,\"port\":%u,", s->id, s->c.port);
+	if (s->c.replay) {
+		jw(j, "\"size\":\"pcap\",\"capture_frames\":%u,\"passes\":%llu,", s->n_rec, (ull)s->loops_done);
+		jw(j, "\"tx_packets\":%llu,\"tx_bytes\":%llu,", (ull)s->tx_pkts, (ull)s->tx_bytes);
+		jw(j, "\"tx_pps\":%llu}", (ull)per_s(s->tx_pkts, send_ns));
+		return;
+	}
 	if (s->c.size)
 		jw(j, "\"size\":%u,", s->c.size);
 	else

@@ -43,6 +43,9 @@ static void start_send(struct pg_app *a, uint64_t now)
 		s->seq = 0;
 		s->tx_pkts = s->tx_bytes = 0;
 		s->done = false;
+		s->rec_at = 0;
+		s->loops_done = 0;
+		s->replay_base = now;
 		pg_pace_init(&s->pace, s->pps, a->tsc_hz, now);
 	}
 	a->rx_stale = 0;
@@ -195,7 +198,7 @@ static bool pg_source(void *state, struct pkt_worker *w, const struct app_ports 
 			all_done = false;
 			uint16_t port = s->c.port;
 			unsigned room = PKT_BURST - a->n_pend[port];
-			unsigned due = pg_pace_due(&s->pace, now, room);
+			unsigned due = s->c.replay ? pg_replay_due(s, now, room) : pg_pace_due(&s->pace, now, room);
 			uint64_t made = s->seq;      /* frames made this trial */
 			if (s->c.count && a->phase == PG_SEND && made + due >= s->c.count) {
 				due = (unsigned)(s->c.count - made);
@@ -211,8 +214,13 @@ static bool pg_source(void *state, struct pkt_worker *w, const struct app_ports 
 			}
 			for (unsigned k = 0; k < got; k++) {
 				a->who[port][a->n_pend[port] + k] = (uint8_t)i;
-				pg_stream_fill(s, out[k], a->trial, now);
+				if (s->c.replay)
+					pg_replay_fill(s, out[k]);
+				else
+					pg_stream_fill(s, out[k], a->trial, now);
 			}
+			if (s->c.replay && s->c.loops && s->loops_done >= s->c.loops && a->phase == PG_SEND)
+				s->done = true;
 			a->n_pend[port] = (uint16_t)(a->n_pend[port] + got);
 			pg_pace_sent(&s->pace, got);
 		}
@@ -284,7 +292,23 @@ static int pg_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 	for (unsigned i = 0; i < a->n; i++) {
 		const struct pg_stream_conf *c = &a->conf.s[i];
 		uint16_t size = a->conf.rfc2544 ? a->conf.sizes[0] : c->size;
-		if (pg_stream_build(&a->st[i], c, i, size, a->conf.seed, err, errlen) != 0) {
+		if (c->replay) {
+			struct pg_stream *s = &a->st[i];
+			s->c = *c;
+			s->id = i;
+			a->cap_name = env->config_name;
+			if (!env->config) {
+				plat_snprintf(err, errlen, "pktgen: stream %u replays a capture: give it one (sluice pktgen --pcap FILE; "
+						      "sluice-hosted --config FILE; the image's boot module)", i);
+				pg_teardown(a);
+				return -1;
+			}
+			if (pg_replay_load(s, env->config_name, (const uint8_t *)env->config, env->config_len, a->tsc_hz, err,
+					   errlen) != 0) {
+				pg_teardown(a);
+				return -1;
+			}
+		} else if (pg_stream_build(&a->st[i], c, i, size, a->conf.seed, err, errlen) != 0) {
 			pg_teardown(a);
 			return -1;
 		}

@@ -11,6 +11,8 @@
 #   args     bad arguments: a non-zero exit and one line on stderr naming the problem
 #   rfc2544  a short RFC 2544 run on the ring: a result per frame size, its latency and its
 #            frame loss curve
+#   replay   a capture replayed: byte for byte into a pcap port, five passes at its own
+#            timing (the time they take), looped at a set rate (the rate held)
 #   image    the pktgen image under QEMU (TCG), NIC 0 wired to NIC 1 over sockets: sent ==
 #            received from the image's own report
 #
@@ -128,6 +130,10 @@ args)
 	bad "need 82 bytes" "${tx[@]}" --ip6 --src fd00::1 --dst fd00::2 --size 64
 	bad "flows=100: the ranges hold fewer combinations" "${tx[@]}" --dport 1-10 --flows 100
 	bad "--duration: no spaces" "${tx[@]}" --duration "1 2"
+	bad "replays a capture: give it one" "${tx[@]}" --stream pcap,loop=2
+	printf 'this is not a capture, though long enough\n' >"$w/bad.pcap"
+	bad "is not a pcap file (bad magic)" "${tx[@]}" --pcap "$w/bad.pcap"
+	bad "rfc2544 sends its own frames" "${tx[@]}" --pcap "$w/bad.pcap" --rfc2544
 	;;
 rfc2544)
 	"$sluice" pktgen --tx dpdk:net_ring0 --rfc2544 --sizes 64,1518 --trial 0.3 --drain 0.1 --json "$w/r.json" | tee "$w/r.txt"
@@ -147,6 +153,25 @@ for x in res:
           f"{x['trials']} trials, p50 {x['latency_ns']['p50']} ns, {len(curve)} loss points")
 PY
 	grep -q '^pktgen: rfc2544 64 bytes: throughput' "$w/r.txt" || fail "no line for people"
+	;;
+replay)
+	printf '%s\n' 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=7 dport=9 / payload len=100 / repeat 20' \
+		'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv6 src=fd00::1 dst=fd00::2 / tcp sport=7 dport=9 flags=S' >"$w/in.pkts"
+	"$build/tools/capgen/capgen" -o "$w/in.pcap" "$w/in.pkts" >/dev/null
+	# once into a capture: the same frames, byte for byte
+	"$sluice" pktgen --tx "pcap:tx=$w/out.pcap" --pcap "$w/in.pcap" --drain 0 >/dev/null
+	"$build/tools/pcapdiff" "$w/in.pcap" "$w/out.pcap" || fail "the replayed frames are not the capture's"
+	# at the capture's own timing (frames 1 ms apart: a pass is 21 ms), five passes
+	"$sluice" pktgen --tx dpdk:net_ring0 --pcap "$w/in.pcap" --loop 5 --json "$w/t.json" >/dev/null
+	[ "$(field "$w/t.json" "['streams'][0]['tx_packets']")" = 105 ] || fail "5 passes of 21 frames are not 105 frames"
+	[ "$(field "$w/t.json" "['rx_other']")" = 105 ] || fail "the ring did not give back 105 frames"
+	ns=$(field "$w/t.json" "['duration_ns']")
+	[ "$ns" -ge 100000000 ] && [ "$ns" -le 140000000 ] || fail "5 passes of 21 ms took $ns ns"
+	# at a set rate, looped until the duration
+	"$sluice" pktgen --tx dpdk:net_ring0 --pcap "$w/in.pcap" --loop 0 --rate 2kpps --duration 2 --json "$w/r.json" >/dev/null
+	pps=$(field "$w/r.json" "['streams'][0]['tx_pps']")
+	[ "$pps" -ge 1980 ] && [ "$pps" -le 2020 ] || fail "replayed at 2 kpps: $pps pps"
+	echo "replay: byte for byte once, 5 passes in $ns ns at the capture's timing, $pps pps at 2 kpps"
 	;;
 image)
 	"$sluice" pktgen --image --net "socket:dgram,local=$w/n0,remote=$w/n1" --net "socket:dgram,local=$w/n1,remote=$w/n0" \
