@@ -249,7 +249,9 @@ void pg_stream_fill(struct pg_stream *s, struct pkt_buf *p, uint8_t trial, uint6
 		memcpy(ip + 8 + 12, &fl->src, 4);
 		memcpy(ip + 24 + 12, &fl->dst, 4);
 	}
-	l4sum = pkt_csum_add(l4sum, sig, PG_SIG_LEN);
+	/* the signature's share, inline: two 64-bit adds with carry give a sum of little-endian
+	 * words, which folded and byte-swapped is the sum of its big-endian ones (RFC 1071) */
+	l4sum += __builtin_bswap16(pkt_csum_fold64(pkt_csum_add64(0, sig, PG_SIG_LEN)));
 	uint16_t ck = pkt_csum_fold(l4sum);
 	if (s->c.proto == 17) {
 		wr16(l4 + 6, ck ? ck : 0xffff);   /* UDP: a computed 0 is sent as all ones */

@@ -428,13 +428,17 @@ int pg_conf_parse(struct pg_conf *c, const char *opts, uint16_t n_ports, char *e
 				return plat_snprintf(err, errlen, "pktgen: stream %u: a rate in percent needs the link's speed (link=10G; sluice pktgen --link 10G)", i), -1;
 			continue;
 		}
-		if (!s->ipv) {
+		bool no_src = !memcmp(s->src, (uint8_t[16]){ 0 }, 16), no_dst = !memcmp(s->dst, (uint8_t[16]){ 0 }, 16);
+		if (!s->ipv)
 			s->ipv = 4;
+		if (s->ipv == 4) {             /* IPv4's defaults: 10.0.0.1 to 10.0.0.2 */
 			const uint8_t src[4] = { 10, 0, 0, 1 }, dst[4] = { 10, 0, 0, 2 };
-			memcpy(s->src, src, 4);
-			memcpy(s->dst, dst, 4);
-		} else if (!memcmp(s->dst, (uint8_t[16]){ 0 }, 16) || !memcmp(s->src, (uint8_t[16]){ 0 }, 16)) {
-			return plat_snprintf(err, errlen, "pktgen: stream %u: give both src= and dst= (or neither: 10.0.0.1 to 10.0.0.2)", i), -1;
+			if (no_src)
+				memcpy(s->src, src, 4);
+			if (no_dst)
+				memcpy(s->dst, dst, 4);
+		} else if (no_src || no_dst) {
+			return plat_snprintf(err, errlen, "pktgen: stream %u: IPv6 needs both src= and dst=", i), -1;
 		}
 		uint16_t min = pg_min_frame(s);
 		if (s->size && s->size < min)

@@ -11,6 +11,8 @@
 #   args     bad arguments: a non-zero exit and one line on stderr naming the problem
 #   rfc2544  a short RFC 2544 run on the ring: a result per frame size, its latency and its
 #            frame loss curve
+#   wire     what goes out, read by tshark: checksums, sizes (IMIX, the IPv6 minimum), VLAN,
+#            ranges, TCP flags
 #   replay   a capture replayed: byte for byte into a pcap port, five passes at its own
 #            timing (the time they take), looped at a set rate (the rate held)
 #   image    the pktgen image under QEMU (TCG), NIC 0 wired to NIC 1 over sockets: sent ==
@@ -153,6 +155,36 @@ for x in res:
           f"{x['trials']} trials, p50 {x['latency_ns']['p50']} ns, {len(curve)} loss points")
 PY
 	grep -q '^pktgen: rfc2544 64 bytes: throughput' "$w/r.txt" || fail "no line for people"
+	;;
+wire)
+	# what pktgen puts on the wire, read by tshark: every IPv4, UDP and TCP checksum good,
+	# the sizes, the VLAN, the ranges, for each kind of stream
+	"$sluice" pktgen --tx "pcap:tx=$w/w.pcap" --drain 0 --stream count=30,dport=1-3 \
+		--stream proto=tcp,count=30,size=100,src=10.1.1.1-10.1.1.3,tcpflags=SA \
+		--stream ip=6,src=fd00::1,dst=fd00::2,count=36,size=imix \
+		--stream ip=6,proto=tcp,src=fd00::1,dst=fd00::2-fd00::9,count=30,size=200,vlan=7 \
+		--stream count=30,size=1518,sport=1-65535,random >/dev/null
+	tshark -r "$w/w.pcap" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE \
+		-T fields -E separator=";" -e frame.len -e vlan.id -e ip.checksum.status -e udp.checksum.status \
+		-e tcp.checksum.status -e ip.src -e ipv6.dst -e udp.dstport -e tcp.flags 2>/dev/null >"$w/w.txt"
+	[ "$(wc -l <"$w/w.txt")" = 156 ] || fail "156 frames expected, $(wc -l <"$w/w.txt") on the wire"
+	python3 - "$w/w.txt" <<'PY'
+import collections, sys
+rows = [l.rstrip("\n").split(";") for l in open(sys.argv[1])]
+bad = [r for r in rows if "2" in r[2:5] or "0" in r[2:5]]     # tshark: 1 good, 0 bad, 2 unverified
+assert not bad, f"checksums not good: {bad[:3]}"
+lens = collections.Counter(int(r[0]) for r in rows)
+# 30 x 60 (UDP 64-byte), 30 x 96 (TCP 100), IMIX over IPv6: 21 x 78 (64 -> the 82 minimum),
+# 12 x 590, 3 x 1514; 30 x 196 (VLAN TCP 200), 30 x 1514 (1518)
+want = {60: 30, 96: 30, 78: 21, 590: 12, 1514: 33, 196: 30}
+assert lens == want, f"frame sizes {dict(lens)}, expected {want}"
+assert sum(1 for r in rows if r[1] == "7") == 30, "30 frames in VLAN 7"
+assert {r[7] for r in rows if int(r[0]) == 60} == {"1", "2", "3"}, "dport 1-3"
+assert {r[5] for r in rows if int(r[0]) == 96} == {"10.1.1.1", "10.1.1.2", "10.1.1.3"}, "src 10.1.1.1-3"
+assert {r[8] for r in rows if int(r[0]) == 96} == {"0x0012"}, "SYN-ACK"
+assert len({r[6] for r in rows if r[1] == "7"}) == 8, "dst fd00::2-fd00::9"
+print(f"wire: {len(rows)} frames, every checksum good, sizes {dict(sorted(lens.items()))}")
+PY
 	;;
 replay)
 	printf '%s\n' 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=7 dport=9 / payload len=100 / repeat 20' \
