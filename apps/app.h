@@ -105,7 +105,8 @@ struct app_run_limits {
 	 * *stop. What it queues is sent at once. */
 	void (*poll)(void *arg);
 	void *poll_arg;
-	/* The platform's monotonic clock in ms, read into w->now_ms every round (NULL: 0). */
+	/* The platform's monotonic clock in ms, read into w->now_ms every round (every fourth
+	 * with a source, whose rounds are short and which keeps time on its own) (NULL: 0). */
 	uint64_t (*clock_ms)(void);
 	/* Called at the start of every round (NULL: never); false ends the run. */
 	bool (*source)(void *arg, struct pkt_worker *w, struct vnet_port *const *ports, uint16_t n);

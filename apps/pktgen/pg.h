@@ -150,8 +150,9 @@ struct pg_stream {
 int pg_stream_build(struct pg_stream *s, const struct pg_stream_conf *c, unsigned id, uint16_t size, uint64_t seed,
 		    char *err, size_t errlen);
 void pg_stream_free(struct pg_stream *s);
-/* Makes the stream's next frame into p (a fresh buffer): flow, sequence, TSC, checksums. */
-void pg_stream_fill(struct pg_stream *s, struct pkt_buf *p, uint8_t trial, uint64_t tsc);
+/* Makes the stream's next n frames into p[0..n) (fresh buffers): flow, sequence, TSC,
+ * checksums. */
+void pg_stream_fill(struct pg_stream *s, struct pkt_buf *const *p, unsigned n, uint8_t trial, uint64_t tsc);
 /* The smallest frame (FCS included) that holds the stream's headers and the signature. */
 uint16_t pg_min_frame(const struct pg_stream_conf *c);
 

@@ -203,7 +203,8 @@ oom:
 	return -1;
 }
 
-void pg_stream_fill(struct pg_stream *s, struct pkt_buf *p, uint8_t trial, uint64_t tsc)
+static inline __attribute__((always_inline)) void fill_one(struct pg_stream *s, struct pkt_buf *p, uint8_t trial,
+							  uint64_t tsc)
 {
 	const struct pg_tmpl *t;
 	if (s->n_tmpl == 1) {
@@ -231,10 +232,10 @@ void pg_stream_fill(struct pg_stream *s, struct pkt_buf *p, uint8_t trial, uint6
 	memcpy(f, t->bytes, t->len);
 	p->len = t->len;
 	uint8_t *ip = f + t->ip_off, *l4 = f + t->l4_off, *sig = f + t->sig_off;
-	/* the signature: magic, trial, stream, sequence, TSC (little-endian: read back here) */
-	uint8_t head[4] = { (uint8_t)PG_MAGIC, (uint8_t)(PG_MAGIC >> 8), trial, (uint8_t)s->id };
-	memcpy(sig, head, 4);
-	memcpy(sig + 4, &s->seq, 4);
+	/* the signature: magic, trial, stream, sequence, TSC, as two little-endian words (the
+	 * receive side reads it back on the same machine) */
+	uint64_t w0 = (uint64_t)PG_MAGIC | (uint64_t)trial << 16 | (uint64_t)(uint8_t)s->id << 24 | (uint64_t)s->seq << 32;
+	memcpy(sig, &w0, 8);
 	memcpy(sig + 8, &tsc, 8);
 	s->seq++;
 	memcpy(l4, &fl->sport, 2);
@@ -249,9 +250,12 @@ void pg_stream_fill(struct pg_stream *s, struct pkt_buf *p, uint8_t trial, uint6
 		memcpy(ip + 8 + 12, &fl->src, 4);
 		memcpy(ip + 24 + 12, &fl->dst, 4);
 	}
-	/* the signature's share, inline: two 64-bit adds with carry give a sum of little-endian
-	 * words, which folded and byte-swapped is the sum of its big-endian ones (RFC 1071) */
-	l4sum += __builtin_bswap16(pkt_csum_fold64(pkt_csum_add64(0, sig, PG_SIG_LEN)));
+	/* the signature's share, from the registers (reading it back from the frame would wait
+	 * on the stores): a sum of its little-endian 64-bit words, folded and byte-swapped, is
+	 * the sum of its big-endian 16-bit ones (RFC 1071 2(B)) */
+	uint64_t acc = w0 + tsc;
+	acc += acc < tsc;
+	l4sum += __builtin_bswap16(pkt_csum_fold64(acc));
 	uint16_t ck = pkt_csum_fold(l4sum);
 	if (s->c.proto == 17) {
 		wr16(l4 + 6, ck ? ck : 0xffff);   /* UDP: a computed 0 is sent as all ones */
@@ -259,4 +263,10 @@ void pg_stream_fill(struct pg_stream *s, struct pkt_buf *p, uint8_t trial, uint6
 		wr16(l4 + 16, ck);
 	}
 	s->tx_bytes += t->len + PG_FCS;
+}
+
+void pg_stream_fill(struct pg_stream *s, struct pkt_buf *const *p, unsigned n, uint8_t trial, uint64_t tsc)
+{
+	for (unsigned i = 0; i < n; i++)
+		fill_one(s, p[i], trial, tsc);
 }

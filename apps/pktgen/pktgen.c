@@ -212,12 +212,12 @@ static bool pg_source(void *state, struct pkt_worker *w, const struct app_ports 
 				a->alloc_fails += due - got;
 				s->done = false;     /* what was not made is made later */
 			}
-			for (unsigned k = 0; k < got; k++) {
-				a->who[port][a->n_pend[port] + k] = (uint8_t)i;
-				if (s->c.replay)
+			memset(&a->who[port][a->n_pend[port]], (int)i, got);
+			if (s->c.replay) {
+				for (unsigned k = 0; k < got; k++)
 					pg_replay_fill(s, out[k]);
-				else
-					pg_stream_fill(s, out[k], a->trial, now);
+			} else {
+				pg_stream_fill(s, out, got, a->trial, now);
 			}
 			if (s->c.replay && s->c.loops && s->loops_done >= s->c.loops && a->phase == PG_SEND)
 				s->done = true;
