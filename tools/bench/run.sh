@@ -1,105 +1,216 @@
 #!/usr/bin/env bash
-# The benchmarks of docs/BENCHMARKS.md. Numbers, never pass/fail.
+# The benchmarks of docs/BENCHMARKS.md, as suites (`sluice bench` runs this). Numbers,
+# never pass/fail: the status is 1 only when a suite's script breaks, never for a number.
 #
-# usage: run.sh BUILD_DIR [--seconds N] [--packets N]
-#  1. instructions per packet of the l2fwd burst loop (and of l2fwd with the parse stage)
-#     under callgrind: repeatable whatever else the machine does;
-#  2. hosted l2fwd against DPDK testpmd io-forwarding on the same two ports (net_pcap
-#     replaying 64-byte frames with infinite_rx=1 in, net_null with no-rx=1 out), each on
-#     one forwarding core, as a ratio measured in the same run.
-set -euo pipefail
-build=$1; shift
-seconds=10
-packets=1000000
+# usage: run.sh SOURCE_ROOT BUILD_DIR [--quick] [--seconds N] [SUITE...]
+#        run.sh SOURCE_ROOT BUILD_DIR --list
+#        run.sh SOURCE_ROOT BUILD_DIR --check [ARGS...]   (the arguments are fine: status 0)
+#
+# Suites, all of them when none is named:
+#   l2fwd   l2fwd.sh: instructions per packet (callgrind), hosted l2fwd against testpmd
+#           io-forwarding on the same ports (the ceiling) and the ratio
+#   image   the images: the virtio path's instructions per packet (l2fwd.sh --only virtio),
+#           frames through the l2fwd image (image_net.sh), boot beside Debian's Linux under
+#           the same QEMU, size and smallest memory (boot.sh), sizes (mgmt.sh --only size)
+#   fw      fw.sh (callgrind, natively, against testpmd) and nft.sh (the fw router beside
+#           Linux: forwarding, nftables as a list and as a set, on veths)
+#   mgmt    mgmt.sh: transit cost, boot with a management NIC, scrapes (hosted and image)
+#   ctl     ctl.sh: commits against nft -f, throughput during commits, TLS handshakes
+#   pktgen  tools/bench/pktgen.sh SOURCE_ROOT BUILD_DIR [--quick], when it is there and
+#           executable: RFC 2544 and latency through the apps (skipped otherwise)
+#
+# Each suite prints what it measures and writes BUILD_DIR/bench/results/SUITE.tsv (with
+# --quick: BUILD_DIR/bench/results.quick/) and SUITE.log, its output. The format of
+# SUITE.tsv is described in full at the top of tools/bench/render.py. In short: one record
+# a line, fields separated by one tab, the first field the record's kind:
+#   table NAME TITLE | cols NAME HEADER... | row NAME VALUE... | cmd NAME COMMAND |
+#   note NAME TEXT | hide NAME | skip NAME REASON |
+#   chart NAME FILE KIND(lines|cdf|bars[,logx][,logy]) X Y[|Y...] SERIES|- TITLE
+# A suite's scripts write these with the res_* functions of tools/bench/results.sh
+# (res_table, res_cols, res_row, ...) into the file $BENCH_RESULTS names; run.sh adds the
+# suite, machine, run and status records around them. A suite's script is run as
+# `SCRIPT SOURCE_ROOT BUILD_DIR [--quick]` (pktgen.sh) and writes the same way.
+#
+# Then tools/bench/render.py turns the results into markdown and PNG charts: a full run
+# rewrites the <!-- bench:NAME --> blocks of docs/BENCHMARKS.md and docs/bench/*.png;
+# --quick writes BUILD_DIR/bench/BENCHMARKS.quick.md and BUILD_DIR/bench/*.png and never
+# touches docs/ (short runs must not replace recorded numbers).
+#
+# --quick: every script's short mode (fewer packets, shorter runs, one round, fewer rule
+# counts and boots): a few minutes for all suites. --seconds N: the throughput runs' length
+# for the l2fwd and fw suites (default: their own).
+set -uo pipefail
+root=$1 build=$2
+shift 2
+bench=$root/tools/bench
+suites_all=(l2fwd image fw mgmt ctl pktgen)
+declare -A title=(
+	[l2fwd]="l2fwd: instructions per packet and the testpmd ceiling"
+	[image]="Images: the virtio path, frames through the image, boot beside Linux, sizes"
+	[fw]="fw: the stateful firewall, against testpmd and beside Linux nftables"
+	[mgmt]="Management plane: transit cost, boot with a management NIC, scrapes"
+	[ctl]="Control socket: commits, throughput during commits, handshakes"
+	[pktgen]="pktgen: RFC 2544 and latency through the apps"
+)
+usage_err() { echo "sluice: bench: $*" >&2; exit 2; }
+
+quick=0 list=0 check=0 seconds="" picked=() child=""
+args=("$@")
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--seconds) seconds=$2; shift ;;
-	--packets) packets=$2; shift ;;
-	*) echo "bench: unknown option '$1'" >&2; exit 2 ;;
+	--quick) quick=1 ;;
+	--list) list=1 ;;
+	--check) check=1 ;;
+	--suite-child) child=$2; shift ;;    # internal: run.sh runs each suite this way (below)
+	--seconds)
+		[[ "${2:-}" =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] || usage_err "--seconds: expected a whole number of seconds, got '${2:-}'"
+		seconds=$2; shift ;;
+	-*) usage_err "unknown option '$1' (see 'sluice bench --help')" ;;
+	*)
+		[ -n "${title[$1]:-}" ] || usage_err "no suite '$1' (suites: ${suites_all[*]})"
+		picked+=("$1") ;;
 	esac
 	shift
 done
-work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
-trap 'huge_release 2>/dev/null || true; rm -rf "$work"' EXIT
+[ "$check" = 0 ] || exit 0
+if [ "$list" = 1 ]; then
+	for s in "${suites_all[@]}"; do printf '%-8s %s\n' "$s" "${title[$s]}"; done
+	exit 0
+fi
+[ ${#picked[@]} -gt 0 ] || picked=("${suites_all[@]}")
 
-echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d)"
+if [ "$quick" = 1 ]; then
+	results=$build/bench/results.quick
+else
+	results=$build/bench/results
+fi
+mkdir -p "$results"
+q=()
+[ "$quick" = 0 ] || q=(--quick)
 
-# ---- 1. instructions per packet -----------------------------------------------------------
-callgrind_ipp() { # APP OPTS -> instructions per packet in app_run
-	local out="$work/cg.out"
-	valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect=app_run \
-		"$build/tools/bench/bench-loop" l2fwd "$packets" 64 "$1" >/dev/null 2>"$work/cg.log"
-	local ir
-	ir=$(grep -m1 '^summary:' "$out" | awk '{print $2}')
-	awk -v ir="$ir" -v n="$packets" 'BEGIN { printf "%.1f", ir / n }'
+# ---- the machine ----------------------------------------------------------------------------
+machine() { # -> "KEY<TAB>VALUE" lines
+	local v
+	printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+	printf 'cpu\t%s\n' "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+	printf 'cores\t%s\n' "$(nproc)"
+	printf 'memory\t%s\n' "$(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
+	printf 'os\t%s\n' "$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-?}")"
+	printf 'kernel\t%s\n' "$(uname -r)"
+	v=$(dpkg-query -W -f='${Version}' dpdk 2>/dev/null || true)
+	[ -n "$v" ] || v=$(pkg-config --modversion libdpdk 2>/dev/null || true)
+	printf 'dpdk\t%s\n' "${v:--}"
+	v=$(qemu-system-x86_64 --version 2>/dev/null | head -1 | sed -nE 's/.*version ([^ ]+).*/\1/p')
+	printf 'qemu\t%s\n' "${v:--}"
+	printf 'accel\t%s\n' "${SLUICE_ACCEL:-tcg}$([ -e /dev/kvm ] || echo ", no /dev/kvm")"
+	printf 'gcc\t%s\n' "$(gcc -dumpfullversion 2>/dev/null || echo -)"
+	printf 'valgrind\t%s\n' "$(valgrind --version 2>/dev/null || echo -)"
+	v=$(python3 -c 'import json, sys
+o = {x["name"]: x["value"] for x in json.load(open(sys.argv[1]))}
+print(o.get("buildtype", "?") + ("" if o.get("b_sanitize", "none") == "none" else ", sanitize=" + o["b_sanitize"]))' \
+		"$build/meson-info/intro-buildoptions.json" 2>/dev/null || echo -)
+	printf 'build\t%s\n' "$v"
+	v=$(git -C "$root" describe --always --dirty 2>/dev/null || echo -)
+	printf 'commit\t%s\n' "$v"
 }
-echo "== callgrind: instructions per packet, $packets 64-byte packets through app_run"
-echo "   command: valgrind --tool=callgrind --toggle-collect=app_run $build/tools/bench/bench-loop l2fwd $packets 64 [validate]"
-printf '   l2fwd            %s instructions/packet\n' "$(callgrind_ipp "")"
-printf '   l2fwd validate   %s instructions/packet (parse stage in front)\n' "$(callgrind_ipp validate)"
-virtio_ipp() { # OPTS -> instructions per packet of the image's path: virtio RX ring -> app -> TX ring
-	local out="$work/cgv.out"
-	valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect=app_run --toggle-collect=sim_step \
-		"$build/tools/bench/bench-virtio" l2fwd "$packets" "$1" >/dev/null 2>"$work/cg.log"
-	awk -v ir="$(grep -m1 '^summary:' "$out" | awk '{print $2}')" -v n="$packets" 'BEGIN { printf "%.1f", ir / n }'
+
+# suite_body NAME: the suite's scripts (in a session of its own, run by run_suite)
+suite_body() {
+	local s=$1 rc=0
+	case "$s" in
+	l2fwd)
+		"$bench/l2fwd.sh" "$build" --only ipp,throughput ${seconds:+--seconds "$seconds"} "${q[@]}" || rc=$? ;;
+	image)
+		"$bench/l2fwd.sh" "$build" --only virtio "${q[@]}" || rc=$?
+		"$bench/image_net.sh" "$root" "$build" 200000 256 "${q[@]}" || rc=$?
+		"$bench/boot.sh" "$root" "$build" "${q[@]}" || rc=$?
+		"$bench/mgmt.sh" "$root" "$build" --only size "${q[@]}" || rc=$? ;;
+	fw)
+		"$bench/fw.sh" "$build" ${seconds:+"$seconds"} "${q[@]}" || rc=$?
+		"$bench/nft.sh" "$build" ${seconds:+"$seconds"} "${q[@]}" || rc=$? ;;
+	mgmt)
+		if [ "$(id -u)" = 0 ]; then
+			"$bench/mgmt.sh" "$root" "$build" --only transit,boot,scrape,image "${q[@]}" || rc=$?
+		else
+			echo "   (not root: no network namespaces, so no hosted scrape)"
+			printf 'table\tscrape_ping\tA ping flood through the hosted fw\nskip\tscrape_ping\tneeds root (network namespaces)\n' >>"$BENCH_RESULTS"
+			"$bench/mgmt.sh" "$root" "$build" --only transit,boot,image "${q[@]}" || rc=$?
+		fi ;;
+	ctl)
+		"$bench/ctl.sh" "$root" "$build" "${q[@]}" || rc=$? ;;
+	pktgen)
+		"$bench/pktgen.sh" "$root" "$build" "${q[@]}" || rc=$? ;;
+	esac
+	return "$rc"
 }
-echo "   command: valgrind --tool=callgrind --toggle-collect=app_run --toggle-collect=sim_step $build/tools/bench/bench-virtio l2fwd $packets [validate]"
-printf '   l2fwd on virtio  %s instructions/packet (the image path: RX ring, refill, l2fwd, TX ring, reclaim)\n' "$(virtio_ipp "")"
-printf '   + validate       %s instructions/packet\n' "$(virtio_ipp validate)"
+if [ -n "$child" ]; then
+	suite_body "$child"
+	exit
+fi
 
-# ---- 2. throughput against testpmd ----------------------------------------------------------
-pcap="$work/in.pcap"
-printf 'eth src=02:00:00:00:00:01 dst=02:00:00:00:00:02 / ipv4 src=10.0.0.1 dst=10.0.0.2 / udp sport=1 dport=2 / payload len=18 / repeat 1024\n' >"$work/in.pkts"
-"$build/tools/capgen/capgen" -o "$pcap" "$work/in.pkts"
-port0="net_pcap0,rx_pcap=$pcap,infinite_rx=1"
-port1="net_null0,no-rx=1"
-echo "== throughput: ${seconds} s per run, 64-byte frames, port 0 $port0 -> port 1 $port1"
-echo "   both on CPU 0 with one forwarding core, alternated twice; the better run of each counts"
-testpmd_run() { # -> median of port 1's per-second TX rates, first two seconds left out (pps)
-	timeout -s INT $((seconds + 2)) $testpmd_cmd >"$work/testpmd.log" 2>&1 || true
-	awk '/NIC statistics for port 1/ { p = 1 } p && /Tx-pps:/ { print $2; p = 0 }' "$work/testpmd.log" |
-		tail -n +3 | sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print 0 }'
+# run_suite NAME: the suite's scripts with BENCH_RESULTS set, in a session of their own
+# (setsid), their output into SUITE.log and shown as it comes; what they leave running
+# when they end is stopped (their process group). Returns their status.
+run_suite() {
+	local s=$1 rc=0 t0 skip="" pid log=$results/$1.log
+	export BENCH_RESULTS=$results/$s.tsv
+	{
+		printf 'suite\t%s\t%s\n' "$s" "${title[$s]}"
+		machine | sed 's/^/machine\t/'
+		printf 'run\tmode\t%s\n' "$([ "$quick" = 1 ] && echo quick || echo full)"
+		printf 'run\tcommand\t%s\n' "tools/sluice bench${args[*]:+ ${args[*]}}"
+	} >"$BENCH_RESULTS"
+	t0=$(date +%s)
+	echo "==== suite $s: ${title[$s]}" | tee "$log"
+	if [ "$s" = pktgen ] && [ ! -x "$bench/pktgen.sh" ]; then
+		skip="tools/bench/pktgen.sh is not there (or not executable) yet"
+	else
+		# setsid in a background job: no fork, so $! is the session's and process group's id
+		setsid "$bench/run.sh" "$root" "$build" --suite-child "$s" "${q[@]}" ${seconds:+--seconds "$seconds"} \
+			>>"$log" 2>&1 </dev/null &
+		pid=$!
+		tail -s 0.2 -n +2 --pid="$pid" -f "$log"
+		wait "$pid" || rc=$?
+		if kill -0 -- "-$pid" 2>/dev/null; then
+			echo "   (stopping what the suite left running: $(pgrep -l -g "$pid" | tr '\n' ' '))"
+			kill -TERM -- "-$pid" 2>/dev/null
+			sleep 1
+			kill -KILL -- "-$pid" 2>/dev/null
+		fi
+	fi
+	local dt=$(($(date +%s) - t0))
+	if [ -n "$skip" ]; then
+		printf 'status\tskipped\t%s\t%s\n' "$dt" "$skip" >>"$BENCH_RESULTS"
+		echo "==== suite $s: skipped: $skip" | tee -a "$log"
+	elif [ "$rc" = 0 ]; then
+		printf 'status\tok\t%s\n' "$dt" >>"$BENCH_RESULTS"
+		echo "==== suite $s: done in $dt s" | tee -a "$log"
+	else
+		printf 'status\tfailed\t%s\texit status %s\n' "$dt" "$rc" >>"$BENCH_RESULTS"
+		echo "==== suite $s: FAILED (exit status $rc) after $dt s" | tee -a "$log"
+	fi
+	unset BENCH_RESULTS
+	return "$rc"
 }
-sluice_run() { # -> packets sent / run time (pps)
-	eval "$sl_cmd" >"$work/sluice.log" 2>&1 || { cat "$work/sluice.log" >&2; echo 0; return; }
-	grep -E '^l2fwd:' "$work/sluice.log" | sed -E 's/.*\(([0-9.]+) Mpps out\).*/\1/' | awk '{ printf "%d\n", $1 * 1e6 }'
-}
-throughput() { # WHAT EAL_MEMORY_ARGS
-	local common="$2 --no-pci --log-level=*:error"
-	testpmd_cmd="dpdk-testpmd $common --file-prefix=bench-tp-$$ --lcores 0@0,1@0 --vdev $port0 --vdev $port1 -- --forward-mode=io --nb-cores=1 --stats-period=1 --total-num-mbufs=16384"
-	sl_cmd="$build/hosted/sluice-hosted l2fwd --quiet --duration $seconds --eal '$common --file-prefix=bench-sl-$$ --lcores 0@0' --port dpdk:$port0 --port dpdk:$port1"
-	echo "   memory: $1"
-	echo "   testpmd: timeout -s INT $((seconds + 2)) $testpmd_cmd"
-	echo "   sluice:  $sl_cmd"
-	local tp=0 sl=0 t s round
-	for round in 1 2; do
-		t=$(testpmd_run); s=$(sluice_run)
-		printf '   round %d: testpmd %.3f Mpps, sluice %.3f Mpps\n' "$round" "$(awk -v v="$t" 'BEGIN{print v/1e6}')" "$(awk -v v="$s" 'BEGIN{print v/1e6}')"
-		[ "$t" -gt "$tp" ] && tp=$t
-		[ "$s" -gt "$sl" ] && sl=$s
-	done
-	awk -v tp="$tp" -v sl="$sl" 'BEGIN {
-		printf "   testpmd io-fwd   %.3f Mpps (median of its per-second rates)\n", tp / 1e6
-		printf "   sluice l2fwd     %.3f Mpps (packets sent / run time)\n", sl / 1e6
-		if (tp > 0) printf "   ratio            %.1f%% of testpmd\n", 100 * sl / tp
-	}'
-}
-# shellcheck source=huge.sh
-. "$(dirname "$0")/huge.sh"
-huge_both_modes "$work" throughput
 
-# ---- 3. packets through the image -------------------------------------------------------
-"$(dirname "$0")/image_net.sh" "$(cd "$(dirname "$0")/../.." && pwd)" "$build" 200000 256
+t_all=$(date +%s)
+echo "== sluice bench$([ "$quick" = 1 ] && echo " --quick"): ${picked[*]}; results in $results/"
+machine | awk -F'\t' '{ printf "   %-9s %s\n", $1, $2 }'
+failed=()
+for s in "${picked[@]}"; do
+	run_suite "$s" || failed+=("$s")
+done
+total=$(($(date +%s) - t_all))
 
-# ---- 4. boot ----------------------------------------------------------------------------
-"$(dirname "$0")/boot.sh" "$(cd "$(dirname "$0")/../.." && pwd)" "$build"
-
-# ---- 5. the fw appliance ------------------------------------------------------------------
-"$(dirname "$0")/fw.sh" "$build" "$seconds"
-"$(dirname "$0")/nft.sh" "$build" "$seconds"
-
-# ---- 6. the management plane --------------------------------------------------------------
-"$(dirname "$0")/mgmt.sh" "$(cd "$(dirname "$0")/../.." && pwd)" "$build"
-
-# ---- 7. the control socket ----------------------------------------------------------------
-"$(dirname "$0")/ctl.sh" "$(cd "$(dirname "$0")/../.." && pwd)" "$build"
+if [ "$quick" = 1 ]; then
+	report=$build/bench/BENCHMARKS.quick.md charts=$build/bench
+	python3 "$bench/render.py" --results "$results" --charts "$charts" --report "$report" || failed+=(render)
+else
+	report=$root/docs/BENCHMARKS.md charts=$root/docs/bench
+	python3 "$bench/render.py" --results "$results" --charts "$charts" --doc "$report" || failed+=(render)
+fi
+echo "== sluice bench$([ "$quick" = 1 ] && echo " --quick"): ${#picked[@]} suite(s) in $total s; report $report, charts in $charts/"
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "== broken: ${failed[*]} (their logs: $results/SUITE.log)" >&2
+	exit 1
+fi
