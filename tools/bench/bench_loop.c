@@ -8,6 +8,10 @@
  *   valgrind --tool=callgrind --toggle-collect=app_run bench-loop l2fwd 1000000
  * and divide the instructions by the packets: the cost of receive bookkeeping, the
  * pipeline, the app's stages and transmit, per packet.
+ *
+ * An app with a source (pktgen) makes its own packets: its ports then receive nothing,
+ * PACKETS is how many it sends (its option count=PACKETS is added), and the instructions
+ * divided by them are its cost to make and send one.
  */
 #include "app.h"
 #include "mem_port.h"
@@ -24,9 +28,13 @@ struct mem_port {
 	uint16_t frame_len;
 };
 
+static bool silent;            /* the app has a source: nothing is received */
+
 static uint16_t mem_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 {
 	struct mem_port *mp = (struct mem_port *)vp;
+	if (silent)
+		return 0;
 	uint16_t got = (uint16_t)pkt_alloc_burst(vp->pool, pkts, n);
 	for (uint16_t i = 0; i < got; i++) {
 		pkts[i]->len = mp->frame_len;
@@ -53,6 +61,21 @@ static void make_frame(uint8_t *f, uint16_t len)
 	f[38] = (uint8_t)(udp_len >> 8);
 	f[39] = (uint8_t)udp_len;
 	pkt_wr16(f + 24, pkt_csum(f + 14, 20));
+}
+
+static void log_line(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", line);
+}
+
+static void *source_state;
+
+static bool run_source(void *arg, struct pkt_worker *w, struct vnet_port *const *ports, uint16_t n)
+{
+	const struct app_def *app = arg;
+	struct app_ports p = { .port = ports, .n = n };
+	return app->source(source_state, w, &p);
 }
 
 int main(int argc, char **argv)
@@ -94,9 +117,15 @@ int main(int argc, char **argv)
 		ports[i].frame_len = (uint16_t)flen;
 		pp[i] = &ports[i].port;
 	}
-	char err[256];
+	char err[256], src_opts[512];
 	void *state = NULL;
-	struct app_env env = { .opts = opts };
+	silent = app->source != NULL;
+	if (silent) {
+		snprintf(src_opts, sizeof(src_opts), "%s%scount=%llu,nolatency,drain=0", opts, *opts ? "," : "",
+			 (unsigned long long)packets);
+		opts = src_opts;
+	}
+	struct app_env env = { .opts = opts, .pool = pool, .log = log_line };
 	if (app->setup(&pipe, &state, &env, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bench-loop: %s\n", err);
 		return 2;
@@ -104,9 +133,13 @@ int main(int argc, char **argv)
 	static struct pkt_worker w;
 	pkt_worker_init(&w, &pipe);
 	static volatile sig_atomic_t never;
-	struct app_run_limits lim = { .max_rx_pkts = packets };
+	struct app_run_limits lim = { .max_rx_pkts = silent ? 0 : packets, .source = silent ? run_source : NULL,
+				      .source_arg = (void *)app };
+	source_state = state;
 	uint64_t rx = app_run(&w, pp, 2, &never, &lim);
 	uint64_t tx = w.cnt.port[0].tx_pkts + w.cnt.port[1].tx_pkts;
+	if (silent)
+		rx = tx == packets ? tx : 0;   /* made and sent: what a source is measured by */
 	printf("%s: %llu packets in, %llu out, %llu dropped\n", app->name, (unsigned long long)rx,
 	       (unsigned long long)tx, (unsigned long long)pkt_counters_drops(&pipe, &w.cnt));
 	if (app->teardown)
