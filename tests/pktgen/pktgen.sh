@@ -6,6 +6,7 @@
 #            streams (UDP with 10 ports, TCP) each accounted for on their own
 #   l2fwd    pktgen -> sock -> the hosted l2fwd -> sock -> pktgen: the same exact accounting,
 #            and l2fwd forwarded exactly what was sent
+#   memif    the same through l2fwd over DPDK memif rings
 #   delay    a delay line of 20 ms (tests/pktgen/delay_line.py; no netem here) against one of
 #            0 ms: the latency pktgen reports moves by 20 ms (within 3 ms)
 #   args     bad arguments: a non-zero exit and one line on stderr naming the problem
@@ -86,6 +87,20 @@ l2fwd)
 	wait "${pids[0]}" || fail "l2fwd: $(cat "$w/l2fwd.log")"
 	grep -q '^l2fwd: 20000 packets in, 20000 out, 0 dropped' "$w/l2fwd.log" || fail "l2fwd: $(tail -1 "$w/l2fwd.log")"
 	echo "l2fwd: 20000 sent, 20000 through l2fwd, 20000 back, in order"
+	;;
+memif)
+	# the same loop over DPDK memif (shared memory, zero copy): l2fwd serves both rings
+	"$build/hosted/sluice-hosted" l2fwd --eal "--no-huge -m 512 --no-pci --file-prefix=pgt-l2-$$" \
+		--port "dpdk:net_memif0,role=server,socket=$w/m0.sock" --port "dpdk:net_memif1,role=server,socket=$w/m1.sock" \
+		>"$w/l2fwd.log" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do [ -S "$w/m0.sock" ] && [ -S "$w/m1.sock" ] && break; sleep 0.05; done
+	"$sluice" pktgen --tx "dpdk:net_memif0,role=client,socket=$w/m0.sock" --rx "dpdk:net_memif1,role=client,socket=$w/m1.sock" \
+		--eal "--no-huge -m 512 --no-pci --file-prefix=pgt-pg-$$" --warmup 0.5 --count 20000 --rate 10kpps --json "$w/m.json"
+	exact "$w/m.json" 0 20000
+	kill -INT "${pids[0]}"
+	wait "${pids[0]}" || fail "l2fwd: $(cat "$w/l2fwd.log")"
+	echo "memif: 20000 sent, 20000 back through l2fwd, in order (after a warm-up while the rings connect)"
 	;;
 delay)
 	run_delay() { # MS -> p50 latency in ns (UDP on the loopback, as the l2fwd part)
