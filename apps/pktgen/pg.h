@@ -181,7 +181,7 @@ struct pg_app {
 	uint8_t trial;             /* in every signature: frames of an earlier trial are stale */
 	enum pg_phase phase;
 	uint64_t phase_end;        /* TSC at which the phase ends (0: never) */
-	uint64_t started_tsc, send_tsc, stopped_tsc;
+	uint64_t send_tsc, stopped_tsc;
 	uint64_t rx_other, rx_stale, alloc_fails;
 	const char *cap_name;      /* the replayed capture's name, for the report */
 	struct pkt_buf *pend[PKT_MAX_PORTS][PKT_BURST];  /* made, not yet taken by the port */
@@ -194,8 +194,6 @@ struct pg_app {
 		unsigned size_at;      /* index into conf.sizes */
 		enum { PG_R_MAX, PG_R_SEARCH, PG_R_LATENCY, PG_R_LOSS } step;
 		struct pg_search search;
-		struct pg_loss_curve loss;
-		uint64_t max_pps;
 		struct pg_rfc_result {
 			uint16_t size;
 			uint64_t max_pps, throughput_pps;

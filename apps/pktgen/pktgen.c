@@ -83,6 +83,17 @@ static uint64_t received_unique(const struct pg_stream *s)
 	return s->rx.pkts - s->rx.dup;
 }
 
+/* The frame-loss curve's first trial, unless it is not wanted (or no memory for it). */
+static bool rfc_loss_start(struct pg_app *a, struct pg_rfc_result *r, uint64_t now)
+{
+	if (a->conf.no_loss_curve || !(r->loss = malloc(sizeof(*r->loss))))
+		return false;
+	pg_loss_init(r->loss, r->max_pps, a->conf.loss_step_ppm);
+	a->rfc.step = PG_R_LOSS;
+	rfc_trial(a, r->loss->next, now);
+	return true;
+}
+
 /* A trial's frames are back (or the drain is over): the next trial, or the end. */
 static bool rfc_next(struct pg_app *a, uint64_t now)
 {
@@ -125,15 +136,9 @@ static bool rfc_next(struct pg_app *a, uint64_t now)
 		r->lat = malloc(sizeof(*r->lat));
 		if (r->lat)
 			*r->lat = s->rx.hist;
-		if (a->conf.no_loss_curve)
-			goto next_size;
-		r->loss = malloc(sizeof(*r->loss));
-		if (!r->loss)
-			goto next_size;
-		pg_loss_init(r->loss, r->max_pps, a->conf.loss_step_ppm);
-		a->rfc.step = PG_R_LOSS;
-		rfc_trial(a, r->loss->next, now);
-		return true;
+		if (rfc_loss_start(a, r, now))
+			return true;
+		goto next_size;
 	case PG_R_LOSS:
 		if (!pg_loss_report(r->loss, sent, got)) {
 			rfc_trial(a, r->loss->next, now);
@@ -151,12 +156,8 @@ static bool rfc_next(struct pg_app *a, uint64_t now)
 		rfc_trial(a, r->throughput_pps, now);
 		return true;
 	}
-	if (!a->conf.no_loss_curve && (r->loss = malloc(sizeof(*r->loss))) != NULL) {
-		pg_loss_init(r->loss, r->max_pps, a->conf.loss_step_ppm);
-		a->rfc.step = PG_R_LOSS;
-		rfc_trial(a, r->loss->next, now);
+	if (rfc_loss_start(a, r, now))
 		return true;
-	}
 next_size:
 	if (++a->rfc.size_at < a->conf.n_sizes && rfc_size(a, now) == 0)
 		return true;
@@ -321,7 +322,6 @@ static int pg_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 		return -1;
 	}
 	uint64_t now = pg_tsc();
-	a->started_tsc = now;
 	a->live_last_ms = plat_clock_ns() / 1000000;
 	if (a->conf.rfc2544) {
 		rfc_size(a, now);
