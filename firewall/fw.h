@@ -2,8 +2,9 @@
  * for one packet (classifier, then the matching rules' statements in order: limit,
  * counter, log, verdict).
  *
- * A struct fw_ruleset is built whole, off to the side, from a config text; a text with any
- * error builds nothing (fw_ruleset_load returns NULL with FILE:LINE:COL in err). Its rules
+ * A struct fw_ruleset is built whole, off to the side, from a config text (fw_ruleset_load)
+ * or a config already read (fw_ruleset_build); a text with any error builds nothing
+ * (NULL, with FILE:LINE:COL in err). Its rules
  * are read-only once built; the counters and token buckets it carries are the running
  * worker's own. Replacing a running ruleset is the caller's pointer swap (apps/fw).
  *
@@ -86,7 +87,12 @@ static inline bool fw_fast_accept(const struct fw_ruleset *rs, enum fw_hook hook
 }
 
 /* Parses and compiles text (named name in messages). NULL with one message in err. */
-struct fw_ruleset *fw_ruleset_load(const char *name, const char *text, size_t len, struct fw_err *err);
+struct fw_ruleset *fw_ruleset_load(const char *name, const char *text, size_t len, struct cf_err *err);
+/* Compiles a config already read (fw_config_parse, or cf_parse with the firewall's
+ * extension and another engine's: fw_config_ext), taking over what cfg holds: cfg is left
+ * empty whatever the outcome, its rules and sets the ruleset's or freed. NULL with one
+ * message in err (named name). fw_ruleset_load is fw_config_parse and this. */
+struct fw_ruleset *fw_ruleset_build(struct fw_config *cfg, const char *name, struct cf_err *err);
 void fw_ruleset_free(struct fw_ruleset *rs);
 
 /* The fields rules see, from a parsed packet: interfaces (-1: none) and its ct state bit. */
@@ -161,7 +167,7 @@ struct fw_flow_stats {
  * FW_MEMO_POLICY or FW_MEMO_GENERAL (decided by fw_decide). */
 #define FW_MEMO_MAX_IF 30
 #define FW_MEMO_VALUE_BITS 17
-static_assert(FW_MAX_IFACES <= FW_MEMO_MAX_IF, "every interface fits the memo word (no check per packet)");
+static_assert(CF_MAX_IFACES <= FW_MEMO_MAX_IF, "every interface fits the memo word (no check per packet)");
 #define FW_MEMO_VALUE ((1u << FW_MEMO_VALUE_BITS) - 1)
 #define FW_MEMO_POLICY FW_MEMO_VALUE
 #define FW_MEMO_GENERAL (FW_MEMO_VALUE - 1)
@@ -204,6 +210,29 @@ static inline void fw_decide_flow(struct fw_ruleset *rs, enum fw_hook hook, uint
 		}
 	}
 	fw_decide_flow_slow(rs, hook, memo, p, iif, oif, ct_state, now_ms, log, st, d);
+}
+
+/* hook's decision for p, tracked as cp, arriving on iif and leaving by oif (-1: none):
+ * accepted at once by a chain that begins "ct state ... accept", from the connection's
+ * kept decision for packets of its own flow, else by the classifier. What an app calls
+ * at each of its hooks. */
+static inline __attribute__((always_inline)) void fw_judge(struct fw_ruleset *rs, enum fw_hook hook,
+							   const struct ct_pkt *cp, const struct pkt_buf *p, int iif,
+							   int oif, uint64_t now_ms, struct fw_log *log,
+							   struct fw_flow_stats *st, struct fw_decision *d)
+{
+	uint8_t state = cp->state == CT_S_UNTRACKED ? 0 : cp->state;
+	if (fw_fast_accept(rs, hook, state)) {
+		*d = (struct fw_decision){ .verdict = FW_ACCEPT };
+		return;
+	}
+	if (cp->e && (state == CT_S_NEW || state == CT_S_ESTABLISHED)) {
+		fw_decide_flow(rs, hook, fw_flow_memo(rs, cp->e, cp->dir), p, iif, oif, state, now_ms, log, st, d);
+		return;
+	}
+	struct fw_pkt fp;
+	fw_pkt_fill(&fp, p, iif, oif, state);
+	fw_decide(rs, hook, &fp, p, now_ms, log, d);
 }
 
 /* Formats one log entry as a console line: "PREFIX[fw forward rule 3 accept] IN=lan ..." */

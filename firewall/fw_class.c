@@ -104,7 +104,7 @@ static int iv_intersect(const struct ivals *a, const struct ivals *b, struct iva
 	return 0;
 }
 
-static int iv_prefix(struct ivals *s, const struct fw_prefix *p)
+static int iv_prefix(struct ivals *s, const struct cf_prefix *p)
 {
 	unsigned bits = p->family == 4 ? 32 : 128;
 	u128 base = addr_value(p->addr, bits / 8);
@@ -151,8 +151,8 @@ static int match_ivals(const struct fw_config *cfg, const struct fw_match *m, st
 	case FW_M_IP6_DADDR:
 		if (m->set < 0)
 			return iv_prefix(s, &m->u.prefix);
-		for (unsigned i = 0; i < cfg->set[m->set].n; i++)
-			if (iv_prefix(s, &cfg->set[m->set].prefixes[i]))
+		for (unsigned i = 0; i < cfg->cf.set[m->set].n; i++)
+			if (iv_prefix(s, &cfg->cf.set[m->set].prefixes[i]))
 				return -1;
 		return 0;
 	case FW_M_ETHER_TYPE:
@@ -161,8 +161,8 @@ static int match_ivals(const struct fw_config *cfg, const struct fw_match *m, st
 	case FW_M_SPORT:
 	case FW_M_DPORT:
 	case FW_M_LENGTH: {
-		const struct fw_range *r = m->set >= 0 ? cfg->set[m->set].ranges : m->u.list.r;
-		unsigned n = m->set >= 0 ? cfg->set[m->set].n : m->u.list.n;
+		const struct cf_range *r = m->set >= 0 ? cfg->cf.set[m->set].ranges : m->u.list.r;
+		unsigned n = m->set >= 0 ? cfg->cf.set[m->set].n : m->u.list.n;
 		for (unsigned i = 0; i < n; i++)
 			if (iv_push(s, r[i].lo, r[i].hi))
 				return -1;

@@ -1,4 +1,4 @@
-/* The firewall engine: loading a ruleset, filling a packet's fields, deciding, logging. */
+/* The firewall engine: building a ruleset, filling a packet's fields, deciding, logging. */
 #include "fw.h"
 
 #include "pkt_parse.h"
@@ -13,17 +13,28 @@ static atomic_uint_fast32_t ruleset_gen;
 static const char *const hook_names[FW_HOOK__COUNT] = { "input", "forward", "output" };
 static const char *const verdict_names[] = { "log", "accept", "drop", "reject" };
 
-struct fw_ruleset *fw_ruleset_load(const char *name, const char *text, size_t len, struct fw_err *err)
+struct fw_ruleset *fw_ruleset_load(const char *name, const char *text, size_t len, struct cf_err *err)
+{
+	struct fw_config *cfg = malloc(sizeof(*cfg));
+	if (!cfg) {
+		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", name);
+		return NULL;
+	}
+	struct fw_ruleset *rs = fw_config_parse(cfg, name, text, len, err) ? NULL : fw_ruleset_build(cfg, name, err);
+	free(cfg);
+	return rs;
+}
+
+struct fw_ruleset *fw_ruleset_build(struct fw_config *cfg, const char *name, struct cf_err *err)
 {
 	struct fw_ruleset *rs = calloc(1, sizeof(*rs));
 	if (!rs) {
 		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", name);
+		fw_config_free(cfg);
 		return NULL;
 	}
-	if (fw_config_parse(&rs->cfg, name, text, len, err)) {
-		free(rs);
-		return NULL;
-	}
+	rs->cfg = *cfg;                     /* taken over: the rules' matches, the sets' elements */
+	memset(cfg, 0, sizeof(*cfg));
 	do
 		rs->gen = (uint32_t)atomic_fetch_add(&ruleset_gen, 1) + 1;
 	while (!rs->gen);
@@ -262,8 +273,8 @@ static int iface_name(const struct fw_ruleset *rs, int i, char *out, size_t n)
 {
 	if (i < 0)
 		return snprintf(out, n, "%s", "");
-	if ((unsigned)i < rs->cfg.n_iface)
-		return snprintf(out, n, "%s", rs->cfg.iface[i].name);
+	if ((unsigned)i < rs->cfg.cf.n_iface)
+		return snprintf(out, n, "%s", rs->cfg.cf.iface[i].name);
 	return snprintf(out, n, "port%d", i);
 }
 
@@ -272,7 +283,7 @@ void fw_log_format(const struct fw_ruleset *rs, const struct fw_log_entry *e, ch
 	const struct fw_rule *rule = e->rule >= 0 && (unsigned)e->rule < rs->cfg.chain[e->hook].n_rules
 					     ? &rs->cfg.chain[e->hook].rules[e->rule]
 					     : NULL;
-	char in[FW_NAME_MAX + 8], outif[FW_NAME_MAX + 8];
+	char in[CF_NAME_MAX + 8], outif[CF_NAME_MAX + 8];
 	iface_name(rs, e->fp.iif, in, sizeof(in));
 	iface_name(rs, e->fp.oif, outif, sizeof(outif));
 	int k = snprintf(out, n, "%s[fw %s rule %d line %u %s] IN=%s OUT=%s LEN=%u", rule ? rule->log_prefix : "",

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-static bool in_prefix(const struct fw_prefix *p, const uint8_t *addr)
+static bool in_prefix(const struct cf_prefix *p, const uint8_t *addr)
 {
 	unsigned full = p->len / 8, rest = p->len % 8;
 	if (memcmp(p->addr, addr, full))
@@ -14,7 +14,7 @@ static bool in_prefix(const struct fw_prefix *p, const uint8_t *addr)
 	return (p->addr[full] & mask) == (addr[full] & mask);
 }
 
-static bool in_ranges(const struct fw_range *r, unsigned n, uint32_t v)
+static bool in_ranges(const struct cf_range *r, unsigned n, uint32_t v)
 {
 	for (unsigned i = 0; i < n; i++)
 		if (v >= r[i].lo && v <= r[i].hi)
@@ -26,7 +26,7 @@ static bool addr_match(const struct fw_config *cfg, const struct fw_match *m, co
 {
 	if (m->set < 0)
 		return in_prefix(&m->u.prefix, addr);
-	const struct fw_set *s = &cfg->set[m->set];
+	const struct cf_set *s = &cfg->cf.set[m->set];
 	for (unsigned i = 0; i < s->n; i++)
 		if (in_prefix(&s->prefixes[i], addr))
 			return true;
@@ -36,7 +36,7 @@ static bool addr_match(const struct fw_config *cfg, const struct fw_match *m, co
 static bool value_match(const struct fw_config *cfg, const struct fw_match *m, uint32_t v)
 {
 	if (m->set >= 0)
-		return in_ranges(cfg->set[m->set].ranges, cfg->set[m->set].n, v);
+		return in_ranges(cfg->cf.set[m->set].ranges, cfg->cf.set[m->set].n, v);
 	return in_ranges(m->u.list.r, m->u.list.n, v);
 }
 

@@ -13,7 +13,7 @@
 #ifndef SLUICE_FW_RULE_H
 #define SLUICE_FW_RULE_H
 
-#include "fw_value.h"
+#include "cf_value.h"
 
 #define FW_MAX_MATCHES 12
 #define FW_MAX_LIST 16       /* values in an inline { a, b, ... } list */
@@ -44,8 +44,8 @@ struct fw_match {
 	int set;                       /* index of a named set, or -1 */
 	union {
 		int iface;
-		struct fw_prefix prefix;
-		struct { struct fw_range r[FW_MAX_LIST]; unsigned n; } list;
+		struct cf_prefix prefix;
+		struct { struct cf_range r[FW_MAX_LIST]; unsigned n; } list;
 		struct { uint8_t set, clear; } flags;      /* TCP flag bits that must be 1 / must be 0 */
 		struct { uint8_t type; int16_t code; } icmp; /* code -1: any */
 		uint8_t ct_states;

@@ -71,21 +71,21 @@ static const char *tail(const struct fwc_cmd *c, int i, size_t *len, char **owne
 }
 
 /* A lexer over the command's text from word i, with the command's lines and columns. */
-static const char *lex_tail(const struct fwc_cmd *c, int i, struct fw_lex *lx, struct fw_err *fe, char **owned)
+static const char *lex_tail(const struct fwc_cmd *c, int i, struct cf_lex *lx, struct cf_err *fe, char **owned)
 {
 	size_t len;
 	const char *text = tail(c, i, &len, owned);
 	if (!text)
 		return NULL;
-	fw_lex_init(lx, c->w->name, text, len, fe);
+	cf_lex_init(lx, c->w->name, text, len, fe);
 	lx->line = c->w->line;
 	lx->col = c->a->col[i];
 	return text;
 }
 
-static bool at_end(const struct fw_tok *t)
+static bool at_end(const struct cf_tok *t)
 {
-	return t->kind == FW_T_END || (t->kind == FW_T_EOS && t->text[0] == '\n');
+	return t->kind == CF_T_END || (t->kind == CF_T_EOS && t->text[0] == '\n');
 }
 
 /* The statements the rule may need before hook's chain: its interfaces and sets. */
@@ -130,7 +130,7 @@ static int check_rule(const struct fwc_cmd *c, int hook, const struct fwc_rule *
 		free(b.s);
 		return fwc_fail_at(c, r->from.col, "out of memory");
 	}
-	struct fw_err fe = { "" };
+	struct cf_err fe = { "" };
 	const char *name = c->w->name;
 	int rc = fw_config_parse(cfg, name, b.s, b.len, &fe);
 	if (!rc)
@@ -161,37 +161,37 @@ int fwc_rule_text(const struct fwc_cmd *c, int i, int hook, struct fwc_rule *r)
 	memset(r, 0, sizeof(*r));
 	if (i >= c->a->argc)
 		return fwc_fail(c, i, "expected a rule");
-	struct fw_lex lx;
-	struct fw_err fe = { "" };
+	struct cf_lex lx;
+	struct cf_err fe = { "" };
 	if (!lex_tail(c, i, &lx, &fe, &r->owned))
 		return fwc_fail(c, i, "out of memory");
 	const char *from = NULL, *to = NULL;
 	int depth = 0;
 	for (;;) {
-		struct fw_tok t = fw_lex_next(&lx);
+		struct cf_tok t = cf_lex_next(&lx);
 		if (at_end(&t))
 			break;
-		if (t.kind == FW_T_ERROR) {
+		if (t.kind == CF_T_ERROR) {
 			ctl_error(c->o, "%s", fe.msg);
 			goto fail;
 		}
-		if (t.kind == FW_T_EOS) {       /* ';': nothing may follow */
-			struct fw_tok n = fw_lex_next(&lx);
-			if (n.kind == FW_T_END || at_end(&n))
+		if (t.kind == CF_T_EOS) {       /* ';': nothing may follow */
+			struct cf_tok n = cf_lex_next(&lx);
+			if (n.kind == CF_T_END || at_end(&n))
 				break;
 			fwc_fail_at(c, n.col, "one rule a command: nothing after its ';'");
 			goto fail;
 		}
-		if (t.kind == FW_T_RBRACE && !depth) {
+		if (t.kind == CF_T_RBRACE && !depth) {
 			fwc_fail_at(c, t.col, "unexpected '}' (no '{' before it)");
 			goto fail;
 		}
-		depth += t.kind == FW_T_LBRACE ? 1 : t.kind == FW_T_RBRACE ? -1 : 0;
+		depth += t.kind == CF_T_LBRACE ? 1 : t.kind == CF_T_RBRACE ? -1 : 0;
 		if (!from) {
-			from = t.kind == FW_T_STRING ? t.text - 1 : t.text;
+			from = t.kind == CF_T_STRING ? t.text - 1 : t.text;
 			r->from = (struct fwd_origin){ c->w->line, t.col };
 		}
-		to = t.text + t.len + (t.kind == FW_T_STRING);
+		to = t.text + t.len + (t.kind == CF_T_STRING);
 	}
 	if (!from) {
 		fwc_fail(c, i, "expected a rule");
@@ -215,36 +215,36 @@ static int read_elems(const struct fwc_cmd *c, int i, const struct fwd_set *s, s
 	if (i >= c->a->argc)
 		return fwc_fail(c, i, "expected '{' and the elements");
 	char *owned;
-	struct fw_lex lx;
-	struct fw_err fe = { "" };
+	struct cf_lex lx;
+	struct cf_err fe = { "" };
 	if (!lex_tail(c, i, &lx, &fe, &owned))
 		return fwc_fail(c, i, "out of memory");
 	int rc = -1;
-	struct fw_tok t = fw_lex_next(&lx);
-	if (t.kind != FW_T_LBRACE) {
+	struct cf_tok t = cf_lex_next(&lx);
+	if (t.kind != CF_T_LBRACE) {
 		fwc_fail_at(c, t.col, "expected '{' and the elements");
 		goto out;
 	}
 	for (bool want = true;;) {
-		t = fw_lex_next(&lx);
-		if (t.kind == FW_T_ERROR) {
+		t = cf_lex_next(&lx);
+		if (t.kind == CF_T_ERROR) {
 			ctl_error(c->o, "%s", fe.msg);
 			goto out;
 		}
-		if (t.kind == FW_T_RBRACE && (!want || !*n))
+		if (t.kind == CF_T_RBRACE && (!want || !*n))
 			break;
-		if (!want && t.kind == FW_T_COMMA) {
+		if (!want && t.kind == CF_T_COMMA) {
 			want = true;
 			continue;
 		}
-		if (!want || t.kind != FW_T_WORD) {
-			fwc_fail_at(c, t.col, want ? (s->kind == FW_SET_PORT ? "expected a port or a range A-B"
+		if (!want || t.kind != CF_T_WORD) {
+			fwc_fail_at(c, t.col, want ? (s->kind == CF_SET_PORT ? "expected a port or a range A-B"
 									   : "expected an address or prefix")
 					      : "expected ',' or '}'");
 			goto out;
 		}
-		if (*n == FW_MAX_SET_ITEMS) {
-			fwc_fail_at(c, t.col, "more than %d elements in set '%s'", FW_MAX_SET_ITEMS, s->name);
+		if (*n == CF_MAX_SET_ITEMS) {
+			fwc_fail_at(c, t.col, "more than %d elements in set '%s'", CF_MAX_SET_ITEMS, s->name);
 			goto out;
 		}
 		if (*n % 64 == 0) {
@@ -264,7 +264,7 @@ static int read_elems(const struct fwc_cmd *c, int i, const struct fwd_set *s, s
 		++*n;
 		want = false;
 	}
-	t = fw_lex_next(&lx);
+	t = cf_lex_next(&lx);
 	if (!at_end(&t)) {
 		fwc_fail_at(c, t.col, "expected the end of the command after '}'");
 		goto out;
@@ -288,8 +288,8 @@ static int check_new(const struct fwc_cmd *c, const struct fwd_set *s, const str
 			twice = !strcmp(e[j].text, e[k].text);
 		if (twice)
 			return fwc_fail_at(c, e[k].from.col, "'%s' is already in set '%s'", e[k].text, s->name);
-		if (s->n + k >= FW_MAX_SET_ITEMS)
-			return fwc_fail_at(c, e[k].from.col, "more than %d elements in set '%s'", FW_MAX_SET_ITEMS, s->name);
+		if (s->n + k >= CF_MAX_SET_ITEMS)
+			return fwc_fail_at(c, e[k].from.col, "more than %d elements in set '%s'", CF_MAX_SET_ITEMS, s->name);
 	}
 	return 0;
 }
@@ -341,7 +341,7 @@ int fwc_elements(const struct fwc_cmd *c, bool add)
 static bool good_name(const char *s)
 {
 	size_t n = strlen(s);
-	bool ok = n && n < FW_NAME_MAX && ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z'));
+	bool ok = n && n < CF_NAME_MAX && ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z'));
 	for (size_t i = 0; ok && i < n; i++)
 		ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
 		     s[i] == '_' || s[i] == '-';
@@ -354,17 +354,17 @@ int fwc_add_set(const struct fwc_cmd *c)
 	const char *name = fwc_word(c, 2), *kind = fwc_word(c, 3);
 	if (!name || !good_name(name))
 		return fwc_fail(c, 2, "expected a set name (a letter, then letters, digits, '_' or '-', at most %d)%s%s%s",
-				FW_NAME_MAX - 1, name ? ", got '" : "", name ? name : "", name ? "'" : "");
+				CF_NAME_MAX - 1, name ? ", got '" : "", name ? name : "", name ? "'" : "");
 	if (fwd_set_find(d, name, strlen(name)))
 		return fwc_fail(c, 2, "set '%s' is already declared", name);
-	if (fwd_set_count(d) == FW_MAX_SETS)
-		return fwc_fail(c, 2, "more than %d sets", FW_MAX_SETS);
+	if (fwd_set_count(d) == CF_MAX_SETS)
+		return fwc_fail(c, 2, "more than %d sets", CF_MAX_SETS);
 	struct fwd_set tmp = { 0 };
 	snprintf(tmp.name, sizeof(tmp.name), "%s", name);
 	if (fwc_is(c, 3, "ipv4") || fwc_is(c, 3, "ipv6"))
-		tmp.kind = kind[3] == '4' ? FW_SET_IPV4 : FW_SET_IPV6;
+		tmp.kind = kind[3] == '4' ? CF_SET_IPV4 : CF_SET_IPV6;
 	else if (fwc_is(c, 3, "port"))
-		tmp.kind = FW_SET_PORT;
+		tmp.kind = CF_SET_PORT;
 	else
 		return fwc_fail(c, 3, "expected the set's type: ipv4, ipv6 or port%s%s%s", kind ? ", got '" : "",
 				kind ? kind : "", kind ? "'" : "");

@@ -18,47 +18,47 @@ uint64_t fwd_new_handle(void)
 
 /* The reader's state: the current token, and the first error. */
 struct reader {
-	struct fw_lex lx;
-	struct fw_tok tok;
-	struct fw_err fe;
+	struct cf_lex lx;
+	struct cf_tok tok;
+	struct cf_err fe;
 	const char *file;
 	struct fwd_doc *d;
 };
 
 static int next(struct reader *r)
 {
-	r->tok = fw_lex_next(&r->lx);
-	return r->tok.kind == FW_T_ERROR ? -1 : 0;
+	r->tok = cf_lex_next(&r->lx);
+	return r->tok.kind == CF_T_ERROR ? -1 : 0;
 }
 
 /* A token's first and last byte + 1 in the source (a string's quotes included). */
-static const char *tok_start(const struct fw_tok *t)
+static const char *tok_start(const struct cf_tok *t)
 {
-	return t->kind == FW_T_STRING ? t->text - 1 : t->text;
+	return t->kind == CF_T_STRING ? t->text - 1 : t->text;
 }
 
-static const char *tok_end(const struct fw_tok *t)
+static const char *tok_end(const struct cf_tok *t)
 {
-	return t->text + t->len + (t->kind == FW_T_STRING);
+	return t->text + t->len + (t->kind == CF_T_STRING);
 }
 
 static int unexpected(struct reader *r, const char *what)
 {
-	if (r->tok.kind == FW_T_ERROR)
+	if (r->tok.kind == CF_T_ERROR)
 		return -1;
 	char got[64];
-	fw_tok_describe(&r->tok, got, sizeof(got));
-	return fw_error(&r->fe, r->file, r->tok.line, r->tok.col, "expected %s, got %s", what, got);
+	cf_tok_describe(&r->tok, got, sizeof(got));
+	return cf_error(&r->fe, r->file, r->tok.line, r->tok.col, "expected %s, got %s", what, got);
 }
 
 static int oom(struct reader *r)
 {
-	return fw_error(&r->fe, r->file, r->tok.line, r->tok.col, "out of memory");
+	return cf_error(&r->fe, r->file, r->tok.line, r->tok.col, "out of memory");
 }
 
-static bool is_word(const struct fw_tok *t, const char *w)
+static bool is_word(const struct cf_tok *t, const char *w)
 {
-	return t->kind == FW_T_WORD && t->len == strlen(w) && !memcmp(t->text, w, t->len);
+	return t->kind == CF_T_WORD && t->len == strlen(w) && !memcmp(t->text, w, t->len);
 }
 
 static char *dup_n(const char *s, size_t n)
@@ -124,12 +124,12 @@ static int raw_statement(struct reader *r)
 	const char *from = NULL, *to = NULL;
 	unsigned line = 0, col = 0;
 	for (;;) {
-		const struct fw_tok *t = &r->tok;
-		if (t->kind == FW_T_END || (t->kind == FW_T_EOS && depth == 0))
+		const struct cf_tok *t = &r->tok;
+		if (t->kind == CF_T_END || (t->kind == CF_T_EOS && depth == 0))
 			break;
-		if (t->kind == FW_T_RBRACE && depth == 0)
+		if (t->kind == CF_T_RBRACE && depth == 0)
 			return unexpected(r, "the end of the statement");
-		if (t->kind != FW_T_EOS) {
+		if (t->kind != CF_T_EOS) {
 			if (from && t->line != line) {
 				if (raw_line(it, &cap, from, to, line, col))
 					return oom(r);
@@ -141,7 +141,7 @@ static int raw_statement(struct reader *r)
 				col = t->col;
 			}
 			to = tok_end(t);
-			depth += t->kind == FW_T_LBRACE ? 1 : t->kind == FW_T_RBRACE ? -1 : 0;
+			depth += t->kind == CF_T_LBRACE ? 1 : t->kind == CF_T_RBRACE ? -1 : 0;
 		}
 		if (next(r))
 			return -1;
@@ -156,7 +156,7 @@ static int end_statement(struct reader *r)
 {
 	if (next(r))
 		return -1;
-	if (r->tok.kind != FW_T_EOS && r->tok.kind != FW_T_END)
+	if (r->tok.kind != CF_T_EOS && r->tok.kind != CF_T_END)
 		return unexpected(r, "the end of the statement");
 	return 0;
 }
@@ -165,23 +165,23 @@ static int set_statement(struct reader *r)
 {
 	if (next(r))
 		return -1;
-	if (r->tok.kind != FW_T_WORD || r->tok.len >= FW_NAME_MAX)
+	if (r->tok.kind != CF_T_WORD || r->tok.len >= CF_NAME_MAX)
 		return unexpected(r, "a set name");
 	if (fwd_set_find(r->d, r->tok.text, r->tok.len))
-		return fw_error(&r->fe, r->file, r->tok.line, r->tok.col, "set '%.*s' is already declared", (int)r->tok.len,
+		return cf_error(&r->fe, r->file, r->tok.line, r->tok.col, "set '%.*s' is already declared", (int)r->tok.len,
 				r->tok.text);
-	char name[FW_NAME_MAX];
+	char name[CF_NAME_MAX];
 	memcpy(name, r->tok.text, r->tok.len);
 	name[r->tok.len] = 0;
 	if (next(r))
 		return -1;
-	enum fw_set_kind kind;
+	enum cf_set_kind kind;
 	if (is_word(&r->tok, "ipv4"))
-		kind = FW_SET_IPV4;
+		kind = CF_SET_IPV4;
 	else if (is_word(&r->tok, "ipv6"))
-		kind = FW_SET_IPV6;
+		kind = CF_SET_IPV6;
 	else if (is_word(&r->tok, "port"))
-		kind = FW_SET_PORT;
+		kind = CF_SET_PORT;
 	else
 		return unexpected(r, "the set's type: ipv4, ipv6 or port");
 	struct fwd_set *s = fwd_set_add_at(r->d, r->d->n_items, name, kind, (struct fwd_origin){ 0, 0 });
@@ -189,24 +189,24 @@ static int set_statement(struct reader *r)
 		return oom(r);
 	if (next(r))
 		return -1;
-	if (r->tok.kind != FW_T_LBRACE)
+	if (r->tok.kind != CF_T_LBRACE)
 		return unexpected(r, "'{'");
 	bool want_elem = true;
 	for (;;) {
 		if (next(r))
 			return -1;
-		if (r->tok.kind == FW_T_EOS)
+		if (r->tok.kind == CF_T_EOS)
 			continue;
-		if (r->tok.kind == FW_T_RBRACE)
+		if (r->tok.kind == CF_T_RBRACE)
 			return end_statement(r);
-		if (want_elem && r->tok.kind == FW_T_WORD) {
+		if (want_elem && r->tok.kind == CF_T_WORD) {
 			char text[FWD_ELEM_MAX];
 			if (fwd_elem_read(s, r->file, &r->tok, text, &r->fe))
 				return -1;
 			if (fwd_elem_add(s, text, (struct fwd_origin){ 0, 0 }))
 				return oom(r);
 			want_elem = false;
-		} else if (!want_elem && r->tok.kind == FW_T_COMMA) {
+		} else if (!want_elem && r->tok.kind == CF_T_COMMA) {
 			want_elem = true;
 		} else {
 			return unexpected(r, want_elem ? "an element" : "',' or '}'");
@@ -219,17 +219,17 @@ static int rule(struct reader *r, enum fw_hook hook)
 {
 	const char *from = tok_start(&r->tok), *to = from;
 	int depth = 0;
-	while (r->tok.kind != FW_T_EOS && (r->tok.kind != FW_T_RBRACE || depth > 0)) {
-		if (r->tok.kind == FW_T_END)
+	while (r->tok.kind != CF_T_EOS && (r->tok.kind != CF_T_RBRACE || depth > 0)) {
+		if (r->tok.kind == CF_T_END)
 			return unexpected(r, "'}'");
-		depth += r->tok.kind == FW_T_LBRACE ? 1 : r->tok.kind == FW_T_RBRACE ? -1 : 0;
+		depth += r->tok.kind == CF_T_LBRACE ? 1 : r->tok.kind == CF_T_RBRACE ? -1 : 0;
 		to = tok_end(&r->tok);
 		if (next(r))
 			return -1;
 	}
 	struct fwd_chain *c = &r->d->chain[hook];
 	if (c->n == FWD_MAX_RULES)
-		return fw_error(&r->fe, r->file, r->tok.line, r->tok.col, "more than %u rules in chain %s", FWD_MAX_RULES,
+		return cf_error(&r->fe, r->file, r->tok.line, r->tok.col, "more than %u rules in chain %s", FWD_MAX_RULES,
 				fwd_hook_names[hook]);
 	uint64_t h;
 	return fwd_rule_insert(r->d, hook, c->n, from, (size_t)(to - from), (struct fwd_origin){ 0, 0 }, &h) ? oom(r) : 0;
@@ -239,12 +239,12 @@ static int chain_statement(struct reader *r)
 {
 	if (next(r))
 		return -1;
-	int hook = r->tok.kind == FW_T_WORD ? fwd_hook(r->tok.text, r->tok.len) : -1;
+	int hook = r->tok.kind == CF_T_WORD ? fwd_hook(r->tok.text, r->tok.len) : -1;
 	if (hook < 0)
 		return unexpected(r, "a chain: input, forward or output");
 	struct fwd_chain *c = &r->d->chain[hook];
 	if (c->declared)
-		return fw_error(&r->fe, r->file, r->tok.line, r->tok.col, "chain '%s' is already declared",
+		return cf_error(&r->fe, r->file, r->tok.line, r->tok.col, "chain '%s' is already declared",
 				fwd_hook_names[hook]);
 	if (fwd_chain_declare(r->d, (enum fw_hook)hook, (struct fwd_origin){ 0, 0 }))
 		return oom(r);
@@ -259,15 +259,15 @@ static int chain_statement(struct reader *r)
 		if (next(r))
 			return -1;
 	}
-	if (r->tok.kind != FW_T_LBRACE)
+	if (r->tok.kind != CF_T_LBRACE)
 		return unexpected(r, "'{'");
 	if (next(r))
 		return -1;
 	for (;;) {
-		while (r->tok.kind == FW_T_EOS)
+		while (r->tok.kind == CF_T_EOS)
 			if (next(r))
 				return -1;
-		if (r->tok.kind == FW_T_RBRACE)
+		if (r->tok.kind == CF_T_RBRACE)
 			return end_statement(r);
 		if (rule(r, (enum fw_hook)hook))
 			return -1;
@@ -284,18 +284,18 @@ struct fwd_doc *fwd_build(const char *name, const char *text, size_t len, char *
 		return NULL;
 	}
 	snprintf(r.d->name, sizeof(r.d->name), "%s", name);
-	fw_lex_init(&r.lx, name, text, len, &r.fe);
+	cf_lex_init(&r.lx, name, text, len, &r.fe);
 	int rc = next(&r);
 	while (rc == 0) {
-		while (rc == 0 && r.tok.kind == FW_T_EOS)
+		while (rc == 0 && r.tok.kind == CF_T_EOS)
 			rc = next(&r);
-		if (rc || r.tok.kind == FW_T_END)
+		if (rc || r.tok.kind == CF_T_END)
 			break;
 		if (is_word(&r.tok, "chain"))
 			rc = chain_statement(&r);
 		else if (is_word(&r.tok, "set"))
 			rc = set_statement(&r);
-		else if (r.tok.kind == FW_T_WORD)
+		else if (r.tok.kind == CF_T_WORD)
 			rc = raw_statement(&r);
 		else
 			rc = unexpected(&r, "a statement");

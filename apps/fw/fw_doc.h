@@ -2,7 +2,7 @@
  * socket (apps/ctl.h) edits: a transaction changes a copy of it, which is rendered back
  * to config text and reloaded whole.
  *
- * A document is read from a config text with the rule language's tokenizer (fw_lex.h).
+ * A document is read from a config text with the rule language's tokenizer (cf_lex.h).
  * Its top-level statements stay in their order. Interfaces, routes, neighbours, conntrack
  * and management are kept as their source text (comments dropped). Chains and sets are
  * structured:
@@ -63,8 +63,8 @@ struct fwd_elem {
 };
 
 struct fwd_set {
-	char name[FW_NAME_MAX];
-	enum fw_set_kind kind;
+	char name[CF_NAME_MAX];
+	enum cf_set_kind kind;
 	struct fwd_elem *elems;
 	unsigned n, cap;
 	struct fwd_origin from;
@@ -153,15 +153,15 @@ void fwd_chain_flush(struct fwd_doc *d, enum fw_hook hook);
 struct fwd_set *fwd_set_find(const struct fwd_doc *d, const char *name, size_t len);
 unsigned fwd_set_count(const struct fwd_doc *d);
 /* A new empty set, declared before the first chain (or as statement at). NULL: out of memory. */
-struct fwd_set *fwd_set_add(struct fwd_doc *d, const char *name, enum fw_set_kind kind, struct fwd_origin from);
-struct fwd_set *fwd_set_add_at(struct fwd_doc *d, unsigned at, const char *name, enum fw_set_kind kind,
+struct fwd_set *fwd_set_add(struct fwd_doc *d, const char *name, enum cf_set_kind kind, struct fwd_origin from);
+struct fwd_set *fwd_set_add_at(struct fwd_doc *d, unsigned at, const char *name, enum cf_set_kind kind,
 			       struct fwd_origin from);
 void fwd_set_delete(struct fwd_doc *d, struct fwd_set *s);
 /* The first rule naming @name: true with its chain and handle. */
 bool fwd_set_used(const struct fwd_doc *d, const char *name, enum fw_hook *hook, uint64_t *handle);
 /* An element's canonical text from a word of s's kind; -1 with FILE:LINE:COL in err. */
-int fwd_elem_read(const struct fwd_set *s, const char *file, const struct fw_tok *t, char out[FWD_ELEM_MAX],
-		  struct fw_err *err);
+int fwd_elem_read(const struct fwd_set *s, const char *file, const struct cf_tok *t, char out[FWD_ELEM_MAX],
+		  struct cf_err *err);
 int fwd_elem_find(const struct fwd_set *s, const char *text);
 int fwd_elem_add(struct fwd_set *s, const char *text, struct fwd_origin from);
 /* Removes every copy of text (a config may list one twice). */
@@ -169,6 +169,6 @@ void fwd_elem_delete(struct fwd_set *s, const char *text);
 
 /* The canonical text of a prefix ("10.0.0.0/8", "2001:db8::1": the length only when it
  * is not the whole address) and of an interface address (its length always). */
-void fwd_prefix_text(const struct fw_prefix *p, bool host, char *buf, size_t len);
+void fwd_prefix_text(const struct cf_prefix *p, bool host, char *buf, size_t len);
 
 #endif

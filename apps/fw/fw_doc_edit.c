@@ -100,7 +100,7 @@ unsigned fwd_set_count(const struct fwd_doc *d)
 	return n;
 }
 
-struct fwd_set *fwd_set_add(struct fwd_doc *d, const char *name, enum fw_set_kind kind, struct fwd_origin from)
+struct fwd_set *fwd_set_add(struct fwd_doc *d, const char *name, enum cf_set_kind kind, struct fwd_origin from)
 {
 	/* before the first chain: the rules that will name it come after it */
 	unsigned at = 0;
@@ -109,7 +109,7 @@ struct fwd_set *fwd_set_add(struct fwd_doc *d, const char *name, enum fw_set_kin
 	return fwd_set_add_at(d, at, name, kind, from);
 }
 
-struct fwd_set *fwd_set_add_at(struct fwd_doc *d, unsigned at, const char *name, enum fw_set_kind kind,
+struct fwd_set *fwd_set_add_at(struct fwd_doc *d, unsigned at, const char *name, enum cf_set_kind kind,
 			       struct fwd_origin from)
 {
 	struct fwd_set *s = calloc(1, sizeof(*s));
@@ -143,17 +143,17 @@ bool fwd_set_used(const struct fwd_doc *d, const char *name, enum fw_hook *hook,
 	for (unsigned h = 0; h < FW_HOOK__COUNT; h++)
 		for (unsigned i = 0; i < d->chain[h].n; i++) {
 			const char *text = d->chain[h].rules[i].text;
-			struct fw_err fe;
-			struct fw_lex lx;
-			fw_lex_init(&lx, "", text, strlen(text), &fe);
+			struct cf_err fe;
+			struct cf_lex lx;
+			cf_lex_init(&lx, "", text, strlen(text), &fe);
 			bool at = false;
-			for (struct fw_tok t; (t = fw_lex_next(&lx)).kind != FW_T_END && t.kind != FW_T_ERROR;) {
-				if (at && t.kind == FW_T_WORD && t.len == strlen(name) && !memcmp(t.text, name, t.len)) {
+			for (struct cf_tok t; (t = cf_lex_next(&lx)).kind != CF_T_END && t.kind != CF_T_ERROR;) {
+				if (at && t.kind == CF_T_WORD && t.len == strlen(name) && !memcmp(t.text, name, t.len)) {
 					*hook = (enum fw_hook)h;
 					*handle = d->chain[h].rules[i].handle;
 					return true;
 				}
-				at = t.kind == FW_T_AT;
+				at = t.kind == CF_T_AT;
 			}
 		}
 	return false;
@@ -189,7 +189,7 @@ static void ip6_text(const uint8_t *a, char *buf, size_t len)
 		buf[0] = 0;
 }
 
-void fwd_prefix_text(const struct fw_prefix *p, bool host, char *buf, size_t len)
+void fwd_prefix_text(const struct cf_prefix *p, bool host, char *buf, size_t len)
 {
 	char a[48];
 	if (p->family == 4)
@@ -202,12 +202,12 @@ void fwd_prefix_text(const struct fw_prefix *p, bool host, char *buf, size_t len
 		snprintf(buf, len, "%s", a);
 }
 
-int fwd_elem_read(const struct fwd_set *s, const char *file, const struct fw_tok *t, char out[FWD_ELEM_MAX],
-		  struct fw_err *err)
+int fwd_elem_read(const struct fwd_set *s, const char *file, const struct cf_tok *t, char out[FWD_ELEM_MAX],
+		  struct cf_err *err)
 {
-	if (s->kind == FW_SET_PORT) {
-		struct fw_range r;
-		if (fw_read_range(file, t, 65535, "port", &r, err))
+	if (s->kind == CF_SET_PORT) {
+		struct cf_range r;
+		if (cf_read_range(file, t, 65535, "port", &r, err))
 			return -1;
 		if (r.lo == r.hi)
 			snprintf(out, FWD_ELEM_MAX, "%u", r.lo);
@@ -215,12 +215,12 @@ int fwd_elem_read(const struct fwd_set *s, const char *file, const struct fw_tok
 			snprintf(out, FWD_ELEM_MAX, "%u-%u", r.lo, r.hi);
 		return 0;
 	}
-	struct fw_prefix p;
-	if (fw_read_prefix(file, t, &p, err))
+	struct cf_prefix p;
+	if (cf_read_prefix(file, t, &p, err))
 		return -1;
-	unsigned fam = s->kind == FW_SET_IPV4 ? 4 : 6;
+	unsigned fam = s->kind == CF_SET_IPV4 ? 4 : 6;
 	if (p.family != fam)
-		return fw_error(err, file, t->line, t->col, "'%.*s' is not an IPv%u address, as set '%s' holds",
+		return cf_error(err, file, t->line, t->col, "'%.*s' is not an IPv%u address, as set '%s' holds",
 				(int)t->len, t->text, fam, s->name);
 	fwd_prefix_text(&p, false, out, FWD_ELEM_MAX);
 	return 0;

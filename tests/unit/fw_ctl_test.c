@@ -85,36 +85,36 @@ static void same_rule(const struct fw_rule *a, const struct fw_rule *b, const ch
 
 static void same_config(const struct fw_config *a, const struct fw_config *b, const char *what)
 {
-	ck_assert_uint_eq(a->n_iface, b->n_iface);
-	for (unsigned i = 0; i < a->n_iface; i++) {
-		ck_assert_str_eq(a->iface[i].name, b->iface[i].name);
-		SAME(iface[i].addr);
-		SAME(iface[i].n_addr);
-		SAME(iface[i].mtu);
-		SAME(iface[i].has_mac);
-		SAME(iface[i].mac);
-		SAME(iface[i].parent);
-		SAME(iface[i].vlan);
+	ck_assert_uint_eq(a->cf.n_iface, b->cf.n_iface);
+	for (unsigned i = 0; i < a->cf.n_iface; i++) {
+		ck_assert_str_eq(a->cf.iface[i].name, b->cf.iface[i].name);
+		SAME(cf.iface[i].addr);
+		SAME(cf.iface[i].n_addr);
+		SAME(cf.iface[i].mtu);
+		SAME(cf.iface[i].has_mac);
+		SAME(cf.iface[i].mac);
+		SAME(cf.iface[i].parent);
+		SAME(cf.iface[i].vlan);
 	}
-	ck_assert_uint_eq(a->n_route, b->n_route);
-	for (unsigned i = 0; i < a->n_route; i++) {
-		SAME(route[i].dst);
-		SAME(route[i].via);
-		SAME(route[i].dev);
+	ck_assert_uint_eq(a->cf.n_route, b->cf.n_route);
+	for (unsigned i = 0; i < a->cf.n_route; i++) {
+		SAME(cf.route[i].dst);
+		SAME(cf.route[i].via);
+		SAME(cf.route[i].dev);
 	}
-	ck_assert_uint_eq(a->n_neighbor, b->n_neighbor);
-	for (unsigned i = 0; i < a->n_neighbor; i++) {
-		SAME(neighbor[i].addr);
-		SAME(neighbor[i].mac);
-		SAME(neighbor[i].dev);
+	ck_assert_uint_eq(a->cf.n_neighbor, b->cf.n_neighbor);
+	for (unsigned i = 0; i < a->cf.n_neighbor; i++) {
+		SAME(cf.neighbor[i].addr);
+		SAME(cf.neighbor[i].mac);
+		SAME(cf.neighbor[i].dev);
 	}
-	ck_assert_uint_eq(a->n_set, b->n_set);
-	for (unsigned i = 0; i < a->n_set; i++) {
-		const struct fw_set *x = &a->set[i], *y = &b->set[i];
+	ck_assert_uint_eq(a->cf.n_set, b->cf.n_set);
+	for (unsigned i = 0; i < a->cf.n_set; i++) {
+		const struct cf_set *x = &a->cf.set[i], *y = &b->cf.set[i];
 		ck_assert_str_eq(x->name, y->name);
 		ck_assert_uint_eq(x->kind, y->kind);
 		ck_assert_uint_eq(x->n, y->n);
-		if (x->kind == FW_SET_PORT)
+		if (x->kind == CF_SET_PORT)
 			ck_assert(!memcmp(x->ranges, y->ranges, x->n * sizeof(*x->ranges)));
 		else
 			ck_assert(!memcmp(x->prefixes, y->prefixes, x->n * sizeof(*x->prefixes)));
@@ -126,19 +126,19 @@ static void same_config(const struct fw_config *a, const struct fw_config *b, co
 		for (unsigned r = 0; r < a->chain[h].n_rules; r++)
 			same_rule(&a->chain[h].rules[r], &b->chain[h].rules[r], what);
 	}
-	SAME(ct);
-	SAME(ct_max_set);
-	SAME(mgmt.declared);
-	SAME(mgmt.iface);
-	ck_assert_str_eq(a->mgmt.spec, b->mgmt.spec);
-	SAME(mgmt.metrics_port);
-	SAME(mgmt.ctl_port);
+	SAME(cf.ct);
+	SAME(cf.ct_max_set);
+	SAME(cf.mgmt.declared);
+	SAME(cf.mgmt.iface);
+	ck_assert_str_eq(a->cf.mgmt.spec, b->cf.mgmt.spec);
+	SAME(cf.mgmt.metrics_port);
+	SAME(cf.mgmt.ctl_port);
 }
 
 void round_trip(const char *text, struct text *scratch)
 {
 	static struct fw_config orig, again;
-	struct fw_err fe = { "" };
+	struct cf_err fe = { "" };
 	ck_assert_msg(fw_config_parse(&orig, "orig", text, strlen(text), &fe) == 0, "%s\n%s", fe.msg, text);
 	char err[256];
 	struct fwd_doc *d = fwd_build("orig", text, strlen(text), err, sizeof(err));

@@ -10,7 +10,7 @@
 static const char *decls = "interface lan\ninterface wan\nset trusted ipv4 { 10.0.0.0/8 }\nset web port { 80, 443 }\n"
 			   "set v6 ipv6 { 2001:db8::/32 }\n";
 
-static int parse(struct fw_config *cfg, const char *rules, struct fw_err *err)
+static int parse(struct fw_config *cfg, const char *rules, struct cf_err *err)
 {
 	static char src[4096];
 	snprintf(src, sizeof(src), "%s%s", decls, rules);
@@ -20,7 +20,7 @@ static int parse(struct fw_config *cfg, const char *rules, struct fw_err *err)
 START_TEST(ruleset)
 {
 	static struct fw_config cfg;
-	struct fw_err err = { "" };
+	struct cf_err err = { "" };
 	const char *rules =
 		"chain forward policy drop {\n"
 		"  ct state established,related accept\n"
@@ -133,10 +133,10 @@ START_TEST(every_error_exact)
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		static struct fw_config cfg;
-		struct fw_err err = { "" };
+		struct cf_err err = { "" };
 		ck_assert_msg(parse(&cfg, cases[i].src, &err) == -1, "case %u accepted: %s", i, cases[i].src);
 		ck_assert_msg(!strcmp(err.msg, cases[i].msg), "case %u:\n  got  %s\n  want %s", i, err.msg, cases[i].msg);
-		ck_assert_uint_eq(cfg.n_iface + cfg.n_set + cfg.chain[FW_HOOK_INPUT].n_rules, 0);
+		ck_assert_uint_eq(cfg.cf.n_iface + cfg.cf.n_set + cfg.chain[FW_HOOK_INPUT].n_rules, 0);
 	}
 }
 END_TEST

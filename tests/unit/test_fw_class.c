@@ -20,7 +20,7 @@ static unsigned compare_one(uint64_t seed, unsigned n_rules, unsigned n_pkts)
 	struct text t = {0};
 	fw_gen_ruleset(&t, n_rules, false);
 	struct fw_config cfg = {0};
-	struct fw_err err = { "" };
+	struct cf_err err = { "" };
 	if (fw_config_parse(&cfg, "rand.conf", t.s, t.n, &err))
 		ck_abort_msg("seed %llu: generated ruleset refused: %s\n%s", (unsigned long long)seed, err.msg, t.s);
 	const struct fw_chain *ch = &cfg.chain[FW_HOOK_FORWARD];
@@ -93,7 +93,7 @@ static struct fw_class *cls;
 
 static void load(const char *src)
 {
-	struct fw_err err = { "" };
+	struct cf_err err = { "" };
 	fw_class_free(cls);
 	fw_config_free(&cfg);
 	ck_assert_msg(fw_config_parse(&cfg, "t.conf", src, strlen(src), &err) == 0, "%s", err.msg);

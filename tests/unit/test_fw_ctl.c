@@ -195,7 +195,7 @@ START_TEST(sets_and_elements)
 	ck_assert_msg(strstr(text, "set web port {\n\t80,\n\t443,\n\t8000-8080\n}\nchain forward"), "%s", text);
 	ck_assert_msg(strstr(text, "set blocked ipv4 {\n\t10.0.0.1,\n\t192.0.2.0/24\n}\n"), "%s", text);
 	commit_ok(a, t);
-	const struct fw_set *web = fw_config_set(&atomic_load(&a->active)->rs->cfg, "web", 3);
+	const struct cf_set *web = cf_config_set(&atomic_load(&a->active)->rs->cfg.cf, "web", 3);
 	ck_assert_uint_eq(web->n, 3);
 	ck_assert_uint_eq(web->ranges[2].hi, 8080);
 	fw_down(a);

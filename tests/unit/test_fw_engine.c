@@ -9,7 +9,7 @@
 
 static struct fw_ruleset *load(const char *src)
 {
-	struct fw_err err = { "" };
+	struct cf_err err = { "" };
 	struct fw_ruleset *rs = fw_ruleset_load("t.conf", src, strlen(src), &err);
 	ck_assert_msg(rs != NULL, "%s", err.msg);
 	return rs;
@@ -118,7 +118,7 @@ END_TEST
 
 START_TEST(failed_load_builds_nothing)
 {
-	struct fw_err err = { "" };
+	struct cf_err err = { "" };
 	const char *src = "chain forward {\n  tcp dport 99999 accept\n}\n";
 	ck_assert_ptr_null(fw_ruleset_load("bad.conf", src, strlen(src), &err));
 	ck_assert_str_eq(err.msg, "bad.conf:2:13: expected a port from 0 to 65535 or a range A-B, got '99999'");

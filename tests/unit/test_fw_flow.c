@@ -94,7 +94,7 @@ static struct pkt_buf *gen_packet(struct flow *fl, int *iif, int *oif, uint8_t *
 
 static struct fw_ruleset *load(const struct text *t, uint64_t seed)
 {
-	struct fw_err err = { "" };
+	struct cf_err err = { "" };
 	struct fw_ruleset *rs = fw_ruleset_load("rand.conf", t->s, t->n, &err);
 	if (!rs)
 		ck_abort_msg("seed %llu: generated ruleset refused: %s\n%s", (unsigned long long)seed, err.msg, t->s);
@@ -225,7 +225,7 @@ END_TEST
 /* The memo's own cases, by hand. */
 static struct fw_ruleset *load_text(const char *src)
 {
-	struct fw_err err = { "" };
+	struct cf_err err = { "" };
 	struct fw_ruleset *rs = fw_ruleset_load("t.conf", src, strlen(src), &err);
 	ck_assert_msg(rs != NULL, "%s", err.msg);
 	return rs;

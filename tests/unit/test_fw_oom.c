@@ -116,7 +116,7 @@ START_TEST(every_allocation_fails_in_turn)
 {
 	struct text t = {0};
 	ruleset(&t);
-	struct fw_err err = { "" };
+	struct cf_err err = { "" };
 
 	/* once whole: how many allocations a load makes, and that it balances */
 	armed = 1;

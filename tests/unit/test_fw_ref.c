@@ -11,7 +11,7 @@ static struct fw_config cfg;
 
 static void load(const char *src)
 {
-	struct fw_err err = { "" };
+	struct cf_err err = { "" };
 	fw_config_free(&cfg);
 	ck_assert_msg(fw_config_parse(&cfg, "t.conf", src, strlen(src), &err) == 0, "%s", err.msg);
 }

@@ -46,7 +46,7 @@ static char *read_all(const char *path, size_t *len)
 	return buf;
 }
 
-static void put_prefix(const struct fw_prefix *p)
+static void put_prefix(const struct cf_prefix *p)
 {
 	char s[INET6_ADDRSTRLEN];
 	inet_ntop(p->family == 4 ? AF_INET : AF_INET6, p->addr, s, sizeof(s));
@@ -57,7 +57,7 @@ static void put_prefix(const struct fw_prefix *p)
 		printf("%s/%u", s, p->len);
 }
 
-static void put_range(const struct fw_range *r, long shift)
+static void put_range(const struct cf_range *r, long shift)
 {
 	long lo = (long)r->lo + shift, hi = (long)r->hi + shift;
 	if (lo < 0)
@@ -96,7 +96,7 @@ static int put_match(const struct fw_config *cfg, const struct fw_match *m)
 	switch (m->field) {
 	case FW_M_IIF:
 	case FW_M_OIF:
-		printf("%s %s\"%s\" ", m->field == FW_M_IIF ? "iifname" : "oifname", neg(m), cfg->iface[m->u.iface].name);
+		printf("%s %s\"%s\" ", m->field == FW_M_IIF ? "iifname" : "oifname", neg(m), cfg->cf.iface[m->u.iface].name);
 		return 0;
 	case FW_M_ETHER_TYPE:
 		printf("meta protocol %s", neg(m));
@@ -120,7 +120,7 @@ static int put_match(const struct fw_config *cfg, const struct fw_match *m)
 		printf("%s %s %s", m->field <= FW_M_IP_DADDR ? "ip" : "ip6",
 		       m->field == FW_M_IP_SADDR || m->field == FW_M_IP6_SADDR ? "saddr" : "daddr", neg(m));
 		if (m->set >= 0)
-			printf("@%s", cfg->set[m->set].name);
+			printf("@%s", cfg->cf.set[m->set].name);
 		else
 			put_prefix(&m->u.prefix);
 		printf(" ");
@@ -139,7 +139,7 @@ static int put_match(const struct fw_config *cfg, const struct fw_match *m)
 	case FW_M_DPORT:
 		printf("%s %s %s", m->proto == 6 ? "tcp" : "udp", m->field == FW_M_SPORT ? "sport" : "dport", neg(m));
 		if (m->set >= 0)
-			printf("@%s", cfg->set[m->set].name);
+			printf("@%s", cfg->cf.set[m->set].name);
 		else
 			put_list(m, 0);
 		printf(" ");
@@ -264,7 +264,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	static struct fw_config cfg;
-	struct fw_err err = { "" };
+	struct cf_err err = { "" };
 	if (fw_config_parse(&cfg, file, text, len, &err)) {
 		fprintf(stderr, "fw2nft: %s\n", err.msg);
 		free(text);
@@ -276,16 +276,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	printf("# translated by fw2nft from %s\ntable inet %s {\n", file, table);
-	for (unsigned i = 0; i < cfg.n_set; i++) {
-		const struct fw_set *s = &cfg.set[i];
+	for (unsigned i = 0; i < cfg.cf.n_set; i++) {
+		const struct cf_set *s = &cfg.cf.set[i];
 		printf("\tset %s {\n\t\ttype %s; flags interval;\n", s->name,
-		       s->kind == FW_SET_IPV4 ? "ipv4_addr" : s->kind == FW_SET_IPV6 ? "ipv6_addr" : "inet_service");
+		       s->kind == CF_SET_IPV4 ? "ipv4_addr" : s->kind == CF_SET_IPV6 ? "ipv6_addr" : "inet_service");
 		if (s->n) {
 			printf("\t\telements = { ");
 			for (unsigned k = 0; k < s->n; k++) {
 				if (k)
 					printf(", ");
-				if (s->kind == FW_SET_PORT)
+				if (s->kind == CF_SET_PORT)
 					put_range(&s->ranges[k], 0);
 				else
 					put_prefix(&s->prefixes[k]);

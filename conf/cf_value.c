@@ -1,11 +1,11 @@
-/* Value readers for rule-language words. */
-#include "fw_value.h"
+/* Value readers for rule-language words (cf_value.h). */
+#include "cf_value.h"
 
 #include <string.h>
 
-static int bad(const char *file, const struct fw_tok *t, size_t at, struct fw_err *err, const char *expected)
+static int bad(const char *file, const struct cf_tok *t, size_t at, struct cf_err *err, const char *expected)
 {
-	return fw_error(err, file, t->line, t->col + (unsigned)at, "expected %s, got '%.*s'", expected,
+	return cf_error(err, file, t->line, t->col + (unsigned)at, "expected %s, got '%.*s'", expected,
 			(int)(t->len > 48 ? 48 : t->len), t->text);
 }
 
@@ -111,20 +111,20 @@ static int read_ip6(const char *s, size_t n, uint8_t out[16], size_t *bad_at)
 	return (int)i;
 }
 
-static int read_prefix(const char *file, const struct fw_tok *t, struct fw_prefix *out, struct fw_err *err,
+static int read_prefix(const char *file, const struct cf_tok *t, struct cf_prefix *out, struct cf_err *err,
 		       bool host_bits);
 
-int fw_read_prefix(const char *file, const struct fw_tok *t, struct fw_prefix *out, struct fw_err *err)
+int cf_read_prefix(const char *file, const struct cf_tok *t, struct cf_prefix *out, struct cf_err *err)
 {
 	return read_prefix(file, t, out, err, false);
 }
 
-int fw_read_host_prefix(const char *file, const struct fw_tok *t, struct fw_prefix *out, struct fw_err *err)
+int cf_read_host_prefix(const char *file, const struct cf_tok *t, struct cf_prefix *out, struct cf_err *err)
 {
 	return read_prefix(file, t, out, err, true);
 }
 
-static int read_prefix(const char *file, const struct fw_tok *t, struct fw_prefix *out, struct fw_err *err,
+static int read_prefix(const char *file, const struct cf_tok *t, struct cf_prefix *out, struct cf_err *err,
 		       bool host_bits)
 {
 	const char *s = t->text;
@@ -146,38 +146,38 @@ static int read_prefix(const char *file, const struct fw_tok *t, struct fw_prefi
 		size_t at = i;
 		long long l = read_dec(s, n, &i, max);
 		if (l < 0 || i != n)
-			return fw_error(err, file, t->line, t->col + (unsigned)at, "expected a prefix length from 0 to %u, got '%.*s'",
+			return cf_error(err, file, t->line, t->col + (unsigned)at, "expected a prefix length from 0 to %u, got '%.*s'",
 					max, (int)(n - at), s + at);
 		out->len = (uint8_t)l;
 	}
 	for (unsigned b = out->len; b < max && !host_bits; b++)
 		if (out->addr[b / 8] >> (7 - b % 8) & 1)
-			return fw_error(err, file, t->line, t->col,
+			return cf_error(err, file, t->line, t->col,
 					"'%.*s' has host bits set beyond /%u (did you mean the network address?)",
 					(int)n, s, out->len);
 	return 0;
 }
 
-int fw_read_range(const char *file, const struct fw_tok *t, uint32_t max, const char *what, struct fw_range *out,
-		  struct fw_err *err)
+int cf_read_range(const char *file, const struct cf_tok *t, uint32_t max, const char *what, struct cf_range *out,
+		  struct cf_err *err)
 {
 	const char *s = t->text;
 	size_t n = t->len, i = 0;
 	long long lo = read_dec(s, n, &i, max), hi = lo;
 	if (lo < 0)
-		return fw_error(err, file, t->line, t->col, "expected a %s from 0 to %u or a range A-B, got '%.*s'", what, max,
+		return cf_error(err, file, t->line, t->col, "expected a %s from 0 to %u or a range A-B, got '%.*s'", what, max,
 				(int)(n > 48 ? 48 : n), s);
 	if (i < n) {
 		if (s[i] != '-')
-			return fw_error(err, file, t->line, t->col + (unsigned)i, "expected '-' or the end of the %s, got '%c'",
+			return cf_error(err, file, t->line, t->col + (unsigned)i, "expected '-' or the end of the %s, got '%c'",
 					what, s[i]);
 		size_t at = ++i;
 		hi = read_dec(s, n, &i, max);
 		if (hi < 0 || i != n)
-			return fw_error(err, file, t->line, t->col + (unsigned)at, "expected a %s from 0 to %u after '-', got '%.*s'",
+			return cf_error(err, file, t->line, t->col + (unsigned)at, "expected a %s from 0 to %u after '-', got '%.*s'",
 					what, max, (int)(n - at), s + at);
 		if (hi < lo)
-			return fw_error(err, file, t->line, t->col, "the range %.*s is empty: %lld > %lld", (int)n, s, lo, hi);
+			return cf_error(err, file, t->line, t->col, "the range %.*s is empty: %lld > %lld", (int)n, s, lo, hi);
 	}
 	out->lo = (uint32_t)lo;
 	out->hi = (uint32_t)hi;
@@ -189,7 +189,7 @@ static int hex_digit(char c)
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-int fw_read_mac(const char *file, const struct fw_tok *t, uint8_t out[6], struct fw_err *err)
+int cf_read_mac(const char *file, const struct cf_tok *t, uint8_t out[6], struct cf_err *err)
 {
 	const char *s = t->text;
 	size_t n = t->len;
@@ -198,11 +198,11 @@ int fw_read_mac(const char *file, const struct fw_tok *t, uint8_t out[6], struct
 		int hi = i < n ? hex_digit(s[i]) : -1, lo = i + 1 < n ? hex_digit(s[i + 1]) : -1;
 		bool sep_ok = k == 5 ? i + 2 == n : i + 2 < n && s[i + 2] == ':';
 		if (hi < 0 || lo < 0 || !sep_ok)
-			return fw_error(err, file, t->line, t->col, "expected a MAC address (02:00:00:00:00:01), got '%.*s'",
+			return cf_error(err, file, t->line, t->col, "expected a MAC address (02:00:00:00:00:01), got '%.*s'",
 					(int)(n > 48 ? 48 : n), s);
 		out[k] = (uint8_t)(hi << 4 | lo);
 	}
 	if (out[0] & 1)
-		return fw_error(err, file, t->line, t->col, "%.*s is a multicast MAC address, not an interface's", (int)n, s);
+		return cf_error(err, file, t->line, t->col, "%.*s is a multicast MAC address, not an interface's", (int)n, s);
 	return 0;
 }

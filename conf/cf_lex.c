@@ -1,11 +1,11 @@
-/* The rule language's tokenizer. */
-#include "fw_lex.h"
+/* The rule language's tokenizer (cf_lex.h). */
+#include "cf_lex.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-void fw_lex_init(struct fw_lex *lx, const char *file, const char *text, size_t len, struct fw_err *err)
+void cf_lex_init(struct cf_lex *lx, const char *file, const char *text, size_t len, struct cf_err *err)
 {
 	lx->file = file;
 	lx->p = text;
@@ -15,7 +15,7 @@ void fw_lex_init(struct fw_lex *lx, const char *file, const char *text, size_t l
 	lx->err = err;
 }
 
-int fw_error(struct fw_err *err, const char *file, unsigned line, unsigned col, const char *fmt, ...)
+int cf_error(struct cf_err *err, const char *file, unsigned line, unsigned col, const char *fmt, ...)
 {
 	int n = snprintf(err->msg, sizeof(err->msg), "%s:%u:%u: ", file, line, col);
 	if (n < 0 || (size_t)n >= sizeof(err->msg))
@@ -33,7 +33,7 @@ static bool word_char(char c)
 	       c == ':' || c == '/' || c == '-';
 }
 
-static void advance(struct fw_lex *lx, size_t n)
+static void advance(struct cf_lex *lx, size_t n)
 {
 	for (size_t i = 0; i < n; i++, lx->p++) {
 		if (*lx->p == '\n') {
@@ -45,7 +45,7 @@ static void advance(struct fw_lex *lx, size_t n)
 	}
 }
 
-struct fw_tok fw_lex_next(struct fw_lex *lx)
+struct cf_tok cf_lex_next(struct cf_lex *lx)
 {
 	for (;;) {
 		while (lx->p < lx->end && (*lx->p == ' ' || *lx->p == '\t' || *lx->p == '\r'))
@@ -56,21 +56,21 @@ struct fw_tok fw_lex_next(struct fw_lex *lx)
 		else
 			break;
 	}
-	struct fw_tok t = { .text = lx->p, .len = 0, .line = lx->line, .col = lx->col };
+	struct cf_tok t = { .text = lx->p, .len = 0, .line = lx->line, .col = lx->col };
 	if (lx->p >= lx->end) {
-		t.kind = FW_T_END;
+		t.kind = CF_T_END;
 		return t;
 	}
 	char c = *lx->p;
 	static const char punct[] = "{},@!";
-	static const enum fw_tok_kind kinds[] = { FW_T_LBRACE, FW_T_RBRACE, FW_T_COMMA, FW_T_AT, FW_T_BANG };
+	static const enum cf_tok_kind kinds[] = { CF_T_LBRACE, CF_T_RBRACE, CF_T_COMMA, CF_T_AT, CF_T_BANG };
 	const char *at = c ? strchr(punct, c) : NULL;
 	if (c == '\n' || c == ';') {
-		t.kind = FW_T_EOS;
+		t.kind = CF_T_EOS;
 		t.len = 1;
 		advance(lx, 1);
 	} else if (c == '!' && lx->p + 1 < lx->end && lx->p[1] == '=') {
-		t.kind = FW_T_NE;
+		t.kind = CF_T_NE;
 		t.len = 2;
 		advance(lx, 2);
 	} else if (at) {
@@ -82,11 +82,11 @@ struct fw_tok fw_lex_next(struct fw_lex *lx)
 		while (q < lx->end && *q != '"' && *q != '\n')
 			q++;
 		if (q >= lx->end || *q != '"') {
-			fw_error(lx->err, lx->file, t.line, t.col, "string not closed before the end of the line");
-			t.kind = FW_T_ERROR;
+			cf_error(lx->err, lx->file, t.line, t.col, "string not closed before the end of the line");
+			t.kind = CF_T_ERROR;
 			return t;
 		}
-		t.kind = FW_T_STRING;
+		t.kind = CF_T_STRING;
 		t.text = lx->p + 1;
 		t.len = (size_t)(q - lx->p - 1);
 		advance(lx, t.len + 2);
@@ -94,28 +94,28 @@ struct fw_tok fw_lex_next(struct fw_lex *lx)
 		const char *q = lx->p;
 		while (q < lx->end && word_char(*q))
 			q++;
-		t.kind = FW_T_WORD;
+		t.kind = CF_T_WORD;
 		t.len = (size_t)(q - lx->p);
 		advance(lx, t.len);
 	} else {
 		if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f)
-			fw_error(lx->err, lx->file, t.line, t.col, "unexpected character '%c'", c);
+			cf_error(lx->err, lx->file, t.line, t.col, "unexpected character '%c'", c);
 		else
-			fw_error(lx->err, lx->file, t.line, t.col, "unexpected byte 0x%02x", (unsigned char)c);
-		t.kind = FW_T_ERROR;
+			cf_error(lx->err, lx->file, t.line, t.col, "unexpected byte 0x%02x", (unsigned char)c);
+		t.kind = CF_T_ERROR;
 	}
 	return t;
 }
 
-void fw_tok_describe(const struct fw_tok *t, char *buf, size_t len)
+void cf_tok_describe(const struct cf_tok *t, char *buf, size_t len)
 {
 	switch (t->kind) {
-	case FW_T_END: snprintf(buf, len, "end of file"); break;
-	case FW_T_EOS: snprintf(buf, len, t->text[0] == ';' ? "';'" : "end of line"); break;
-	case FW_T_WORD: snprintf(buf, len, "'%.*s'", (int)(t->len > 40 ? 40 : t->len), t->text); break;
-	case FW_T_STRING: snprintf(buf, len, "\"%.*s\"", (int)(t->len > 40 ? 40 : t->len), t->text); break;
-	case FW_T_ERROR: snprintf(buf, len, "an error"); break;
-	case FW_T_NE: snprintf(buf, len, "'!='"); break;
+	case CF_T_END: snprintf(buf, len, "end of file"); break;
+	case CF_T_EOS: snprintf(buf, len, t->text[0] == ';' ? "';'" : "end of line"); break;
+	case CF_T_WORD: snprintf(buf, len, "'%.*s'", (int)(t->len > 40 ? 40 : t->len), t->text); break;
+	case CF_T_STRING: snprintf(buf, len, "\"%.*s\"", (int)(t->len > 40 ? 40 : t->len), t->text); break;
+	case CF_T_ERROR: snprintf(buf, len, "an error"); break;
+	case CF_T_NE: snprintf(buf, len, "'!='"); break;
 	default: snprintf(buf, len, "'%c'", t->text[0]); break;
 	}
 }

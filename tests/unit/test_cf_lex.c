@@ -1,5 +1,5 @@
 /* The rule language's tokenizer: kinds, texts and exact positions; every error message. */
-#include "fw_lex.h"
+#include "cf_lex.h"
 #include "check_run.h"
 
 #include <check.h>
@@ -7,19 +7,19 @@
 #include <string.h>
 
 /* Tokenizes src into "KIND:text@line:col" words joined by spaces. */
-static void lex_all(const char *src, char *out, size_t len, struct fw_err *err)
+static void lex_all(const char *src, char *out, size_t len, struct cf_err *err)
 {
 	static const char *names[] = { "END", "EOS", "W", "S", "{", "}", ",", "@", "!", "ERR" };
-	struct fw_lex lx;
-	fw_lex_init(&lx, "r.conf", src, strlen(src), err);
+	struct cf_lex lx;
+	cf_lex_init(&lx, "r.conf", src, strlen(src), err);
 	size_t at = 0;
 	out[0] = 0;
 	for (;;) {
-		struct fw_tok t = fw_lex_next(&lx);
+		struct cf_tok t = cf_lex_next(&lx);
 		int n = snprintf(out + at, len - at, "%s%s:%.*s@%u:%u", at ? " " : "", names[t.kind],
-				 t.kind == FW_T_EOS ? 0 : (int)t.len, t.text, t.line, t.col);
+				 t.kind == CF_T_EOS ? 0 : (int)t.len, t.text, t.line, t.col);
 		at += (size_t)n;
-		if (t.kind == FW_T_END || t.kind == FW_T_ERROR || at >= len)
+		if (t.kind == CF_T_END || t.kind == CF_T_ERROR || at >= len)
 			break;
 	}
 }
@@ -27,7 +27,7 @@ static void lex_all(const char *src, char *out, size_t len, struct fw_err *err)
 START_TEST(tokens_and_positions)
 {
 	char out[1024];
-	struct fw_err err = { "" };
+	struct cf_err err = { "" };
 	lex_all("chain forward policy drop {  # the main chain\n"
 		"\tip saddr 10.0.0.0/8 tcp dport { 80, 8000-8080 } accept; log prefix \"in: x\"\n"
 		"ip6 daddr 2001:db8::/32 ct state !invalid @set\n}",
@@ -53,7 +53,7 @@ START_TEST(errors_are_exact)
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char out[512];
-		struct fw_err err = { "" };
+		struct cf_err err = { "" };
 		lex_all(cases[i].src, out, sizeof(out), &err);
 		ck_assert_msg(strstr(out, "ERR:") != NULL, "case %u: no error token in %s", i, out);
 		ck_assert_str_eq(err.msg, cases[i].msg);
@@ -63,15 +63,15 @@ END_TEST
 
 START_TEST(describe_tokens)
 {
-	struct fw_err err;
-	struct fw_lex lx;
+	struct cf_err err;
+	struct cf_lex lx;
 	const char *src = "word \"str\" { ;\n";
-	fw_lex_init(&lx, "f", src, strlen(src), &err);
+	cf_lex_init(&lx, "f", src, strlen(src), &err);
 	const char *want[] = { "'word'", "\"str\"", "'{'", "';'", "end of line", "end of file" };
 	for (unsigned i = 0; i < 6; i++) {
-		struct fw_tok t = fw_lex_next(&lx);
+		struct cf_tok t = cf_lex_next(&lx);
 		char buf[64];
-		fw_tok_describe(&t, buf, sizeof(buf));
+		cf_tok_describe(&t, buf, sizeof(buf));
 		ck_assert_str_eq(buf, want[i]);
 	}
 }
@@ -80,7 +80,7 @@ END_TEST
 START_TEST(empty_and_comment_only)
 {
 	char out[256];
-	struct fw_err err = { "" };
+	struct cf_err err = { "" };
 	lex_all("", out, sizeof(out), &err);
 	ck_assert_str_eq(out, "END:@1:1");
 	lex_all("# only a comment", out, sizeof(out), &err);
@@ -90,8 +90,8 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("fw_lex");
-	TCase *tc = tcase_create("fw_lex");
+	Suite *s = suite_create("cf_lex");
+	TCase *tc = tcase_create("cf_lex");
 	tcase_add_test(tc, tokens_and_positions);
 	tcase_add_test(tc, errors_are_exact);
 	tcase_add_test(tc, describe_tokens);

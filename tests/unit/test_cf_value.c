@@ -1,6 +1,6 @@
 /* Value readers of the rule language: prefixes checked against inet_pton (the same
  * answer on valid and invalid text, seeded random cases), ranges, and exact error columns. */
-#include "fw_value.h"
+#include "cf_value.h"
 #include "check_run.h"
 
 #include <arpa/inet.h>
@@ -9,16 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int read_word(const char *w, struct fw_prefix *p, struct fw_err *err)
+static int read_word(const char *w, struct cf_prefix *p, struct cf_err *err)
 {
-	struct fw_tok t = { FW_T_WORD, w, strlen(w), 3, 10 };
-	return fw_read_prefix("r.conf", &t, p, err);
+	struct cf_tok t = { CF_T_WORD, w, strlen(w), 3, 10 };
+	return cf_read_prefix("r.conf", &t, p, err);
 }
 
 START_TEST(prefixes)
 {
-	struct fw_prefix p;
-	struct fw_err err;
+	struct cf_prefix p;
+	struct cf_err err;
 	ck_assert_int_eq(read_word("10.0.0.0/8", &p, &err), 0);
 	ck_assert_uint_eq(p.family, 4);
 	ck_assert_uint_eq(p.len, 8);
@@ -55,8 +55,8 @@ START_TEST(prefix_errors_exact)
 		{ "2001:db8::1/64", "r.conf:3:10: '2001:db8::1/64' has host bits set beyond /64 (did you mean the network address?)" },
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct fw_prefix p;
-		struct fw_err err = { "" };
+		struct cf_prefix p;
+		struct cf_err err = { "" };
 		ck_assert_msg(read_word(cases[i].w, &p, &err) == -1, "'%s' was accepted", cases[i].w);
 		ck_assert_str_eq(err.msg, cases[i].msg);
 	}
@@ -87,12 +87,12 @@ START_TEST(addresses_agree_with_inet_pton)
 		int ok_ref = inet_pton(v6 ? AF_INET6 : AF_INET, w, ref) == 1;
 		if (v6 && strchr(w, '.'))
 			continue; /* dotted-quad tails are not part of the rule language */
-		struct fw_prefix p;
-		struct fw_err err;
+		struct cf_prefix p;
+		struct cf_err err;
 		int ok = read_word(w, &p, &err) == 0;
 		/* only call Check on failure: each ck_assert writes to a pipe */
 		if (ok != ok_ref)
-			ck_abort_msg("'%s': inet_pton %s, fw_read_prefix %s (%s)", w, ok_ref ? "reads it" : "refuses",
+			ck_abort_msg("'%s': inet_pton %s, cf_read_prefix %s (%s)", w, ok_ref ? "reads it" : "refuses",
 				     ok ? "reads it" : "refuses", ok ? "" : err.msg);
 		if (ok) {
 			accepted++;
@@ -106,10 +106,10 @@ END_TEST
 
 START_TEST(ranges)
 {
-	struct fw_range r;
-	struct fw_err err = { "" };
-	struct fw_tok t = { FW_T_WORD, "8000-8080", 9, 1, 5 };
-	ck_assert_int_eq(fw_read_range("f", &t, 65535, "port", &r, &err), 0);
+	struct cf_range r;
+	struct cf_err err = { "" };
+	struct cf_tok t = { CF_T_WORD, "8000-8080", 9, 1, 5 };
+	ck_assert_int_eq(cf_read_range("f", &t, 65535, "port", &r, &err), 0);
 	ck_assert_uint_eq(r.lo, 8000);
 	ck_assert_uint_eq(r.hi, 8080);
 	static const struct { const char *w, *msg; } cases[] = {
@@ -120,8 +120,8 @@ START_TEST(ranges)
 		{ "90-80", "f:1:5: the range 90-80 is empty: 90 > 80" },
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct fw_tok w = { FW_T_WORD, cases[i].w, strlen(cases[i].w), 1, 5 };
-		ck_assert_int_eq(fw_read_range("f", &w, 65535, "port", &r, &err), -1);
+		struct cf_tok w = { CF_T_WORD, cases[i].w, strlen(cases[i].w), 1, 5 };
+		ck_assert_int_eq(cf_read_range("f", &w, 65535, "port", &r, &err), -1);
 		ck_assert_str_eq(err.msg, cases[i].msg);
 	}
 }
@@ -129,8 +129,8 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("fw_value");
-	TCase *tc = tcase_create("fw_value");
+	Suite *s = suite_create("cf_value");
+	TCase *tc = tcase_create("cf_value");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, prefixes);
 	tcase_add_test(tc, prefix_errors_exact);
