@@ -32,7 +32,7 @@ void ct_config_default(struct ct_config *cfg)
 
 struct ct_table *ct_table_create(const struct ct_config *cfg)
 {
-	if (!cfg->max_entries || cfg->max_entries > (1u << 28))
+	if (!cfg->max_entries || cfg->max_entries > CT_MAX_ENTRIES)
 		return NULL;
 	struct ct_table *t = calloc(1, sizeof(*t));
 	if (!t)
@@ -41,9 +41,11 @@ struct ct_table *ct_table_create(const struct ct_config *cfg)
 	t->vlan_mask = cfg->vlan_zones ? 0x0fff : 0;
 	for (unsigned i = 0; i < CT_TO__COUNT; i++)
 		t->timeout_ms[i] = (uint64_t)cfg->timeout_s[i] * 1000;
-	/* eight slots a bucket and two buckets to choose from: at most half the slots full */
+	/* eight slots a bucket and two buckets to choose from: at most half the slots full,
+	 * with two keys an entry when entries may be translated */
+	uint64_t keys = (uint64_t)cfg->max_entries * (cfg->nat ? 2 : 1);
 	uint32_t nb = 2;
-	while (nb * CT_BUCKET_SLOTS < 2 * cfg->max_entries)
+	while ((uint64_t)nb * CT_BUCKET_SLOTS < 2 * keys)
 		nb <<= 1;
 	t->n_buckets = nb;
 	t->buckets = aligned_alloc(64, (size_t)nb * sizeof(struct ct_bucket));
@@ -68,8 +70,10 @@ bool ct_table_tune(struct ct_table *t, const struct ct_config *cfg)
 	if (cfg->max_entries != t->cfg.max_entries)
 		return false;
 	bool zones = t->cfg.vlan_zones;     /* the keys already made depend on it */
+	bool nat = t->cfg.nat;              /* and the index's size on this */
 	t->cfg = *cfg;
 	t->cfg.vlan_zones = zones;
+	t->cfg.nat = nat;
 	for (unsigned i = 0; i < CT_TO__COUNT; i++)
 		t->timeout_ms[i] = (uint64_t)cfg->timeout_s[i] * 1000;
 	return true;
@@ -92,32 +96,64 @@ const struct ct_config *ct_table_config(const struct ct_table *t) { return &t->c
 
 #define bucket2 ct_bucket2
 
-static void slot_free(struct ct_table *t, struct ct_bucket *b, unsigned slot)
+void ct_set_release(struct ct_table *t, void (*fn)(void *arg, const struct ct_entry *e), void *arg)
 {
-	uint32_t b1 = t->entries[b->idx[slot] - 1].hash & (t->n_buckets - 1);
-	if (b != &t->buckets[b1] && t->spill[b1] < 255)
-		t->spill[b1]--;     /* it lived in its second bucket */
-	t->free[t->n_free++] = b->idx[slot];
-	b->idx[slot] = 0;
-	b->sig[slot] = 0;
+	t->release = fn;
+	t->release_arg = arg;
+}
+
+/* The slot of b holding idx, or -1. */
+static int slot_of(const struct ct_bucket *b, uint32_t idx)
+{
+	for (unsigned s = 0; s < CT_BUCKET_SLOTS; s++)
+		if (b->idx[s] == idx)
+			return (int)s;
+	return -1;
+}
+
+/* Empties the slot of one key (its flow hash, its slot value idx), in its first bucket or
+ * its second (then one fewer spilled from the first). */
+static void key_unlink(struct ct_table *t, uint32_t hash, uint32_t idx)
+{
+	uint32_t b1 = hash & (t->n_buckets - 1);
+	struct ct_bucket *b = &t->buckets[b1];
+	int s = slot_of(b, idx);
+	if (s < 0) {
+		b = &t->buckets[bucket2(t, hash)];
+		s = slot_of(b, idx);
+		if (s < 0)
+			return;     /* not reached: every live key has its slot */
+		if (t->spill[b1] < 255)
+			t->spill[b1]--;
+	}
+	b->idx[s] = 0;
+	b->sig[s] = 0;
+}
+
+/* Frees an entry: its key's slot, its reply key's (translated), the release hook, and its
+ * number back on the free stack; once, whichever slot it was found by. */
+static void entry_free(struct ct_table *t, struct ct_entry *e)
+{
+	uint32_t n = (uint32_t)(e - t->entries) + 1;
+	key_unlink(t, e->hash, n);
+	if (e->flags & CT_F_NAT) {
+		key_unlink(t, e->nat.hash, n | CT_IDX_REPLY);
+		t->n_nat--;
+		if (t->release)
+			t->release(t->release_arg, e);
+	}
+	t->free[t->n_free++] = n;
 }
 
 void ct_expire_slot(struct ct_table *t, struct ct_bucket *b, unsigned slot)
 {
-	slot_free(t, b, slot);
+	entry_free(t, ct_slot_entry(t, b->idx[slot]));
 	t->cnt.expired++;
 }
 
 void ct_remove(struct ct_table *t, struct ct_entry *e)
 {
-	uint32_t idx = (uint32_t)(e - t->entries) + 1;
-	uint32_t bi[2] = { e->hash & (t->n_buckets - 1), bucket2(t, e->hash) };
-	for (unsigned n = 0; n < 2; n++)
-		for (unsigned s = 0; s < CT_BUCKET_SLOTS; s++)
-			if (t->buckets[bi[n]].idx[s] == idx) {
-				slot_free(t, &t->buckets[bi[n]], s);
-				return;
-			}
+	entry_free(t, e);
 }
 
 /* An entry that may be dropped for a new one: expired, or never completed. */
@@ -138,7 +174,7 @@ static int victim(const struct ct_table *t, const struct ct_bucket *b, uint64_t 
 	for (unsigned s = 0; s < CT_BUCKET_SLOTS; s++) {
 		if (!b->idx[s])
 			continue;
-		const struct ct_entry *e = &t->entries[b->idx[s] - 1];
+		const struct ct_entry *e = ct_slot_entry(t, b->idx[s]);   /* by either of its keys */
 		int r = evictable(e, now);
 		if (r > *rank || (r && r == *rank && e->expires < best_exp)) {
 			best = (int)s;
@@ -149,9 +185,10 @@ static int victim(const struct ct_table *t, const struct ct_bucket *b, uint64_t 
 	return best;
 }
 
+/* Frees the entry in b's slot s (all of it: the slot is empty after). */
 static void evict(struct ct_table *t, struct ct_bucket *b, unsigned s, int rank)
 {
-	slot_free(t, b, s);
+	entry_free(t, ct_slot_entry(t, b->idx[s]));
 	if (rank == 2)
 		t->cnt.expired++;
 	else
@@ -191,8 +228,57 @@ static int empty_slots(const struct ct_bucket *b)
 	return n;
 }
 
+static int empty_slot(const struct ct_bucket *b)
+{
+	for (unsigned s = 0; s < CT_BUCKET_SLOTS; s++)
+		if (!b->idx[s])
+			return (int)s;
+	return -1;
+}
+
+/* The buckets (1 or 2) a key of this hash may live in now: the second only when some key
+ * of the first spilled there. */
+static unsigned key_buckets(const struct ct_table *t, uint32_t hash, struct ct_bucket *b[2])
+{
+	uint32_t b1 = hash & (t->n_buckets - 1);
+	b[0] = &t->buckets[b1];
+	b[1] = &t->buckets[bucket2(t, hash)];
+	return t->spill[b1] ? 2 : 1;
+}
+
+/* Whether a live translated entry keeps k from being a new connection's original key: it
+ * holds k's reverse as its original key (which, translated, it no longer answers to), or k
+ * is its reply key's reverse. The new connection's reply would be the other's; Linux
+ * refuses it when it confirms it. All those keys hash as k does. */
+static bool nat_shadowed(const struct ct_table *t, const struct pkt_flow_key *k, uint32_t hash, uint64_t now)
+{
+	if (k->family != 4)
+		return false;
+	struct pkt_flow_key rev;
+	pkt_flow_key_reverse(k, &rev);
+	struct ct_bucket *bs[2];
+	unsigned nb = key_buckets(t, hash, bs);
+	for (unsigned n = 0; n < nb; n++)
+		for (unsigned m = ct_sig_match(bs[n], hash); m; m &= m - 1) {
+			uint32_t idx = bs[n]->idx[__builtin_ctz(m)];
+			if (!idx)
+				continue;
+			const struct ct_entry *e = ct_slot_entry(t, idx);
+			if (!(e->flags & CT_F_NAT) || e->expires <= now)
+				continue;
+			if ((idx & CT_IDX_REPLY) ? ct_nat_eq(e, &rev) : ct_key_eq(&e->key, &rev, 0))
+				return true;
+		}
+	return false;
+}
+
 struct ct_entry *ct_insert(struct ct_table *t, const struct pkt_flow_key *k, uint32_t hash, uint64_t now)
 {
+	t->clock = now;
+	if (t->n_nat && nat_shadowed(t, k, hash, now)) {
+		t->cnt.nat_clash++;
+		goto refused;
+	}
 	struct ct_bucket *cand[2] = { &t->buckets[hash & (t->n_buckets - 1)], &t->buckets[bucket2(t, hash)] };
 	if (!empty_slots(cand[0]) && !empty_slots(cand[1])) {
 		/* both buckets full: only an entry from one of them makes a slot */
@@ -239,20 +325,97 @@ void ct_sweep(struct ct_table *t, uint64_t now, unsigned budget)
 	for (unsigned i = 0; i < budget && i < t->n_buckets; i++) {
 		struct ct_bucket *b = &t->buckets[t->sweep_cursor];
 		t->sweep_cursor = (t->sweep_cursor + 1) & (t->n_buckets - 1);
+		/* an expired entry goes whole, found by either key: its other slot (in this
+		 * bucket or another) is empty after, and it is not met again */
 		for (unsigned s = 0; s < CT_BUCKET_SLOTS; s++)
-			if (b->idx[s] && t->entries[b->idx[s] - 1].expires <= now) {
-				slot_free(t, b, s);
-				t->cnt.expired++;
-			}
+			if (b->idx[s] && ct_slot_entry(t, b->idx[s])->expires <= now)
+				ct_expire_slot(t, b, s);
 	}
 }
 
 void ct_foreach(const struct ct_table *t, void (*fn)(void *arg, const struct ct_entry *e), void *arg)
 {
+	/* each entry by its original key's slot, the one every entry has */
 	for (uint32_t i = 0; i < t->n_buckets; i++)
-		for (unsigned s = 0; s < CT_BUCKET_SLOTS; s++)
-			if (t->buckets[i].idx[s])
-				fn(arg, &t->entries[t->buckets[i].idx[s] - 1]);
+		for (unsigned s = 0; s < CT_BUCKET_SLOTS; s++) {
+			uint32_t idx = t->buckets[i].idx[s];
+			if (idx && !(idx & CT_IDX_REPLY))
+				fn(arg, ct_slot_entry(t, idx));
+		}
+}
+
+/* Whether a live entry holds k (hash its flow hash) in either direction, self's own reverse
+ * aside (an identity translation). Expired holders met are freed, counted; self is never
+ * freed here, and holds k if it matches in direction 0. */
+static bool key_held(struct ct_table *t, const struct pkt_flow_key *k, uint32_t hash, uint64_t now,
+		     const struct ct_entry *self)
+{
+	struct ct_bucket *bs[2];
+	unsigned nb = key_buckets(t, hash, bs);   /* before any frees change the spill count */
+	for (unsigned n = 0; n < nb; n++)
+		for (unsigned m = ct_sig_match(bs[n], hash); m; m &= m - 1) {
+			unsigned s = (unsigned)__builtin_ctz(m), dir;
+			uint32_t idx = bs[n]->idx[s];
+			if (!idx || !ct_slot_eq(t, idx, k, &dir))
+				continue;
+			struct ct_entry *e = ct_slot_entry(t, idx);
+			if (e == self) {
+				if (dir == 0)
+					return true;
+				continue;             /* its reverse, which it gives up for the reply key */
+			}
+			if (e->expires > now)
+				return true;
+			ct_expire_slot(t, bs[n], s);
+		}
+	return false;
+}
+
+bool ct_key_in_use(struct ct_table *t, const struct pkt_flow_key *k, uint64_t now)
+{
+	struct pkt_flow_key kk = *k;
+	kk.vlan &= t->vlan_mask;
+	t->clock = now;
+	return key_held(t, &kk, pkt_flow_hash(&kk), now, NULL);
+}
+
+bool ct_nat_bind(struct ct_table *t, struct ct_entry *e, const struct ct_nat_tuple *r)
+{
+	if (e->key.family != 4 || (e->flags & (CT_F_NAT | CT_F_SEEN_REPLY)))
+		return false;
+	struct pkt_flow_key k = {
+		.sport = r->sport, .dport = r->dport, .vlan = e->key.vlan, .proto = e->key.proto, .family = 4,
+	};
+	memcpy(k.src, r->src, 4);
+	memcpy(k.dst, r->dst, 4);
+	uint32_t hash = pkt_flow_hash(&k);
+	if (key_held(t, &k, hash, t->clock, e)) {
+		t->cnt.nat_clash++;
+		return false;
+	}
+	uint32_t b1 = hash & (t->n_buckets - 1);
+	struct ct_bucket *b = &t->buckets[b1];
+	int s = empty_slot(b);
+	if (s < 0) {
+		b = &t->buckets[bucket2(t, hash)];
+		s = empty_slot(b);
+		if (s < 0) {
+			t->cnt.nat_full++;
+			return false;
+		}
+		if (t->spill[b1] < 255)
+			t->spill[b1]++;
+	}
+	memcpy(e->nat.src, r->src, 4);
+	memcpy(e->nat.dst, r->dst, 4);
+	e->nat.sport = r->sport;
+	e->nat.dport = r->dport;
+	e->nat.hash = hash;
+	e->flags |= CT_F_NAT;
+	b->idx[s] = ((uint32_t)(e - t->entries) + 1) | CT_IDX_REPLY;
+	b->sig[s] = hash;
+	t->n_nat++;
+	return true;
 }
 
 void ct_counters_format(const struct ct_table *t, void (*emit)(void *arg, const char *line), void *arg)
@@ -276,6 +439,7 @@ void ct_counters_format(const struct ct_table *t, void (*emit)(void *arg, const 
 	const struct { const char *name; uint64_t v; } more[] = {
 		{ "created", c->created }, { "refused", c->refused }, { "evicted", c->evicted },
 		{ "expired", c->expired }, { "reopened", c->closed_reuse },
+		{ "nat_clash", c->nat_clash }, { "nat_full", c->nat_full },
 	};
 	for (unsigned i = 0; i < sizeof(more) / sizeof(more[0]); i++)
 		if (more[i].v) {

@@ -367,7 +367,7 @@ void ct_parse_prefetch_burst(const struct ct_table *t, struct pkt_buf *const *pk
 		unsigned m = ct_sig_match(b, cps[i].hash);
 		uint32_t idx = m ? b->idx[__builtin_ctz(m)] : 0;
 		if (idx)
-			__builtin_prefetch(&t->entries[idx - 1]);
+			__builtin_prefetch(ct_slot_entry(t, idx));
 	}
 }
 
@@ -397,19 +397,25 @@ static bool track_special(struct ct_table *t, const struct pkt_buf *p, uint64_t 
 	if ((proto == PKT_IPPROTO_ICMP && m->l3 == PKT_L3_IPV4) || (proto == PKT_IPPROTO_ICMPV6 && m->l3 == PKT_L3_IPV6)) {
 		uint8_t type = l4 ? p->data[m->l4_off] : 0;
 		if (l4 && icmp_is_error(proto, type)) {
-			struct pkt_flow_key inner;
+			struct pkt_flow_key inner, rev;
 			unsigned dir;
 			if (!icmp_inner_key(t, p, &inner)) {
 				set_state(t, cp, CT_S_INVALID, CT_INV_ICMP_INNER);
 				return true;
 			}
-			cp->e = ct_find(t, &inner, pkt_flow_hash(&inner), now, &dir);
+			/* The error travels against the quoted packet: it is the quoted key's reverse
+			 * that is looked up, as Linux does, and the direction it is found in is the
+			 * error's. A translated connection is found so by its two keys only: an error
+			 * from outside quoting a translated outgoing packet (the reply key's reverse)
+			 * by the reply key, direction 1; one from inside quoting a translated reply
+			 * (the original key's reverse) by the original key, direction 0. */
+			pkt_flow_key_reverse(&inner, &rev);
+			cp->e = ct_find(t, &rev, pkt_flow_hash(&rev), now, &dir);
 			if (!cp->e) {
 				set_state(t, cp, CT_S_INVALID, CT_INV_ICMP_NO_FLOW);
 				return true;
 			}
-			/* the error travels against the quoted packet */
-			cp->dir = (uint8_t)!dir;
+			cp->dir = (uint8_t)dir;
 			set_state(t, cp, CT_S_RELATED, CT_INV_NONE);
 			return true;
 		}
