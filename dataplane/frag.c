@@ -12,6 +12,7 @@ enum { FS_FREE, FS_WAITING, FS_ACCEPTED, FS_REFUSED };
 struct frag_entry {
 	struct frag_key key;
 	uint8_t state, nq;
+	struct frag_out out;                /* FS_ACCEPTED: the first fragment's addresses out */
 	uint64_t expires_ms;
 	struct pkt_buf *q[FRAG_HOLD];
 };
@@ -148,8 +149,28 @@ static struct frag_entry *find(struct frag_table *t, const struct frag_key *k, u
 	return victim;
 }
 
+enum frag_result frag_lookup(struct frag_table *t, const struct frag_key *k, uint64_t now_ms, struct frag_out *out)
+{
+	struct frag_entry *e = find(t, k, now_ms, false);
+	out->set = false;
+	if (!e || (e->state != FS_ACCEPTED && e->state != FS_REFUSED))
+		return FRAG_HELD;
+	if (e->state == FS_REFUSED)
+		return FRAG_REFUSED;
+	*out = e->out;
+	return FRAG_PASS;
+}
+
 enum frag_result frag_later(struct frag_table *t, const struct frag_key *k, struct pkt_buf *p, uint64_t now_ms)
 {
+	struct frag_out out;
+	return frag_later_out(t, k, p, now_ms, &out);
+}
+
+enum frag_result frag_later_out(struct frag_table *t, const struct frag_key *k, struct pkt_buf *p, uint64_t now_ms,
+				struct frag_out *out)
+{
+	out->set = false;
 	struct frag_entry *e = find(t, k, now_ms, true);
 	if (!e) {
 		t->cnt.full++;
@@ -159,6 +180,7 @@ enum frag_result frag_later(struct frag_table *t, const struct frag_key *k, stru
 		e->expires_ms = now_ms + FRAG_TIMEOUT_MS;
 		if (e->state == FS_ACCEPTED) {
 			t->cnt.passed++;
+			*out = e->out;
 			return FRAG_PASS;
 		}
 		t->cnt.refused++;
@@ -181,6 +203,12 @@ enum frag_result frag_later(struct frag_table *t, const struct frag_key *k, stru
 unsigned frag_decided(struct frag_table *t, const struct frag_key *k, bool accepted, uint64_t now_ms,
 		      struct pkt_buf **released)
 {
+	return frag_decided_out(t, k, accepted, NULL, now_ms, released);
+}
+
+unsigned frag_decided_out(struct frag_table *t, const struct frag_key *k, bool accepted, const struct frag_out *out,
+			  uint64_t now_ms, struct pkt_buf **released)
+{
 	t->cnt.first++;
 	struct frag_entry *e = find(t, k, now_ms, true);
 	if (!e)
@@ -197,6 +225,7 @@ unsigned frag_decided(struct frag_table *t, const struct frag_key *k, bool accep
 		t->cnt.refused += n;
 	}
 	e->state = accepted ? FS_ACCEPTED : FS_REFUSED;
+	e->out = accepted && out && out->set ? *out : (struct frag_out){ .set = false };
 	e->expires_ms = now_ms + FRAG_TIMEOUT_MS;
 	return n;
 }

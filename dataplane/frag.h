@@ -13,6 +13,10 @@
  * an IPv4 TCP fragment at offset 8, which would overwrite the first one's flags (RFC 1858).
  * The table is per core and of fixed size; a full set replaces the oldest judged
  * datagram, never one with fragments waiting.
+ *
+ * An IPv4 datagram whose first fragment left with other addresses (NAT) has them
+ * remembered too (struct frag_out), so that its later fragments, which carry no ports,
+ * are translated as it was.
  */
 #ifndef SLUICE_FRAG_H
 #define SLUICE_FRAG_H
@@ -41,6 +45,13 @@ enum frag_class {
 	FRAG_BAD,               /* a fragment that could hide a header: drop it */
 };
 
+/* The addresses an accepted IPv4 datagram's first fragment left with, when they differ from
+ * those it came with. */
+struct frag_out {
+	bool set;
+	uint8_t src[4], dst[4];
+};
+
 enum frag_result {
 	FRAG_PASS,              /* its datagram was accepted: forward it the same way */
 	FRAG_REFUSED,           /* its datagram was refused: drop it */
@@ -64,6 +75,14 @@ enum frag_class frag_classify(const struct pkt_buf *p, struct frag_key *k);
 /* A later fragment: what its datagram's first fragment was judged, or it waits. */
 enum frag_result frag_later(struct frag_table *t, const struct frag_key *k, struct pkt_buf *p, uint64_t now_ms);
 
+/* frag_later, and for FRAG_PASS the addresses its datagram's first fragment left with
+ * (out->set false: unchanged). */
+enum frag_result frag_later_out(struct frag_table *t, const struct frag_key *k, struct pkt_buf *p, uint64_t now_ms,
+				struct frag_out *out);
+/* What is known of k's datagram without holding anything: FRAG_PASS (with out),
+ * FRAG_REFUSED, or FRAG_HELD when its first fragment was not judged yet. */
+enum frag_result frag_lookup(struct frag_table *t, const struct frag_key *k, uint64_t now_ms, struct frag_out *out);
+
 /* The first fragment was judged: remembered for the later ones. Those that waited are
  * handed back in released (at most FRAG_HOLD): to be forwarded the same way when it was
  * accepted, to be dropped when it was not. The caller drops them, with pkt_discard(): a
@@ -71,6 +90,10 @@ enum frag_result frag_later(struct frag_table *t, const struct frag_key *k, stru
  * under the pipeline. Returns how many were handed back. */
 unsigned frag_decided(struct frag_table *t, const struct frag_key *k, bool accepted, uint64_t now_ms,
 		      struct pkt_buf **released);
+/* The same, with the addresses an accepted first fragment left with (NULL or !out->set:
+ * unchanged). */
+unsigned frag_decided_out(struct frag_table *t, const struct frag_key *k, bool accepted, const struct frag_out *out,
+			  uint64_t now_ms, struct pkt_buf **released);
 
 /* Forgets up to budget expired entries (round robin), dropping what still waits. */
 void frag_sweep(struct frag_table *t, uint64_t now_ms, unsigned budget);

@@ -19,7 +19,7 @@
 #include <stdbool.h>
 
 #define PKT_MAX_STAGES 8
-#define PKT_MAX_REASONS 48     /* drop reasons one stage can declare */
+#define PKT_MAX_REASONS 64     /* drop reasons one stage can declare */
 #define PKT_TXQ_SIZE (2 * PKT_BURST)
 
 /* Verdicts: two high bits say what, the rest says where or why. */

@@ -4,7 +4,8 @@
  *     ports. Every frame from one port is parsed, tracked (dataplane/ct.h), judged by the
  *     forward chain (firewall/fw.h) and, if accepted, sent out of the other port unchanged.
  *   router (the interfaces have addresses): between up to 8 ports, with static routes,
- *     ARP and neighbour discovery and the input, forward and output chains (fw_router.c).
+ *     ARP and neighbour discovery and the input, forward and output chains at the
+ *     router's hooks (router/router.h, fw_router.c).
  *
  * The config names the ports: the first interface declared is port 0, the second port 1,
  * so "iif lan" means "arrived on port 0". A rejected packet is turned into its TCP reset
@@ -19,7 +20,7 @@
  * table and the neighbour cache survive.
  */
 #include "fw_app.h"
-#include "stk.h"
+#include "app_conf.h"
 #include "fw_reject.h"
 #include "pkt_parse.h"
 
@@ -60,7 +61,9 @@ void fwa_refuse(struct fw_app *a, struct pkt_buf *p, const struct fw_decision *d
 	pkt_drop(p, d->rule < 0 ? FWA_POLICY : FWA_RULE);
 }
 
-bool fwa_frag_later(struct fw_app *a, struct pkt_buf *p, const struct frag_key *k, uint64_t now_ms)
+/* A later fragment: true when it follows its datagram (the caller sends it on as the
+ * datagram went); else it was dropped, or left waiting for its first fragment. */
+static bool frag_follow(struct fw_app *a, struct pkt_buf *p, const struct frag_key *k, uint64_t now_ms)
 {
 	switch (frag_later(a->frag, k, p, now_ms)) {
 	case FRAG_PASS:
@@ -100,14 +103,14 @@ static void bridge_burst(struct fw_app *a, struct fw_ruleset *rs, struct pkt_wor
 				continue;
 			}
 			if (fc == FRAG_LATER) {
-				if (fwa_frag_later(a, p, &fk, now))
+				if (frag_follow(a, p, &fk, now))
 					pkt_fwd(p, (uint16_t)oif);
 				continue;
 			}
 		}
 		ct_track_prefetched(a->ct, p, now, cp);
 		struct fw_decision d;
-		fwa_decide(a, rs, FW_HOOK_FORWARD, cp, p, iif, oif, now, &d);
+		fw_judge(rs, FW_HOOK_FORWARD, cp, p, iif, oif, now, &a->log, &a->flow, &d);
 		bool accepted = false;
 		if (d.verdict != FW_ACCEPT) {
 			fwa_refuse(a, p, &d, NULL, now);
@@ -135,7 +138,7 @@ static void fw_process(void *ctx, struct pkt_worker *w, struct pkt_buf **pkts, u
 	struct fw_app *a = ctx;
 	struct fwa_conf *c = atomic_load_explicit(&a->active, memory_order_acquire);
 	if (a->router)
-		fw_router_burst(a, c, w, pkts, n);
+		rtr_burst(&a->rtr, &c->rc, w, pkts, n);
 	else
 		bridge_burst(a, c->rs, w, pkts, n);
 }
@@ -147,7 +150,7 @@ static const struct pkt_stage_def fw_stage = {
 	.process = fw_process,
 };
 
-static bool router_mode(const struct fw_config *cfg)
+static bool router_mode(const struct cf_config *cfg)
 {
 	for (unsigned i = 0; i < cfg->n_iface; i++)
 		if (cfg->iface[i].n_addr)
@@ -156,7 +159,7 @@ static bool router_mode(const struct fw_config *cfg)
 }
 
 /* What bridge mode cannot do with a config, as FILE:LINE:COL. */
-static int check_bridge(const struct fw_config *cfg, const char *name, uint16_t n_ports, char *err, size_t errlen)
+static int check_bridge(const struct cf_config *cfg, const char *name, uint16_t n_ports, char *err, size_t errlen)
 {
 	for (unsigned i = 0; i < cfg->n_iface; i++)
 		if (cfg->iface[i].parent >= 0) {
@@ -166,7 +169,7 @@ static int check_bridge(const struct fw_config *cfg, const char *name, uint16_t 
 			return -1;
 		}
 	if (cfg->n_iface > n_ports) {
-		const struct fw_iface *ifc = &cfg->iface[n_ports];
+		const struct cf_iface *ifc = &cfg->iface[n_ports];
 		snprintf(err, errlen, "%s:%u:%u: interface '%s' has no port: the appliance has %u (interfaces take ports "
 			 "in the order declared)", name, ifc->line, ifc->col, ifc->name, n_ports);
 		return -1;
@@ -188,7 +191,7 @@ static void conf_free(struct fwa_conf *c)
 {
 	if (!c)
 		return;
-	rt_free(c->rt);
+	rtr_conf_free(&c->rc);
 	fw_ruleset_free(c->rs);
 	free(c);
 }
@@ -197,7 +200,7 @@ static void conf_free(struct fwa_conf *c)
 static struct fwa_conf *conf_build(const char *name, const char *text, size_t len, const uint8_t *const *port_mac,
 				   uint16_t n_ports, bool *router, char *err, size_t errlen)
 {
-	struct fw_err fe = { "" };
+	struct cf_err fe = { "" };
 	struct fwa_conf *c = calloc(1, sizeof(*c));
 	if (!c) {
 		snprintf(err, errlen, "%s: out of memory", name);
@@ -210,24 +213,16 @@ static struct fwa_conf *conf_build(const char *name, const char *text, size_t le
 		conf_free(c);
 		return NULL;
 	}
-	*router = router_mode(&c->rs->cfg);
+	*router = router_mode(&c->rs->cfg.cf);
 	/* a router's VLANs are links, and a connection may leave on another one than it came
 	 * in by: its key has no VLAN ID. A bridge keeps VLANs apart as zones. */
-	c->rs->cfg.ct.vlan_zones = !*router;
-	if (*router ? fw_router_build(c, name, port_mac, n_ports, err, errlen)
-		    : check_bridge(&c->rs->cfg, name, n_ports, err, errlen)) {
+	c->rs->cfg.cf.ct.vlan_zones = !*router;
+	if (*router ? rtr_conf_build(&c->rc, &c->rs->cfg.cf, name, port_mac, n_ports, err, errlen)
+		    : check_bridge(&c->rs->cfg.cf, name, n_ports, err, errlen)) {
 		conf_free(c);
 		return NULL;
 	}
-	/* the management block: its addresses as the host stack will take them */
-	const struct fw_mgmt *m = &c->rs->cfg.mgmt;
-	struct stk_if_conf sc;
-	char why[200];
-	if (m->declared && stk_conf_parse(m->spec, &sc, why, sizeof(why))) {
-		const char *w = why;     /* "column N: 'word': ...": the column is the spec's, not the file's */
-		if (!strncmp(w, "column ", 7) && strstr(w, ": "))
-			w = strstr(w, ": ") + 2;
-		snprintf(err, errlen, "%s:%u:%u: management: %s", name, m->line, m->col, w);
+	if (app_mgmt_check(&c->rs->cfg.cf.mgmt, name, err, errlen)) {
 		conf_free(c);
 		return NULL;
 	}
@@ -252,34 +247,28 @@ static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 		return -1;
 	struct fw_app *a = calloc(1, sizeof(*a));
 	if (a) {
-		a->ct = ct_table_create(&c->rs->cfg.ct);
-		/* the default size is Linux's; a platform with less memory (an image booted with a
-		 * few MiB) gets half the largest power-of-two table that fits, from 1,024 entries
-		 * up (the other half is room for a reload to build its ruleset beside the running
-		 * one), and says so. A size the config asks for is never shrunk. */
-		while (!a->ct && !c->rs->cfg.ct_max_set && c->rs->cfg.ct.max_entries > 1024) {
-			c->rs->cfg.ct.max_entries /= 2;
-			a->ct = ct_table_create(&c->rs->cfg.ct);
-			a->ct_shrunk = a->ct != NULL;
+		a->ct = app_ct_create(&c->rs->cfg.cf.ct, c->rs->cfg.cf.ct_max_set, &a->ct_shrunk);
+		if (router) {
+			struct rtr_init ri = { .hooks = &fw_router_hooks, .app = a, .ct = a->ct, .pool = env->pool,
+					       .parse_reason_base = FWA_PARSE };
+#define FWA_RTR_REASON(id, str) ri.reason[RTR_R_##id] = FWA_##id;
+			RTR_REASONS(FWA_RTR_REASON)
+#undef FWA_RTR_REASON
+			a->router_ok = rtr_init(&a->rtr, &ri) == 0;
+		} else {
+			a->frag = frag_create();
 		}
-		if (a->ct_shrunk && c->rs->cfg.ct.max_entries > 1024) {
-			ct_table_destroy(a->ct);
-			c->rs->cfg.ct.max_entries /= 2;
-			a->ct = ct_table_create(&c->rs->cfg.ct);   /* half of what was just there */
-		}
-		a->nb = router ? nb_create() : NULL;
-		a->frag = frag_create();
 	}
-	if (!a || !a->ct || (router && !a->nb) || !a->frag) {
+	if (!a || !a->ct || (router ? !a->router_ok : !a->frag)) {
 		if (a && !a->ct)
 			snprintf(err, errlen, "fw: out of memory for a connection table of %u entries",
-				 c->rs->cfg.ct.max_entries);
+				 c->rs->cfg.cf.ct.max_entries);
 		else
-			snprintf(err, errlen, "fw: out of memory for its %s", !a ? "state" : !a->frag ? "fragment table"
-									       : "neighbour cache");
+			snprintf(err, errlen, "fw: out of memory for its %s", !a ? "state" : router ? "router" : "fragment table");
 		if (a) {
 			ct_table_destroy(a->ct);
-			nb_destroy(a->nb);
+			if (a->router_ok)
+				rtr_fini(&a->rtr);
 			frag_destroy(a->frag);
 		}
 		free(a);
@@ -287,12 +276,13 @@ static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 		return -1;
 	}
 	c->gen = 1;
-	if (router)
-		fw_router_stats_assign(a, c);
+	c->rc.gen = 1;
+	if (router) {
+		rtr_stats_assign(&a->rtr, &c->rc, NULL, NULL);
+		rtr_neighbors(&a->rtr, &c->rc);
+	}
 	atomic_init(&a->active, c);
 	fw_log_init(&a->log);
-	if (router)
-		fw_router_neighbors(a, c);
 	a->router = router;
 	a->epoch = pipe->epoch;
 	a->pool = env->pool;
@@ -303,14 +293,15 @@ static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 	if (a->ct_shrunk && a->emit) {
 		char line[200];
 		snprintf(line, sizeof(line), "fw: conntrack: the default of 65536 entries does not fit in memory; the table "
-			 "holds %u%s (conntrack { max N } sets it)", c->rs->cfg.ct.max_entries,
-			 c->rs->cfg.ct.max_entries > 1024 ? ", half of what fits" : "");
+			 "holds %u%s (conntrack { max N } sets it)", c->rs->cfg.cf.ct.max_entries,
+			 c->rs->cfg.cf.ct.max_entries > 1024 ? ", half of what fits" : "");
 		a->emit(a->emit_arg, line);
 	}
 	if (!pkt_pipe_add(pipe, &fw_stage, a)) {
 		snprintf(err, errlen, "fw: pipeline full");
 		ct_table_destroy(a->ct);
-		nb_destroy(a->nb);
+		if (router)
+			rtr_fini(&a->rtr);
 		frag_destroy(a->frag);
 		conf_free(c);
 		free(a);
@@ -331,7 +322,8 @@ static void fw_teardown(void *state)
 	conf_free(atomic_load(&a->active));
 	fwc_teardown(a);
 	ct_table_destroy(a->ct);
-	nb_destroy(a->nb);
+	if (a->router)
+		rtr_fini(&a->rtr);
 	frag_destroy(a->frag);
 	free(a);
 }
@@ -361,10 +353,10 @@ static void fw_tick(void *state, struct pkt_worker *w, uint64_t now_ms)
 	unsigned steps = gone == 0 ? 1 : gone > TICK_CATCHUP ? TICK_CATCHUP : (unsigned)gone;
 	a->last_tick_ms = now_ms;
 	ct_sweep(a->ct, now_ms, SWEEP_BUCKETS * steps);
-	frag_sweep(a->frag, now_ms, SWEEP_BUCKETS * steps);
+	frag_sweep(a->router ? a->rtr.frag : a->frag, now_ms, SWEEP_BUCKETS * steps);
 	const struct fwa_conf *c = atomic_load_explicit(&a->active, memory_order_relaxed);
 	if (a->router)
-		fw_router_tick(a, c, w, now_ms, steps);
+		rtr_tick(&a->rtr, &c->rc, w, now_ms, steps);
 	if (!a->told_csum_partial && ct_counters(a->ct)->invalid[CT_INV_CHECKSUM_PARTIAL] && a->emit) {
 		a->told_csum_partial = true;
 		a->emit(a->emit_arg, "fw: TCP/UDP packets arrive with checksums their sender left to offload (ct invalid "
@@ -428,11 +420,11 @@ static int fw_apply(void *state, void *built, const char *name, const char *text
 		conf_free(c);
 		c = NULL;
 	}
-	if (c && !c->rs->cfg.ct_max_set)     /* the default: the running table's size */
-		c->rs->cfg.ct.max_entries = ct_table_config(a->ct)->max_entries;
-	if (c && !ct_table_tune(a->ct, &c->rs->cfg.ct)) {
+	if (c && !c->rs->cfg.cf.ct_max_set)     /* the default: the running table's size */
+		c->rs->cfg.cf.ct.max_entries = ct_table_config(a->ct)->max_entries;
+	if (c && !ct_table_tune(a->ct, &c->rs->cfg.cf.ct)) {
 		snprintf(err, errlen, "%s:%u:%u: conntrack max cannot change while running (it is %u); restart to resize",
-			 name, c->rs->cfg.ct_line, c->rs->cfg.ct_col, ct_table_config(a->ct)->max_entries);
+			 name, c->rs->cfg.cf.ct_line, c->rs->cfg.cf.ct_col, ct_table_config(a->ct)->max_entries);
 		conf_free(c);
 		c = NULL;
 	}
@@ -450,9 +442,11 @@ static int fw_apply(void *state, void *built, const char *name, const char *text
 		a->reload_failures++;
 		return -1;
 	}
-	c->gen = atomic_load_explicit(&a->active, memory_order_relaxed)->gen + 1;
-	if (router)
-		fw_router_stats_assign(a, c);
+	const struct fwa_conf *run = atomic_load_explicit(&a->active, memory_order_relaxed);
+	c->gen = run->gen + 1;
+	c->rc.gen = c->gen;
+	if (router)    /* fw_apply leaves at most one replaced config in a router's list */
+		rtr_stats_assign(&a->rtr, &c->rc, &run->rc, a->n_retired ? &a->retired[0].c->rc : NULL);
 	struct fwa_conf *old = atomic_exchange_explicit(&a->active, c, memory_order_acq_rel);
 	fwc_reloaded(a, old->rs, c->rs, name, text, len);   /* the document; a commit's counters */
 	a->retired[a->n_retired].c = old;
@@ -471,18 +465,9 @@ static bool fw_mgmt(void *state, char *spec, size_t len, uint16_t *metrics_port,
 {
 	struct fw_app *a = state;
 	const struct fwa_conf *c = atomic_load(&a->active);
-	const struct fw_mgmt *m = &c->rs->cfg.mgmt;
-	if (!m->declared)
-		return false;
-	int port = m->iface < 0 ? -1 : a->router ? c->ifc[m->iface].port : m->iface;  /* a bridge: interface i, port i */
-	if (port >= 0)
-		snprintf(spec, len, "port=%d,%s", port, m->spec);
-	else
-		snprintf(spec, len, "%s", m->spec);
-	*metrics_port = m->metrics_port;
-	*ctl_port = m->ctl_port;
-	snprintf(where, wlen, "%s:%u:%u", c->name, m->line, m->col);
-	return true;
+	const struct cf_mgmt *m = &c->rs->cfg.cf.mgmt;
+	int port = m->iface < 0 ? -1 : a->router ? c->rc.ifc[m->iface].port : m->iface;  /* a bridge: interface i, port i */
+	return app_mgmt_spec(m, c->name, port, spec, len, metrics_port, ctl_port, where, wlen);
 }
 
 static void fw_report(void *state, void (*emit)(void *arg, const char *line), void *arg)
@@ -491,26 +476,10 @@ static void fw_report(void *state, void (*emit)(void *arg, const char *line), vo
 	const struct fwa_conf *c = atomic_load(&a->active);
 	fw_ruleset_report(c->rs, emit, arg);
 	ct_counters_format(a->ct, emit, arg);
-	frag_counters_format(a->frag, emit, arg);
+	frag_counters_format(a->router ? a->rtr.frag : a->frag, emit, arg);
+	if (a->router)
+		rtr_stats_format(&a->rtr, &c->rc, emit, arg);
 	char line[320];
-	if (a->router) {
-		fw_router_stats_format(a, c, emit, arg);
-		nb_counters_format(a->nb, emit, arg);
-		snprintf(line, sizeof(line), "router: %llu ARP replies, %llu neighbour advertisements, %llu echo replies, "
-			 "%llu ICMP errors, %llu ARP/ND requests sent", (unsigned long long)a->arp_replies,
-			 (unsigned long long)a->nd_adverts, (unsigned long long)a->echo_replies,
-			 (unsigned long long)a->icmp_errors, (unsigned long long)a->requests);
-		emit(arg, line);
-		if (a->unreachable_dropped || a->frag_lost || a->frag_out || a->no_room) {
-			snprintf(line, sizeof(line), "router: %llu packets for dead next hops dropped unanswered, %llu "
-				 "waiting fragments lost, %llu fragments made for a smaller MTU (%llu not sent), %llu "
-				 "released without room for a VLAN tag",
-				 (unsigned long long)a->unreachable_dropped, (unsigned long long)a->frag_lost,
-				 (unsigned long long)a->frag_out, (unsigned long long)a->frag_out_failed,
-				 (unsigned long long)a->no_room);
-			emit(arg, line);
-		}
-	}
 	snprintf(line, sizeof(line), "fw: %llu rejected with an answer, %llu log lines (%llu over the rate), "
 		 "%llu reloads (%llu refused)", (unsigned long long)a->rejected, (unsigned long long)a->log.logged,
 		 (unsigned long long)a->log.suppressed, (unsigned long long)a->reloads,

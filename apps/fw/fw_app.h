@@ -1,5 +1,6 @@
 /* fw_app.h - the fw appliance's state, shared by its two ways of forwarding: the
- * transparent bridge (fw.c) and the router (fw_router.c). Internal to apps/fw. */
+ * transparent bridge (fw.c) and the router (router/router.h, with the chains at its hooks:
+ * fw_router.c). Internal to apps/fw. */
 #ifndef SLUICE_FW_APP_H
 #define SLUICE_FW_APP_H
 
@@ -10,6 +11,7 @@
 #include "neigh.h"
 #include "pkt_parse.h"
 #include "route.h"
+#include "router.h"
 
 struct ctl_args;
 struct ctl_out;
@@ -50,18 +52,6 @@ enum fw_app_reason { FWA_REASONS(FWA_ENUM) FWA__COUNT };
 
 extern const char *const fw_app_reasons[FWA_N_REASONS];
 
-/* One interface as the router sees it: a port's own (untagged frames), or a VLAN on a
- * port (frames tagged with its ID). Rules, routes and neighbours name interfaces by their
- * index in the config; frames leave by the interface's port, tagged for a VLAN. */
-struct fwa_iface {
-	uint8_t mac[6];
-	uint8_t ll6[16];                    /* its IPv6 link-local address (fe80::/64, EUI-64) */
-	uint16_t port;                      /* the port its frames use */
-	uint16_t vlan;                      /* 0: untagged; else its VLAN ID */
-	uint8_t stats;                      /* its counters: fw_app.ifs[stats] */
-	const struct fw_iface *cfg;         /* its addresses (cfg->addr[], either family) */
-};
-
 #define FWA_RETIRED 8                   /* replaced configs waiting for the workers at most */
 
 /* Everything a reload replaces, built off to the side and swapped as one pointer. */
@@ -69,19 +59,7 @@ struct fwa_conf {
 	uint64_t gen;                       /* 1 for the first config, then one more per reload */
 	char name[96];                      /* where it came from, for messages */
 	struct fw_ruleset *rs;
-	struct rt_table *rt;                /* router mode: connected, local and static routes */
-	unsigned n_iface;
-	struct fwa_iface ifc[FW_MAX_IFACES];
-	uint8_t port_ifx[PKT_MAX_PORTS];    /* the interface of each port's untagged frames */
-};
-
-/* An interface's counters (router mode). They belong to its link, a port and VLAN ID, and
- * so outlive a reload that renames or renumbers it; one the running config does not have
- * starts from zero. Slots: the running config's, the retired one's and the new one's. */
-#define FWA_IF_SLOTS (3 * FW_MAX_IFACES)
-struct fwa_if_stats {
-	uint64_t rx_pkts, rx_bytes;         /* frames it took in (before any rule or check) */
-	uint64_t tx_pkts, tx_bytes;         /* frames it handed to its port: forwarded, answers, requests */
+	struct rtr_conf rc;                 /* router mode: interfaces and routes */
 };
 
 struct fw_app {
@@ -91,26 +69,21 @@ struct fw_app {
 	struct { struct fwa_conf *c; uint64_t ticket; } retired[FWA_RETIRED];
 	unsigned n_retired;
 	struct pkt_epoch *epoch;            /* the pipeline's, or NULL */
-	uint64_t nb_gen;                    /* the config whose static neighbours the cache holds */
 	uint64_t last_tick_ms;              /* the clock at the previous tick */
 	struct ct_table *ct;
 	bool ct_shrunk;                     /* the default size did not fit: halved until it did */
-	struct nb_cache *nb;                /* router mode */
-	struct frag_table *frag;            /* fragments follow their first one (frag.h) */
+	struct rtr rtr;                     /* router mode */
+	struct frag_table *frag;            /* bridge mode: fragments follow their first one (frag.h) */
 	struct pkt_pool *pool;
 	const uint8_t *port_mac[PKT_MAX_PORTS];
 	struct fw_log log;
 	struct fw_flow_stats flow;          /* decisions kept per connection (fw_decide_flow) */
 	uint16_t n_ports;
 	bool router;
+	bool router_ok;                     /* rtr was made (rtr_fini is due) */
 	struct fw_bucket reject_rate;       /* answers a second: rejects and the router's ICMP errors */
-	uint64_t rejected, icmp_errors, arp_replies, nd_adverts, echo_replies, requests;
-	uint64_t frag_lost;                 /* fragments that waited and could not follow their first */
-	uint64_t unreachable_dropped;       /* dead next hop, and no host unreachable could be sent */
-	uint64_t frag_out, frag_out_failed; /* fragments made for a smaller MTU; ones that could not go */
-	uint64_t no_room;                   /* packets sent outside a burst without room for a VLAN tag */
+	uint64_t rejected;
 	uint64_t reloads, reload_failures;
-	struct fwa_if_stats ifs[FWA_IF_SLOTS];
 	void (*emit)(void *arg, const char *line);
 	void *emit_arg;
 	bool told_csum_partial;    /* the console was told once why checksums left to offload fail */
@@ -120,27 +93,6 @@ struct fw_app {
 	struct fwc_txn *ctl_txn;            /* the transaction whose text is being reloaded (fw_ctl.c) */
 };
 
-/* hook's decision for p, tracked as cp, arriving on iif and leaving by oif (-1: none):
- * accepted at once by a chain that begins "ct state ... accept", from the connection's
- * kept decision for packets of its own flow, else by the classifier. */
-static inline __attribute__((always_inline)) void fwa_decide(struct fw_app *a, struct fw_ruleset *rs, enum fw_hook hook, const struct ct_pkt *cp,
-			      const struct pkt_buf *p, int iif, int oif, uint64_t now_ms, struct fw_decision *d)
-{
-	uint8_t state = cp->state == CT_S_UNTRACKED ? 0 : cp->state;
-	if (fw_fast_accept(rs, hook, state)) {
-		*d = (struct fw_decision){ .verdict = FW_ACCEPT };
-		return;
-	}
-	if (cp->e && (state == CT_S_NEW || state == CT_S_ESTABLISHED)) {
-		fw_decide_flow(rs, hook, fw_flow_memo(rs, cp->e, cp->dir), p, iif, oif, state, now_ms, &a->log, &a->flow,
-			       d);
-		return;
-	}
-	struct fw_pkt fp;
-	fw_pkt_fill(&fp, p, iif, oif, state);
-	fw_decide(rs, hook, &fp, p, now_ms, &a->log, d);
-}
-
 /* May this packet be answered now (the answers' rate)? */
 bool fwa_answer_allowed(struct fw_app *a, uint64_t now_ms);
 /* A packet the chain did not accept: dropped (policy or rule), or answered if rejected
@@ -148,71 +100,10 @@ bool fwa_answer_allowed(struct fw_app *a, uint64_t now_ms);
 void fwa_refuse(struct fw_app *a, struct pkt_buf *p, const struct fw_decision *d, const uint8_t *icmp_src,
 		uint64_t now_ms);
 
-/* A later fragment: true when it follows its datagram (the caller sends it on as the
- * datagram went); else it was dropped, or left waiting for its first fragment. */
-bool fwa_frag_later(struct fw_app *a, struct pkt_buf *p, const struct frag_key *k, uint64_t now_ms);
-
-/* The interface p arrived on (its port, and its VLAN tag if any), or -1: tagged for no
- * VLAN interface of that port, or twice. A priority-tagged frame (VLAN ID 0) is the
- * port's own (the router takes its tag off). */
-static inline int fwa_ingress(const struct fwa_conf *c, const struct pkt_buf *p)
-{
-	const struct pkt_meta *m = &p->meta;
-	uint16_t vid = m->n_vlan ? (uint16_t)(m->vlan & 0x0fff) : 0;
-	if (__builtin_expect(!vid && m->n_vlan < 2, 1))
-		return c->port_ifx[p->port];
-	if (m->n_vlan > 1)
-		return -1;
-	for (unsigned i = 0; i < c->n_iface; i++)
-		if (c->ifc[i].vlan == vid && c->ifc[i].port == p->port)
-			return (int)i;
-	return -1;
-}
-
-/* p leaves by interface ifx: counted */
-static inline void fwa_sent(struct fw_app *a, const struct fwa_conf *c, uint16_t ifx, const struct pkt_buf *p)
-{
-	struct fwa_if_stats *s = &a->ifs[c->ifc[ifx].stats];
-	s->tx_pkts++;
-	s->tx_bytes += p->len;
-}
-
-/* f's link as the neighbour cache knows it: its port and VLAN ID, which a reload that
- * declares interfaces in another order does not change (their numbers may). */
-static inline uint16_t fwa_link(const struct fwa_iface *f)
-{
-	return (uint16_t)(f->port << 12 | f->vlan);
-}
-
-/* The interface of a neighbour cache link, or -1 when the config has none there. */
-static inline int fwa_link_ifx(const struct fwa_conf *c, uint16_t link)
-{
-	for (unsigned i = 0; i < c->n_iface; i++)
-		if (fwa_link(&c->ifc[i]) == link)
-			return (int)i;
-	return -1;
-}
-
-/* On f's link: inside one of its connected prefixes (or link-local, for IPv6)? */
-bool fwa_on_link(const struct fwa_iface *f, int family, const uint8_t *ip);
-
-/* The router's stage body, its tick (neighbour retries) and its part of a config's
- * building (interfaces and routes; -1 with FILE:LINE:COL in err). */
-void fw_router_burst(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, struct pkt_buf **pkts,
-		     uint16_t n);
-void fw_router_tick(struct fw_app *a, const struct fwa_conf *c, struct pkt_worker *w, uint64_t now_ms, unsigned steps);
-/* The config's static neighbours into the cache, replacing the previous config's. */
-void fw_router_neighbors(struct fw_app *a, const struct fwa_conf *c);
-/* Gives each of c's interfaces its counters: those of its link in the running config,
- * else a slot that no config in use holds, zeroed. Before c is swapped in. */
-void fw_router_stats_assign(struct fw_app *a, struct fwa_conf *c);
-/* One line per interface of c: its counters. */
-void fw_router_stats_format(const struct fw_app *a, const struct fwa_conf *c, void (*emit)(void *arg, const char *line),
-			    void *arg);
+/* The router's hooks for the chains (fw_router.c). */
+extern const struct rtr_hooks fw_router_hooks;
 /* The app's Prometheus families (fw_metrics.c). */
 void fw_metrics(void *state, struct mx_out *o);
-int fw_router_build(struct fwa_conf *c, const char *name, const uint8_t *const *port_mac, uint16_t n_ports, char *err,
-		    size_t errlen);
 
 /* The control socket's namespace (fw_ctl.c, fw_ctl_show.c): "fw add rule ...", "show rules". */
 extern const struct ctl_ns fw_ctl_ns;

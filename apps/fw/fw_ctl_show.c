@@ -164,7 +164,7 @@ struct conn_walk {
 
 static void addr_text(const uint8_t *a, unsigned family, char *buf, size_t len)
 {
-	struct fw_prefix p = { .family = (uint8_t)family, .len = family == 4 ? 32 : 128 };
+	struct cf_prefix p = { .family = (uint8_t)family, .len = family == 4 ? 32 : 128 };
 	memcpy(p.addr, a, family == 4 ? 4 : 16);
 	fwd_prefix_text(&p, false, buf, len);
 }
@@ -241,9 +241,9 @@ static void mac_text(const uint8_t *m, char *buf, size_t len)
 
 static void router_interfaces(const struct fw_app *a, const struct fwa_conf *c, struct ctl_out *o)
 {
-	for (unsigned i = 0; i < c->n_iface; i++) {
-		const struct fwa_iface *f = &c->ifc[i];
-		const struct fwa_if_stats *s = &a->ifs[f->stats];
+	for (unsigned i = 0; i < c->rc.n_iface; i++) {
+		const struct rtr_iface *f = &c->rc.ifc[i];
+		const struct rtr_if_stats *s = &a->rtr.ifs[f->stats];
 		char mac[24], addr[64];
 		mac_text(f->mac, mac, sizeof(mac));
 		if (o->json) {
@@ -280,7 +280,7 @@ static int show_interfaces(const struct fw_app *a, struct ctl_out *o)
 	if (a->router) {
 		router_interfaces(a, c, o);
 	} else {
-		const struct fw_config *cfg = &c->rs->cfg;
+		const struct cf_config *cfg = &c->rs->cfg.cf;
 		for (unsigned p = 0; p < 2 && p < a->n_ports; p++) {
 			const char *name = p < cfg->n_iface ? cfg->iface[p].name : "";
 			char mac[24];

@@ -119,8 +119,9 @@ static void router(struct mx_out *o, const struct fw_app *a)
 {
 	mx_family(o, "sluice_router_answers_total", "counter", "Packets the router made itself, by kind.");
 	const struct { const char *kind; uint64_t v; } k[] = {
-		{ "arp_reply", a->arp_replies }, { "neighbor_advert", a->nd_adverts }, { "echo_reply", a->echo_replies },
-		{ "icmp_error", a->icmp_errors }, { "neighbor_request", a->requests }, { "reject", a->rejected },
+		{ "arp_reply", a->rtr.arp_replies }, { "neighbor_advert", a->rtr.nd_adverts },
+		{ "echo_reply", a->rtr.echo_replies }, { "icmp_error", a->rtr.icmp_errors },
+		{ "neighbor_request", a->rtr.requests }, { "reject", a->rejected },
 	};
 	for (unsigned i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
 		char labels[32] = "";
@@ -137,7 +138,7 @@ void fw_metrics(void *state, struct mx_out *o)
 	const struct fwa_conf *c = atomic_load(&a->active);
 	rules(o, c->rs);
 	conntrack(o, a->ct);
-	fragments(o, a->frag);
+	fragments(o, a->router ? a->rtr.frag : a->frag);
 	if (a->router)
 		router(o, a);
 	mx_family(o, "sluice_fw_log_lines_total", "counter", "Log lines, by whether they were written.");
