@@ -1,0 +1,75 @@
+/* nat_app.h - the nat appliance's state, shared by its files: a router (router/router.h)
+ * between its ports with the NAT44 engine (nat/nat.h) at its prerouting and postrouting
+ * hooks and, when the config declares firewall chains, the firewall (firewall/fw.h) at its
+ * input, forward and output hooks. Internal to apps/nat. */
+#ifndef SLUICE_NAT_APP_H
+#define SLUICE_NAT_APP_H
+
+#include "app.h"
+#include "ct.h"
+#include "fw.h"
+#include "nat.h"
+#include "pkt_epoch.h"
+#include "router.h"
+
+#define NATA_REASONS(X)                                                                             \
+	X(POLICY, "policy")             /* a firewall chain's policy dropped it */                     \
+	X(RULE, "rule")                 /* a firewall rule dropped it */                               \
+	X(REJECT_SILENT, "reject_silent") /* rejected without an answer (never answered, or over the rate) */ \
+	X(CT_FULL, "ct_full")           /* accepted, but the connection table had no room */
+
+#define NATA_ENUM(id, str) NATA_##id,
+enum nata_reason { NATA_REASONS(NATA_ENUM) NATA__COUNT };
+#undef NATA_ENUM
+/* The stage's reasons: its own, the router's, the NAT's (without "ok"), then the parser's. */
+#define NATA_RTR NATA__COUNT
+#define NATA_NAT (NATA_RTR + RTR_R__COUNT - 1)   /* + enum nat_reason (from 1) */
+#define NATA_PARSE (NATA_NAT + NAT_R__COUNT)
+#define NATA_N_REASONS (NATA_PARSE + PKT_PARSE__COUNT)
+extern const char *const nata_reasons[NATA_N_REASONS];
+
+/* Everything a reload replaces, built off to the side and swapped as one pointer. */
+struct nata_conf {
+	uint64_t gen;
+	char name[96];
+	struct fw_ruleset *rs;              /* the firewall's chains (none declared: all accepted)
+	                                       and the shared declarations, rs->cfg.cf */
+	bool filtering;                     /* some firewall chain is declared */
+	struct nat_config nat;
+	struct rtr_conf rc;
+};
+
+#define NATA_RETIRED 1                  /* replaced configs waiting for the workers at most:
+                                           the router's interface counters have slots for one */
+
+struct nat_app {
+	struct nata_conf *_Atomic active;
+	struct { struct nata_conf *c; uint64_t ticket; } retired[NATA_RETIRED];
+	unsigned n_retired;
+	struct pkt_epoch *epoch;
+	struct ct_table *ct;
+	bool ct_shrunk;
+	struct rtr rtr;
+	struct nat nat;
+	struct nat_note note;               /* the packet between prerouting and postrouting */
+	struct fw_log log;
+	struct fw_flow_stats flow;
+	struct fw_bucket answer_rate;       /* answers a second: rejects and the router's ICMP errors */
+	uint64_t rejected, reloads, reload_failures;
+	uint64_t last_tick_ms;
+	struct pkt_pool *pool;
+	const uint8_t *port_mac[PKT_MAX_PORTS];
+	uint16_t n_ports;
+	void (*emit)(void *arg, const char *line);
+	void *emit_arg;
+};
+
+/* The router's hooks (nat_hooks.c). */
+extern const struct rtr_hooks nata_hooks;
+
+/* The control socket's namespace (nat_ctl.c): "show nat sessions", "show nat mappings", ... */
+extern const struct ctl_ns nata_ctl_ns;
+/* The app's Prometheus families (nat_metrics.c). */
+void nata_metrics(void *state, struct mx_out *o);
+
+#endif
