@@ -297,6 +297,26 @@ static void undo(struct nat *n, const struct nat_mapping *out, uint32_t out_remo
 		nat_map_session_close(n->map, in, in_remote);
 }
 
+/* Commits p's new connection: NAT_OK, or why the table refused it (no room, or a
+ * translated connection holds its reverse: its reply would be the other's, counted as the
+ * table's nat_clash). */
+static enum nat_reason commit(struct nat *n, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)
+{
+	uint64_t clashes = ct_counters(n->ct)->nat_clash;
+	if (ct_commit(n->ct, p, now, cp))
+		return NAT_OK;
+	return ct_counters(n->ct)->nat_clash != clashes ? NAT_R_CLASH : NAT_R_CT_FULL;
+}
+
+/* Takes back the connection just committed for a packet that then went nowhere. */
+static void uncommit(struct nat *n, struct ct_pkt *cp)
+{
+	if (cp->e) {
+		ct_remove(n->ct, cp->e);
+		cp->e = NULL;
+	}
+}
+
 static enum nat_reason map_reason(enum nat_map_result r)
 {
 	switch (r) {
@@ -368,8 +388,25 @@ enum nat_reason nat_postrouting(struct nat *n, const struct nat_config *c, const
 		if (pc >= 0 && en.l4 && (!en.query || !en.response)) {
 			enum nat_map_result mr = nat_map_session_open(n->map, pool, (uint8_t)pc, rd32(en.src), en.sport,
 								      rd32(en.dst), now, &out);
-			if (mr != NAT_MAP_OK)
+			if (mr == NAT_MAP_FULL) {
+				/* as many mappings as the table holds connections: the table makes
+				 * room first (an expired or unfinished connection's place, and the
+				 * mapping it was the last to hold), then the map is asked again; the
+				 * mapping this one joins may have gone with it */
+				enum nat_reason why = commit(n, p, now, cp);
+				if (why != NAT_OK)
+					return drop(n, why);
+				if (in && !(in = nat_map_find_out(n->map, (uint8_t)pc, rd32(cp->key.dst), cp->key.dport))) {
+					uncommit(n, cp);
+					return drop(n, NAT_R_NO_MAPPING);
+				}
+				mr = nat_map_session_open(n->map, pool, (uint8_t)pc, rd32(en.src), en.sport, rd32(en.dst), now,
+							  &out);
+			}
+			if (mr != NAT_MAP_OK) {
+				uncommit(n, cp);
 				return drop(n, map_reason(mr));
+			}
 			if (out->sessions == 1)
 				log_map(n, "map", out);
 			wr32(sa, out->out_addr);
@@ -385,12 +422,14 @@ enum nat_reason nat_postrouting(struct nat *n, const struct nat_config *c, const
 		enum nat_map_result mr = nat_map_session_join(n->map, in, in_remote);
 		if (mr != NAT_MAP_OK) {
 			undo(n, out, rd32(en.dst), NULL, 0);
+			uncommit(n, cp);
 			return drop(n, map_reason(mr));
 		}
 	}
-	if (!ct_commit(n->ct, p, now, cp)) {
+	enum nat_reason why = commit(n, p, now, cp);       /* nothing to do when committed above */
+	if (why != NAT_OK) {
 		undo(n, out, rd32(en.dst), in, in_remote);
-		return drop(n, NAT_R_CT_FULL);
+		return drop(n, why);
 	}
 	if (!note->dnat && !snat)
 		return NAT_OK;

@@ -4,9 +4,13 @@
 #include "nat_app.h"
 
 #include "fw_reject.h"
+#include "nat_xlate.h"
+#include "pkt_flow.h"
+#include "pkt_parse.h"
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <string.h>
 
 #define ANSWER_RATE 1000          /* answers a second, as a burst too */
 #define ANSWER_COST (1000000000ull / ANSWER_RATE)
@@ -28,6 +32,58 @@ static const struct cf_config *cf_of(const struct nata_conf *c)
 	return &c->rs->cfg.cf;
 }
 
+/* Did prerouting translate the destination of x's packet (a port forward's, a reply's)?
+ * conntrack's key is the packet's as it came in. */
+static bool dst_translated(const struct rtr_pkt *x)
+{
+	const struct pkt_buf *p = x->p;
+	const struct ct_pkt *cp = x->cp;
+	const struct pkt_meta *m = &p->meta;
+	if (m->l3 != PKT_L3_IPV4 || cp->key.family != 4 || (cp->state != CT_S_NEW && cp->state != CT_S_ESTABLISHED))
+		return false;
+	const uint8_t *ip = p->data + m->l3_off, *l4 = p->data + m->l4_off;
+	if (memcmp(ip + 16, cp->key.dst, 4))
+		return true;
+	if (!(m->flags & PKT_F_L4))
+		return false;
+	if (m->l4proto == PKT_IPPROTO_TCP || m->l4proto == PKT_IPPROTO_UDP)
+		return pkt_rd16(l4 + 2) != cp->key.dport;
+	uint16_t sp, dp;
+	return m->l4proto == PKT_IPPROTO_ICMP && pkt_flow_icmp_ports(PKT_IPPROTO_ICMP, l4[0], pkt_rd16(l4 + 4), &sp, &dp) &&
+	       (sp != cp->key.sport || dp != cp->key.dport);
+}
+
+/* A forward chain's answer to a packet whose destination prerouting translated, built over
+ * the packet as it is now: made what the sender addressed, as Linux's NAT translates the
+ * answer it attaches to the connection. A reset from the address and port the sender used,
+ * an ICMP error's quote as it was sent. k: the packet's key as it came in (conntrack's). */
+static void answer_as_sent(struct pkt_buf *p, const struct pkt_flow_key *k)
+{
+	if (pkt_parse(p) != PKT_PARSE_OK || p->meta.l3 != PKT_L3_IPV4 || !(p->meta.flags & PKT_F_L4))
+		return;
+	uint8_t *ip = p->data + p->meta.l3_off, *l4 = p->data + p->meta.l4_off;
+	if (p->meta.l4proto == PKT_IPPROTO_TCP) {
+		if (memcmp(ip + 12, k->dst, 4) || pkt_rd16(l4) != k->dport)
+			nat_xlate_src(p, k->dst, k->dport);
+		return;
+	}
+	if (p->meta.l4proto != PKT_IPPROTO_ICMP || p->meta.l3_end < p->meta.l4_off + 8 + 20)
+		return;
+	/* the quoted ICMP query's identifier: a request's key has it first, a response's last */
+	const uint8_t *q = l4 + 8, *qt = q + (q[0] & 15u) * 4u;
+	bool response = q[9] == PKT_IPPROTO_ICMP && qt + 1 <= p->data + p->meta.l3_end &&
+			(qt[0] == 0 || qt[0] == 14 || qt[0] == 16 || qt[0] == 18);
+	struct nat_xlate_icmp xi;
+	memcpy(xi.outer_src_match, ip + 12, 4);
+	memcpy(xi.outer_src, ip + 12, 4);
+	memcpy(xi.outer_dst, ip + 16, 4);
+	memcpy(xi.in_src, k->src, 4);
+	memcpy(xi.in_dst, k->dst, 4);
+	xi.in_sport = response ? k->dport : k->sport;
+	xi.in_dport = k->dport;
+	nat_xlate_icmp_error(p, &xi);
+}
+
 /* The firewall chain hook's decision; true when accepted (else p was dropped or answered). */
 static bool judged(struct nat_app *a, const struct nata_conf *c, enum fw_hook hook, struct rtr_pkt *x)
 {
@@ -40,7 +96,10 @@ static bool judged(struct nat_app *a, const struct nata_conf *c, enum fw_hook ho
 	if (d.verdict == FW_REJECT) {
 		uint8_t from[16];
 		bool have = rtr_answer_source(x, from);
+		bool translated = hook == FW_HOOK_FORWARD && dst_translated(x);
 		if (answer_allowed(a, x->now) && fw_reject_build(x->p, d.reject_with, d.reject_code, have ? from : NULL)) {
+			if (translated)
+				answer_as_sent(x->p, &x->cp->key);
 			a->rejected++;
 			pkt_fwd(x->p, x->p->port);
 		} else {
