@@ -12,6 +12,9 @@
 #include "pkt_epoch.h"
 #include "router.h"
 
+struct natd_doc;
+struct natc_txn;
+
 #define NATA_REASONS(X)                                                                             \
 	X(POLICY, "policy")             /* a firewall chain's policy dropped it */                     \
 	X(RULE, "rule")                 /* a firewall rule dropped it */                               \
@@ -37,6 +40,9 @@ struct nata_conf {
 	bool filtering;                     /* some firewall chain is declared */
 	struct nat_config nat;
 	struct rtr_conf rc;
+	char *text;                         /* the config text it was built from (show config, the
+	                                       control socket's document), NUL-terminated */
+	size_t text_len;
 };
 
 #define NATA_RETIRED 1                  /* replaced configs waiting for the workers at most:
@@ -62,13 +68,31 @@ struct nat_app {
 	uint16_t n_ports;
 	void (*emit)(void *arg, const char *line);
 	void *emit_arg;
+	/* the running config as the control socket edits it (nat_ctl_int.h): the NAT chains'
+	 * rules with handles, the rest as its text; NULL when there was no memory to read it at
+	 * the last load (transactions and show nat rules then refuse) */
+	struct natd_doc *doc;
+	struct natc_txn *ctl_txn;           /* the transaction whose text is being reloaded */
+	struct {                            /* translated connections, counted for the metrics by a
+	                                       walk of the table at most once a second */
+		uint32_t n;
+		uint64_t at_ms;
+		bool ok;
+	} mx_sessions;
 };
 
 /* The router's hooks (nat_hooks.c). */
 extern const struct rtr_hooks nata_hooks;
 
-/* The control socket's namespace (nat_ctl.c): "show nat sessions", "show nat mappings", ... */
+/* The control socket's namespace (nat_ctl*.c): "nat add rule ...", "show nat sessions", ... */
 extern const struct ctl_ns nata_ctl_ns;
+/* The document of the config text setup loaded (nat_ctl.c). */
+void natc_loaded(struct nat_app *a, const char *name, const char *text, size_t len);
+/* Right after a reload swapped c in for old, between bursts: the document of c's text (new
+ * handles, hit counts from zero), or, when that text is the one a transaction rendered,
+ * its document (handles kept) with the hit counts of the rules it kept carried over. */
+void natc_reloaded(struct nat_app *a, const struct nata_conf *old, const struct nata_conf *c);
+void natc_teardown(struct nat_app *a);
 /* The app's Prometheus families (nat_metrics.c). */
 void nata_metrics(void *state, struct mx_out *o);
 

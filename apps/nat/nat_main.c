@@ -51,6 +51,7 @@ static void conf_free(struct nata_conf *c)
 		return;
 	rtr_conf_free(&c->rc);
 	fw_ruleset_free(c->rs);
+	free(c->text);
 	free(c);
 }
 
@@ -78,6 +79,15 @@ static struct nata_conf *conf_build(const char *name, const char *text, size_t l
 		return NULL;
 	}
 	snprintf(c->name, sizeof(c->name), "%s", name);
+	if (!(c->text = malloc(len + 1))) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		free(c);
+		free(fc);
+		return NULL;
+	}
+	memcpy(c->text, text, len);
+	c->text[len] = 0;
+	c->text_len = len;
 	nat_config_init(&c->nat);
 	struct cf_ext ext[2];
 	fw_config_ext(fc, &ext[0]);
@@ -87,6 +97,7 @@ static struct nata_conf *conf_build(const char *name, const char *text, size_t l
 		snprintf(err, errlen, "%s", ce.msg);
 		fw_config_free(fc);
 		free(fc);
+		free(c->text);
 		free(c);
 		return NULL;
 	}
@@ -106,6 +117,7 @@ static struct nata_conf *conf_build(const char *name, const char *text, size_t l
 	free(fc);
 	if (!c->rs) {
 		snprintf(err, errlen, "%s", ce.msg);
+		free(c->text);
 		free(c);
 		return NULL;
 	}
@@ -190,15 +202,34 @@ static int nata_setup(struct pkt_pipeline *pipe, void **state, const struct app_
 		return -1;
 	struct cf_config *cf = &c->rs->cfg.cf;
 	struct nat_app *a = calloc(1, sizeof(*a));
-	if (a)
-		a->ct = app_ct_create(&cf->ct, cf->ct_max_set, &a->ct_shrunk);
 	uint32_t addrs = pool_addrs(&c->nat);
 	struct nat_map_limits lim = {
-		.max_mappings = a && a->ct ? cf->ct.max_entries : 1,
 		.host_sessions = c->nat.host_limit,
 		.max_addrs = 2 * (addrs < 8 ? 8 : addrs),
 	};
 	plat_random(&lim.seed, sizeof(lim.seed));
+	/* the connection table and the mappings (as many as it has connections) together:
+	 * where the default size does not fit both (an image in a few MiB), the table halves
+	 * until they do, as app_ct_create halves it alone */
+	while (a) {
+		a->ct = app_ct_create(&cf->ct, cf->ct_max_set, &a->ct_shrunk);
+		if (!a->ct)
+			break;
+		lim.max_mappings = cf->ct.max_entries;
+		a->nat.map = nat_map_create(&lim);
+		if (a->nat.map || cf->ct_max_set || cf->ct.max_entries <= 1024)
+			break;
+		ct_table_destroy(a->ct);
+		a->ct = NULL;
+		cf->ct.max_entries /= 2;
+	}
+	if (a && a->ct && !a->nat.map)
+		snprintf(err, errlen, "nat: out of memory for %u mappings", cf->ct.max_entries);
+	if (a && a->nat.map) {
+		nat_map_destroy(a->nat.map);    /* sized: nat_init makes it for good */
+		a->nat.map = NULL;
+		a->ct_shrunk |= !cf->ct_max_set && cf->ct.max_entries < 65536;
+	}
 	struct rtr_init ri = { .hooks = &nata_hooks, .app = a, .ct = a ? a->ct : NULL, .pool = env->pool,
 			       .parse_reason_base = NATA_PARSE };
 	for (unsigned i = 0; i < RTR_R__COUNT; i++)
@@ -247,6 +278,7 @@ static int nata_setup(struct pkt_pipeline *pipe, void **state, const struct app_
 		free(a);
 		return -1;
 	}
+	natc_loaded(a, c->name, c->text, c->text_len);
 	*state = a;
 	return 0;
 }
@@ -259,6 +291,7 @@ static void nata_teardown(void *state)
 	for (unsigned i = 0; i < a->n_retired; i++)
 		conf_free(a->retired[i].c);
 	conf_free(atomic_load(&a->active));
+	natc_teardown(a);
 	/* the table first: its entries' releases still find the mappings */
 	ct_table_destroy(a->ct);
 	nat_fini(&a->nat);
@@ -358,6 +391,7 @@ static int nata_apply(void *state, void *built, const char *name, const char *te
 	a->retired[a->n_retired].c = old;
 	a->retired[a->n_retired++].ticket = a->epoch ? pkt_epoch_retire(a->epoch) : 0;
 	a->reloads++;
+	natc_reloaded(a, old, c);
 	return 0;
 }
 
@@ -409,4 +443,6 @@ const struct app_def app_nat = {
 	.discard = nata_discard,
 	.report = nata_report,
 	.mgmt = nata_mgmt,
+	.metrics = nata_metrics,
+	.ctl = &nata_ctl_ns,
 };
