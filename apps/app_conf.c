@@ -50,3 +50,17 @@ bool app_mgmt_spec(const struct cf_mgmt *m, const char *name, int port, char *sp
 	snprintf(where, wlen, "%s:%u:%u", name, m->line, m->col);
 	return true;
 }
+
+void app_csum_hint(const struct ct_table *ct, bool *told, const char *app, void (*emit)(void *arg, const char *line),
+		   void *arg)
+{
+	if (*told || !emit || !ct_counters(ct)->invalid[CT_INV_CHECKSUM_PARTIAL])
+		return;
+	*told = true;
+	char line[400];
+	snprintf(line, sizeof(line), "%s: TCP/UDP packets arrive with checksums their sender left to offload (ct invalid "
+		 "checksum_partial): a Linux veth or tap peer sends with tx checksumming on. Turn it off on the peer "
+		 "(ethtool -K PEER tx off), run the port on afpacket:iface=NAME (it completes them), or set "
+		 "conntrack { checksum off }", app);
+	emit(arg, line);
+}

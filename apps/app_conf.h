@@ -28,4 +28,9 @@ int app_mgmt_check(const struct cf_mgmt *m, const char *name, char *err, size_t 
 bool app_mgmt_spec(const struct cf_mgmt *m, const char *name, int port, char *spec, size_t len,
 		   uint16_t *metrics_port, uint16_t *ctl_port, char *where, size_t wlen);
 
+/* Tells the console once (*told) when conntrack finds TCP/UDP checksums left to offload
+ * (ct invalid checksum_partial): what the operator can do about it. app names the line. */
+void app_csum_hint(const struct ct_table *ct, bool *told, const char *app, void (*emit)(void *arg, const char *line),
+		   void *arg);
+
 #endif

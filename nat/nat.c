@@ -385,6 +385,13 @@ enum nat_reason nat_postrouting(struct nat *n, const struct nat_config *c, const
 	int pc = pclass(en.proto);
 	if (snat) {
 		const struct nat_pool *pool = &c->pool[r->pool];
+		/* a new mapping's port must not make a connection conntrack already holds
+		 * (an unsolicited packet to that port, committed on its way in): the
+		 * allocator's veto asks conntrack for the reply key each candidate would give */
+		memcpy(n->pick.remote, en.dst, 4);
+		n->pick.rport = en.dport;
+		n->pick.proto = en.proto;
+		n->pick.now = now;
 		if (pc >= 0 && en.l4 && (!en.query || !en.response)) {
 			enum nat_map_result mr = nat_map_session_open(n->map, pool, (uint8_t)pc, rd32(en.src), en.sport,
 								      rd32(en.dst), now, &out);
@@ -439,11 +446,14 @@ enum nat_reason nat_postrouting(struct nat *n, const struct nat_config *c, const
 	rt.sport = en.dport;
 	memcpy(rt.dst, sa, 4);
 	rt.dport = sp;
+	uint64_t full = ct_counters(n->ct)->nat_full;
 	if (!ct_nat_bind(n->ct, e, &rt)) {
+		/* the reply key is another connection's, or its buckets have no room */
+		bool no_room = ct_counters(n->ct)->nat_full != full;
 		ct_remove(n->ct, e);
 		cp->e = NULL;
 		undo(n, out, rd32(en.dst), in, in_remote);
-		return drop(n, NAT_R_CLASH);
+		return drop(n, no_room ? NAT_R_CT_FULL : NAT_R_CLASH);
 	}
 	e->flags |= (out ? F_MAPPED : 0) | (in ? F_INBOUND : 0);
 	if (snat) {
@@ -493,6 +503,23 @@ static void release(void *arg, const struct ct_entry *e)
 	}
 }
 
+/* The allocator's veto (nat_map_set_veto): would out_addr:out_port give the connection
+ * being opened (n->pick) a reply key conntrack already holds? */
+static bool taken(void *arg, uint8_t proto, uint32_t out_addr, uint16_t out_port)
+{
+	(void)proto;
+	struct nat *n = arg;
+	struct pkt_flow_key k;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.src, n->pick.remote, 4);
+	wr32(k.dst, out_addr);
+	k.sport = n->pick.rport;
+	k.dport = out_port;
+	k.proto = n->pick.proto;
+	k.family = 4;
+	return ct_key_in_use(n->ct, &k, n->pick.now);
+}
+
 int nat_init(struct nat *n, struct ct_table *ct, const struct nat_map_limits *lim)
 {
 	memset(n, 0, sizeof(*n));
@@ -500,6 +527,7 @@ int nat_init(struct nat *n, struct ct_table *ct, const struct nat_map_limits *li
 	n->map = nat_map_create(lim);
 	if (!n->map)
 		return -1;
+	nat_map_set_veto(n->map, taken, n);
 	ct_set_release(ct, release, n);
 	return 0;
 }

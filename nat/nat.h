@@ -78,6 +78,12 @@ struct nat {
 	void (*log)(void *arg, const char *line);      /* mapping lines when the config says log on */
 	void *log_arg;
 	bool log_on;
+	struct {                                       /* the connection a new mapping is for */
+		uint8_t remote[4];
+		uint16_t rport;
+		uint8_t proto;
+		uint64_t now;
+	} pick;
 };
 
 /* The engine over ct (made with cfg.nat on); its mappings bounded by lim. -1: no memory. */

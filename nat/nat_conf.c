@@ -239,9 +239,17 @@ static int action(struct cf_parser *ps, struct nat_config *c, enum nat_hook hook
 		uint32_t hi;
 		if (target(ps, false, &r->to, &hi, &r->to_port_lo, &r->to_port_hi))
 			return -1;
-		if (r->to_port_lo && !r->m.proto)
+		if (r->to_port_lo && r->m.proto != 6 && r->m.proto != 17)
 			return cf_error(ps->err, ps->file, tt.line, tt.col,
 					"a port to translate to needs the rule to match tcp or udp (tcp dport ...)");
+		for (unsigned i = 0; i < ps->cfg->n_iface; i++)
+			for (unsigned k = 0; k < ps->cfg->iface[i].n_addr; k++) {
+				const struct cf_prefix *a = &ps->cfg->iface[i].addr[k];
+				if (a->family == 4 && rd32(a->addr) == r->to)
+					return cf_error(ps->err, ps->file, tt.line, tt.col,
+							"dnat to the appliance's own address (interface '%s'): it "
+							"serves nothing there", ps->cfg->iface[i].name);
+			}
 		if (r->to_port_hi != r->to_port_lo) {
 			uint32_t want = r->m.dport.on && !r->m.dport.neg ? (uint32_t)(r->m.dport.hi - r->m.dport.lo) : 0;
 			if (!r->m.dport.on || r->m.dport.neg || want != (uint32_t)(r->to_port_hi - r->to_port_lo))
@@ -265,6 +273,7 @@ static int action(struct cf_parser *ps, struct nat_config *c, enum nat_hook hook
 				at.text);
 	c->pool_oif[c->n_pool] = (uint16_t)r->m.oif;
 	uint16_t plo = 0, phi = 0;
+	struct cf_tok ports_at = at;           /* where the ports were given, for messages */
 	if (masq) {
 		r->action = NAT_A_MASQUERADE;
 		const struct cf_iface *ic = &ps->cfg->iface[r->m.oif];
@@ -286,6 +295,9 @@ static int action(struct cf_parser *ps, struct nat_config *c, enum nat_hook hook
 			struct cf_range rr;
 			if (cf_read_range(ps->file, &pt, 65535, "port", &rr, ps->err))
 				return -1;
+			if (!rr.lo)
+				return cf_error(ps->err, ps->file, pt.line, pt.col, "port 0 cannot be translated to");
+			ports_at = pt;
 			plo = (uint16_t)rr.lo;
 			phi = (uint16_t)rr.hi;
 			if (cfp_next(ps))
@@ -297,14 +309,17 @@ static int action(struct cf_parser *ps, struct nat_config *c, enum nat_hook hook
 			return cfp_expected(ps, "'to'");
 		if (cfp_next(ps))
 			return -1;
+		struct cf_tok tt = ps->tok;
 		if (target(ps, true, &p->addr_lo, &p->addr_hi, &plo, &phi) || cfp_next(ps))
 			return -1;
-		if (p->addr_hi - p->addr_lo >= 65536)
-			return cf_error(ps->err, ps->file, at.line, at.col, "a pool of at most 65,536 addresses");
+		ports_at = tt;
+		if (p->addr_hi - p->addr_lo >= 1024)
+			return cf_error(ps->err, ps->file, tt.line, tt.col,
+					"a pool of at most 1024 addresses (the appliance's port state for them all)");
 	}
 	if (plo) {
 		if (plo < 1 || phi - plo < 1)
-			return cf_error(ps->err, ps->file, at.line, at.col, "at least two ports to translate to");
+			return cf_error(ps->err, ps->file, ports_at.line, ports_at.col, "at least two ports to translate to");
 		p->port_lo = plo;
 		p->port_hi = phi;
 	}

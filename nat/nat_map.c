@@ -65,6 +65,8 @@ struct nat_map {
 	unsigned n_resv;
 	struct map_resv resv[NAT_MAP_MAX_RESERVED];
 	struct nat_map_counters c;
+	bool (*veto)(void *arg, uint8_t proto, uint32_t out_addr, uint16_t out_port);
+	void *veto_arg;
 };
 
 static inline uint64_t key_in(uint16_t pool, uint8_t proto, uint32_t addr, uint16_t port)
@@ -324,22 +326,58 @@ static int port_scan(const uint64_t *w, uint32_t from, uint32_t to, uint64_t pm)
 	}
 }
 
-/* A port for inside port in_port in lo..hi of bitmap w (nat_map.h says which), or -1. */
-static int port_pick(struct nat_map *m, const uint64_t *w, uint32_t lo, uint32_t hi, uint16_t in_port, bool preserve,
-		     bool parity)
+#define VETO_MAX 16                 /* ports the veto may refuse in one pick */
+
+/* May port be taken (the caller's veto: nat_map_set_veto)? Counts the refusals in *n. */
+static bool allowed(struct nat_map *m, uint8_t proto, uint32_t addr, int port, unsigned *n)
 {
-	if (preserve && in_port >= lo && in_port <= hi && !(w[in_port >> 6] >> (in_port & 63) & 1))
+	if (!m->veto || !m->veto(m->veto_arg, proto, addr, (uint16_t)port))
+		return true;
+	++*n;
+	return false;
+}
+
+/* port_scan over from..to, past the ports the veto refuses; -1 when none is left, or the
+ * veto refused VETO_MAX. */
+static int scan_allowed(struct nat_map *m, const uint64_t *w, uint32_t from, uint32_t to, uint64_t pm, uint8_t proto,
+			uint32_t addr, unsigned *n)
+{
+	for (;;) {
+		int port = port_scan(w, from, to, pm);
+		if (port < 0 || allowed(m, proto, addr, port, n))
+			return port;
+		if (*n >= VETO_MAX || (uint32_t)port == to)
+			return -1;
+		from = (uint32_t)port + 1;
+	}
+}
+
+/* A port for inside port in_port in lo..hi of bitmap w (nat_map.h says which) on address
+ * addr, or -1. */
+static int port_pick(struct nat_map *m, const uint64_t *w, uint32_t lo, uint32_t hi, uint16_t in_port, bool preserve,
+		     bool parity, uint8_t proto, uint32_t addr)
+{
+	unsigned n = 0;
+	if (preserve && in_port >= lo && in_port <= hi && !(w[in_port >> 6] >> (in_port & 63) & 1) &&
+	    allowed(m, proto, addr, in_port, &n))
 		return in_port;
 	uint32_t start = lo + (uint32_t)(((uint64_t)map_rand(m) * (hi - lo + 1)) >> 32);
 	uint64_t pm = !parity ? ~0ull : (in_port & 1) ? 0xaaaaaaaaaaaaaaaaull : 0x5555555555555555ull;
 	for (;;) {
-		int port = port_scan(w, start, hi, pm);
-		if (port < 0 && start > lo)
-			port = port_scan(w, lo, start - 1, pm);
-		if (port >= 0 || pm == ~0ull)
+		int port = scan_allowed(m, w, start, hi, pm, proto, addr, &n);
+		if (port < 0 && start > lo && n < VETO_MAX)
+			port = scan_allowed(m, w, lo, start - 1, pm, proto, addr, &n);
+		if (port >= 0 || pm == ~0ull || n >= VETO_MAX)
 			return port;
 		pm = ~0ull;                 /* parity is a preference: any free port */
 	}
+}
+
+void nat_map_set_veto(struct nat_map *m, bool (*veto)(void *arg, uint8_t proto, uint32_t out_addr, uint16_t out_port),
+		      void *arg)
+{
+	m->veto = veto;
+	m->veto_arg = arg;
 }
 
 struct choice {
@@ -354,7 +392,7 @@ static bool try_addr(struct nat_map *m, struct choice *c, uint8_t proto, uint32_
 	if (c->slot == NONE)
 		return false;
 	int port = port_pick(m, addr_bits(m, c->slot, proto), lo, hi, in_port, p->preserve,
-			     p->parity && proto != NAT_ICMP);
+			     p->parity && proto != NAT_ICMP, proto, c->addr);
 	c->port = (uint16_t)port;
 	return port >= 0;
 }

@@ -165,6 +165,12 @@ void nat_map_reserve_clear(struct nat_map *m);
  * (else *out is NULL and nothing changed). Results other than OK are counted by reason. */
 enum nat_map_result nat_map_session_open(struct nat_map *m, const struct nat_pool *p, uint8_t proto, uint32_t in_addr,
 					 uint16_t in_port, uint32_t remote, uint64_t now_ms, const struct nat_mapping **out);
+/* A veto on the ports a new mapping may take: veto(arg, proto, out_addr, out_port) true
+ * refuses that port (the engine: conntrack already holds the connection the new mapping
+ * would make, with the remote it is for), and the search goes on to the next free port;
+ * at most 16 refusals a search, then NAT_MAP_NO_PORT. NULL: none. */
+void nat_map_set_veto(struct nat_map *m, bool (*veto)(void *arg, uint8_t proto, uint32_t out_addr, uint16_t out_port),
+		      void *arg);
 /* An inbound new session to existing mapping mp (the filter allowed it) from remote:
  * counted as above; OK, HOST_LIMIT or FULL (max_remotes). */
 enum nat_map_result nat_map_session_join(struct nat_map *m, const struct nat_mapping *mp, uint32_t remote);

@@ -140,6 +140,13 @@ void rtr_frag_decided(struct rtr *r, const struct rtr_conf *c, struct pkt_worker
 			continue;
 		}
 		readdress(q, &o);
+		/* too big for the way out: a fragment that waited is not fragmented again (it
+		 * goes after the burst), and one with DF gets no error (RFC 1122 3.2.2) */
+		if ((uint32_t)(q->meta.l3_end - q->meta.l3_off) > c->ifc[nh->port].cfg->mtu) {
+			r->frag_lost++;
+			pkt_discard(w, q, R(r, MTU));
+			continue;
+		}
 		rtr_ttl_down(q, v6);
 		enum nb_result res = rtr_send_late(r, c, w, q, nh, v6, now);
 		if (res > NB_QUEUED) {
@@ -154,6 +161,16 @@ void rtr_frag_later(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *
 {
 	bool v6 = p->meta.l3 == PKT_L3_IPV6;
 	uint8_t *ip = p->data + p->meta.l3_off;
+	/* what does not depend on the datagram's first fragment is checked before anything
+	 * waits for it: a group or broadcast frame, a martian is never forwarded */
+	if (rtr_group(v6, ip + (v6 ? 24 : 16))) {
+		pkt_drop(p, R(r, FRAGMENT));    /* for us: nothing we answer comes in fragments */
+		return;
+	}
+	if ((p->data[0] & 1) || rtr_martian(v6, ip + (v6 ? 8 : 12), ip + (v6 ? 24 : 16))) {
+		pkt_drop(p, R(r, MARTIAN));
+		return;
+	}
 	struct frag_out o;
 	enum frag_result fr = frag_lookup(r->frag, k, now, &o);
 	if (fr == FRAG_HELD) {

@@ -139,16 +139,26 @@ static void send_to(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *
 
 /* Something the appliance answers itself, already written over p and addressed to the
  * neighbour p came from (its Ethernet header, tag and all, turned round): the output
- * hook, then back out of interface ifx, the one p came in by. */
+ * hook, then back out of interface ifx, the one p came in by. An ICMP error about a
+ * packet of a tracked connection (origin: that packet as tracked) is related to that
+ * connection, in the other direction, as Linux attaches it (nf_ct_attach): its quote is
+ * the packet as the router had it, which a translated connection's keys need not match. */
 static void output(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w, struct pkt_buf *p, uint16_t ifx,
-		   uint64_t now)
+		   uint64_t now, const struct ct_pkt *origin)
 {
 	if (pkt_parse(p) != PKT_PARSE_OK) {
 		pkt_drop(p, R(r, LOCAL));
 		return;
 	}
 	struct ct_pkt cp;
-	ct_track(r->in.ct, p, now, &cp);
+	if (origin && origin->e) {
+		cp = *origin;
+		cp.dir = (uint8_t)!origin->dir;
+		cp.state = CT_S_RELATED;
+		cp.keyed = 0;
+	} else {
+		ct_track(r->in.ct, p, now, &cp);
+	}
 	struct rtr_pkt x = { .r = r, .c = c, .w = w, .p = p, .cp = &cp, .iif = -1, .oif = ifx,
 			     .v6 = p->meta.l3 == PKT_L3_IPV6, .now = now };
 	if (r->in.hooks->output(r->in.app, &x) != RTR_ACCEPT)
@@ -196,7 +206,7 @@ static void local_in(struct rtr *r, const struct rtr_conf *c, struct pkt_worker 
 				learn(r, c, w, iif, 6, m.sender_ip, m.mac, mine, now);
 			if (mine && nb_na_reply(p, &m, f->mac)) {
 				r->nd_adverts++;
-				output(r, c, w, p, iif, now);
+				output(r, c, w, p, iif, now, NULL);
 				return;
 			}
 		} else if (m.has_mac && !mine && rtr_on_link(f, 6, m.target_ip)) {
@@ -212,7 +222,7 @@ static void local_in(struct rtr *r, const struct rtr_conf *c, struct pkt_worker 
 	    p->data[pm->l4_off + 1] == 0 && pkt_l4_csum_ok(p)) {
 		echo_reply(p, v6);
 		r->echo_replies++;
-		output(r, c, w, p, iif, now);
+		output(r, c, w, p, iif, now, NULL);
 		return;
 	}
 	pkt_drop(p, R(r, LOCAL));
@@ -396,8 +406,14 @@ static void route_one(struct rtr *r, const struct rtr_conf *c, struct pkt_worker
 		return;
 	}
 	struct rtr_pkt x = { .r = r, .c = c, .w = w, .p = p, .cp = cp, .iif = iif, .oif = -1, .v6 = v6, .now = now };
-	ct_track_prefetched(r->in.ct, p, now, cp);
-	if (r->in.hooks->prerouting && r->in.hooks->prerouting(r->in.app, &x) != RTR_ACCEPT) {
+	/* with a prerouting hook, conntrack sees the packet first, as Linux's does (a NAT
+	 * needs the connection before the route); without one, only what the router does not
+	 * drop itself, just before the hook that judges it, so that a packet the router
+	 * drops (a martian, one whose TTL ran out) changes no connection */
+	bool early = r->in.hooks->prerouting != NULL;
+	if (early)
+		ct_track_prefetched(r->in.ct, p, now, cp);
+	if (early && r->in.hooks->prerouting(r->in.app, &x) != RTR_ACCEPT) {
 		if (fc == FRAG_FIRST)
 			rtr_frag_decided(r, c, w, &fk, p, false, NULL, now);
 		return;
@@ -406,11 +422,17 @@ static void route_one(struct rtr *r, const struct rtr_conf *c, struct pkt_worker
 	const struct rt_nexthop *nh = v6 ? rt_lookup6(c->rt, dst) : rt_lookup4(c->rt, dst);
 	bool group = rtr_group(v6, dst);
 	if ((nh && nh->kind == RT_LOCAL) || group || (v6 && !memcmp(dst, f->ll6, 16))) {
+		if (fc == FRAG_FIRST)   /* its later fragments are dropped too, not held */
+			rtr_frag_decided(r, c, w, &fk, p, false, NULL, now);
+		if (!early)
+			ct_track_prefetched(r->in.ct, p, now, cp);
 		to_us(&x, fc, unicast, group);
 		return;
 	}
 	if (!unicast || rtr_martian(v6, src, dst)) {
 		pkt_drop(p, R(r, MARTIAN));
+		if (fc == FRAG_FIRST)
+			rtr_frag_decided(r, c, w, &fk, p, false, NULL, now);
 		return;
 	}
 	uint8_t ttl = ip[v6 ? 7 : 8];
@@ -418,7 +440,7 @@ static void route_one(struct rtr *r, const struct rtr_conf *c, struct pkt_worker
 		/* time exceeded, or network unreachable / no route to destination */
 		bool sent = ttl <= 1 ? icmp_error(r, f, p, v6, 11, 0, 3, 0, 0, now) : icmp_error(r, f, p, v6, 3, 0, 1, 0, 0, now);
 		if (sent)
-			output(r, c, w, p, iif, now);
+			output(r, c, w, p, iif, now, early ? cp : NULL);
 		else
 			pkt_drop(p, ttl <= 1 ? R(r, TTL) : R(r, NO_ROUTE));
 		if (fc == FRAG_FIRST)
@@ -431,7 +453,7 @@ static void route_one(struct rtr *r, const struct rtr_conf *c, struct pkt_worker
 	bool too_big = (uint32_t)(m->l3_end - m->l3_off) > mtu;
 	if (too_big && (v6 || (pkt_rd16(ip + 6) & 0x4000))) {
 		if (icmp_error(r, f, p, v6, 3, 4, 2, 0, mtu, now))
-			output(r, c, w, p, iif, now);
+			output(r, c, w, p, iif, now, early ? cp : NULL);
 		else
 			pkt_drop(p, R(r, MTU));
 		if (fc == FRAG_FIRST)
@@ -440,6 +462,8 @@ static void route_one(struct rtr *r, const struct rtr_conf *c, struct pkt_worker
 	}
 	/* decremented before the forward hook, as Linux does: a rejected packet is quoted so */
 	rtr_ttl_down(p, v6);
+	if (!early)
+		ct_track_prefetched(r->in.ct, p, now, cp);
 	x.oif = nh->port;
 	bool accepted = r->in.hooks->forward(r->in.app, &x) == RTR_ACCEPT &&
 			(!r->in.hooks->postrouting || r->in.hooks->postrouting(r->in.app, &x) == RTR_ACCEPT);
@@ -495,7 +519,7 @@ void rtr_tick(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w, uin
 			int iif = p->port < PKT_MAX_PORTS ? rtr_ingress(c, p) : -1;
 			bool v6 = p->meta.l3 == PKT_L3_IPV6;
 			if (iif >= 0 && icmp_error(r, &c->ifc[iif], p, v6, 3, 1, 1, 3, 0, now_ms)) {
-				output(r, c, w, p, (uint16_t)iif, now_ms);
+				output(r, c, w, p, (uint16_t)iif, now_ms, NULL);
 				if (p->verdict == (PKT_V_FWD | c->ifc[iif].port)) {
 					pkt_txq_push(w, c->ifc[iif].port, p);
 					continue;

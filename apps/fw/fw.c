@@ -357,13 +357,7 @@ static void fw_tick(void *state, struct pkt_worker *w, uint64_t now_ms)
 	const struct fwa_conf *c = atomic_load_explicit(&a->active, memory_order_relaxed);
 	if (a->router)
 		rtr_tick(&a->rtr, &c->rc, w, now_ms, steps);
-	if (!a->told_csum_partial && ct_counters(a->ct)->invalid[CT_INV_CHECKSUM_PARTIAL] && a->emit) {
-		a->told_csum_partial = true;
-		a->emit(a->emit_arg, "fw: TCP/UDP packets arrive with checksums their sender left to offload (ct invalid "
-				     "checksum_partial): a Linux veth or tap peer sends with tx checksumming on. Turn it "
-				     "off on the peer (ethtool -K PEER tx off), run the port on afpacket:iface=NAME (it "
-				     "completes them), or set conntrack { checksum off }");
-	}
+	app_csum_hint(a->ct, &a->told_csum_partial, "fw", a->emit, a->emit_arg);
 	while (a->log.tail != a->log.head) {
 		char line[256];
 		fw_log_format(c->rs, &a->log.ring[a->log.tail++ % FW_LOG_RING], line, sizeof(line));

@@ -55,6 +55,8 @@ struct nat_app {
 	struct pkt_epoch *epoch;
 	struct ct_table *ct;
 	bool ct_shrunk;
+	bool told_csum_partial;             /* the console was told why checksums left to offload fail */
+	uint16_t next_pool_id;              /* the id a new pool gets at a reload */
 	struct rtr rtr;
 	struct nat nat;
 	struct nat_note note;               /* the packet between prerouting and postrouting */

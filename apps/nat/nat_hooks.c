@@ -93,7 +93,7 @@ static bool judged(struct nat_app *a, const struct nata_conf *c, enum fw_hook ho
 	fw_judge(c->rs, hook, x->cp, x->p, x->iif, x->oif, x->now, &a->log, &a->flow, &d);
 	if (d.verdict == FW_ACCEPT)
 		return true;
-	if (d.verdict == FW_REJECT) {
+	if (d.verdict == FW_REJECT && hook != FW_HOOK_OUTPUT) {   /* our own answers are never answered */
 		uint8_t from[16];
 		bool have = rtr_answer_source(x, from);
 		bool translated = hook == FW_HOOK_FORWARD && dst_translated(x);
@@ -126,12 +126,16 @@ static enum rtr_verdict prerouting(void *app, struct rtr_pkt *x)
 	return nat_verdict(x, nat_prerouting(&a->nat, &c->nat, cf_of(c), x->p, x->cp, x->iif, x->now, &a->note));
 }
 
+/* For the appliance itself. Its connections are tracked only for the firewall's chains
+ * (ct state): without them an unsolicited packet to the wan address leaves no state
+ * behind (which a new mapping's port would then have to avoid). */
 static enum rtr_verdict input(void *app, struct rtr_pkt *x)
 {
 	struct nat_app *a = app;
-	if (!judged(a, conf_of(x), FW_HOOK_INPUT, x))
+	const struct nata_conf *c = conf_of(x);
+	if (!judged(a, c, FW_HOOK_INPUT, x))
 		return RTR_DONE;
-	if (!ct_commit(a->ct, x->p, x->now, x->cp)) {
+	if (c->filtering && !ct_commit(a->ct, x->p, x->now, x->cp)) {
 		pkt_drop(x->p, NATA_CT_FULL);
 		return RTR_DONE;
 	}
@@ -156,11 +160,12 @@ static enum rtr_verdict postrouting(void *app, struct rtr_pkt *x)
 static enum rtr_verdict output(void *app, struct rtr_pkt *x)
 {
 	struct nat_app *a = app;
-	if (!judged(a, conf_of(x), FW_HOOK_OUTPUT, x))
+	const struct nata_conf *c = conf_of(x);
+	if (!judged(a, c, FW_HOOK_OUTPUT, x))
 		return RTR_DONE;
 	if (nat_verdict(x, nat_output(&a->nat, x->p, x->cp)) != RTR_ACCEPT)
 		return RTR_DONE;
-	if (!ct_commit(a->ct, x->p, x->now, x->cp)) {
+	if (c->filtering && !ct_commit(a->ct, x->p, x->now, x->cp)) {
 		pkt_drop(x->p, NATA_CT_FULL);
 		return RTR_DONE;
 	}

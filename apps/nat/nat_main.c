@@ -131,11 +131,19 @@ static struct nata_conf *conf_build(const char *name, const char *text, size_t l
 		conf_free(c);
 		return NULL;
 	}
-	if (pool_addrs(&c->nat) > MAX_POOL_ADDRS) {
-		snprintf(err, errlen, "%s: the pools hold %u outside addresses; at most %u", name, pool_addrs(&c->nat),
-			 MAX_POOL_ADDRS);
-		conf_free(c);
-		return NULL;
+	uint32_t total = 0;
+	for (unsigned i = 0; i < c->nat.n_rule[NAT_HOOK_POST]; i++) {
+		const struct nat_rule *r = &c->nat.rule[NAT_HOOK_POST][i];
+		if (r->action != NAT_A_SNAT && r->action != NAT_A_MASQUERADE)
+			continue;
+		const struct nat_pool *p = &c->nat.pool[r->pool];
+		total += p->det_on ? p->det.out_hi - p->det.out_lo + 1 : p->addr_hi - p->addr_lo + 1;
+		if (total > MAX_POOL_ADDRS) {
+			snprintf(err, errlen, "%s:%u:%u: the pools hold %u outside addresses with this rule's; at most %u "
+				 "in all (port state for each)", name, r->line, r->col, total, MAX_POOL_ADDRS);
+			conf_free(c);
+			return NULL;
+		}
 	}
 	if (rtr_conf_build(&c->rc, cf, name, port_mac, n_ports, err, errlen) ||
 	    app_mgmt_check(&cf->mgmt, name, err, errlen)) {
@@ -250,6 +258,7 @@ static int nata_setup(struct pkt_pipeline *pipe, void **state, const struct app_
 	}
 	c->gen = 1;
 	c->rc.gen = 1;
+	a->next_pool_id = (uint16_t)c->nat.n_pool;    /* the first config's pools are 0..n-1 */
 	rtr_stats_assign(&a->rtr, &c->rc, NULL, NULL);
 	rtr_neighbors(&a->rtr, &c->rc);
 	atomic_init(&a->active, c);
@@ -292,8 +301,7 @@ static void nata_teardown(void *state)
 		conf_free(a->retired[i].c);
 	conf_free(atomic_load(&a->active));
 	natc_teardown(a);
-	/* the table first: its entries' releases still find the mappings */
-	ct_table_destroy(a->ct);
+	ct_table_destroy(a->ct);         /* no release hook: the mappings go with the map */
 	nat_fini(&a->nat);
 	rtr_fini(&a->rtr);
 	free(a);
@@ -324,6 +332,7 @@ static void nata_tick(void *state, struct pkt_worker *w, uint64_t now_ms)
 	frag_sweep(a->rtr.frag, now_ms, SWEEP_BUCKETS * steps);
 	const struct nata_conf *c = atomic_load_explicit(&a->active, memory_order_relaxed);
 	rtr_tick(&a->rtr, &c->rc, w, now_ms, steps);
+	app_csum_hint(a->ct, &a->told_csum_partial, "nat", a->emit, a->emit_arg);
 	while (a->log.tail != a->log.head) {
 		char line[256];
 		fw_log_format(c->rs, &a->log.ring[a->log.tail++ % FW_LOG_RING], line, sizeof(line));
@@ -345,6 +354,34 @@ static void nata_discard(void *built)
 	conf_free(built);
 }
 
+/* Pools keep their ids across a reload when they stay as they were (same interface,
+ * addresses, ports and ways), so their endpoints keep their mappings; a new pool gets an
+ * id no pool had before in this run, so no live mapping of another is taken for its. */
+static void pool_ids(struct nat_app *a, const struct nata_conf *run, struct nata_conf *c)
+{
+	struct nat_config *nc = &c->nat;
+	for (unsigned i = 0; i < nc->n_pool; i++) {
+		struct nat_pool *p = &nc->pool[i];
+		int same = -1;
+		for (unsigned j = 0; j < run->nat.n_pool && same < 0; j++) {
+			const struct nat_pool *q = &run->nat.pool[j];
+			if (run->nat.pool_oif[j] == nc->pool_oif[i] && q->addr_lo == p->addr_lo && q->addr_hi == p->addr_hi &&
+			    q->port_lo == p->port_lo && q->port_hi == p->port_hi && q->preserve == p->preserve &&
+			    q->parity == p->parity && q->filter == p->filter && q->det_on == p->det_on &&
+			    (!q->det_on || !memcmp(&q->det, &p->det, sizeof(q->det))))
+				same = (int)j;
+		}
+		bool taken = false;
+		if (same >= 0) {
+			p->id = run->nat.pool[same].id;
+			for (unsigned k = 0; k < i; k++)
+				taken |= nc->pool[k].id == p->id;      /* two equal pools: the second is new */
+		}
+		if (same < 0 || taken)
+			p->id = a->next_pool_id++ & NAT_POOL_MAX_ID;
+	}
+}
+
 /* The other half, between bursts: checked against what runs, then swapped in. */
 static int nata_apply(void *state, void *built, const char *name, const char *text, size_t len, char *err,
 		      size_t errlen)
@@ -355,17 +392,22 @@ static int nata_apply(void *state, void *built, const char *name, const char *te
 	struct nata_conf *c = built;
 	struct nata_conf *run = atomic_load_explicit(&a->active, memory_order_relaxed);
 	struct cf_config *cf = c ? &c->rs->cfg.cf : NULL;
+	/* every check before anything changes: a refused config leaves all as it was */
 	if (c && !cf->ct_max_set)     /* the default: the running table's size */
 		cf->ct.max_entries = ct_table_config(a->ct)->max_entries;
-	if (c && !ct_table_tune(a->ct, &cf->ct)) {
+	if (c && cf->ct.max_entries != ct_table_config(a->ct)->max_entries) {
 		snprintf(err, errlen, "%s:%u:%u: conntrack max cannot change while running (it is %u); restart to resize",
 			 name, cf->ct_line, cf->ct_col, ct_table_config(a->ct)->max_entries);
 		conf_free(c);
 		c = NULL;
 	}
 	if (c && c->nat.host_limit != run->nat.host_limit) {
-		snprintf(err, errlen, "%s:%u:%u: host-limit cannot change while running (it is %u); restart to change it",
-			 name, c->nat.line, c->nat.col, run->nat.host_limit);
+		if (c->nat.line)
+			snprintf(err, errlen, "%s:%u:%u: host-limit cannot change while running (it is %u); restart to "
+				 "change it", name, c->nat.line, c->nat.col, run->nat.host_limit);
+		else
+			snprintf(err, errlen, "%s: host-limit cannot change while running (it is %u, this config has the "
+				 "default %u); restart to change it", name, run->nat.host_limit, c->nat.host_limit);
 		conf_free(c);
 		c = NULL;
 	}
@@ -375,8 +417,12 @@ static int nata_apply(void *state, void *built, const char *name, const char *te
 		conf_free(c);
 		c = NULL;
 	}
+	if (c)
+		pool_ids(a, run, c);
 	if (c && map_take(a, c, err, errlen)) {
-		map_take(a, run, err + strlen(err), 0);   /* the running pools back */
+		char why[200];
+		if (map_take(a, run, why, sizeof(why)) && a->emit)     /* the running pools back */
+			a->emit(a->emit_arg, why);
 		conf_free(c);
 		c = NULL;
 	}
@@ -384,6 +430,7 @@ static int nata_apply(void *state, void *built, const char *name, const char *te
 		a->reload_failures++;
 		return -1;
 	}
+	ct_table_tune(a->ct, &cf->ct);    /* the size is the running one: this cannot fail */
 	c->gen = run->gen + 1;
 	c->rc.gen = c->gen;
 	rtr_stats_assign(&a->rtr, &c->rc, &run->rc, NULL);

@@ -412,6 +412,30 @@ static const char MASQ_APDF[] = "nat { filtering address-and-port-dependent }\n"
 
 /* ---- masquerade ---- */
 
+/* A connection conntrack holds to the wan address's port (a peer's keepalives to it,
+ * committed on their way in) does not stop a lan host from opening the connection that
+ * port would clash with: its mapping takes another port (the allocator's veto). */
+START_TEST(veto_clashing_port)
+{
+	load(MASQ_EIF);
+	struct pb k = udp4(R1, 51820, PUB, 51820);
+	ck_assert_int_eq(xmit(&k, WAN, NULL), NAT_OK);       /* for us: committed */
+	ck_assert_int_eq(last_oif, LOCAL);
+	ck_assert_uint_eq(ct_count(ct), 1);
+	struct pb q = udp4(A, 51820, R1, 51820);
+	struct pb o = pass(&q, LAN, WAN);
+	ck_addrs(&o, PUB, R1);
+	ck_assert_uint_ne(sport(&o), 51820);    /* not preserved: that connection is the keepalives' */
+	ck_assert_uint_eq(sport(&o) & 1, 0);    /* parity kept */
+	ck_assert_uint_eq(n.cnt.drops[NAT_R_CLASH], 0);
+	/* and the answer to the new mapping comes back to A */
+	struct pb a = udp4(R1, 51820, PUB, sport(&o));
+	o = pass(&a, WAN, LAN);
+	ck_addrs(&o, R1, A);
+	ck_assert_uint_eq(dport(&o), 51820);
+}
+END_TEST
+
 START_TEST(masq_udp)
 {
 	load(MASQ_EIF);
@@ -1664,6 +1688,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("engine");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, masq_udp);
+	tcase_add_test(tc, veto_clashing_port);
 	tcase_add_test(tc, masq_tcp);
 	tcase_add_test(tc, masq_icmp_echo);
 	tcase_add_test(tc, eim_across_remotes);
