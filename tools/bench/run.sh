@@ -14,6 +14,9 @@
 #           the same QEMU, size and smallest memory (boot.sh), sizes (mgmt.sh --only size)
 #   fw      fw.sh (callgrind, natively, against testpmd) and nft.sh (the fw router beside
 #           Linux: forwarding, nftables as a list and as a set, on veths)
+#   nat     nat.sh: callgrind, natively (1,000 and 1,000,000 sessions, new sessions, churn),
+#           memory per session, against testpmd on DPDK ports, beside Linux nftables
+#           masquerade on veths (pktgen)
 #   mgmt    mgmt.sh: transit cost, boot with a management NIC, scrapes (hosted and image)
 #   ctl     ctl.sh: commits against nft -f, throughput during commits, TLS handshakes
 #   pktgen  tools/bench/pktgen.sh SOURCE_ROOT BUILD_DIR [--quick], when it is there and
@@ -38,16 +41,17 @@
 #
 # --quick: every script's short mode (fewer packets, shorter runs, one round, fewer rule
 # counts and boots): a few minutes for all suites. --seconds N: the throughput runs' length
-# for the l2fwd and fw suites (default: their own).
+# for the l2fwd, fw and nat suites (default: their own).
 set -uo pipefail
 root=$1 build=$2
 shift 2
 bench=$root/tools/bench
-suites_all=(l2fwd image fw mgmt ctl pktgen)
+suites_all=(l2fwd image fw nat mgmt ctl pktgen)
 declare -A title=(
 	[l2fwd]="l2fwd: instructions per packet and the testpmd ceiling"
 	[image]="Images: the virtio path, frames through the image, boot beside Linux, sizes"
 	[fw]="fw: the stateful firewall, against testpmd and beside Linux nftables"
+	[nat]="nat: NAT44 sessions, new sessions, memory, against testpmd and beside nftables masquerade"
 	[mgmt]="Management plane: transit cost, boot with a management NIC, scrapes"
 	[ctl]="Control socket: commits, throughput during commits, handshakes"
 	[pktgen]="pktgen: RFC 2544 and latency through the apps"
@@ -128,6 +132,8 @@ suite_body() {
 	fw)
 		"$bench/fw.sh" "$build" ${seconds:+"$seconds"} "${q[@]}" || rc=$?
 		"$bench/nft.sh" "$build" ${seconds:+"$seconds"} "${q[@]}" || rc=$? ;;
+	nat)
+		"$bench/nat.sh" "$root" "$build" ${seconds:+"$seconds"} "${q[@]}" || rc=$? ;;
 	mgmt)
 		if [ "$(id -u)" = 0 ]; then
 			"$bench/mgmt.sh" "$root" "$build" --only transit,boot,scrape,image "${q[@]}" || rc=$?
