@@ -336,10 +336,33 @@ static int action(struct cf_parser *ps, struct nat_config *c, enum nat_hook hook
 		if (s->kind != 1 || s->neg)
 			return cf_error(ps->err, ps->file, dt.line, dt.col,
 					"deterministic: the rule must match the inside hosts as 'ip saddr PREFIX'");
+		/* "layout PREFIX": the pool is laid out for all of PREFIX's hosts, of which this
+		 * appliance serves the rule's (another instance, the rest, with no coordination) */
+		struct cf_prefix layout = s->prefix;
+		struct cf_tok lt = dt;
+		if (cfp_is_word(ps, "layout")) {
+			if (cfp_next(ps))
+				return -1;
+			lt = ps->tok;
+			if (ps->tok.kind != CF_T_WORD)
+				return cfp_expected(ps, "the inside prefix the pool is laid out for");
+			if (cf_read_prefix(ps->file, &ps->tok, &layout, ps->err))
+				return -1;
+			if (layout.family != 4 || layout.len > s->prefix.len ||
+			    ((rd32(s->prefix.addr) ^ rd32(layout.addr)) & (layout.len ? 0xffffffffu << (32 - layout.len) : 0)))
+				return cf_error(ps->err, ps->file, lt.line, lt.col,
+						"deterministic layout: an IPv4 prefix holding the rule's 'ip saddr' prefix");
+			if (cfp_next(ps))
+				return -1;
+		}
 		char why[200];
-		if (nat_det_init(&p->det, rd32(s->prefix.addr), s->prefix.len, p->addr_lo, p->addr_hi, p->port_lo,
-				 p->port_hi, block, why, sizeof(why)))
-			return cf_error(ps->err, ps->file, dt.line, dt.col, "deterministic: %s", why);
+		if (nat_det_init(&p->det, rd32(layout.addr), layout.len, p->addr_lo, p->addr_hi, p->port_lo, p->port_hi,
+				 block, why, sizeof(why)))
+			return cf_error(ps->err, ps->file, lt.line, lt.col, "deterministic: %s", why);
+		uint32_t first = rd32(s->prefix.addr);
+		uint32_t last = first | (s->prefix.len ? 0xffffffffu >> s->prefix.len : 0xffffffffu);
+		if (nat_det_share_range(&p->det, first, last))
+			return cf_error(ps->err, ps->file, lt.line, lt.col, "deterministic: the share does not fit the layout");
 		p->det_on = true;
 	}
 	r->pool = p->id;

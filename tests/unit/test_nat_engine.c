@@ -267,6 +267,23 @@ static void on_log(void *arg, const char *line)
 }
 
 /* The config BASE + text, a table of ct_max entries. */
+/* Whether text (after BASE) is refused by the parser. */
+static bool load_fails(const char *text)
+{
+	char all[4096];
+	snprintf(all, sizeof(all), "%s%s", BASE, text);
+	struct nat_config c2;
+	nat_config_init(&c2);
+	struct cf_ext ext;
+	nat_config_ext(&c2, &ext);
+	struct cf_err err = { "" };
+	struct cf_config cf2;
+	memset(&cf2, 0, sizeof(cf2));
+	int rc = cf_parse(&cf2, &ext, 1, "test.conf", all, strlen(all), &err);
+	cf_config_free(&cf2);
+	return rc != 0 && strstr(err.msg, "test.conf:");
+}
+
 static void load_ct(const char *text, uint32_t ct_max)
 {
 	char all[4096];
@@ -1240,6 +1257,33 @@ END_TEST
 
 /* ---- deterministic ---- */
 
+/* Two instances share one pool's layout with no coordination: each serves the hosts its
+ * rule matches, the blocks where the whole layout puts them. */
+START_TEST(deterministic_layout_share)
+{
+	load("chain postrouting {\n"
+	     "  oif wan ip saddr 10.0.0.0/25 snat to 192.0.2.10-192.0.2.11 deterministic block 500 layout 10.0.0.0/24\n"
+	     "}\n");
+	const struct nat_pool *p = &nc.pool[0];
+	ck_assert(p->det_on);
+	ck_assert_uint_eq(p->det.hosts_per_addr, 128);       /* the /24's, not the rule's /25 */
+	uint8_t in[4] = { 10, 0, 0, 70 };
+	struct pb q = udp4(in, 36030, R1, 53);
+	struct pb o = pass(&q, LAN, WAN);
+	const uint8_t first[4] = { 192, 0, 2, 10 };
+	ck_addrs(&o, first, R1);                             /* host 70 of 128 on the first address */
+	ck_assert_uint_eq(sport(&o), 36030);                 /* block 70: 36024..36523, kept */
+	/* the other instance's hosts are in the layout, not this one's share */
+	uint32_t out;
+	uint16_t lo, hi;
+	const uint8_t other[4] = { 10, 0, 0, 200 };
+	ck_assert(!nat_det_forward(&p->det, be32(other), &out, &lo, &hi));
+	ck_assert(load_fails("chain postrouting {\n"
+			     "  oif wan ip saddr 10.0.0.0/25 snat to 192.0.2.10 deterministic layout 10.1.0.0/16\n"
+			     "}\n"));
+}
+END_TEST
+
 START_TEST(deterministic)
 {
 	load("chain postrouting {\n"
@@ -1710,6 +1754,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, icmp_error_hairpin);
 	tcase_add_test(tc, router_time_exceeded);
 	tcase_add_test(tc, deterministic);
+	tcase_add_test(tc, deterministic_layout_share);
 	tcase_add_test(tc, expiry_releases);
 	tcase_add_test(tc, remove_releases);
 	tcase_add_test(tc, full_table_evicts);

@@ -392,6 +392,18 @@ static bool is_iface_addr(uint32_t a)
 	return false;
 }
 
+/* A deterministic pool's whole layout: an appliance serving a share of it (deterministic
+ * ... layout PREFIX) answers for every host the layout places, as any instance's config
+ * must for an abuse request. */
+static const struct nat_det *layout_of(const struct nat_pool *pl)
+{
+	static struct nat_det full;
+	full = pl->det;
+	full.share_first = 0;
+	full.share_last = full.host_last;
+	return &full;
+}
+
 static const struct nat_pool *pool_of(const struct nat_rule *r)
 {
 	return &nc->pool[r->pool];
@@ -803,7 +815,7 @@ static void lookup_outside(uint32_t out, uint16_t port, int only_proto)
 			const struct nat_pool *pl = pool_of(r);
 			uint32_t who;
 			if (pl->det_on) {
-				if (!nat_det_reverse(&pl->det, out, port, &who))
+				if (!nat_det_reverse(layout_of(pl), out, port, &who))
 					continue;
 				if (!det) {
 					det = r;
@@ -824,7 +836,7 @@ static void lookup_outside(uint32_t out, uint16_t port, int only_proto)
 			a->rule = det;
 			a->has_in = true;
 			a->in = in;
-			nat_det_forward(&pl->det, in, &o2, &a->blk_lo, &a->blk_hi);
+			nat_det_forward(layout_of(pl), in, &o2, &a->blk_lo, &a->blk_hi);
 			a->has_block = true;
 			a->exact = !other;
 			if (other)
@@ -920,7 +932,7 @@ static void lookup_inside(uint32_t in, int only_proto)
 		if (pl->det_on) {
 			uint32_t out;
 			uint16_t lo, hi;
-			if (!nat_det_forward(&pl->det, in, &out, &lo, &hi))
+			if (!nat_det_forward(layout_of(pl), in, &out, &lo, &hi))
 				continue;
 			struct answer *a = ans_add(&ans, &n, &cap);
 			a->kind = K_DET;
