@@ -108,6 +108,10 @@ struct rtr_pkt {
 	bool v6;
 	uint64_t now;                       /* ms */
 	void *note;                         /* the engine's, from prerouting to postrouting (one packet) */
+	/* output hook, an ICMP error of the router's own (time exceeded, no route, fragmentation
+	 * needed) about a packet that went through prerouting: that packet as tracked at
+	 * ingress (its key is the packet as it came), else NULL */
+	const struct ct_pkt *origin;
 };
 
 enum rtr_verdict { RTR_ACCEPT, RTR_DONE };

@@ -160,7 +160,7 @@ static void output(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w
 		ct_track(r->in.ct, p, now, &cp);
 	}
 	struct rtr_pkt x = { .r = r, .c = c, .w = w, .p = p, .cp = &cp, .iif = -1, .oif = ifx,
-			     .v6 = p->meta.l3 == PKT_L3_IPV6, .now = now };
+			     .v6 = p->meta.l3 == PKT_L3_IPV6, .now = now, .origin = origin };
 	if (r->in.hooks->output(r->in.app, &x) != RTR_ACCEPT)
 		return;
 	rtr_sent(r, c, ifx, p);

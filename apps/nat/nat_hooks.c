@@ -165,6 +165,12 @@ static enum rtr_verdict output(void *app, struct rtr_pkt *x)
 		return RTR_DONE;
 	if (nat_verdict(x, nat_output(&a->nat, x->p, x->cp)) != RTR_ACCEPT)
 		return RTR_DONE;
+	/* the router's error about a new connection's first packet, whose destination a port
+	 * forward rewrote before the route (its TTL ran out, no route to the inside server):
+	 * quoted as it was sent, never with the inside address */
+	const struct ct_pkt *o = x->origin;
+	if (o && !o->e && o->key.family == 4)
+		answer_as_sent(x->p, &o->key);
 	if (c->filtering && !ct_commit(a->ct, x->p, x->now, x->cp)) {
 		pkt_drop(x->p, NATA_CT_FULL);
 		return RTR_DONE;
