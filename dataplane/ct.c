@@ -236,6 +236,35 @@ static int empty_slot(const struct ct_bucket *b)
 	return -1;
 }
 
+/* Makes a slot in full bucket b by moving one of its keys to that key's other bucket,
+ * when that one has room (one step of cuckoo hashing): a key in its first bucket moves
+ * to its second (one more spilled from the first), a key in its second back to its first.
+ * false: no key of b can move. The lookups stay right: a key is in one of its two buckets,
+ * and its first bucket's spill count says when to look in the second. */
+static bool displace(struct ct_table *t, struct ct_bucket *b)
+{
+	uint32_t here = (uint32_t)(b - t->buckets);
+	for (unsigned s = 0; s < CT_BUCKET_SLOTS; s++) {
+		if (!b->idx[s])
+			return true;
+		uint32_t h = b->sig[s], first = h & (t->n_buckets - 1), second = bucket2(t, h);
+		uint32_t other = here == first ? second : first;
+		struct ct_bucket *o = &t->buckets[other];
+		int e = empty_slot(o);
+		if (e < 0)
+			continue;
+		o->idx[e] = b->idx[s];
+		o->sig[e] = b->sig[s];
+		b->idx[s] = 0;
+		b->sig[s] = 0;
+		if (t->spill[first] < 255)
+			t->spill[first] = (uint8_t)(other == second ? t->spill[first] + 1 : t->spill[first] - 1);
+		t->cnt.displaced++;
+		return true;
+	}
+	return false;
+}
+
 /* The buckets (1 or 2) a key of this hash may live in now: the second only when some key
  * of the first spilled there. */
 static unsigned key_buckets(const struct ct_table *t, uint32_t hash, struct ct_bucket *b[2])
@@ -280,8 +309,9 @@ struct ct_entry *ct_insert(struct ct_table *t, const struct pkt_flow_key *k, uin
 		goto refused;
 	}
 	struct ct_bucket *cand[2] = { &t->buckets[hash & (t->n_buckets - 1)], &t->buckets[bucket2(t, hash)] };
-	if (!empty_slots(cand[0]) && !empty_slots(cand[1])) {
-		/* both buckets full: only an entry from one of them makes a slot */
+	if (!empty_slots(cand[0]) && !empty_slots(cand[1]) && !displace(t, cand[0]) && !displace(t, cand[1])) {
+		/* both buckets full, and no key of theirs can move: only an entry from one of
+		 * them makes a slot */
 		int r0, r1;
 		int s0 = victim(t, cand[0], now, &r0), s1 = victim(t, cand[1], now, &r1);
 		if (s0 >= 0 && r0 >= r1)
@@ -396,9 +426,13 @@ bool ct_nat_bind(struct ct_table *t, struct ct_entry *e, const struct ct_nat_tup
 	uint32_t b1 = hash & (t->n_buckets - 1);
 	struct ct_bucket *b = &t->buckets[b1];
 	int s = empty_slot(b);
+	if (s < 0 && displace(t, b))
+		s = empty_slot(b);
 	if (s < 0) {
 		b = &t->buckets[bucket2(t, hash)];
 		s = empty_slot(b);
+		if (s < 0 && displace(t, b))
+			s = empty_slot(b);
 		if (s < 0) {
 			t->cnt.nat_full++;
 			return false;
@@ -438,7 +472,7 @@ void ct_counters_format(const struct ct_table *t, void (*emit)(void *arg, const 
 		}
 	const struct { const char *name; uint64_t v; } more[] = {
 		{ "created", c->created }, { "refused", c->refused }, { "evicted", c->evicted },
-		{ "expired", c->expired }, { "reopened", c->closed_reuse },
+		{ "expired", c->expired }, { "reopened", c->closed_reuse }, { "displaced", c->displaced },
 		{ "nat_clash", c->nat_clash }, { "nat_full", c->nat_full },
 	};
 	for (unsigned i = 0; i < sizeof(more) / sizeof(more[0]); i++)

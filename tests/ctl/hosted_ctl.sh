@@ -166,7 +166,7 @@ n=$(grep -c 'TLS handshake refused' "$work/app.log")
 
 # ---- 3. load swaps the verdict from one datagram on ----------------------------------------
 flow() { # COUNT PPS: B's receiver up, A's sender; the numbers B got in $work/got
-	rm -f "$work/got" "$work/got.ready"
+	rm -f "$work/got" "$work/got.ready" "$work/got.first"
 	ip netns exec "$nsb" python3 "$here/udp_flow.py" recv 5000 "$work/got" 3 &
 	recv=$!
 	for _ in $(seq 50); do [ -f "$work/got.ready" ] && break; sleep 0.1; done
@@ -186,7 +186,8 @@ else:
 }
 ip netns exec "$nsa" ping -c 1 -W 1 10.236.0.2 >/dev/null 2>&1   # neighbours resolved
 flow 20000 4000
-sleep 2
+for _ in $(seq 100); do [ -f "$work/got.first" ] && break; sleep 0.1; done   # under way (a loaded
+sleep 1                                                                      # machine starts it late)
 ctl load "$work/drop.conf" >"$work/out" 2>&1 && ok "load drop.conf under traffic: $(head -1 "$work/out")" ||
 	{ fail "load drop.conf:"; cat "$work/out"; }
 flow_end

@@ -39,6 +39,9 @@ else:
         except socket.timeout:
             break
         if len(d) >= 8:
+            if not seen:
+                with open(out + ".first", "w") as f:    # the flow is under way
+                    f.write("first\n")
             seen.append(struct.unpack("!Q", d[:8])[0])
             s.settimeout(idle)
     with open(out, "w") as f:

@@ -129,7 +129,7 @@ else
 		for _ in $(seq 30); do ip netns exec "$nsa" ping -c 1 -W 1 10.237.0.2 >/dev/null 2>&1 && { reached=1; break; }; done
 		[ "$reached" = 1 ] && ok "tap: A reaches B through the image" || fail "tap: A never reached B through the image"
 		flow() {
-			rm -f "$work/got" "$work/got.ready"
+			rm -f "$work/got" "$work/got.ready" "$work/got.first"
 			ip netns exec "$nsb" python3 "$here/udp_flow.py" recv 5000 "$work/got" 4 &
 			recv=$!
 			for _ in $(seq 50); do [ -f "$work/got.ready" ] && break; sleep 0.1; done
@@ -137,7 +137,10 @@ else
 			sender=$!
 		}
 		flow 6000 1000
-		sleep 2
+		# the swap comes once the flow is under way (a loaded machine may start the sender
+		# late: B must have got some of it first), a second or more into its six
+		for _ in $(seq 100); do [ -f "$work/got.first" ] && break; sleep 0.1; done
+		sleep 1
 		ctl load "$work/drop.conf" >"$work/out" 2>&1 || { fail "tap: load drop.conf"; cat "$work/out"; }
 		wait "$sender"; wait "$recv"
 		k=$(wc -l <"$work/got")
