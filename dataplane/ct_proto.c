@@ -499,12 +499,27 @@ static void track_first(struct ct_table *t, const struct pkt_buf *p, struct ct_p
 	set_state(t, cp, CT_S_NEW, CT_INV_NONE);
 }
 
-/* A keyed packet other than TCP: its connection, or whether it may start one. */
+static void damaged(struct ct_table *t, const struct pkt_buf *p, struct ct_pkt *cp)
+{
+	cp->keyed = 0;
+	set_state(t, cp, CT_S_INVALID, pkt_l4_csum_partial(p) ? CT_INV_CHECKSUM_PARTIAL : CT_INV_CHECKSUM);
+}
+
+/* A keyed packet other than TCP: its connection, or whether it may start one. check: its
+ * transport checksum is still to be verified. It is where the packet would change what
+ * the table knows: one that opens a connection, or the first answer (which assures it).
+ * A later one only renews the timeout and is passed on unverified, its checksum as wrong
+ * as it came (incremental updates keep it so) for its receiver to drop, as a router does;
+ * TCP's every segment moves the windows and is verified before it is looked up. */
 static inline __attribute__((always_inline)) void track_keyed(struct ct_table *t, const struct pkt_buf *p,
-							       uint64_t now, struct ct_pkt *cp)
+							       uint64_t now, struct ct_pkt *cp, bool check)
 {
 	unsigned dir = 0;
 	struct ct_entry *e = ct_find(t, &cp->key, cp->hash, now, &dir);
+	if (check && (!e || (dir == 1 && !(e->flags & CT_F_SEEN_REPLY))) && !pkt_l4_csum_ok(p)) {
+		damaged(t, p, cp);
+		return;
+	}
 	if (e)
 		track_known(t, e, dir, now, cp);
 	else
@@ -513,8 +528,17 @@ static inline __attribute__((always_inline)) void track_keyed(struct ct_table *t
 
 /* Packets ct_parse_prefetch_burst did not key, and TCP. */
 static __attribute__((noinline)) void track_unkeyed_or_tcp(struct ct_table *t, const struct pkt_buf *p, uint64_t now,
-							    struct ct_pkt *cp)
+							    struct ct_pkt *cp, bool check)
 {
+	bool tcp = p->meta.l4proto == PKT_IPPROTO_TCP && (p->meta.flags & PKT_F_L4);
+	/* TCP, and what is not looked up by its own flow (ICMP, errors), verified first */
+	if (check && (tcp || !own_flow(p))) {
+		if (!pkt_l4_csum_ok(p)) {
+			damaged(t, p, cp);
+			return;
+		}
+		check = false;
+	}
 	if (!cp->keyed) {
 		if (track_special(t, p, now, cp))
 			return;
@@ -523,11 +547,11 @@ static __attribute__((noinline)) void track_unkeyed_or_tcp(struct ct_table *t, c
 		cp->hash = pkt_flow_hash(&cp->key);
 	}
 	cp->keyed = 0;
-	if (p->meta.l4proto == PKT_IPPROTO_TCP && (p->meta.flags & PKT_F_L4)) {
+	if (tcp) {
 		track_tcp(t, p, now, cp);
 		return;
 	}
-	track_keyed(t, p, now, cp);
+	track_keyed(t, p, now, cp, check);
 }
 
 void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)
@@ -538,19 +562,16 @@ void ct_track_prefetched(struct ct_table *t, const struct pkt_buf *p, uint64_t n
 	t->cnt.packets++;
 	/* a damaged (or forged) segment changes no state: a whole transport header, its
 	 * datagram whole (a fragment's checksum covers the others too) */
-	if (t->cfg.checksum && (p->meta.flags & (PKT_F_PARSED | PKT_F_L4 | PKT_F_FRAG)) == (PKT_F_PARSED | PKT_F_L4) &&
-	    !(p->ol_flags & PKT_OL_L4_CSUM_GOOD) && !pkt_l4_csum_ok(p)) {
-		cp->keyed = 0;
-		set_state(t, cp, CT_S_INVALID, pkt_l4_csum_partial(p) ? CT_INV_CHECKSUM_PARTIAL : CT_INV_CHECKSUM);
-		return;
-	}
+	bool check = t->cfg.checksum &&
+		     (p->meta.flags & (PKT_F_PARSED | PKT_F_L4 | PKT_F_FRAG)) == (PKT_F_PARSED | PKT_F_L4) &&
+		     !(p->ol_flags & PKT_OL_L4_CSUM_GOOD);
 	/* a keyed packet (ct_parse_prefetch_burst) was already found to have a flow of its own */
-	if (!cp->keyed || p->meta.l4proto == PKT_IPPROTO_TCP) {
-		track_unkeyed_or_tcp(t, p, now, cp);
+	if (cp->keyed && p->meta.l4proto != PKT_IPPROTO_TCP) {
+		cp->keyed = 0;
+		track_keyed(t, p, now, cp, check);
 		return;
 	}
-	cp->keyed = 0;
-	track_keyed(t, p, now, cp);
+	track_unkeyed_or_tcp(t, p, now, cp, check);
 }
 
 bool ct_commit_new(struct ct_table *t, const struct pkt_buf *p, uint64_t now, struct ct_pkt *cp)

@@ -469,8 +469,9 @@ static int track_damaged(struct pb *f, unsigned csum_at, uint16_t ol)
 
 /* A damaged segment changes nothing (Linux's nf_conntrack_checksum): not a reset tearing
  * an established connection down, nor a SYN opening one; unless the device verified the
- * checksum, or the table does not check. UDP over IPv4 without a checksum is fine, over
- * IPv6 not; ICMP and ICMPv6, errors included, are checked; a first fragment is not (its
+ * checksum, or the table does not check. UDP is verified where it opens or assures a
+ * connection, not after (the datagram only renews the timeout). Over IPv4 without a
+ * checksum is fine, over IPv6 not; ICMP and ICMPv6, errors included, are checked; a first fragment is not (its
  * checksum covers the fragments after it). */
 START_TEST(transport_checksums)
 {
@@ -502,9 +503,20 @@ START_TEST(transport_checksums)
 	udp_frame(&u, 6, 0, 5000, 0, 20);
 	ck_assert_int_eq(track_damaged(&u, CS_UDP, 0), CT_S_INVALID);
 	ck_assert_int_eq(track_frame(&u), CT_S_NEW);
+	udp_frame(&u, 6, 0, 5002, 0, 20);       /* a new one: verified */
 	u.b[u.l4 + 6] = u.b[u.l4 + 7] = 0;
 	ck_assert_int_eq(track_frame(&u), CT_S_INVALID);
 	ck_assert_int_eq(last.invalid, CT_INV_CHECKSUM);
+
+	/* UDP's first answer is verified (it assures the connection); after it a datagram only
+	 * renews the timeout and is passed on unverified, either way */
+	udp_frame(&u, 4, 1, 5000, 0, 20);
+	ck_assert_int_eq(track_damaged(&u, CS_UDP, 0), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_CHECKSUM);
+	ck_assert_int_eq(track_frame(&u), CT_S_ESTABLISHED);
+	ck_assert_int_eq(track_damaged(&u, CS_UDP, 0), CT_S_ESTABLISHED);
+	udp_frame(&u, 4, 0, 5000, 0, 20);
+	ck_assert_int_eq(track_damaged(&u, CS_UDP, 0), CT_S_ESTABLISHED);
 
 	/* ICMP and ICMPv6 echo, and an error about the UDP flow */
 	icmp_frame(&f, 4, 0, 8, 0, 70);
@@ -536,7 +548,7 @@ START_TEST(transport_checksums)
 	build_tcp(&f, 0, SYN, C, 0, 65535, 0, -1);
 	ck_assert_int_eq(track_damaged(&f, CS_TCP, 0), CT_S_NEW);
 	cport = 40000;
-	ck_assert_uint_eq(ct_counters(ct)->invalid[CT_INV_CHECKSUM], 9);
+	ck_assert_uint_eq(ct_counters(ct)->invalid[CT_INV_CHECKSUM], 10);
 }
 END_TEST
 
