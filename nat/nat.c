@@ -175,6 +175,26 @@ static bool pool_only(const struct nat_config *c, const struct cf_config *cf, co
 	return true;
 }
 
+/* A packet to mapping mp's outside endpoint from an inside host with a mapping of its own
+ * in mp's pool, the filter having refused its inside address: hairpinned, it leaves with
+ * that mapping's outside address, and that is the remote mp's filter judges (RFC 4787
+ * REQ-9a). Refused too, the sender's mapping remembers where it tried to go (ADF), so
+ * that the other host's packet to it, the way hole punching goes, is let in. The sender
+ * needs its mapping already (as after asking a STUN server); under APDF a permit would
+ * need the port, which the record has no room for: refused. */
+static bool hairpin_allows(struct nat *n, const struct nat_config *c, const struct nat_mapping *mp, int pc,
+			   const struct ends *en)
+{
+	const struct nat_mapping *src = nat_map_find_in(n->map, mp->pool, (uint8_t)pc, rd32(en->src), en->sport);
+	if (!src)
+		return false;
+	if (nat_map_filter_allows(n->map, mp, c->filter, src->out_addr))
+		return true;
+	if (c->filter == NAT_FILTER_ADF)
+		nat_map_permit(n->map, src, mp->out_addr);
+	return false;
+}
+
 static enum nat_reason drop(struct nat *n, enum nat_reason r)
 {
 	n->cnt.drops[r]++;
@@ -253,6 +273,13 @@ enum nat_reason nat_prerouting(struct nat *n, const struct nat_config *c, const 
 		uint16_t sp, dp;
 		targets(e, cp->dir, sa, &sp, da, &dp);
 		to_dst(p, &en, da, dp);
+		if (!en.query) {
+			/* postrouting's half, while the ends are at hand */
+			note->src_known = true;
+			note->src_keep = !memcmp(en.src, sa, 4) && (!en.l4 || en.sport == sp);
+			memcpy(note->src_addr, sa, 4);
+			note->src_port = sp;
+		}
 		return NAT_OK;
 	}
 	if (cp->state != CT_S_NEW)
@@ -275,7 +302,7 @@ enum nat_reason nat_prerouting(struct nat *n, const struct nat_config *c, const 
 			mp = nat_map_find_out(n->map, (uint8_t)pc, rd32(en.dst), en.dport);
 		if (!mp)
 			return pool_only(c, cf, en.dst) ? drop(n, NAT_R_NO_MAPPING) : NAT_OK;
-		if (!nat_map_filter_allows(n->map, mp, c->filter, rd32(en.src)))
+		if (!nat_map_filter_allows(n->map, mp, c->filter, rd32(en.src)) && !hairpin_allows(n, c, mp, pc, &en))
 			return drop(n, NAT_R_FILTERED);
 		wr32(to, mp->in_addr);
 		port = mp->in_port;
@@ -355,6 +382,15 @@ enum nat_reason nat_postrouting(struct nat *n, const struct nat_config *c, const
 	if (cp->state == CT_S_INVALID)
 		return drop(n, NAT_R_INVALID);
 	struct ct_entry *e = cp->e;
+	if (e && note->src_known) {
+		if (!note->src_keep)
+			nat_xlate_src(p, note->src_addr, note->src_port);
+		if (cp->dir)
+			n->cnt.in_translated++;
+		else
+			n->cnt.out_translated++;
+		return NAT_OK;
+	}
 	struct ends en;
 	ends_of(p, &en);
 	if (e) {
@@ -420,8 +456,8 @@ enum nat_reason nat_postrouting(struct nat *n, const struct nat_config *c, const
 			sp = out->out_port;
 		} else {
 			/* no port to translate (another protocol, a response): the address only,
-			 * the pool's first */
-			wr32(sa, pool->addr_lo);
+			 * the host's own */
+			wr32(sa, nat_map_host_addr(n->map, pool, rd32(en.src)));
 		}
 	}
 	uint32_t in_remote = rd32(sa);
@@ -520,15 +556,23 @@ static bool taken(void *arg, uint8_t proto, uint32_t out_addr, uint16_t out_port
 	return ct_key_in_use(n->ct, &k, n->pick.now);
 }
 
-int nat_init(struct nat *n, struct ct_table *ct, const struct nat_map_limits *lim)
+void nat_init_map(struct nat *n, struct ct_table *ct, struct nat_map *map)
 {
 	memset(n, 0, sizeof(*n));
 	n->ct = ct;
-	n->map = nat_map_create(lim);
-	if (!n->map)
-		return -1;
+	n->map = map;
 	nat_map_set_veto(n->map, taken, n);
 	ct_set_release(ct, release, n);
+}
+
+int nat_init(struct nat *n, struct ct_table *ct, const struct nat_map_limits *lim)
+{
+	struct nat_map *map = nat_map_create(lim);
+	if (!map) {
+		memset(n, 0, sizeof(*n));
+		return -1;
+	}
+	nat_init_map(n, ct, map);
 	return 0;
 }
 

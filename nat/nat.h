@@ -60,6 +60,11 @@ struct nat_note {
 	bool dnat;                          /* its destination was translated */
 	bool hold;                          /* it joins mapping via (inbound through a mapping) */
 	const struct nat_mapping *via;
+	/* A translated connection's TCP or UDP packet: the source postrouting gives it, found
+	 * with its destination's (src_keep: it stays as it is). */
+	bool src_known, src_keep;
+	uint16_t src_port;
+	uint8_t src_addr[4];
 };
 
 struct nat_counters {
@@ -88,6 +93,8 @@ struct nat {
 
 /* The engine over ct (made with cfg.nat on); its mappings bounded by lim. -1: no memory. */
 int nat_init(struct nat *n, struct ct_table *ct, const struct nat_map_limits *lim);
+/* The same over a mapping table already made (nat_map_create), which n owns from now on. */
+void nat_init_map(struct nat *n, struct ct_table *ct, struct nat_map *map);
 void nat_fini(struct nat *n);
 
 /* iif: the interface p came in by (index in the config). */

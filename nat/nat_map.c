@@ -512,7 +512,7 @@ enum nat_map_result nat_map_session_open(struct nat_map *m, const struct nat_poo
 		mi = m->maps_used++;
 	struct nat_mapping *mp = &m->maps[mi];
 	*mp = (struct nat_mapping){
-		.created_ms = now_ms,
+		.created_s = (uint32_t)(now_ms / 1000),
 		.in_addr = in_addr,
 		.out_addr = c.addr,
 		.host = host,
@@ -593,6 +593,18 @@ void nat_map_session_close(struct nat_map *m, const struct nat_mapping *cmp, uin
 	}
 }
 
+uint32_t nat_map_host_addr(const struct nat_map *m, const struct nat_pool *p, uint32_t in_addr)
+{
+	uint32_t host = nat_h64_get(m->host_ix, key_host(p->id, in_addr));
+	if (host != NONE && m->hosts[host].out_addr >= p->addr_lo && m->hosts[host].out_addr <= p->addr_hi)
+		return m->hosts[host].out_addr;
+	uint32_t out;
+	uint16_t lo, hi;
+	if (p->det_on && nat_det_forward(&p->det, in_addr, &out, &lo, &hi))
+		return out;
+	return p->addr_lo;
+}
+
 const struct nat_mapping *nat_map_find_in(const struct nat_map *m, uint16_t pool, uint8_t proto, uint32_t in_addr,
 					  uint16_t in_port)
 {
@@ -612,11 +624,17 @@ bool nat_map_filter_allows(const struct nat_map *m, const struct nat_mapping *mp
 	case NAT_FILTER_EIF:
 		return true;
 	case NAT_FILTER_ADF:
-		return (mp->flags & MAPF_REMOTES) &&
-		       nat_h64_get(m->remote_ix, key_remote((uint32_t)(mp - m->maps), remote)) != NONE;
+		return (mp->permit && mp->permit == remote) ||
+		       ((mp->flags & MAPF_REMOTES) &&
+			nat_h64_get(m->remote_ix, key_remote((uint32_t)(mp - m->maps), remote)) != NONE);
 	default:
 		return false;
 	}
+}
+
+void nat_map_permit(struct nat_map *m, const struct nat_mapping *mp, uint32_t remote)
+{
+	m->maps[mp - m->maps].permit = remote;
 }
 
 uint32_t nat_map_index(const struct nat_map *m, const struct nat_mapping *mp)

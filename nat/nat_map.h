@@ -92,7 +92,10 @@ void nat_pool_init(struct nat_pool *p, uint16_t id, uint32_t addr_lo, uint32_t a
 
 /* One mapping, read-only outside nat_map.c. */
 struct nat_mapping {
-	uint64_t created_ms;            /* now_ms of its first session */
+	uint32_t created_s;             /* now_ms / 1000 of its first session */
+	uint32_t permit;                /* ADF: an outside address its host sent to by hairpin
+	                                   when that address's filter dropped the packet; let in
+	                                   from it as if a session had it (nat_map_permit; 0 none) */
 	uint32_t in_addr, out_addr;     /* host order */
 	uint32_t sessions;              /* open sessions (0: the record is free) */
 	uint32_t host;                  /* the map's: its inside host's record */
@@ -179,14 +182,26 @@ enum nat_map_result nat_map_session_join(struct nat_map *m, const struct nat_map
  * invalid once its last session closed. */
 void nat_map_session_close(struct nat_map *m, const struct nat_mapping *mp, uint32_t remote);
 
+/* The outside address inside host in_addr takes through pool p for what has no port to
+ * map (another protocol, an ICMP response): its paired address (RFC 4787 REQ-2) when it
+ * has mappings in p on one of p's addresses, det's address for it in a deterministic
+ * pool, else p's first. */
+uint32_t nat_map_host_addr(const struct nat_map *m, const struct nat_pool *p, uint32_t in_addr);
+
 const struct nat_mapping *nat_map_find_in(const struct nat_map *m, uint16_t pool, uint8_t proto, uint32_t in_addr,
 					  uint16_t in_port);
 const struct nat_mapping *nat_map_find_out(const struct nat_map *m, uint8_t proto, uint32_t out_addr, uint16_t out_port);
 /* May remote send to mp's outside endpoint with no session (filtering mode f)? EIF: yes;
  * ADF: when some session of mp has remote's address (counted for mappings made through
  * a pool whose filter is ADF; for others, no: a reload that turns ADF on applies to new
- * mappings); APDF: no. */
+ * mappings), or mp's permit is remote; APDF: no. */
 bool nat_map_filter_allows(const struct nat_map *m, const struct nat_mapping *mp, enum nat_filter f, uint32_t remote);
+/* mp's host sent to outside address remote (of another mapping, by hairpin) and that
+ * mapping's filter dropped the packet: mp lets remote in from now on, as long as it
+ * lives, as if a session had it (RFC 4787 REQ-9 hairpinning under address-dependent
+ * filtering: the other host's answer then gets through). One address a mapping, the last
+ * one. */
+void nat_map_permit(struct nat_map *m, const struct nat_mapping *mp, uint32_t remote);
 
 /* A live mapping's index (below max_mappings), and back; nat_map_at: NULL when free. */
 uint32_t nat_map_index(const struct nat_map *m, const struct nat_mapping *mp);

@@ -199,7 +199,7 @@ static void one_mapping(void *arg, const struct nat_mapping *mp)
 	natc_endpoint(ia, true, mp->in_port, in, sizeof(in));
 	natc_endpoint(oa, true, mp->out_port, out, sizeof(out));
 	const char *proto = mp->proto < NAT_PROTO__COUNT ? map_protos[mp->proto] : "?";
-	unsigned long long age = w->now > mp->created_ms ? (w->now - mp->created_ms) / 1000 : 0;
+	unsigned long long now_s = w->now / 1000, age = now_s > mp->created_s ? now_s - mp->created_s : 0;
 	if (w->o->json)
 		ctl_printf(w->o, "%s{\"proto\":\"%s\",\"inside\":\"%s\",\"outside\":\"%s\",\"pool\":%u,\"sessions\":%u,"
 			   "\"age\":%llu}", w->shown ? "," : "", proto, in, out, mp->pool, mp->sessions, age);

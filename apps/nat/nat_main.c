@@ -219,33 +219,35 @@ static int nata_setup(struct pkt_pipeline *pipe, void **state, const struct app_
 	/* the connection table and the mappings (as many as it has connections) together:
 	 * where the default size does not fit both (an image in a few MiB), the table halves
 	 * until they do, as app_ct_create halves it alone */
+	struct nat_map *map = NULL;
 	while (a) {
 		a->ct = app_ct_create(&cf->ct, cf->ct_max_set, &a->ct_shrunk);
 		if (!a->ct)
 			break;
 		lim.max_mappings = cf->ct.max_entries;
-		a->nat.map = nat_map_create(&lim);
-		if (a->nat.map || cf->ct_max_set || cf->ct.max_entries <= 1024)
+		map = nat_map_create(&lim);
+		if (map || cf->ct_max_set || cf->ct.max_entries <= 1024)
 			break;
 		ct_table_destroy(a->ct);
 		a->ct = NULL;
 		cf->ct.max_entries /= 2;
 	}
-	if (a && a->ct && !a->nat.map)
+	if (a && a->ct && !map)
 		snprintf(err, errlen, "nat: out of memory for %u mappings", cf->ct.max_entries);
-	if (a && a->nat.map) {
-		nat_map_destroy(a->nat.map);    /* sized: nat_init makes it for good */
-		a->nat.map = NULL;
+	if (map) {
+		nat_init_map(&a->nat, a->ct, map);
 		a->ct_shrunk |= !cf->ct_max_set && cf->ct.max_entries < 65536;
 	}
 	struct rtr_init ri = { .hooks = &nata_hooks, .app = a, .ct = a ? a->ct : NULL, .pool = env->pool,
 			       .parse_reason_base = NATA_PARSE };
 	for (unsigned i = 0; i < RTR_R__COUNT; i++)
 		ri.reason[i] = (uint16_t)(NATA_RTR + i);
-	if (!a || !a->ct || rtr_init(&a->rtr, &ri) || nat_init(&a->nat, a->ct, &lim) || map_take(a, c, err, errlen)) {
+	if (!a || !a->ct || !map || rtr_init(&a->rtr, &ri) || map_take(a, c, err, errlen)) {
 		if (a && !a->ct)
 			snprintf(err, errlen, "nat: out of memory for a connection table of %u entries", cf->ct.max_entries);
-		else if (!a || !a->rtr.nb || !a->nat.map)
+		else if (a && !map)
+			;       /* said above */
+		else if (!a || !a->rtr.nb)
 			snprintf(err, errlen, "nat: out of memory for its state");
 		if (a) {
 			nat_fini(&a->nat);

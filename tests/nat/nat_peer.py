@@ -481,9 +481,9 @@ def compare(args):
                   "its source" if want1 else "filtered (B never sent to the outside address)"))
             ok2 = bool(hp[1]["delivered"]) and hp[1]["seen_as"] == hp[0]["to"]
             known = None
-            if mode != "eif" and not hp[1]["delivered"]:
-                known = ("reported: a hairpinned packet is filtered by its inside source address before "
-                         "its sender's own mapping records the outside address it went to")
+            if mode == "apdf" and not hp[1]["delivered"]:
+                known = ("documented: under address-and-port-dependent filtering a mapping keeps no permit "
+                         "for the endpoint its host tried to reach by hairpin (docs/NAT.md)")
             check(n, ok2, "hairpin B to A's outside endpoint after A sent to B's: delivered with B's outside "
                   "address and port as its source (REQ-9, 9a)", known)
         else:

@@ -227,7 +227,7 @@ START_TEST(eim_and_paired_pooling)
 	REQUIRE_EQ(a->in_port, 5000);
 	REQUIRE_EQ(a->pool, 7);
 	REQUIRE_EQ(a->proto, NAT_UDP);
-	REQUIRE_EQ(a->created_ms, 1000);
+	REQUIRE_EQ(a->created_s, 1);
 	REQUIRE_PEQ(nat_map_find_in(m, 7, NAT_UDP, h, 5000), a);
 	REQUIRE_PEQ(nat_map_find_out(m, NAT_UDP, a->out_addr, a->out_port), a);
 	REQUIRE_NULL(nat_map_find_in(m, 7, NAT_TCP, h, 5000));
@@ -248,10 +248,17 @@ START_TEST(eim_and_paired_pooling)
 		REQUIRE_GE(c->out_addr, p.addr_lo);
 		REQUIRE_LE(c->out_addr, p.addr_hi);
 		per_addr[c->out_addr - p.addr_lo]++;
+		/* what has no port to map takes the host's address too */
+		REQUIRE_EQ(nat_map_host_addr(m, &p, hi), c->out_addr);
 	}
 	for (unsigned i = 0; i < 8; i++)
 		REQUIRE_MSG(per_addr[i] > 400 && per_addr[i] < 600, "address %u has %u of 4000 hosts", i, per_addr[i]);
 	REQUIRE_EQ(nat_map_counters(m)->hosts, 4001);
+	/* a host with no mapping: the pool's first; in another pool: that pool's */
+	REQUIRE_EQ(nat_map_host_addr(m, &p, IP(10, 2, 0, 1)), p.addr_lo);
+	struct nat_pool q;
+	nat_pool_init(&q, 8, IP(203, 0, 113, 8), IP(203, 0, 113, 9));
+	REQUIRE_EQ(nat_map_host_addr(m, &q, h), q.addr_lo);
 	nat_map_destroy(m);
 }
 END_TEST
@@ -475,6 +482,22 @@ START_TEST(filtering)
 	nat_map_session_close(m, c, r2);
 	nat_map_session_close(m, c, r1);
 	REQUIRE_NULL(nat_map_find_in(m, 2, NAT_UDP, IP(10, 0, 0, 1), 5000));
+	/* a permit (a hairpin attempt the other side's filter dropped): ADF lets that one
+	 * address in, APDF nothing, and the next permit replaces it; a mapping made again in
+	 * the record has none */
+	nat_map_permit(m, b, r1);
+	REQUIRE(nat_map_filter_allows(m, b, NAT_FILTER_ADF, r1));
+	REQUIRE(!nat_map_filter_allows(m, b, NAT_FILTER_ADF, r2));
+	REQUIRE(!nat_map_filter_allows(m, b, NAT_FILTER_APDF, r1));
+	REQUIRE(!nat_map_filter_allows(m, a, NAT_FILTER_ADF, r1));
+	nat_map_permit(m, b, r2);
+	REQUIRE(!nat_map_filter_allows(m, b, NAT_FILTER_ADF, r1));
+	REQUIRE(nat_map_filter_allows(m, b, NAT_FILTER_ADF, r2));
+	nat_map_session_close(m, b, r3);
+	REQUIRE_NULL(nat_map_find_in(m, 1, NAT_UDP, IP(10, 0, 0, 1), 5001));
+	b = open_ok(m, &p, NAT_UDP, IP(10, 0, 0, 1), 5001, r3);
+	REQUIRE_EQ(b->permit, 0);
+	REQUIRE(!nat_map_filter_allows(m, b, NAT_FILTER_ADF, r2));
 	nat_map_destroy(m);
 }
 END_TEST
