@@ -5,6 +5,7 @@
 
 #include "fw_reject.h"
 #include "nat_xlate.h"
+#include "pkt_answer.h"
 #include "pkt_flow.h"
 #include "pkt_parse.h"
 
@@ -149,12 +150,39 @@ static enum rtr_verdict forward(void *app, struct rtr_pkt *x)
 	return judged(app, conf_of(x), FW_HOOK_FORWARD, x) ? RTR_ACCEPT : RTR_DONE;
 }
 
+/* A new connection the NAT had no room for (no port left, the mappings or the connection
+ * table full, the host at its limit) is answered: ICMP destination unreachable,
+ * communication administratively prohibited, to its sender (RFC 5508: a NAT that cannot
+ * make a session for lack of resources SHOULD say so), quoting the packet as it was sent,
+ * at the router's answer rate; so the sender learns at once instead of retrying into the
+ * same wall. What is never answered (an ICMP error, a fragment after the first) is
+ * dropped, as are all refusals over the rate. true: answered. */
+static bool answer_no_room(struct nat_app *a, struct rtr_pkt *x, enum nat_reason r)
+{
+	if (r != NAT_R_NO_PORT && r != NAT_R_TABLE_FULL && r != NAT_R_HOST_LIMIT && r != NAT_R_CT_FULL)
+		return false;
+	if (x->p->meta.l3 != PKT_L3_IPV4 || !pkt_answer_ok(x->p) || !answer_allowed(a, x->now))
+		return false;
+	uint8_t from[16];
+	bool have = rtr_answer_source(x, from);
+	bool translated = dst_translated(x);
+	if (!pkt_answer_icmp(x->p, 3, 13, 0, have ? from : NULL))
+		return false;
+	if (translated)
+		answer_as_sent(x->p, &x->cp->key);
+	a->rejected++;
+	pkt_fwd(x->p, x->p->port);
+	return true;
+}
+
 static enum rtr_verdict postrouting(void *app, struct rtr_pkt *x)
 {
 	struct nat_app *a = app;
 	const struct nata_conf *c = conf_of(x);
-	return nat_verdict(x, nat_postrouting(&a->nat, &c->nat, cf_of(c), x->p, x->cp, x->iif, x->oif, x->now,
-					      &a->note));
+	enum nat_reason r = nat_postrouting(&a->nat, &c->nat, cf_of(c), x->p, x->cp, x->iif, x->oif, x->now, &a->note);
+	if (r != NAT_OK && answer_no_room(a, x, r))
+		return RTR_DONE;
+	return nat_verdict(x, r);
 }
 
 static enum rtr_verdict output(void *app, struct rtr_pkt *x)
