@@ -33,43 +33,18 @@ mgip=10.235.0.2 cport=7443
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-ctl.XXXXXX")
 failed=0
 app= pinger= recv=
+. "$root/tests/dpdk/mgmt_lib.sh"   # ok, fail, alive, rss_kb, inm, ctl, ctl_up, sigint_end; netns_*
 cleanup() {
-	[ -n "${pinger:-}" ] && kill "$pinger" 2>/dev/null && wait "$pinger" 2>/dev/null
-	[ -n "${recv:-}" ] && kill "$recv" 2>/dev/null && wait "$recv" 2>/dev/null
-	[ -n "${app:-}" ] && kill "$app" 2>/dev/null && wait "$app" 2>/dev/null
-	ip netns del "$nsa" 2>/dev/null
-	ip netns del "$nsb" 2>/dev/null
-	ip netns del "$nsm" 2>/dev/null
-	ip link del "$ifa" 2>/dev/null
-	ip link del "$ifb" 2>/dev/null
-	ip link del "$ifm" 2>/dev/null
+	netns_stop "${pinger:-}" "${recv:-}" "${app:-}"
+	netns_teardown "$nsa" "$nsb" "$nsm" -- "$ifa" "$ifb" "$ifm"
 	rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-ok() { echo "ok: $*"; }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-alive() { kill -0 "$app" 2>/dev/null; }
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$app/status" 2>/dev/null; }
-inm() { ip netns exec "$nsm" "$@"; }
-ctl() { inm "$ctlbin" --target "$mgip:$cport" --keys "$work/k" --timeout 30 "$@"; }
-show_log() { echo "---- appliance log (last 40 lines)"; tail -n 40 "$work/app.log"; echo "----"; }
 
-if [ "$(id -u)" != 0 ] || ! ip netns add "$nsa" 2>/dev/null; then
-	echo "SKIP: cannot create network namespaces here (needs root and netns support)"
-	exit 77
-fi
-. "$root/tests/dpdk/netns_lib.sh"
+netns_or_skip "$nsa"
 netns_wire "$nsa" "$nsb" "$ifa" "$ifb" 10.236.0.1/24 10.236.0.2/24 || { echo "FAIL: setting up the namespaces"; exit 1; }
-ip netns add "$nsm" &&
-	ip link add "$ifm" type veth peer name "${ifm}p" &&
-	ip link set "${ifm}p" netns "$nsm" &&
-	ip -n "$nsm" addr add 10.235.0.1/24 dev "${ifm}p" &&
-	ip -n "$nsm" link set lo up &&
-	ip -n "$nsm" link set "${ifm}p" up &&
-	inm ethtool -K "${ifm}p" tso off gso off >/dev/null 2>&1 &&
-	sysctl -qw "net.ipv6.conf.$ifm.disable_ipv6=1" &&
-	ip link set "$ifm" up || { echo "FAIL: setting up the management namespace"; exit 1; }
+netns_mgmt "$nsm" "$ifm" 10.235.0.1/24 || { echo "FAIL: setting up the management namespace"; exit 1; }
 
 # ---- credentials: the lab's, another CA's, an expired client certificate --------------
 "$root/tools/sluice" keys "$work/k" --psk >/dev/null || { echo "FAIL: sluice keys"; exit 1; }
@@ -99,17 +74,7 @@ printf 'interface lan\ninterface wan\nchain forward {\n    ip saddr @blocked dro
 "$hosted" fw --config "$work/accept.conf" --port "afpacket:iface=$ifa" --port "afpacket:iface=$ifb" \
 	--mgmt-port "afpacket:iface=$ifm" --mgmt "ip=$mgip/24" --keys "$work/k" >"$work/app.log" 2>&1 &
 app=$!
-
-up=0
-for _ in $(seq 60); do
-	ctl ping >"$work/out" 2>&1 && { up=1; break; }
-	alive || break
-	sleep 0.5
-done
-if [ "$up" != 1 ]; then
-	echo "FAIL: the control socket never answered ping"; cat "$work/out"; show_log; exit 1
-fi
-ok "sluice ctl ping: $(head -1 "$work/out")"
+ctl_up
 
 # ---- 1. the client's commands ----------------------------------------------------------
 grep -q "control socket on TCP port $cport: TLS 1.2" "$work/app.log" && ok "the start says: $(grep -o 'control socket on.*' "$work/app.log")" ||
@@ -259,11 +224,4 @@ else
 fi
 
 # ---- 7. the end ---------------------------------------------------------------------------
-kill -INT "$app"
-wait "$app"
-rc=$?
-app=
-[ "$rc" = 0 ] && ok "SIGINT: status 0" || fail "SIGINT: status $rc"
-[ "$failed" = 0 ] || show_log
-echo "$failed failed"
-[ "$failed" = 0 ]
+sigint_end

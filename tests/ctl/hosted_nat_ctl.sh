@@ -30,41 +30,19 @@ mgip=10.237.0.2 cport=7443 mport=9100
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-natctl.XXXXXX")
 failed=0
 app=
+. "$root/tests/dpdk/mgmt_lib.sh"   # ok, fail, alive, inm, ctl, ctl_up, sigint_end; netns_*
 cleanup() {
-	[ -n "${app:-}" ] && kill "$app" 2>/dev/null && wait "$app" 2>/dev/null
-	ip netns del "$nsa" 2>/dev/null
-	ip netns del "$nsb" 2>/dev/null
-	ip netns del "$nsm" 2>/dev/null
-	ip link del "$ifa" 2>/dev/null
-	ip link del "$ifb" 2>/dev/null
-	ip link del "$ifm" 2>/dev/null
+	netns_stop "${app:-}"
+	netns_teardown "$nsa" "$nsb" "$nsm" -- "$ifa" "$ifb" "$ifm"
 	rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-ok() { echo "ok: $*"; }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-alive() { kill -0 "$app" 2>/dev/null; }
-inm() { ip netns exec "$nsm" "$@"; }
-ctl() { inm "$ctlbin" --target "$mgip:$cport" --keys "$work/k" --timeout 30 "$@"; }
-show_log() { echo "---- appliance log (last 40 lines)"; tail -n 40 "$work/app.log"; echo "----"; }
 
-if [ "$(id -u)" != 0 ] || ! ip netns add "$nsa" 2>/dev/null; then
-	echo "SKIP: cannot create network namespaces here (needs root and netns support)"
-	exit 77
-fi
-. "$root/tests/dpdk/netns_lib.sh"
+netns_or_skip "$nsa"
 netns_wire "$nsa" "$nsb" "$ifa" "$ifb" 10.0.0.10/24 192.0.2.1/24 &&
 	ip -n "$nsa" route add default via 10.0.0.1 || { echo "FAIL: setting up the namespaces"; exit 1; }
-ip netns add "$nsm" &&
-	ip link add "$ifm" type veth peer name "${ifm}p" &&
-	ip link set "${ifm}p" netns "$nsm" &&
-	ip -n "$nsm" addr add 10.237.0.1/24 dev "${ifm}p" &&
-	ip -n "$nsm" link set lo up &&
-	ip -n "$nsm" link set "${ifm}p" up &&
-	inm ethtool -K "${ifm}p" tso off gso off >/dev/null 2>&1 &&
-	sysctl -qw "net.ipv6.conf.$ifm.disable_ipv6=1" &&
-	ip link set "$ifm" up || { echo "FAIL: setting up the management namespace"; exit 1; }
+netns_mgmt "$nsm" "$ifm" 10.237.0.1/24 || { echo "FAIL: setting up the management namespace"; exit 1; }
 "$root/tools/sluice" keys "$work/k" >/dev/null || { echo "FAIL: sluice keys"; exit 1; }
 
 cat >"$work/nat.conf" <<'EOF'
@@ -81,16 +59,7 @@ sed 's/^nat {.*/&\nchain prerouting {\n    iif wan udp dport 5353 dnat to 10.0.0
 "$hosted" nat --config "$work/nat.conf" --port "afpacket:iface=$ifa" --port "afpacket:iface=$ifb" \
 	--mgmt-port "afpacket:iface=$ifm" --mgmt "ip=$mgip/24" --keys "$work/k" >"$work/app.log" 2>&1 &
 app=$!
-up=0
-for _ in $(seq 60); do
-	ctl ping >"$work/out" 2>&1 && { up=1; break; }
-	alive || break
-	sleep 0.5
-done
-if [ "$up" != 1 ]; then
-	echo "FAIL: the control socket never answered ping"; cat "$work/out"; show_log; exit 1
-fi
-ok "sluice ctl ping: $(head -1 "$work/out")"
+ctl_up
 
 # probe FROM-NS TO-NS DST PORT SPORT: what the receiver in TO-NS on PORT saw as the source of
 # FROM-NS's datagrams to DST:PORT from SPORT ("none": nothing arrived within a second of the
@@ -208,11 +177,4 @@ fi
 
 # ---- 5. the end --------------------------------------------------------------------------
 alive || fail "nat died"
-kill -INT "$app"
-wait "$app"
-rc=$?
-app=
-[ "$rc" = 0 ] && ok "SIGINT: status 0" || fail "SIGINT: status $rc"
-[ "$failed" = 0 ] || show_log
-echo "$failed failed"
-[ "$failed" = 0 ]
+sigint_end

@@ -29,12 +29,10 @@ nsa=sl-fa-$id nsb=sl-fb-$id
 ifa=sfa$id ifb=sfb$id
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-frag.XXXXXX")
 failed=0
+. "$(dirname "$0")/netns_lib.sh"
 cleanup() {
-	[ -n "${app:-}" ] && kill "$app" 2>/dev/null && wait "$app" 2>/dev/null
-	ip netns del "$nsa" 2>/dev/null
-	ip netns del "$nsb" 2>/dev/null
-	ip link del "$ifa" 2>/dev/null
-	ip link del "$ifb" 2>/dev/null
+	netns_stop "${app:-}"
+	netns_teardown "$nsa" "$nsb" -- "$ifa" "$ifb"
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -83,7 +81,6 @@ if [ "$(id -u)" != 0 ] || ! ip netns add "$nsa" 2>/dev/null; then
 	echo "SKIP: cannot create network namespaces here (needs root and netns support)"
 	exit 77
 fi
-. "$(dirname "$0")/netns_lib.sh"
 netns_wire "$nsa" "$nsb" "$ifa" "$ifb" 10.233.0.1/24 10.233.0.2/24 fd00:233::1/64 fd00:233::2/64 ||
 	{ echo "FAIL: setting up the namespaces"; exit 1; }
 

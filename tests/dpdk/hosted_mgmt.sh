@@ -35,54 +35,30 @@ mgip=10.233.0.2 mgip6=fd33::2 mport=9100
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-mgmt.XXXXXX")
 failed=0
 app= pinger=
+. "$here/mgmt_lib.sh"   # ok, fail, alive, rss_kb, inm, show_log; netns_*
 cleanup() {
-	[ -n "${pinger:-}" ] && kill "$pinger" 2>/dev/null && wait "$pinger" 2>/dev/null
-	[ -n "${app:-}" ] && kill "$app" 2>/dev/null && wait "$app" 2>/dev/null
-	ip netns del "$nsa" 2>/dev/null
-	ip netns del "$nsb" 2>/dev/null
-	ip netns del "$nsm" 2>/dev/null
-	ip link del "$ifa" 2>/dev/null
-	ip link del "$ifb" 2>/dev/null
-	ip link del "$ifm" 2>/dev/null
+	netns_stop "${pinger:-}" "${app:-}"
+	netns_teardown "$nsa" "$nsb" "$nsm" -- "$ifa" "$ifb" "$ifm"
 	rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-ok() { echo "ok: $*"; }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
 now() { echo "$EPOCHREALTIME"; }
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
-alive() { kill -0 "$app" 2>/dev/null; }
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$app/status" 2>/dev/null; }
-inm() { ip netns exec "$nsm" "$@"; }
 get() { # URL [curl args]: prints the status code (000: no answer); the page in $work/page
 	inm curl -gsS --max-time 10 -o "$work/page" -w '%{http_code}' "$@" 2>>"$work/curl.log"
 }
 sample() { # NAME{LABELS}: its value on $work/page, empty if absent
 	awk -v k="$1" '$1 == k { print $2; exit }' "$work/page"
 }
-show_log() { echo "---- appliance log (last 40 lines)"; tail -n 40 "$work/app.log"; echo "----"; }
 
-if [ "$(id -u)" != 0 ] || ! ip netns add "$nsa" 2>/dev/null; then
-	echo "SKIP: cannot create network namespaces here (needs root and netns support)"
-	exit 77
-fi
-. "$here/netns_lib.sh"
+netns_or_skip "$nsa"
 netns_wire "$nsa" "$nsb" "$ifa" "$ifb" 10.234.0.1/24 10.234.0.2/24 || { echo "FAIL: setting up the namespaces"; exit 1; }
 # M's end keeps its checksum offloads but not segmentation (README: hosted ports on veths);
 # the appliance's end carries no IPv6 and forwards nothing, so the host stays out of it.
-ip netns add "$nsm" &&
-	ip link add "$ifm" type veth peer name "${ifm}p" &&
-	ip link set "${ifm}p" netns "$nsm" &&
-	ip -n "$nsm" addr add 10.233.0.1/24 dev "${ifm}p" &&
-	ip -n "$nsm" addr add fd33::1/64 dev "${ifm}p" nodad &&
-	ip -n "$nsm" link set lo up &&
-	ip -n "$nsm" link set "${ifm}p" up &&
-	inm ethtool -K "${ifm}p" tso off gso off >/dev/null 2>&1 &&
+netns_mgmt "$nsm" "$ifm" 10.233.0.1/24 fd33::1/64 &&
 	inm sysctl -qw net.ipv4.ip_local_port_range="1024 65000" &&
-	sysctl -qw "net.ipv6.conf.$ifm.disable_ipv6=1" &&
-	sysctl -qw "net.ipv4.conf.$ifm.forwarding=0" &&
-	ip link set "$ifm" up || { echo "FAIL: setting up the management namespace"; exit 1; }
+	sysctl -qw "net.ipv4.conf.$ifm.forwarding=0" || { echo "FAIL: setting up the management namespace"; exit 1; }
 mac=$(cat "/sys/class/net/$ifm/address")
 
 printf 'interface lan\ninterface wan\nchain forward policy accept {\n    ct state established,related accept\n}\n' >"$work/rules.conf"

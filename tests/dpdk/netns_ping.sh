@@ -12,20 +12,14 @@ id=$$
 nsa=sl-a-$id nsb=sl-b-$id
 ifa=sla$id ifb=slb$id   # appliance-side ends (at most 15 characters)
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-netns.XXXXXX")
+. "$(dirname "$0")/netns_lib.sh"
 cleanup() {
-	[ -n "${app:-}" ] && kill "$app" 2>/dev/null && wait "$app" 2>/dev/null
-	ip netns del "$nsa" 2>/dev/null
-	ip netns del "$nsb" 2>/dev/null
-	ip link del "$ifa" 2>/dev/null
-	ip link del "$ifb" 2>/dev/null
+	netns_stop "${app:-}"
+	netns_teardown "$nsa" "$nsb" -- "$ifa" "$ifb"
 	rm -rf "$work"
 }
 trap cleanup EXIT
-if [ "$(id -u)" != 0 ] || ! ip netns add "$nsa" 2>/dev/null; then
-	echo "SKIP: cannot create network namespaces here (needs root and netns support)"
-	exit 77
-fi
-. "$(dirname "$0")/netns_lib.sh"
+netns_or_skip "$nsa"
 netns_wire "$nsa" "$nsb" "$ifa" "$ifb" 10.231.0.1/24 10.231.0.2/24 || { echo "FAIL: setting up the namespaces"; exit 1; }
 
 # without the appliance the two hosts cannot reach each other

@@ -59,6 +59,7 @@ ifl=snl$id ifw=snw$id          # the NAT's ends: veths (hosted, nft) or taps (im
 ip netns add "$cns" 2>/dev/null || skip "cannot create a network namespace"
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-nat-e2e.XXXXXX")
 peer=$root/tests/nat/nat_peer.py
+. "$root/tests/dpdk/netns_lib.sh"
 app='' appfd='' pids=()
 # end_app: the NAT's process and its children (qemu-boot's QEMU)
 end_app() { [ -z "$app" ] || { pkill -TERM -P "$app" 2>/dev/null; kill "$app" 2>/dev/null; }; }
@@ -67,11 +68,7 @@ cleanup() {
 	end_app
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	ip netns del "$cns" 2>/dev/null
-	ip netns del "$sns" 2>/dev/null
-	ip netns del "$rns" 2>/dev/null
-	ip link del "$ifl" 2>/dev/null
-	ip link del "$ifw" 2>/dev/null
+	netns_teardown "$cns" "$sns" "$rns" -- "$ifl" "$ifw"
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -128,14 +125,12 @@ hosts() {
 cif='' sif=''
 # wire: fresh namespaces and veths (hosted, nft); the image's taps come with each boot
 wire() {
-	ip netns del "$cns" 2>/dev/null; ip netns del "$sns" 2>/dev/null; ip netns del "$rns" 2>/dev/null
-	ip link del "$ifl" 2>/dev/null; ip link del "$ifw" 2>/dev/null
+	netns_teardown "$cns" "$sns" "$rns" -- "$ifl" "$ifw"
 	ip netns add "$cns" || return 1
 	if [ "$mode" = image ]; then
 		ip netns add "$sns"
 		return
 	fi
-	. "$root/tests/dpdk/netns_lib.sh"
 	netns_wire "$cns" "$sns" "$ifl" "$ifw" 10.77.1.2/24 10.77.2.2/24 || return 1
 	cif=${ifl}p sif=${ifw}p
 	hosts "$cif" "$sif"

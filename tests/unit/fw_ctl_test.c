@@ -2,55 +2,8 @@
 #include "fw_ctl_test.h"
 #include "pktbuild.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void text_put(struct text *t, const char *f, ...)
-{
-	va_list ap;
-	va_start(ap, f);
-	int n = vsnprintf(NULL, 0, f, ap);
-	va_end(ap);
-	if (t->n + (size_t)n + 1 > t->cap) {
-		t->cap = (t->n + (size_t)n + 1) * 2;
-		t->s = realloc(t->s, t->cap);
-		ck_assert_ptr_nonnull(t->s);
-	}
-	va_start(ap, f);
-	vsnprintf(t->s + t->n, t->cap - t->n, f, ap);
-	va_end(ap);
-	t->n += (size_t)n;
-}
-
-const char *fmt(const char *f, ...)
-{
-	static char bufs[8][512];
-	static unsigned k;
-	char *b = bufs[k++ % 8];
-	va_list ap;
-	va_start(ap, f);
-	vsnprintf(b, sizeof(bufs[0]), f, ap);
-	va_end(ap);
-	return b;
-}
-
-char *read_src(const char *rel)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", SLUICE_SRC, rel);
-	FILE *f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "%s", path);
-	struct text t = { 0 };
-	text_put(&t, "%s", "");
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		text_put(&t, "%.*s", (int)n, buf);
-	fclose(f);
-	return t.s;
-}
 
 char *doc_block(const char *rel, const char *heading)
 {
@@ -173,32 +126,19 @@ void round_trip(const char *text, struct text *scratch)
 
 /* ---- the app ----------------------------------------------------------------------- */
 
-static struct pkt_pool *pool;
-static struct pkt_pipeline pipe;
-static struct pkt_worker worker;
-static const uint8_t mac0[6] = { 2, 0, 0, 0, 0, 1 }, mac1[6] = { 2, 0, 0, 0, 0, 2 };
-
 struct fw_app *fw_up(const char *conf)
 {
-	pool = pkt_pool_create("fwctl", PB_POOL_SIZE);
-	ck_assert_ptr_nonnull(pool);
-	pipe = (struct pkt_pipeline){ .n_ports = 2, .port_names = { "lan", "wan" } };
-	struct app_env env = { .opts = "", .config = conf, .config_len = strlen(conf), .config_name = "boot.conf",
-			       .pool = pool, .port_mac = { mac0, mac1 } };
-	void *state = NULL;
-	char err[300];
-	ck_assert_msg(app_fw.setup(&pipe, &state, &env, err, sizeof(err)) == 0, "%s", err);
-	pkt_worker_init(&worker, &pipe);
-	struct fw_app *a = state;
+	struct fw_app *a = apph_up(&app_fw, "fwctl", PB_POOL_SIZE, conf);
 	ck_assert_ptr_nonnull(a->doc);
 	ck_assert_ptr_eq(app_fw.ctl, &fw_ctl_ns);
+	/* the reload's error always names a line and column of the rendered text */
+	ctlh_use(&fw_ctl_ns, app_fw.reload, false, true);
 	return a;
 }
 
 void fw_down(struct fw_app *a)
 {
-	app_fw.teardown(a);
-	pkt_pool_destroy(pool);
+	apph_down(&app_fw, a);
 }
 
 bool send_udp(uint16_t dport, uint64_t now_ms)
@@ -209,92 +149,17 @@ bool send_udp(uint16_t dport, uint64_t now_ms)
 	pb_ip4(&f, 17, 0, NULL, 0);
 	pb_udp(&f, 1000, dport);
 	pb_payload(&f, 18);
-	pb_done(&f);
-	pb_pad(&f, 60);
-	struct pkt_buf *p = pb_to_pkt(pool, f.b, f.len);
-	p->port = 0;
-	worker.now_ms = now_ms;
-	pkt_pipe_run(&worker, &p, 1);
+	apph_send(&f, 0, now_ms);
 	bool out = worker.txq[1].n == 1;
-	for (unsigned q = 0; q < 2; q++) {
-		pkt_free_burst(worker.txq[q].pkts, worker.txq[q].n);
-		worker.txq[q].n = 0;
-	}
+	apph_drain();
 	return out;
 }
 
-/* ---- commands, as the session gives them ---------------------------------------------- */
-
-static char *last_body;
-
-int cmd(void *txn, unsigned lineno, const char *line, struct ctl_out *o)
-{
-	static char words[CTL_LINE_MAX];
-	static char *argv[CTL_ARGS_MAX];
-	static unsigned col[CTL_ARGS_MAX];
-	free(last_body);
-	last_body = NULL;
-	size_t n = strlen(line);
-	memcpy(words, line, n + 1);
-	int argc = 0;
-	for (size_t i = 0; i < n;) {
-		while (i < n && words[i] == ' ')
-			i++;
-		if (i >= n)
-			break;
-		argv[argc] = words + i;
-		col[argc++] = (unsigned)i + 1;
-		for (bool q = false; i < n && (q || words[i] != ' '); i++)
-			q ^= words[i] == '"';
-		words[i++] = 0;
-	}
-	*o = (struct ctl_out){ 0 };
-	int skip = 1;
-	if (!strcmp(argv[0], "--json")) {
-		o->json = true;
-		skip = 2;
-	}
-	ck_assert_str_eq(argv[skip - 1], "fw");
-	struct ctl_args a = { argc - skip, argv + skip, col + skip, line, lineno };
-	struct ctl_where w = { "ctl", lineno };
-	int rc = fw_ctl_ns.txn_cmd(txn, &a, &w, o);
-	last_body = o->body;
-	ck_assert(rc == 0 ? !o->error : o->error);
-	return rc;
-}
-
-int show(struct fw_app *a, const char *line, bool json, struct ctl_out *o)
-{
-	static char words[1024];
-	static char *argv[64];
-	static unsigned col[64];
-	free(last_body);
-	snprintf(words, sizeof(words), "%s", line);
-	int argc = 0;
-	for (char *p = strtok(words, " "); p; p = strtok(NULL, " ")) {
-		col[argc] = (unsigned)(p - words) + 6;   /* as the session's "show " line has it */
-		argv[argc++] = p;
-	}
-	*o = (struct ctl_out){ .json = json };
-	struct ctl_args args = { argc, argv, col, line, 1 };
-	int rc = fw_ctl_ns.show(a, &args, o);
-	last_body = o->body;
-	ck_assert(rc == 0 ? !o->error : o->error);
-	return rc;
-}
+/* ---- the namespace's documents ------------------------------------------------------- */
 
 struct fwd_doc *txn_doc(void *txn)
 {
 	return ((struct fwc_txn *)txn)->doc;
-}
-
-const char *render(void *txn)
-{
-	const char *text;
-	size_t len;
-	ck_assert_int_eq(fw_ctl_ns.txn_render(txn, "ctl", &text, &len), 0);
-	ck_assert_uint_eq(strlen(text), len);
-	return text;
 }
 
 const char *render_doc(const struct fwd_doc *d)
@@ -302,29 +167,4 @@ const char *render_doc(const struct fwd_doc *d)
 	static struct fwd_text t;
 	ck_assert_int_eq(fwd_render(d, &t), 0);
 	return t.s;
-}
-
-int commit(struct fw_app *a, void *txn, char *err, size_t len)
-{
-	const char *text = render(txn);
-	char why[256];
-	if (app_fw.reload(a, "ctl:1", text, strlen(text), why, sizeof(why)) == 0) {
-		fw_ctl_ns.txn_adopt(a, txn);
-		return 0;
-	}
-	/* "ctl:1:LINE:COL: why" */
-	unsigned line = 0, col = 0;
-	int at = 0;
-	ck_assert_msg(sscanf(why, "ctl:1:%u:%u: %n", &line, &col, &at) == 2 && at, "%s", why);
-	char where[160];
-	fw_ctl_ns.txn_where(txn, line, col, where, sizeof(where));
-	snprintf(err, len, "%s: %s", where, why + at);
-	fw_ctl_ns.txn_free(txn);
-	return -1;
-}
-
-void commit_ok(struct fw_app *a, void *txn)
-{
-	char err[300];
-	ck_assert_msg(commit(a, txn, err, sizeof(err)) == 0, "%s", err);
 }

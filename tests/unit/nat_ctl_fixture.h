@@ -1,10 +1,12 @@
-/* nat_ctl_fixture.h - what unit-nat-ctl's files share: the config the cases start from,
- * the repository's files, a tiny JSON reader, the nat app set up on a two-port pipeline
- * with packets sent through it, and commands, shows and commits as a session makes them. */
+/* nat_ctl_fixture.h - what unit-nat-ctl's files share: the config the cases start from, the
+ * nat app set up on a two-port pipeline with packets sent through it, and its documents;
+ * the rest (text, the JSON reader, sessions, commands, shows and commits) is
+ * ctl_harness.h's. */
 #ifndef SLUICE_TEST_NAT_CTL_FIXTURE_H
 #define SLUICE_TEST_NAT_CTL_FIXTURE_H
 
 #include "ctl.h"
+#include "ctl_harness.h"
 #include "nat/nat_app.h"
 #include "nat/nat_ctl_int.h"
 
@@ -15,17 +17,7 @@ extern const struct app_def app_nat;
 /* A NAT between a lan and a wan: masquerade out of the wan, a port forward to 10.0.0.20. */
 extern const char conf[];
 
-/* A formatted string, valid for the next 7 calls. */
-const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-/* A file of the source tree, whole (malloc'd). */
-char *read_src(const char *rel);
-/* s is one JSON value, and nothing else. */
-bool json_ok(const char *s);
-
-/* ---- the app on a pipeline ---- */
-
-/* The pipeline's worker (its clock, its queues, its counters). */
-extern struct pkt_worker worker;
+/* ---- the app on a pipeline (its worker: ctl_harness.h) ---- */
 
 /* The nat app on a two-port pipeline (lan, wan), set up with the config text. */
 struct nat_app *nat_up(const char *text);
@@ -44,23 +36,11 @@ struct out send_at(uint16_t port, uint8_t proto, const char *src, uint16_t sport
 		   uint64_t now_ms);
 struct out send_(uint16_t port, uint8_t proto, const char *src, uint16_t sport, const char *dst, uint16_t dport);
 
-/* ---- commands, shows and commits as a session makes them ---- */
+/* ---- the namespace's documents (commands, shows and commits: ctl_harness.h, on the
+ * nat's namespace once nat_up ran, a show's JSON answer checked to be JSON) ---- */
 
-/* s begins with prefix. */
-bool starts(const char *s, const char *prefix);
-/* line, a session's line lineno ("nat add rule ...", "--json nat ..."), applied to txn; o's
- * body is freed at the next call. */
-int cmd(void *txn, unsigned lineno, const char *line, struct ctl_out *o);
-/* "show LINE" as the session gives it to the namespace (without "show"); a JSON answer
- * is checked to be JSON; o's body is freed at the next call. */
-int show(struct nat_app *a, const char *line, bool json, struct ctl_out *o);
 struct natd_doc *txn_doc(void *txn);
-const char *render(void *txn);
 const char *render_doc(const struct natd_doc *d);
-/* Renders, reloads and adopts txn as a session's commit: 0, or -1 with "WHERE: why" in err
- * (and txn freed). */
-int commit(struct nat_app *a, void *txn, char *err, size_t len);
-void commit_ok(struct nat_app *a, void *txn);
 /* The handle of rule i of chain hook. */
 unsigned long long handle(const struct natd_doc *d, unsigned hook, unsigned i);
 

@@ -1,7 +1,7 @@
-/* nat_engine_fixture.c - unit-nat-engine's fixture (nat_engine_fixture.h): the naive
- * RFC 1071 sums every packet let through is checked by (nv_*: big-endian words in a plain
- * loop, its own pseudo-header; never pkt_csum.h), the frames, and the engine as the nat
- * appliance wires it. */
+/* nat_engine_fixture.c - unit-nat-engine's fixture (nat_engine_fixture.h): the checks by
+ * the naive RFC 1071 sums every packet let through gets (nv_csum.h: big-endian words in a
+ * plain loop, its own pseudo-header; never pkt_csum.h), the frames, and the engine as the
+ * nat appliance wires it. */
 #include "nat_engine_fixture.h"
 
 #include <stdio.h>
@@ -30,41 +30,15 @@ int last_oif;
 
 /* ---- the naive reference (RFC 1071) ---- */
 
-uint16_t rd16(const uint8_t *b) { return (uint16_t)(b[0] << 8 | b[1]); }
-
-uint32_t nv_sum(uint32_t s, const uint8_t *b, size_t len)
-{
-	for (size_t i = 0; i < len; i += 2)
-		s += (uint32_t)b[i] << 8 | (i + 1 < len ? b[i + 1] : 0u);
-	return s;
-}
-
-uint16_t nv_fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-uint32_t nv_pseudo(const uint8_t *ip, uint8_t proto, uint16_t len)
-{
-	uint8_t ph[12] = { 0 };
-	memcpy(ph, ip + 12, 8);
-	ph[9] = proto;
-	ph[10] = (uint8_t)(len >> 8);
-	ph[11] = (uint8_t)len;
-	return nv_sum(0, ph, sizeof(ph));
-}
-
 /* The checksums of the IPv4 datagram at ip (avail bytes there): its header's, and its
  * transport's when the datagram is whole (not a fragment); an ICMP error's quote too. */
 static void nv_check_ip4(const uint8_t *ip, size_t avail, const char *what)
 {
 	CHECK(avail >= 20 && ip[0] >> 4 == 4, "%s: an IPv4 header", what);
-	unsigned hl = (ip[0] & 15u) * 4u, tot = rd16(ip + 2);
+	unsigned hl = (ip[0] & 15u) * 4u, tot = nv_rd16(ip + 2);
 	CHECK(hl >= 20 && tot >= hl && tot <= avail, "%s: lengths (%u, %u, %zu)", what, hl, tot, avail);
 	CHECK(nv_fold(nv_sum(0, ip, hl)) == 0xffff, "%s: IPv4 header checksum", what);
-	if (rd16(ip + 6) & 0x3fff)
+	if (nv_rd16(ip + 6) & 0x3fff)
 		return;                 /* a fragment: its datagram's checksum is checked whole elsewhere */
 	const uint8_t *l4 = ip + hl;
 	uint16_t len = (uint16_t)(tot - hl);
@@ -74,7 +48,7 @@ static void nv_check_ip4(const uint8_t *ip, size_t avail, const char *what)
 		break;
 	case 17:
 		CHECK(len >= 8, "%s: UDP length", what);
-		CHECK(rd16(l4 + 6) == 0 || nv_fold(nv_sum(nv_pseudo(ip, 17, len), l4, len)) == 0xffff,
+		CHECK(nv_rd16(l4 + 6) == 0 || nv_fold(nv_sum(nv_pseudo(ip, 17, len), l4, len)) == 0xffff,
 		      "%s: UDP checksum", what);
 		break;
 	case 1:
@@ -154,7 +128,7 @@ struct pb err4(const uint8_t *src, const uint8_t *dst, uint8_t type, uint8_t cod
 	pb_icmp(&f, 1, type, code, 0);
 	f.b[f.l4 + 7] = 0;
 	const uint8_t *qip = q->b + q->l3;
-	unsigned tot = rd16(qip + 2);
+	unsigned tot = nv_rd16(qip + 2);
 	pb_put(&f, qip, qlen ? qlen : tot);
 	fin(&f);
 	return f;
@@ -175,9 +149,9 @@ struct pb udp6(void)
 /* Readers of a frame as the tests built or got it. */
 const uint8_t *ipof(const struct pb *f) { return f->b + f->l3; }
 const uint8_t *l4of(const struct pb *f) { return f->b + f->l3 + (f->b[f->l3] & 15u) * 4u; }
-uint16_t sport(const struct pb *f) { return rd16(l4of(f)); }
-uint16_t dport(const struct pb *f) { return rd16(l4of(f) + 2); }
-uint16_t icmp_id(const struct pb *f) { return rd16(l4of(f) + 4); }
+uint16_t sport(const struct pb *f) { return nv_rd16(l4of(f)); }
+uint16_t dport(const struct pb *f) { return nv_rd16(l4of(f) + 2); }
+uint16_t icmp_id(const struct pb *f) { return nv_rd16(l4of(f) + 4); }
 /* The quote of an ICMP error in f, as a frame of its own (l3 at the quote). */
 struct pb quote_of(const struct pb *f)
 {

@@ -8,6 +8,7 @@
 #include "nat.h"
 #include "nat_conf.h"
 #include "nat_map.h"
+#include "nv_csum.h"
 #include "pktbuild.h"
 
 #include <check.h>
@@ -47,13 +48,6 @@ extern int last_oif;
 /* The engine's log lines (the first 8 kept) and how many there were. */
 extern char log_lines[8][160];
 extern unsigned n_log;
-
-/* ---- the naive reference (RFC 1071) ---- */
-
-uint16_t rd16(const uint8_t *b);
-uint32_t nv_sum(uint32_t s, const uint8_t *b, size_t len);
-uint16_t nv_fold(uint32_t s);
-uint32_t nv_pseudo(const uint8_t *ip, uint8_t proto, uint16_t len);
 
 /* ---- frames ---- */
 

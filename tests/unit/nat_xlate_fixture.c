@@ -1,6 +1,6 @@
-/* nat_xlate_fixture.c - unit-nat-xlate's fixture (nat_xlate_fixture.h): the naive RFC 1071
- * sums (nv_*: a plain loop over big-endian words, its own pseudo-header; no pkt_csum.h),
- * the datagrams a struct spec describes, and a translation run and checked. */
+/* nat_xlate_fixture.c - unit-nat-xlate's fixture (nat_xlate_fixture.h): checks by the naive
+ * RFC 1071 sums (nv_csum.h: a plain loop over big-endian words, its own pseudo-header; no
+ * pkt_csum.h), the datagrams a struct spec describes, and a translation run and checked. */
 #include "nat_xlate_fixture.h"
 #include "pkt_parse.h"
 
@@ -17,32 +17,6 @@ void setup(void)
 void teardown(void) { pkt_pool_destroy(pool); }
 
 /* ---- the naive reference (RFC 1071) ---- */
-
-uint16_t nv_rd16(const uint8_t *b) { return (uint16_t)(b[0] << 8 | b[1]); }
-
-uint32_t nv_sum(uint32_t s, const uint8_t *b, size_t len)
-{
-	for (size_t i = 0; i < len; i += 2)
-		s += (uint32_t)b[i] << 8 | (i + 1 < len ? b[i + 1] : 0u);
-	return s;
-}
-
-uint16_t nv_fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-uint32_t nv_pseudo(const uint8_t *ip, uint8_t proto, uint16_t len)
-{
-	uint8_t ph[12] = { 0 };
-	memcpy(ph, ip + 12, 8);
-	ph[9] = proto;
-	ph[10] = (uint8_t)(len >> 8);
-	ph[11] = (uint8_t)len;
-	return nv_sum(0, ph, sizeof(ph));
-}
 
 bool nv_ip4_ok(const uint8_t *ip) { return nv_fold(nv_sum(0, ip, (size_t)(ip[0] & 15) * 4)) == 0xffff; }
 

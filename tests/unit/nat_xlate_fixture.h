@@ -5,6 +5,7 @@
 #define SLUICE_TEST_NAT_XLATE_FIXTURE_H
 
 #include "nat_xlate.h"
+#include "nv_csum.h"
 #include "pktbuild.h"
 
 #include <check.h>
@@ -13,12 +14,8 @@
 void setup(void);
 void teardown(void);
 
-/* ---- the naive reference (RFC 1071) ---- */
+/* ---- the naive reference (RFC 1071; its sums: nv_csum.h) ---- */
 
-uint16_t nv_rd16(const uint8_t *b);
-uint32_t nv_sum(uint32_t s, const uint8_t *b, size_t len);
-uint16_t nv_fold(uint32_t s);
-uint32_t nv_pseudo(const uint8_t *ip, uint8_t proto, uint16_t len);
 bool nv_ip4_ok(const uint8_t *ip);
 /* The transport checksum of the datagram at l4 (len bytes, whole) verifies. A UDP
  * checksum of 0 is none (the callers check whether it should be). */

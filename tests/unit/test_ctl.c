@@ -3,6 +3,7 @@
  * whose reload refuses the word "bad" at its position, the limits, and back-pressure. */
 #include "check_run.h"
 #include "ctl.h"
+#include "ctl_harness.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,7 +93,7 @@ static void txn_adopt(void *app, void *t)
 	free(t);
 }
 
-static int show(void *app, const struct ctl_args *a, struct ctl_out *o)
+static int doc_show(void *app, const struct ctl_args *a, struct ctl_out *o)
 {
 	(void)app;
 	if (!strcmp(a->argv[0], "rules")) {
@@ -121,7 +122,7 @@ static int show(void *app, const struct ctl_args *a, struct ctl_out *o)
 static const struct ctl_ns ns = {
 	.name = "fw", .help = "fw add LINE\n", .txn_begin = txn_begin, .txn_free = txn_free, .txn_cmd = txn_cmd,
 	.txn_summary = txn_summary, .txn_render = txn_render, .txn_where = txn_where, .txn_adopt = txn_adopt,
-	.show = show, .shows = "rules|big",
+	.show = doc_show, .shows = "rules|big",
 };
 
 /* The reload refuses the word "bad" where it is; anything else takes. */
@@ -157,31 +158,7 @@ static void audit(void *arg, const char *who, const char *what, bool ok, const c
 
 static const struct ctl_host host = { .app_name = "fw", .ns = &ns, .reload = reload, .stats = stats, .audit = audit };
 
-/* ---- driving a session ---------------------------------------------------------------- */
-
-static char got[1 << 16];
-
-/* Sends text, collects every answer (draining as it goes), returns them. */
-static const char *talk(struct ctl_session *s, const char *text)
-{
-	size_t len = strlen(text), off = 0, g = 0;
-	for (int guard = 0; guard < 100000; guard++) {
-		size_t n;
-		const char *out = ctl_session_output(s, &n);
-		if (n) {
-			size_t take = n < sizeof(got) - 1 - g ? n : sizeof(got) - 1 - g;
-			memcpy(got + g, out, take);
-			g += take;
-			ctl_session_sent(s, n);
-			continue;
-		}
-		if (off == len)
-			break;
-		off += ctl_session_input(s, text + off, len - off);
-	}
-	got[g] = 0;
-	return got;
-}
+/* ---- driving a session (talk: ctl_harness.h) ------------------------------------------ */
 
 static struct ctl_session *fresh(void)
 {

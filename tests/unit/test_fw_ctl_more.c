@@ -23,19 +23,6 @@ static unsigned long long handle(const struct fwd_doc *d, unsigned i)
 	return (unsigned long long)d->chain[FW_HOOK_FORWARD].rules[i].handle;
 }
 
-/* The rendered line (1-based) that starts with s. */
-static unsigned line_of(const char *text, const char *s)
-{
-	unsigned line = 1;
-	for (const char *p = text; *p; p++) {
-		if ((p == text || p[-1] == '\n') && !strncmp(p, s, strlen(s)))
-			return line;
-		line += *p == '\n';
-	}
-	ck_abort_msg("no line '%s' in:\n%s", s, text);
-	return 0;
-}
-
 START_TEST(rendered_lines_map_back)
 {
 	struct fw_app *a = fw_up(conf);
@@ -46,8 +33,7 @@ START_TEST(rendered_lines_map_back)
 	ck_assert_int_eq(cmd(t, 5, "fw add set extra port { 1, 2 }", &o), 0);
 	ck_assert_int_eq(cmd(t, 6, "--json fw policy forward accept", &o), 0);
 	const char *text = render(t);
-	char w[128];
-	struct { const char *line; unsigned col; const char *where; } cases[] = {
+	struct where_case cases[] = {
 		{ "\ttcp dport 80 accept", 6, "ctl:3:25" },
 		{ "\ttcp dport 22 counter drop", 6, fmt("rule handle %llu of chain forward", handle(a->doc, 3)) },
 		{ "\t192.0.2.1", 2, "ctl:4:26" },
@@ -58,13 +44,7 @@ START_TEST(rendered_lines_map_back)
 		{ "chain forward policy accept {", 15, "ctl:6:11" },
 		{ "interface wan", 11, "boot.conf:2:11" },
 	};
-	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		fw_ctl_ns.txn_where(t, line_of(text, cases[i].line), cases[i].col, w, sizeof(w));
-		ck_assert_msg(!strcmp(w, cases[i].where), "'%s' col %u: %s, want %s", cases[i].line, cases[i].col, w,
-			      cases[i].where);
-	}
-	fw_ctl_ns.txn_where(t, 999, 1, w, sizeof(w));
-	ck_assert_str_eq(w, "line 999 of the rendered config");
+	wheres_are(t, text, cases, sizeof(cases) / sizeof(cases[0]));
 	fw_ctl_ns.txn_free(t);
 	/* a refused reload of the copy: its message mapped back through txn_where (the rule a
 	 * command brought is checked at once, so break the copy behind the command's back) */
@@ -228,37 +208,10 @@ END_TEST
 
 /* ---- a session over the fw app -------------------------------------------------------- */
 
-static int host_reload(void *arg, const char *name, const char *text, size_t len, char *err, size_t errlen)
-{
-	return app_fw.reload(arg, name, text, len, err, errlen);
-}
-
-static char got[1 << 16];
-
-static const char *talk(struct ctl_session *s, const char *text)
-{
-	size_t len = strlen(text), off = 0, g = 0;
-	for (int guard = 0; guard < 100000; guard++) {
-		size_t n;
-		const char *out = ctl_session_output(s, &n);
-		if (n) {
-			memcpy(got + g, out, n < sizeof(got) - 1 - g ? n : sizeof(got) - 1 - g);
-			g += n < sizeof(got) - 1 - g ? n : sizeof(got) - 1 - g;
-			ctl_session_sent(s, n);
-			continue;
-		}
-		if (off == len)
-			break;
-		off += ctl_session_input(s, text + off, len - off);
-	}
-	got[g] = 0;
-	return got;
-}
-
 START_TEST(a_session_edits_the_running_fw)
 {
 	struct fw_app *a = fw_up(conf);
-	struct ctl_host h = { .app_name = "fw", .ns = &fw_ctl_ns, .app = a, .reload = host_reload, .arg = a };
+	struct ctl_host h = { .app_name = "fw", .ns = &fw_ctl_ns, .app = a, .reload = app_fw.reload, .arg = a };
 	struct ctl_session *s = ctl_session_new(&h, "CN=test");
 	ck_assert_ptr_nonnull(s);
 	const char *r = talk(s, "fw add rule forward tcp dport 23 drop\n");

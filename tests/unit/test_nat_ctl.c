@@ -194,24 +194,20 @@ START_TEST(rules_are_added_where_asked)
 	char sum[100];
 	nata_ctl_ns.txn_summary(t, sum, sizeof(sum));
 	ck_assert_str_eq(sum, "+6 rules -3 rules");
+	/* conf's lines before its chains, as they were; the chains as the commands left them */
+	const char *chains = strstr(conf, "chain prerouting {\n");
+	ck_assert_ptr_nonnull(chains);
 	ck_assert_str_eq(render(t),
-			 "# a NAT between a lan and a wan\n"
-			 "interface lan { address 10.0.0.1/24; mac 02:00:00:00:01:00 }\n"
-			 "interface wan { address 192.0.2.2/24; mac 02:00:00:00:02:00 }\n"
-			 "route 0.0.0.0/0 via 192.0.2.1\n"
-			 "neighbor 192.0.2.1 lladdr 02:00:00:00:00:fe dev wan\n"
-			 "neighbor 10.0.0.10 lladdr 02:00:00:00:00:10 dev lan\n"
-			 "neighbor 10.0.0.20 lladdr 02:00:00:00:00:20 dev lan\n"
-			 "nat { filtering address-dependent; host-limit 0 }\n"
-			 "chain prerouting {\n"
-			 "\tiif wan tcp dport 22 dnat to 10.0.0.10\n"
-			 "\tip daddr 192.0.2.2 tcp dport 8080 dnat to 10.0.0.20:80\n"
-			 "\tiif wan tcp dport 25 accept\n"
-			 "\tiif wan udp dport 5353 dnat to 10.0.0.20:53\n"
-			 "}\n"
-			 "chain postrouting {\n"
-			 "\toif wan ip saddr 10.0.0.0/25 masquerade\n"
-			 "}\n");
+			 fmt("%.*s"
+			     "chain prerouting {\n"
+			     "\tiif wan tcp dport 22 dnat to 10.0.0.10\n"
+			     "\tip daddr 192.0.2.2 tcp dport 8080 dnat to 10.0.0.20:80\n"
+			     "\tiif wan tcp dport 25 accept\n"
+			     "\tiif wan udp dport 5353 dnat to 10.0.0.20:53\n"
+			     "}\n"
+			     "chain postrouting {\n"
+			     "\toif wan ip saddr 10.0.0.0/25 masquerade\n"
+			     "}\n", (int)(chains - conf), conf));
 	/* the running document is untouched until the commit; then it is the copy */
 	ck_assert_uint_eq(a->doc->chain[NAT_HOOK_PRE].n, 1);
 	commit_ok(a, t);
@@ -348,19 +344,6 @@ START_TEST(commits_and_loads_that_traffic_follows)
 }
 END_TEST
 
-/* The rendered line (1-based) that starts with s. */
-static unsigned line_of(const char *text, const char *s)
-{
-	unsigned line = 1;
-	for (const char *p = text; *p; p++) {
-		if ((p == text || p[-1] == '\n') && !strncmp(p, s, strlen(s)))
-			return line;
-		line += *p == '\n';
-	}
-	ck_abort_msg("no line '%s' in:\n%s", s, text);
-	return 0;
-}
-
 START_TEST(rendered_lines_map_back)
 {
 	struct nat_app *a = nat_up(conf);
@@ -368,8 +351,7 @@ START_TEST(rendered_lines_map_back)
 	struct ctl_out o;
 	ck_assert_int_eq(cmd(t, 3, "nat add rule postrouting  oif wan ip saddr 10.1.0.0/16 masquerade", &o), 0);
 	const char *text = render(t);
-	char w[160];
-	struct { const char *line; unsigned col; const char *where; } cases[] = {
+	struct where_case cases[] = {
 		{ "\toif wan ip saddr 10.1.0.0/16 masquerade", 10, "ctl:3:35" },
 		{ "\tip daddr 192.0.2.2 tcp dport 8080", 6, fmt("rule handle %llu of chain prerouting", handle(a->doc, NAT_HOOK_PRE, 0)) },
 		{ "interface wan", 11, "boot.conf:3:11" },
@@ -377,13 +359,7 @@ START_TEST(rendered_lines_map_back)
 		{ "chain prerouting {", 1, "chain prerouting" },
 		{ "}", 1, "chain prerouting" },
 	};
-	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		nata_ctl_ns.txn_where(t, line_of(text, cases[i].line), cases[i].col, w, sizeof(w));
-		ck_assert_msg(!strcmp(w, cases[i].where), "'%s' col %u: %s, want %s", cases[i].line, cases[i].col, w,
-			      cases[i].where);
-	}
-	nata_ctl_ns.txn_where(t, 999, 1, w, sizeof(w));
-	ck_assert_str_eq(w, "line 999 of the rendered config");
+	wheres_are(t, text, cases, sizeof(cases) / sizeof(cases[0]));
 	nata_ctl_ns.txn_free(t);
 	/* a chain that starts mid-line maps back past it */
 	nat_down(a);
@@ -391,6 +367,7 @@ START_TEST(rendered_lines_map_back)
 		   "  oif wan masquerade }; route 0.0.0.0/0 via 192.0.2.1 # gw\nneighbor 192.0.2.1 lladdr 02:00:00:00:00:fe dev wan\n");
 	t = nata_ctl_ns.txn_begin(a);
 	text = render(t);
+	char w[160];
 	nata_ctl_ns.txn_where(t, line_of(text, "route"), 7, w, sizeof(w));
 	ck_assert_str_eq(w, "boot.conf:3:31");
 	nata_ctl_ns.txn_where(t, line_of(text, "neighbor"), 1, w, sizeof(w));

@@ -176,38 +176,10 @@ END_TEST
 
 static struct nat_app *host_app;
 
-static int host_reload(void *arg, const char *name, const char *text, size_t len, char *err, size_t errlen)
-{
-	return app_nat.reload(arg, name, text, len, err, errlen);
-}
-
 static void host_interfaces(void *arg, struct ctl_out *o)
 {
 	(void)arg;
 	ctl_printf(o, o->json ? "[{\"port\":0},{\"port\":1}]" : "port 0\nport 1\n");
-}
-
-static char got[1 << 20];
-
-static const char *talk(struct ctl_session *s, const char *text)
-{
-	size_t len = strlen(text), off = 0, g = 0;
-	for (int guard = 0; guard < 1000000; guard++) {
-		size_t n;
-		const char *out = ctl_session_output(s, &n);
-		if (n) {
-			size_t k = n < sizeof(got) - 1 - g ? n : sizeof(got) - 1 - g;
-			memcpy(got + g, out, k);
-			g += k;
-			ctl_session_sent(s, n);
-			continue;
-		}
-		if (off == len)
-			break;
-		off += ctl_session_input(s, text + off, len - off);
-	}
-	got[g] = 0;
-	return got;
 }
 
 /* The body of the first answer in r (its status line dropped), up to its empty line. */
@@ -223,7 +195,7 @@ static const char *body_of(const char *r)
 START_TEST(a_session_edits_the_running_nat)
 {
 	struct nat_app *a = host_app = nat_up(conf);
-	struct ctl_host h = { .app_name = "nat", .ns = &nata_ctl_ns, .app = a, .reload = host_reload,
+	struct ctl_host h = { .app_name = "nat", .ns = &nata_ctl_ns, .app = a, .reload = app_nat.reload,
 			      .interfaces = host_interfaces, .arg = a };
 	struct ctl_session *s = ctl_session_new(&h, "CN=test");
 	ck_assert_ptr_nonnull(s);
@@ -278,7 +250,7 @@ START_TEST(random_commands_answered)
 		"l4proto", "icmp", "deterministic", "block", "10.0.0.0/24", ":1024-2048", "",
 	};
 	struct nat_app *a = nat_up(conf);
-	struct ctl_host h = { .app_name = "nat", .ns = &nata_ctl_ns, .app = a, .reload = host_reload,
+	struct ctl_host h = { .app_name = "nat", .ns = &nata_ctl_ns, .app = a, .reload = app_nat.reload,
 			      .interfaces = host_interfaces, .arg = a };
 	struct ctl_session *s = ctl_session_new(&h, "CN=fuzz");
 	uint64_t seed = 0x5eed;

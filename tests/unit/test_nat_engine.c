@@ -7,7 +7,7 @@
  * rest on the wan), then committed by postrouting (or by the input hook's ct_commit).
  *
  * Every packet the engine lets through has each of its checksums verified again by a naive
- * RFC 1071 sum (nat_engine_fixture.c's nv_*: big-endian words in a plain loop, its own
+ * RFC 1071 sum (nv_csum.c's nv_*: big-endian words in a plain loop, its own
  * pseudo-header; never pkt_csum.h): the IPv4 header's, TCP's and UDP's with the
  * pseudo-header over the whole segment, ICMP's over the message, and for an ICMP error the
  * quoted header's and the quoted transport checksum (the quotes here hold whole datagrams).
@@ -25,7 +25,8 @@
  * This file: masquerade, mappings, filtering and the limits; test_nat_engine_in.c:
  * hairpinning, port forwards and ICMP errors; test_nat_engine_life.c: deterministic blocks,
  * full tables, the end of connections and the odd packets; nat_engine_fixture.c: the
- * frames, the naive sums and the engine as the appliance wires it. */
+ * frames, the checks by the naive sums (nv_csum.c) and the engine as the appliance wires
+ * it. */
 #include "nat_engine_fixture.h"
 #include "check_run.h"
 
@@ -86,7 +87,7 @@ START_TEST(masq_udp)
 	struct pb z = udp4(A, 5002, R1, 53);
 	z.b[z.l4 + 6] = z.b[z.l4 + 7] = 0;
 	o = pass(&z, LAN, WAN);
-	ck_assert_uint_eq(rd16(l4of(&o) + 6), 0);
+	ck_assert_uint_eq(nv_rd16(l4of(&o) + 6), 0);
 	ck_assert_uint_eq(sport(&o), 5002);
 }
 END_TEST

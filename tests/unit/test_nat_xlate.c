@@ -4,15 +4,15 @@
  * Every translated frame is compared byte for byte with the frame built from scratch with
  * the new addresses and ports (pktbuild's builders, whose checksums are pktbuild's
  * reference), and every checksum in it is verified again by a naive RFC 1071 sum
- * (nat_xlate_fixture.c's nv_*: a plain loop over big-endian words, its own pseudo-header;
- * no pkt_csum.h): the IPv4 header's, TCP's and UDP's over the whole segment with the
+ * (nv_csum.c's and nat_xlate_fixture.c's nv_*: a plain loop over big-endian words, its own
+ * pseudo-header; no pkt_csum.h): the IPv4 header's, TCP's and UDP's over the whole segment with the
  * pseudo-header, ICMP's over the message; for ICMP errors the outer header's, the outer
  * ICMP message's, the quoted header's and the quoted transport checksum when the quote
  * holds the datagram.
  *
  * This file: addresses, ports and identifiers, checksums, options, VLANs and fragments;
  * test_nat_xlate_icmp.c: ICMP errors and the randomised runs; nat_xlate_fixture.c: the
- * naive sums, the datagrams and a translation checked. */
+ * checks by the naive sums (nv_csum.c), the datagrams and a translation checked. */
 #include "nat_xlate_fixture.h"
 #include "pkt_parse.h"
 #include "check_run.h"
