@@ -31,8 +31,6 @@
 
 #define REJECT_RATE 1000          /* answers a second, as a burst too */
 #define REJECT_COST (1000000000ull / REJECT_RATE)
-#define SWEEP_BUCKETS 64          /* conntrack buckets expired per tick */
-#define TICK_CATCHUP 64           /* ms of sweeping one tick may make up for */
 
 #define FWA_NAME(id, str) str,
 #define FWA_PARSE_NAME(id, str) "parse_" str,
@@ -187,8 +185,9 @@ static int check_bridge(const struct cf_config *cfg, const char *name, uint16_t 
 	return 0;
 }
 
-static void conf_free(struct fwa_conf *c)
+static void conf_free(void *conf)
 {
+	struct fwa_conf *c = conf;
 	if (!c)
 		return;
 	rtr_conf_free(&c->rc);
@@ -282,21 +281,13 @@ static int fw_setup(struct pkt_pipeline *pipe, void **state, const struct app_en
 		rtr_neighbors(&a->rtr, &c->rc);
 	}
 	atomic_init(&a->active, c);
-	fw_log_init(&a->log);
 	a->router = router;
-	a->epoch = pipe->epoch;
 	a->pool = env->pool;
 	a->n_ports = pipe->n_ports;
 	memcpy(a->port_mac, env->port_mac, sizeof(a->port_mac));
-	a->emit = env->log;
-	a->emit_arg = env->log_arg;
-	if (a->ct_shrunk && a->emit) {
-		char line[200];
-		snprintf(line, sizeof(line), "fw: conntrack: the default of 65536 entries does not fit in memory; the table "
-			 "holds %u%s (conntrack { max N } sets it)", c->rs->cfg.cf.ct.max_entries,
-			 c->rs->cfg.cf.ct.max_entries > 1024 ? ", half of what fits" : "");
-		a->emit(a->emit_arg, line);
-	}
+	struct apr_parts parts = { .app = "fw", .conf_free = conf_free, .ct = a->ct, .rtr = router ? &a->rtr : NULL,
+				   .frag = router ? a->rtr.frag : a->frag, .log = &a->log, .last_tick_ms = &a->last_tick_ms };
+	apr_init(&a->core, &parts, pipe, env, a->ct_shrunk);
 	if (!pkt_pipe_add(pipe, &fw_stage, a)) {
 		snprintf(err, errlen, "fw: pipeline full");
 		ct_table_destroy(a->ct);
@@ -317,9 +308,7 @@ static void fw_teardown(void *state)
 	struct fw_app *a = state;
 	if (!a)
 		return;
-	for (unsigned i = 0; i < a->n_retired; i++)
-		conf_free(a->retired[i].c);
-	conf_free(atomic_load(&a->active));
+	apr_fini(&a->core, atomic_load(&a->active));
 	fwc_teardown(a);
 	ct_table_destroy(a->ct);
 	if (a->router)
@@ -328,42 +317,11 @@ static void fw_teardown(void *state)
 	free(a);
 }
 
-/* Frees the replaced configs no worker can hold any more. */
-static void reclaim(struct fw_app *a)
-{
-	unsigned kept = 0;
-	for (unsigned i = 0; i < a->n_retired; i++) {
-		if (!a->epoch || pkt_epoch_safe(a->epoch, a->retired[i].ticket))
-			conf_free(a->retired[i].c);
-		else
-			a->retired[kept++] = a->retired[i];
-	}
-	a->n_retired = kept;
-}
-
 static void fw_tick(void *state, struct pkt_worker *w, uint64_t now_ms)
 {
 	struct fw_app *a = state;
-	reclaim(a);
-	/* The sweeps walk their tables by the time gone since the last tick, not by the number
-	 * of ticks: a ms's worth a ms, up to TICK_CATCHUP ms's worth at once. So retries and
-	 * expiries keep time when ticks are far apart (a busy worker; a replay on the
-	 * capture's clock, which moves only with the frames). */
-	uint64_t gone = now_ms - a->last_tick_ms;
-	unsigned steps = gone == 0 ? 1 : gone > TICK_CATCHUP ? TICK_CATCHUP : (unsigned)gone;
-	a->last_tick_ms = now_ms;
-	ct_sweep(a->ct, now_ms, SWEEP_BUCKETS * steps);
-	frag_sweep(a->router ? a->rtr.frag : a->frag, now_ms, SWEEP_BUCKETS * steps);
 	const struct fwa_conf *c = atomic_load_explicit(&a->active, memory_order_relaxed);
-	if (a->router)
-		rtr_tick(&a->rtr, &c->rc, w, now_ms, steps);
-	app_csum_hint(a->ct, &a->told_csum_partial, "fw", a->emit, a->emit_arg);
-	while (a->log.tail != a->log.head) {
-		char line[256];
-		fw_log_format(c->rs, &a->log.ring[a->log.tail++ % FW_LOG_RING], line, sizeof(line));
-		if (a->emit)
-			a->emit(a->emit_arg, line);
-	}
+	apr_tick(&a->core, w, now_ms, &c->rc, c->rs);
 }
 
 /* A config built off the poll loop (fw_build), waiting for fw_apply. */
@@ -422,30 +380,30 @@ static int fw_apply(void *state, void *built, const char *name, const char *text
 		conf_free(c);
 		c = NULL;
 	}
-	reclaim(a);
+	apr_reclaim(&a->core);
 	/* a router's interface counters have slots for the running config, one replaced one and
 	 * the new one (FWA_IF_SLOTS); a bridge's list holds FWA_RETIRED */
-	unsigned most = a->router ? 1 : FWA_RETIRED;
-	if (c && a->n_retired >= most) {
+	unsigned most = a->router ? 1 : FWA_RETIRED, n_retired = a->core.n_retired;
+	if (c && n_retired >= most) {
 		snprintf(err, errlen, "%s: %u replaced config%s still read by the workers: try again in a moment", name,
-			 a->n_retired, a->n_retired == 1 ? " is" : "s are");
+			 n_retired, n_retired == 1 ? " is" : "s are");
 		conf_free(c);
 		c = NULL;
 	}
 	if (!c) {
-		a->reload_failures++;
+		a->core.reload_failures++;
 		return -1;
 	}
 	const struct fwa_conf *run = atomic_load_explicit(&a->active, memory_order_relaxed);
 	c->gen = run->gen + 1;
 	c->rc.gen = c->gen;
-	if (router)    /* fw_apply leaves at most one replaced config in a router's list */
-		rtr_stats_assign(&a->rtr, &c->rc, &run->rc, a->n_retired ? &a->retired[0].c->rc : NULL);
+	if (router) {  /* fw_apply leaves at most one replaced config in a router's list */
+		const struct fwa_conf *prev = n_retired ? a->core.retired[0].c : NULL;
+		rtr_stats_assign(&a->rtr, &c->rc, &run->rc, prev ? &prev->rc : NULL);
+	}
 	struct fwa_conf *old = atomic_exchange_explicit(&a->active, c, memory_order_acq_rel);
 	fwc_reloaded(a, old->rs, c->rs, name, text, len);   /* the document; a commit's counters */
-	a->retired[a->n_retired].c = old;
-	a->retired[a->n_retired++].ticket = a->epoch ? pkt_epoch_retire(a->epoch) : 0;
-	a->reloads++;
+	apr_retire(&a->core, old);
 	return 0;
 }
 
@@ -468,16 +426,12 @@ static void fw_report(void *state, void (*emit)(void *arg, const char *line), vo
 {
 	struct fw_app *a = state;
 	const struct fwa_conf *c = atomic_load(&a->active);
-	fw_ruleset_report(c->rs, emit, arg);
-	ct_counters_format(a->ct, emit, arg);
-	frag_counters_format(a->router ? a->rtr.frag : a->frag, emit, arg);
-	if (a->router)
-		rtr_stats_format(&a->rtr, &c->rc, emit, arg);
+	apr_report(&a->core, c->rs, &c->rc, emit, arg);
 	char line[320];
 	snprintf(line, sizeof(line), "fw: %llu rejected with an answer, %llu log lines (%llu over the rate), "
 		 "%llu reloads (%llu refused)", (unsigned long long)a->rejected, (unsigned long long)a->log.logged,
-		 (unsigned long long)a->log.suppressed, (unsigned long long)a->reloads,
-		 (unsigned long long)a->reload_failures);
+		 (unsigned long long)a->log.suppressed, (unsigned long long)a->core.reloads,
+		 (unsigned long long)a->core.reload_failures);
 	emit(arg, line);
 	snprintf(line, sizeof(line), "fw: decisions kept per connection: %llu used, %llu written, %llu left to the "
 		 "classifier", (unsigned long long)a->flow.hits, (unsigned long long)a->flow.misses,

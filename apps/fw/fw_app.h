@@ -5,6 +5,7 @@
 #define SLUICE_FW_APP_H
 
 #include "app.h"
+#include "app_routed.h"
 #include "ct.h"
 #include "frag.h"
 #include "fw.h"
@@ -52,7 +53,7 @@ enum fw_app_reason { FWA_REASONS(FWA_ENUM) FWA__COUNT };
 
 extern const char *const fw_app_reasons[FWA_N_REASONS];
 
-#define FWA_RETIRED 8                   /* replaced configs waiting for the workers at most */
+#define FWA_RETIRED APR_RETIRED         /* replaced configs waiting for the workers at most */
 
 /* Everything a reload replaces, built off to the side and swapped as one pointer. */
 struct fwa_conf {
@@ -64,11 +65,7 @@ struct fwa_conf {
 
 struct fw_app {
 	struct fwa_conf *_Atomic active;
-	/* configs replaced, freed once no worker can hold them (pkt_epoch.h; with no epoch,
-	 * the pipeline's owner runs the only worker: at the next tick or reload) */
-	struct { struct fwa_conf *c; uint64_t ticket; } retired[FWA_RETIRED];
-	unsigned n_retired;
-	struct pkt_epoch *epoch;            /* the pipeline's, or NULL */
+	struct apr_core core;               /* the replaced configs, the tick's sweeps (app_routed.h) */
 	uint64_t last_tick_ms;              /* the clock at the previous tick */
 	struct ct_table *ct;
 	bool ct_shrunk;                     /* the default size did not fit: halved until it did */
@@ -83,10 +80,6 @@ struct fw_app {
 	bool router_ok;                     /* rtr was made (rtr_fini is due) */
 	struct fw_bucket reject_rate;       /* answers a second: rejects and the router's ICMP errors */
 	uint64_t rejected;
-	uint64_t reloads, reload_failures;
-	void (*emit)(void *arg, const char *line);
-	void *emit_arg;
-	bool told_csum_partial;    /* the console was told once why checksums left to offload fail */
 	/* the running config as the control socket edits it (fw_doc.h); NULL when there was no
 	 * memory to read it at the last load (the control socket's transactions then refuse) */
 	struct fwd_doc *doc;

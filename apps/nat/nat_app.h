@@ -6,10 +6,10 @@
 #define SLUICE_NAT_APP_H
 
 #include "app.h"
+#include "app_routed.h"
 #include "ct.h"
 #include "fw.h"
 #include "nat.h"
-#include "pkt_epoch.h"
 #include "router.h"
 
 struct natd_doc;
@@ -50,12 +50,9 @@ struct nata_conf {
 
 struct nat_app {
 	struct nata_conf *_Atomic active;
-	struct { struct nata_conf *c; uint64_t ticket; } retired[NATA_RETIRED];
-	unsigned n_retired;
-	struct pkt_epoch *epoch;
+	struct apr_core core;               /* the replaced configs, the tick's sweeps (app_routed.h) */
 	struct ct_table *ct;
 	bool ct_shrunk;
-	bool told_csum_partial;             /* the console was told why checksums left to offload fail */
 	uint16_t next_pool_id;              /* the id a new pool gets at a reload */
 	struct rtr rtr;
 	struct nat nat;
@@ -63,7 +60,7 @@ struct nat_app {
 	struct fw_log log;
 	struct fw_flow_stats flow;
 	struct fw_bucket answer_rate;       /* answers a second: rejects and the router's ICMP errors */
-	uint64_t rejected, reloads, reload_failures;
+	uint64_t rejected;
 	uint64_t last_tick_ms;
 	struct pkt_pool *pool;
 	const uint8_t *port_mac[PKT_MAX_PORTS];

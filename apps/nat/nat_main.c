@@ -19,8 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SWEEP_BUCKETS 64          /* conntrack buckets expired per tick */
-#define TICK_CATCHUP 64           /* ms of sweeping one tick may make up for */
 #define MAX_POOL_ADDRS 1024       /* outside addresses the pools may hold (24 KiB of port state each) */
 
 #define NATA_NAME(id, str) str,
@@ -30,6 +28,7 @@ const char *const nata_reasons[NATA_N_REASONS] = { NATA_REASONS(NATA_NAME) RTR_R
 static_assert(NATA_N_REASONS <= PKT_MAX_REASONS, "the nat stage's reasons, its own, the router's, the NAT's and the parser's");
 #undef NATA_PARSE_NAME
 #undef NATA_NAME
+static_assert(NATA_RETIRED <= APR_RETIRED, "the replaced configs fit in the core's list");
 
 static void nat_process(void *ctx, struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n)
 {
@@ -45,8 +44,9 @@ static const struct pkt_stage_def nat_stage = {
 	.process = nat_process,
 };
 
-static void conf_free(struct nata_conf *c)
+static void conf_free(void *conf)
 {
+	struct nata_conf *c = conf;
 	if (!c)
 		return;
 	rtr_conf_free(&c->rc);
@@ -264,8 +264,6 @@ static int nata_setup(struct pkt_pipeline *pipe, void **state, const struct app_
 	rtr_stats_assign(&a->rtr, &c->rc, NULL, NULL);
 	rtr_neighbors(&a->rtr, &c->rc);
 	atomic_init(&a->active, c);
-	fw_log_init(&a->log);
-	a->epoch = pipe->epoch;
 	a->pool = env->pool;
 	a->n_ports = pipe->n_ports;
 	memcpy(a->port_mac, env->port_mac, sizeof(a->port_mac));
@@ -273,13 +271,9 @@ static int nata_setup(struct pkt_pipeline *pipe, void **state, const struct app_
 	a->emit_arg = env->log_arg;
 	a->nat.log = env->log;
 	a->nat.log_arg = env->log_arg;
-	if (a->ct_shrunk && a->emit) {
-		char line[200];
-		snprintf(line, sizeof(line), "nat: conntrack: the default of 65536 entries does not fit in memory; the "
-			 "table holds %u%s (conntrack { max N } sets it)", cf->ct.max_entries,
-			 cf->ct.max_entries > 1024 ? ", half of what fits" : "");
-		a->emit(a->emit_arg, line);
-	}
+	struct apr_parts parts = { .app = "nat", .conf_free = conf_free, .ct = a->ct, .rtr = &a->rtr, .frag = a->rtr.frag,
+				   .log = &a->log, .last_tick_ms = &a->last_tick_ms };
+	apr_init(&a->core, &parts, pipe, env, a->ct_shrunk);
 	if (!pkt_pipe_add(pipe, &nat_stage, a)) {
 		snprintf(err, errlen, "nat: pipeline full");
 		nat_fini(&a->nat);
@@ -299,9 +293,7 @@ static void nata_teardown(void *state)
 	struct nat_app *a = state;
 	if (!a)
 		return;
-	for (unsigned i = 0; i < a->n_retired; i++)
-		conf_free(a->retired[i].c);
-	conf_free(atomic_load(&a->active));
+	apr_fini(&a->core, atomic_load(&a->active));
 	natc_teardown(a);
 	ct_table_destroy(a->ct);         /* no release hook: the mappings go with the map */
 	nat_fini(&a->nat);
@@ -309,38 +301,11 @@ static void nata_teardown(void *state)
 	free(a);
 }
 
-/* Frees the replaced configs no worker can hold any more. */
-static void reclaim(struct nat_app *a)
-{
-	unsigned kept = 0;
-	for (unsigned i = 0; i < a->n_retired; i++) {
-		if (!a->epoch || pkt_epoch_safe(a->epoch, a->retired[i].ticket))
-			conf_free(a->retired[i].c);
-		else
-			a->retired[kept++] = a->retired[i];
-	}
-	a->n_retired = kept;
-}
-
 static void nata_tick(void *state, struct pkt_worker *w, uint64_t now_ms)
 {
 	struct nat_app *a = state;
-	reclaim(a);
-	/* the sweeps walk their tables by the time gone since the last tick (fw.c says why) */
-	uint64_t gone = now_ms - a->last_tick_ms;
-	unsigned steps = gone == 0 ? 1 : gone > TICK_CATCHUP ? TICK_CATCHUP : (unsigned)gone;
-	a->last_tick_ms = now_ms;
-	ct_sweep(a->ct, now_ms, SWEEP_BUCKETS * steps);
-	frag_sweep(a->rtr.frag, now_ms, SWEEP_BUCKETS * steps);
 	const struct nata_conf *c = atomic_load_explicit(&a->active, memory_order_relaxed);
-	rtr_tick(&a->rtr, &c->rc, w, now_ms, steps);
-	app_csum_hint(a->ct, &a->told_csum_partial, "nat", a->emit, a->emit_arg);
-	while (a->log.tail != a->log.head) {
-		char line[256];
-		fw_log_format(c->rs, &a->log.ring[a->log.tail++ % FW_LOG_RING], line, sizeof(line));
-		if (a->emit)
-			a->emit(a->emit_arg, line);
-	}
+	apr_tick(&a->core, w, now_ms, &c->rc, c->rs);
 }
 
 /* The slow half of a reload: parse, compile, routes. Reads only what setup fixed (the
@@ -413,8 +378,8 @@ static int nata_apply(void *state, void *built, const char *name, const char *te
 		conf_free(c);
 		c = NULL;
 	}
-	reclaim(a);
-	if (c && a->n_retired >= NATA_RETIRED) {
+	apr_reclaim(&a->core);
+	if (c && a->core.n_retired >= NATA_RETIRED) {
 		snprintf(err, errlen, "%s: a replaced config is still read by the workers: try again in a moment", name);
 		conf_free(c);
 		c = NULL;
@@ -429,7 +394,7 @@ static int nata_apply(void *state, void *built, const char *name, const char *te
 		c = NULL;
 	}
 	if (!c) {
-		a->reload_failures++;
+		a->core.reload_failures++;
 		return -1;
 	}
 	ct_table_tune(a->ct, &cf->ct);    /* the size is the running one: this cannot fail */
@@ -437,9 +402,7 @@ static int nata_apply(void *state, void *built, const char *name, const char *te
 	c->rc.gen = c->gen;
 	rtr_stats_assign(&a->rtr, &c->rc, &run->rc, NULL);
 	struct nata_conf *old = atomic_exchange_explicit(&a->active, c, memory_order_acq_rel);
-	a->retired[a->n_retired].c = old;
-	a->retired[a->n_retired++].ticket = a->epoch ? pkt_epoch_retire(a->epoch) : 0;
-	a->reloads++;
+	apr_retire(&a->core, old);
 	natc_reloaded(a, old, c);
 	return 0;
 }
@@ -464,14 +427,11 @@ static void nata_report(void *state, void (*emit)(void *arg, const char *line), 
 	struct nat_app *a = state;
 	const struct nata_conf *c = atomic_load(&a->active);
 	nat_counters_format(&a->nat, emit, arg);
-	if (c->filtering)
-		fw_ruleset_report(c->rs, emit, arg);
-	ct_counters_format(a->ct, emit, arg);
-	frag_counters_format(a->rtr.frag, emit, arg);
-	rtr_stats_format(&a->rtr, &c->rc, emit, arg);
+	apr_report(&a->core, c->filtering ? c->rs : NULL, &c->rc, emit, arg);
 	char line[200];
 	snprintf(line, sizeof(line), "nat: %llu rejected with an answer, %llu reloads (%llu refused)",
-		 (unsigned long long)a->rejected, (unsigned long long)a->reloads, (unsigned long long)a->reload_failures);
+		 (unsigned long long)a->rejected, (unsigned long long)a->core.reloads,
+		 (unsigned long long)a->core.reload_failures);
 	emit(arg, line);
 }
 
