@@ -1,91 +1,16 @@
-/* Editing the fw config document (fw_doc.h): chains and their rules, sets and their
- * elements, and the canonical text of an element. Callers check what they change first:
- * these do what they are told, and fail only for memory. */
+/* Editing the fw config document (fw_doc.h): sets and their elements (its chains are
+ * edited as every namespace's, ctl_doc.h), and the canonical text of an element. Callers
+ * check what they change first: these do what they are told, and fail only for memory. */
 #include "fw_doc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int fwd_hook(const char *name, size_t len)
-{
-	for (unsigned h = 0; h < FW_HOOK__COUNT; h++)
-		if (strlen(fwd_hook_names[h]) == len && !memcmp(fwd_hook_names[h], name, len))
-			return (int)h;
-	return -1;
-}
-
-int fwd_rule_find(const struct fwd_chain *c, uint64_t h)
-{
-	for (unsigned i = 0; i < c->n; i++)
-		if (c->rules[i].handle == h)
-			return (int)i;
-	return -1;
-}
-
-
-int fwd_chain_declare(struct fwd_doc *d, enum fw_hook hook, struct fwd_origin from)
-{
-	struct fwd_chain *c = &d->chain[hook];
-	if (c->declared)
-		return 0;
-	struct fwd_item *it = fwd_item_at(d, d->n_items);
-	if (!it)
-		return -1;
-	it->kind = FWD_CHAIN;
-	it->hook = hook;
-	c->declared = true;
-	c->policy = FW_ACCEPT;
-	c->from = from;
-	return 0;
-}
-
-int fwd_rule_insert(struct fwd_doc *d, enum fw_hook hook, unsigned at, const char *text, size_t len,
-		    struct fwd_origin from, uint64_t *h)
-{
-	struct fwd_chain *c = &d->chain[hook];
-	if (c->n == c->cap) {
-		unsigned cap = c->cap ? c->cap * 2 : 16;
-		struct fwd_rule *n = realloc(c->rules, cap * sizeof(*n));
-		if (!n)
-			return -1;
-		c->rules = n;
-		c->cap = cap;
-	}
-	char *t = malloc(len + 1);
-	if (!t || fwd_chain_declare(d, hook, from)) {
-		free(t);
-		return -1;
-	}
-	memcpy(t, text, len);
-	t[len] = 0;
-	memmove(&c->rules[at + 1], &c->rules[at], (c->n - at) * sizeof(*c->rules));
-	c->n++;
-	c->rules[at] = (struct fwd_rule){ .handle = fwd_new_handle(), .text = t, .from = from };
-	*h = c->rules[at].handle;
-	return 0;
-}
-
-void fwd_rule_delete(struct fwd_doc *d, enum fw_hook hook, unsigned at)
-{
-	struct fwd_chain *c = &d->chain[hook];
-	free(c->rules[at].text);
-	memmove(&c->rules[at], &c->rules[at + 1], (c->n - at - 1) * sizeof(*c->rules));
-	c->n--;
-}
-
-void fwd_chain_flush(struct fwd_doc *d, enum fw_hook hook)
-{
-	struct fwd_chain *c = &d->chain[hook];
-	for (unsigned i = 0; i < c->n; i++)
-		free(c->rules[i].text);
-	c->n = 0;
-}
-
 struct fwd_set *fwd_set_find(const struct fwd_doc *d, const char *name, size_t len)
 {
-	for (unsigned i = 0; i < d->n_items; i++) {
-		struct fwd_set *s = d->items[i].set;
+	for (unsigned i = 0; i < d->base.n_stmts; i++) {
+		struct fwd_set *s = fwd_stmt_set(&d->base.stmts[i]);
 		if (s && strlen(s->name) == len && !memcmp(s->name, name, len))
 			return s;
 	}
@@ -95,25 +20,25 @@ struct fwd_set *fwd_set_find(const struct fwd_doc *d, const char *name, size_t l
 unsigned fwd_set_count(const struct fwd_doc *d)
 {
 	unsigned n = 0;
-	for (unsigned i = 0; i < d->n_items; i++)
-		n += d->items[i].kind == FWD_SET;
+	for (unsigned i = 0; i < d->base.n_stmts; i++)
+		n += d->base.stmts[i].kind == FWD_SET;
 	return n;
 }
 
-struct fwd_set *fwd_set_add(struct fwd_doc *d, const char *name, enum cf_set_kind kind, struct fwd_origin from)
+struct fwd_set *fwd_set_add(struct fwd_doc *d, const char *name, enum cf_set_kind kind, struct ctld_origin from)
 {
 	/* before the first chain: the rules that will name it come after it */
 	unsigned at = 0;
-	while (at < d->n_items && d->items[at].kind != FWD_CHAIN)
+	while (at < d->base.n_stmts && d->base.stmts[at].kind != CTLD_CHAIN)
 		at++;
 	return fwd_set_add_at(d, at, name, kind, from);
 }
 
 struct fwd_set *fwd_set_add_at(struct fwd_doc *d, unsigned at, const char *name, enum cf_set_kind kind,
-			       struct fwd_origin from)
+			       struct ctld_origin from)
 {
 	struct fwd_set *s = calloc(1, sizeof(*s));
-	struct fwd_item *it = s ? fwd_item_at(d, at) : NULL;
+	struct ctld_stmt *it = s ? ctld_stmt_at(&d->base, at) : NULL;
 	if (!it) {
 		free(s);
 		return NULL;
@@ -122,18 +47,19 @@ struct fwd_set *fwd_set_add_at(struct fwd_doc *d, unsigned at, const char *name,
 	s->kind = kind;
 	s->from = from;
 	it->kind = FWD_SET;
-	it->set = s;
+	it->own = s;
 	return s;
 }
 
 void fwd_set_delete(struct fwd_doc *d, struct fwd_set *s)
 {
-	for (unsigned i = 0; i < d->n_items; i++)
-		if (d->items[i].set == s) {
+	struct ctld_doc *b = &d->base;
+	for (unsigned i = 0; i < b->n_stmts; i++)
+		if (b->stmts[i].own == s) {
 			free(s->elems);
 			free(s);
-			memmove(&d->items[i], &d->items[i + 1], (d->n_items - i - 1) * sizeof(*d->items));
-			d->n_items--;
+			memmove(&b->stmts[i], &b->stmts[i + 1], (b->n_stmts - i - 1) * sizeof(*b->stmts));
+			b->n_stmts--;
 			return;
 		}
 }
@@ -234,16 +160,12 @@ int fwd_elem_find(const struct fwd_set *s, const char *text)
 	return -1;
 }
 
-int fwd_elem_add(struct fwd_set *s, const char *text, struct fwd_origin from)
+int fwd_elem_add(struct fwd_set *s, const char *text, struct ctld_origin from)
 {
-	if (s->n == s->cap) {
-		unsigned cap = s->cap ? s->cap * 2 : 16;
-		struct fwd_elem *n = realloc(s->elems, cap * sizeof(*n));
-		if (!n)
-			return -1;
-		s->elems = n;
-		s->cap = cap;
-	}
+	struct fwd_elem *n = ctld_grow(s->elems, s->n, &s->cap, sizeof(*n), 16);
+	if (!n)
+		return -1;
+	s->elems = n;
 	struct fwd_elem *e = &s->elems[s->n++];
 	snprintf(e->text, sizeof(e->text), "%s", text);
 	e->from = from;

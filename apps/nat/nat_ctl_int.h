@@ -1,6 +1,9 @@
 /* nat_ctl_int.h - what the nat appliance's control namespace shares between its files:
  * the document a transaction edits (nat_ctl_doc.c), the commands (nat_ctl.c) and the
- * shows (nat_ctl_show.c). Internal to apps/nat (and its unit test).
+ * shows (nat_ctl_show.c). The document (its pieces, chains, rules, handles, rendering),
+ * the transactions and the rule commands are every namespace's (ctl_doc.h, ctl_txn.h); its
+ * own are how it is read and how a rule is checked. Internal to apps/nat (and its unit
+ * test).
  *
  * The document is the running config text cut in pieces: the NAT chains (chain prerouting,
  * chain postrouting) structured, each rule its text and a handle, a number unique in the
@@ -15,7 +18,7 @@
  *   }
  *   chain forward policy drop { ... }        a raw piece again
  *
- * Rendered, it is config text whose every line knows what it came from (struct natd_text),
+ * Rendered, it is config text whose every line knows what it came from (struct ctld_text),
  * so that an error of the reload at LINE:COL maps back to the command that brought the
  * rule ("ctl:3:27"), to a rule of the running config ("rule handle 7 of chain
  * prerouting") or to the config's own text ("boot.conf:12:5"). A chain that starts or ends
@@ -25,58 +28,27 @@
 #define SLUICE_NAT_CTL_INT_H
 
 #include "ctl.h"
+#include "ctl_doc.h"
+#include "ctl_txn.h"
 #include "nat_app.h"
 
-/* The command that brought a piece: its line in the session, and the column where the
- * piece's text starts in that line. line 0: the running config. */
-struct natd_origin {
-	unsigned line, col;
-};
+/* The shared pieces (ctl_doc.h) by the names nat's unit tests know them by. */
+#define natd_chain ctld_chain
+#define natd_text ctld_text
+static inline void natd_text_free(struct ctld_text *t)
+{
+	ctld_text_free(t);
+}
 
-struct natd_rule {
-	uint64_t handle;
-	char *text;                           /* "iif wan tcp dport 8080 dnat to 10.0.0.20:80" */
-	struct natd_origin from;
-};
+static inline uint64_t natd_new_handle(void)
+{
+	return ctld_new_handle();
+}
 
-struct natd_chain {
-	bool declared;
-	struct natd_rule *rules;
-	unsigned n, cap;
-	struct natd_origin from;              /* declared by a command */
-};
-
-enum natd_piece_kind { NATD_RAW, NATD_CHAIN };
-
-struct natd_piece {
-	enum natd_piece_kind kind;
-	enum nat_hook hook;                   /* NATD_CHAIN */
-	char *text;                           /* NATD_RAW: whole lines, without the last newline */
-	unsigned line, col;                   /* NATD_RAW: where its first byte was in the text read */
-};
-
+/* A raw piece is whole lines of the text, as they were (without the last newline). */
 struct natd_doc {
-	char name[96];                        /* the config it was read from: raw positions */
-	char cmd_name[32];                    /* where the commands came from ("ctl") */
-	struct natd_piece *pieces;
-	unsigned n_pieces, cap_pieces;
-	struct natd_chain chain[NAT_HOOK__COUNT];
-};
-
-/* A rendered document: the text, and what each of its lines came from. */
-enum natd_line_kind { NATD_L_RAW, NATD_L_CHAIN, NATD_L_RULE, NATD_L_CHAIN_END };
-struct natd_line {
-	uint8_t kind;                         /* enum natd_line_kind */
-	uint8_t hook;
-	unsigned piece;                       /* NATD_L_RAW: the piece, index its line in it */
-	unsigned index;                       /* the rule, or the raw piece's line */
-};
-struct natd_text {
-	char *s;
-	size_t len, cap;
-	struct natd_line *lines;
-	unsigned n_lines, cap_lines;
-	bool oom;
+	struct ctld_doc base;                 /* first: its pieces (ctl_doc.h) */
+	struct ctld_chain chain[NAT_HOOK__COUNT];
 };
 
 extern const char *const natd_hook_names[NAT_HOOK__COUNT];   /* "prerouting", "postrouting" */
@@ -89,51 +61,27 @@ struct natd_doc *natd_build(const char *name, const char *text, size_t len, char
 /* A deep copy, handles and origins kept; NULL: out of memory. */
 struct natd_doc *natd_copy(const struct natd_doc *d);
 void natd_free(struct natd_doc *d);
-/* Forgets where pieces came from: the document is the running config. */
-void natd_settle(struct natd_doc *d);
-/* A handle no rule has had. */
-uint64_t natd_new_handle(void);
-
-/* The hook named name[0..len), or -1. */
-int natd_hook(const char *name, size_t len);
-/* The index of the rule with handle h in c, or -1. */
-int natd_rule_find(const struct natd_chain *c, uint64_t h);
-/* Declares chain hook when it is not: a piece at the end. -1: no memory. */
-int natd_chain_declare(struct natd_doc *d, enum nat_hook hook, struct natd_origin from);
-/* A rule of text[0..len) at index at of hook's chain (declared if it was not); its new
- * handle in *h. -1: no memory. */
-int natd_rule_insert(struct natd_doc *d, enum nat_hook hook, unsigned at, const char *text, size_t len,
-		     struct natd_origin from, uint64_t *h);
-/* The rule at index at replaced by text[0..len), with a new handle. -1: no memory. */
-int natd_rule_replace(struct natd_doc *d, enum nat_hook hook, unsigned at, const char *text, size_t len,
-		      struct natd_origin from, uint64_t *h);
-void natd_rule_delete(struct natd_doc *d, enum nat_hook hook, unsigned at);
-void natd_chain_flush(struct natd_doc *d, enum nat_hook hook);
 
 /* The document as config text in t (emptied first); -1: out of memory. */
-int natd_render(const struct natd_doc *d, struct natd_text *t);
-void natd_text_free(struct natd_text *t);
+int natd_render(const struct natd_doc *d, struct ctld_text *t);
 /* What rendered line:col came from, for an error there. */
-void natd_where(const struct natd_doc *d, const struct natd_text *t, unsigned line, unsigned col, char *buf,
+void natd_where(const struct natd_doc *d, const struct ctld_text *t, unsigned line, unsigned col, char *buf,
 		size_t len);
 /* The statements a rule of hook's chain is read among (the interfaces, the sets without
  * their elements, the nat block: those of the raw pieces before the chain, all of them
  * when it has no piece yet), as config text in t (emptied first), and its lines. -1: no
  * memory. */
-int natd_context(const struct natd_doc *d, enum nat_hook hook, struct natd_text *t, unsigned *lines);
+int natd_context(const struct natd_doc *d, enum nat_hook hook, struct ctld_text *t, unsigned *lines);
 
 /* ---- the commands (nat_ctl.c) -------------------------------------------------------- */
 
-/* A transaction: a copy of the running document, what its commands did, its rendering. */
+/* A transaction: the shared one, and the context its rules are checked in. */
 struct natc_txn {
-	struct nat_app *app;
-	struct natd_doc *doc;                 /* the copy */
-	struct natd_text out;                 /* its last rendering */
-	struct natd_text ctx[NAT_HOOK__COUNT]; /* each chain's context for its rules (natd_context) */
+	struct ctlt c;                        /* first (ctl_txn.h) */
+	struct natd_doc *doc;                 /* c.doc, the copy, as nat's */
+	struct ctld_text ctx[NAT_HOOK__COUNT]; /* each chain's context for its rules (natd_context) */
 	unsigned ctx_lines[NAT_HOOK__COUNT];
 	bool ctx_ok[NAT_HOOK__COUNT];
-	bool reloaded;                        /* in force: the reload took out */
-	unsigned rules_added, rules_deleted, chains_flushed;
 };
 
 /* ---- the shows (nat_ctl_show.c) ------------------------------------------------------ */

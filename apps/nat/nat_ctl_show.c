@@ -8,6 +8,7 @@
  *   nat rules [CHAIN]        the NAT chains: rules with handles, hit counts and pools
  *   connections [limit N]    the connection table, each translation's reply key
  *   interfaces               the router's interfaces, their addresses and counters
+ *                            (connections and interfaces: every namespace's, ctl_show.h)
  *   config                   the running config's text, as it was loaded
  *
  * The listings walk the connection table (or the mappings) once, on the worker between
@@ -17,53 +18,27 @@
  */
 #include "nat_ctl_int.h"
 
+#include "ctl_show.h"
 #include "pkt_addr.h"
 
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define LIMIT_DEFAULT 1000
-#define LIMIT_MAX 1000000
-
 static const char *const filter_names[] = { "endpoint-independent", "address-dependent",
 					    "address-and-port-dependent" };
 static const char *const map_protos[NAT_PROTO__COUNT] = { "tcp", "udp", "icmp" };
-
-/* An error at args' word i: "ctl:LINE:COL: ...". */
-static int at(struct ctl_out *o, const struct ctl_args *args, int i, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int at(struct ctl_out *o, const struct ctl_args *args, int i, const char *fmt, ...)
-{
-	char why[CTL_STATUS_MAX - 32];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	unsigned col = i < args->argc ? args->col[i]
-				      : args->argc ? args->col[args->argc - 1] + (unsigned)strlen(args->argv[args->argc - 1]) : 1;
-	ctl_error(o, "ctl:%u:%u: %s", args->lineno, col, why);
-	return -1;
-}
 
 static const struct nata_conf *running(const struct nat_app *a)
 {
 	return atomic_load_explicit(&((struct nat_app *)a)->active, memory_order_acquire);
 }
 
-static void ip4(const uint8_t a[4], char *buf, size_t len)
-{
-	size_t n = 0;
-	buf[0] = 0;
-	pkt_addr_put_ip4(buf, len, &n, a);
-}
-
 static void ip4_host(uint32_t v, char *buf, size_t len)
 {
 	uint8_t a[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
-	ip4(a, buf, len);
+	ctls_addr(a, 4, buf, len);
 }
 
 void natc_endpoint(const uint8_t a[4], bool port_on, uint16_t port, char *buf, size_t len)
@@ -77,64 +52,12 @@ void natc_endpoint(const uint8_t a[4], bool port_on, uint16_t port, char *buf, s
 	}
 }
 
-static void addr_text(const uint8_t *a, unsigned family, char *buf, size_t len)
-{
-	size_t n = 0;
-	buf[0] = 0;
-	if (family == 4)
-		pkt_addr_put_ip4(buf, len, &n, a);
-	else
-		pkt_addr_put_ip6(buf, len, &n, a);
-}
-
-static const char *proto_name(uint8_t proto, char *buf, size_t len)
-{
-	static const char *const names[] = { [1] = "icmp", [6] = "tcp", [17] = "udp", [58] = "icmpv6" };
-	if (proto < sizeof(names) / sizeof(names[0]) && names[proto])
-		return names[proto];
-	snprintf(buf, len, "%u", proto);
-	return buf;
-}
-
-/* "limit N" as words i and i + 1 (nothing after), into *limit; -1 with the error. */
-static int limit_arg(const struct ctl_args *args, int i, const char *what, unsigned *limit, struct ctl_out *o)
-{
-	*limit = LIMIT_DEFAULT;
-	if (args->argc <= i)
-		return 0;
-	const char *n = args->argc > i + 1 ? args->argv[i + 1] : "";
-	unsigned long long v = 0;
-	bool ok = !strcmp(args->argv[i], "limit") && *n && strlen(n) <= 7 && args->argc == i + 2;
-	for (const char *p = n; ok && *p; p++) {
-		ok = *p >= '0' && *p <= '9';
-		v = v * 10 + (unsigned long long)(*p - '0');
-	}
-	if (!ok || v > LIMIT_MAX)
-		return at(o, args, i, "expected 'limit N' (at most %u %s), got '%s%s%s'", LIMIT_MAX, what, args->argv[i],
-			  *n ? " " : "", n);
-	*limit = (unsigned)v;
-	return 0;
-}
-
 /* ---- nat sessions ---------------------------------------------------------------------- */
-
-struct walk {
-	struct ctl_out *o;
-	uint64_t now;
-	unsigned limit, shown, total;
-};
-
-static unsigned long long expires_in(const struct ct_entry *e, uint64_t now)
-{
-	return e->expires > now ? (e->expires - now) / 1000 : 0;
-}
 
 static void one_session(void *arg, const struct ct_entry *e)
 {
-	struct walk *w = arg;
-	if (!(e->flags & CT_F_NAT))
-		return;
-	if (w->total++ >= w->limit || w->o->over)
+	struct ctls_list *w = arg;
+	if (!(e->flags & CT_F_NAT) || !ctls_list_take(w))
 		return;
 	struct ct_nat_tuple r;
 	ct_nat_reply(e, &r);
@@ -148,10 +71,10 @@ static void one_session(void *arg, const struct ct_entry *e)
 	bool snat = memcmp(k->src, r.dst, 4) || ((ports || icmp) && k->sport != r.dport);
 	bool dnat = memcmp(k->dst, r.src, 4) || (ports && k->dport != r.sport);
 	const char *kind = snat && dnat ? "both" : dnat ? "dnat" : "snat";
-	const char *proto = proto_name(k->proto, pn, sizeof(pn));
+	const char *proto = ctls_proto(k->proto, pn, sizeof(pn));
 	const char *state = k->proto == 6 && e->proto_state < CT_TCP__COUNT ? ct_tcp_state_names[e->proto_state] : proto;
 	bool reply = e->flags & CT_F_SEEN_REPLY, assured = e->flags & CT_F_ASSURED;
-	unsigned long long exp = expires_in(e, w->now);
+	unsigned long long exp = e->expires > w->now ? (e->expires - w->now) / 1000 : 0;
 	struct ctl_out *o = w->o;
 	if (o->json) {
 		ctl_printf(o, "%s{\"proto\":\"%s\",\"kind\":\"%s\",\"inside\":\"%s\",\"outside\":\"%s\",\"remote\":\"%s\","
@@ -170,17 +93,11 @@ static void one_session(void *arg, const struct ct_entry *e)
 
 static int show_sessions(const struct nat_app *a, const struct ctl_args *args, struct ctl_out *o)
 {
-	struct walk w = { .o = o, .now = a->last_tick_ms };
-	if (limit_arg(args, 2, "sessions", &w.limit, o))
+	struct ctls_list w;
+	if (ctls_list_begin(&w, o, args, 2, "sessions", a->last_tick_ms))
 		return -1;
-	if (o->json)
-		ctl_printf(o, "{\"sessions\":[");
 	ct_foreach(a->ct, one_session, &w);
-	if (o->json)
-		ctl_printf(o, "],\"total\":%u,\"shown\":%u}\n", w.total, w.shown);
-	else
-		ctl_printf(o, "%u session%s, %u shown\n", w.total, w.total == 1 ? "" : "s", w.shown);
-	ctl_ok(o, "%u session%s", w.total, w.total == 1 ? "" : "s");
+	ctls_list_end(&w, "session", false);
 	return 0;
 }
 
@@ -188,8 +105,8 @@ static int show_sessions(const struct nat_app *a, const struct ctl_args *args, s
 
 static void one_mapping(void *arg, const struct nat_mapping *mp)
 {
-	struct walk *w = arg;
-	if (w->total++ >= w->limit || w->o->over)
+	struct ctls_list *w = arg;
+	if (!ctls_list_take(w))
 		return;
 	uint8_t ia[4] = { (uint8_t)(mp->in_addr >> 24), (uint8_t)(mp->in_addr >> 16), (uint8_t)(mp->in_addr >> 8),
 			  (uint8_t)mp->in_addr };
@@ -211,17 +128,11 @@ static void one_mapping(void *arg, const struct nat_mapping *mp)
 
 static int show_mappings(const struct nat_app *a, const struct ctl_args *args, struct ctl_out *o)
 {
-	struct walk w = { .o = o, .now = a->last_tick_ms };
-	if (limit_arg(args, 2, "mappings", &w.limit, o))
+	struct ctls_list w;
+	if (ctls_list_begin(&w, o, args, 2, "mappings", a->last_tick_ms))
 		return -1;
-	if (o->json)
-		ctl_printf(o, "{\"mappings\":[");
 	nat_map_foreach(a->nat.map, one_mapping, &w);
-	if (o->json)
-		ctl_printf(o, "],\"total\":%u,\"shown\":%u}\n", w.total, w.shown);
-	else
-		ctl_printf(o, "%u mapping%s, %u shown\n", w.total, w.total == 1 ? "" : "s", w.shown);
-	ctl_ok(o, "%u mapping%s", w.total, w.total == 1 ? "" : "s");
+	ctls_list_end(&w, "mapping", false);
 	return 0;
 }
 
@@ -285,7 +196,7 @@ static void pool_parts(const struct nat_pool *p, char *addrs, size_t alen, char 
 }
 
 static void rule_line(struct ctl_out *o, const struct nata_conf *c, const struct nat *n, unsigned h, unsigned i,
-		      const struct natd_rule *r, bool first)
+		      const struct ctld_rule *r, bool first)
 {
 	const struct nat_rule *nr = &c->nat.rule[h][i];
 	const struct nat_pool *p = nr->action == NAT_A_SNAT || nr->action == NAT_A_MASQUERADE ? &c->nat.pool[nr->pool] : NULL;
@@ -323,24 +234,21 @@ static int show_rules(const struct nat_app *a, const struct ctl_args *args, stru
 	const struct natd_doc *d = a->doc;
 	const struct nata_conf *c = running(a);
 	int only = -1;
-	if (args->argc > 2 && (only = natd_hook(args->argv[2], strlen(args->argv[2]))) < 0)
-		return at(o, args, 2, "unknown chain '%s' (prerouting or postrouting)", args->argv[2]);
+	if (args->argc > 2 &&
+	    (only = ctld_hook(natd_hook_names, NAT_HOOK__COUNT, args->argv[2], strlen(args->argv[2]))) < 0)
+		return ctls_error(o, args, 2, "unknown chain '%s' (prerouting or postrouting)", args->argv[2]);
 	if (args->argc > 3)
-		return at(o, args, 3, "show nat rules takes one chain at most, got '%s'", args->argv[3]);
-	if (!d) {
-		ctl_error(o, "the running config has no document (no memory to read it at the last load): reload to retry");
-		return -1;
-	}
+		return ctls_error(o, args, 3, "show nat rules takes one chain at most, got '%s'", args->argv[3]);
+	if (!d)
+		return ctls_no_doc(o);
 	for (unsigned h = 0; h < NAT_HOOK__COUNT; h++)
-		if (d->chain[h].n != c->nat.n_rule[h]) {
-			ctl_error(o, "the running rules and their document differ: reload to read them again");
-			return -1;
-		}
+		if (d->chain[h].n != c->nat.n_rule[h])
+			return ctls_doc_differs(o);
 	if (o->json)
 		ctl_printf(o, "{\"chains\":[");
 	bool first = true;
 	for (unsigned h = 0; h < NAT_HOOK__COUNT; h++) {
-		const struct natd_chain *ch = &d->chain[h];
+		const struct ctld_chain *ch = &d->chain[h];
 		if (!ch->declared || (only >= 0 && (unsigned)only != h))
 			continue;
 		if (o->json) {
@@ -357,7 +265,7 @@ static int show_rules(const struct nat_app *a, const struct ctl_args *args, stru
 		ctl_printf(o, "],\"rules\":[");
 		first = true;
 		for (unsigned h = 0; h < NAT_HOOK__COUNT; h++) {
-			const struct natd_chain *ch = &d->chain[h];
+			const struct ctld_chain *ch = &d->chain[h];
 			if (!ch->declared || (only >= 0 && (unsigned)only != h))
 				continue;
 			for (unsigned i = 0; i < ch->n; i++, first = false)
@@ -377,127 +285,26 @@ static int show_nat(const struct nat_app *a, const struct ctl_args *args, struct
 	while (what && w < 4 && strcmp(what, whats[w]))
 		w++;
 	if (!what || w == 4)
-		return what ? at(o, args, 1, "unknown show nat '%s': sessions, mappings, counters or rules", what)
-			    : at(o, args, 1, "show nat what? sessions, mappings, counters or rules");
+		return what ? ctls_error(o, args, 1, "unknown show nat '%s': sessions, mappings, counters or rules", what)
+			    : ctls_error(o, args, 1, "show nat what? sessions, mappings, counters or rules");
 	switch (w) {
 	case 0: return show_sessions(a, args, o);
 	case 1: return show_mappings(a, args, o);
-	case 2: return args->argc > 2 ? at(o, args, 2, "show nat counters takes nothing more, got '%s'", args->argv[2])
+	case 2: return args->argc > 2 ? ctls_error(o, args, 2, "show nat counters takes nothing more, got '%s'",
+						   args->argv[2])
 				      : show_counters(a, o);
 	default: return show_rules(a, args, o);
 	}
 }
 
-/* ---- connections ----------------------------------------------------------------------- */
-
-static void one_conn(void *arg, const struct ct_entry *e)
-{
-	struct walk *w = arg;
-	if (w->total++ >= w->limit || w->o->over)
-		return;
-	struct pkt_flow_key k;
-	ct_entry_key(e, &k);
-	char src[48], dst[48], pn[8];
-	addr_text(k.src, k.family, src, sizeof(src));
-	addr_text(k.dst, k.family, dst, sizeof(dst));
-	const char *proto = proto_name(k.proto, pn, sizeof(pn));
-	const char *state = k.proto == 6 && e->proto_state < CT_TCP__COUNT ? ct_tcp_state_names[e->proto_state] : "";
-	unsigned long long exp = expires_in(e, w->now);
-	bool reply = e->flags & CT_F_SEEN_REPLY, assured = e->flags & CT_F_ASSURED, nat = e->flags & CT_F_NAT;
-	struct ct_nat_tuple r;
-	char rs[16] = "", rd[16] = "";
-	if (nat) {
-		ct_nat_reply(e, &r);
-		ip4(r.src, rs, sizeof(rs));
-		ip4(r.dst, rd, sizeof(rd));
-	}
-	struct ctl_out *o = w->o;
-	if (o->json) {
-		ctl_printf(o, "%s{\"family\":%u,\"proto\":\"%s\",\"state\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\","
-			   "\"sport\":%u,\"dport\":%u,\"vlan\":%u,\"seen_reply\":%s,\"assured\":%s,\"expires\":%llu",
-			   w->shown ? "," : "", k.family, proto, state, src, dst, k.sport, k.dport, k.vlan,
-			   reply ? "true" : "false", assured ? "true" : "false", exp);
-		if (nat)
-			ctl_printf(o, ",\"reply\":{\"src\":\"%s\",\"dst\":\"%s\",\"sport\":%u,\"dport\":%u}", rs, rd, r.sport,
-				   r.dport);
-		ctl_printf(o, "}");
-	} else {
-		ctl_printf(o, "%s%s%s src=%s dst=%s sport=%u dport=%u", proto, *state ? " " : "", state, src, dst, k.sport,
-			   k.dport);
-		if (k.vlan)
-			ctl_printf(o, " vlan=%u", k.vlan);
-		if (nat)
-			ctl_printf(o, " reply src=%s dst=%s sport=%u dport=%u", rs, rd, r.sport, r.dport);
-		ctl_printf(o, "%s%s expires in %llus\n", reply ? "" : " [UNREPLIED]", assured ? " [ASSURED]" : "", exp);
-	}
-	w->shown++;
-}
-
-static int show_connections(const struct nat_app *a, const struct ctl_args *args, struct ctl_out *o)
-{
-	struct walk w = { .o = o, .now = a->last_tick_ms };
-	if (limit_arg(args, 1, "connections", &w.limit, o))
-		return -1;
-	if (o->json)
-		ctl_printf(o, "{\"connections\":[");
-	ct_foreach(a->ct, one_conn, &w);
-	if (o->json)
-		ctl_printf(o, "],\"shown\":%u,\"total\":%u}\n", w.shown, w.total);
-	else
-		ctl_printf(o, "%u connection%s, %u shown\n", w.total, w.total == 1 ? "" : "s", w.shown);
-	ctl_ok(o, "%u connection%s", w.total, w.total == 1 ? "" : "s");
-	return 0;
-}
-
 /* ---- interfaces, config ------------------------------------------------------------------ */
-
-static void prefix_text(const struct cf_prefix *p, char *buf, size_t len)
-{
-	size_t n = 0;
-	buf[0] = 0;
-	if (p->family == 4)
-		pkt_addr_put_ip4(buf, len, &n, p->addr);
-	else
-		pkt_addr_put_ip6(buf, len, &n, p->addr);
-	pkt_addr_put(buf, len, &n, "/");
-	pkt_addr_put_uint(buf, len, &n, p->len);
-}
 
 static int show_interfaces(const struct nat_app *a, struct ctl_out *o)
 {
 	const struct nata_conf *c = running(a);
 	if (o->json)
 		ctl_printf(o, "{\"mode\":\"router\",\"interfaces\":[");
-	for (unsigned i = 0; i < c->rc.n_iface; i++) {
-		const struct rtr_iface *f = &c->rc.ifc[i];
-		const struct rtr_if_stats *s = &a->rtr.ifs[f->stats];
-		char mac[24], addr[64];
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", f->mac[0], f->mac[1], f->mac[2], f->mac[3],
-			 f->mac[4], f->mac[5]);
-		if (o->json) {
-			ctl_printf(o, "%s{\"name\":", i ? "," : "");
-			ctl_json_str(o, f->cfg->name);
-			ctl_printf(o, ",\"port\":%u,\"vlan\":%u,\"mac\":\"%s\",\"mtu\":%u,\"addresses\":[", f->port, f->vlan, mac,
-				   f->cfg->mtu);
-		} else {
-			ctl_printf(o, "interface %s: port %u", f->cfg->name, f->port);
-			if (f->vlan)
-				ctl_printf(o, " vlan %u", f->vlan);
-			ctl_printf(o, " mac %s mtu %u", mac, f->cfg->mtu);
-		}
-		for (unsigned k = 0; k < f->cfg->n_addr; k++) {
-			prefix_text(&f->cfg->addr[k], addr, sizeof(addr));
-			ctl_printf(o, o->json ? "%s\"%s\"" : "%s%s", o->json ? (k ? "," : "") : " address ", addr);
-		}
-		if (o->json)
-			ctl_printf(o, "],\"rx_packets\":%llu,\"rx_bytes\":%llu,\"tx_packets\":%llu,\"tx_bytes\":%llu}",
-				   (unsigned long long)s->rx_pkts, (unsigned long long)s->rx_bytes,
-				   (unsigned long long)s->tx_pkts, (unsigned long long)s->tx_bytes);
-		else
-			ctl_printf(o, ": rx %llu packets %llu bytes, tx %llu packets %llu bytes\n",
-				   (unsigned long long)s->rx_pkts, (unsigned long long)s->rx_bytes,
-				   (unsigned long long)s->tx_pkts, (unsigned long long)s->tx_bytes);
-	}
+	ctls_router_ifaces(o, &c->rc, &a->rtr);
 	if (o->json)
 		ctl_printf(o, "]}\n");
 	ctl_ok(o, "router");
@@ -529,12 +336,12 @@ int natc_show(void *app, const struct ctl_args *args, struct ctl_out *o)
 	if (!strcmp(what, "nat"))
 		return show_nat(a, args, o);
 	if (!strcmp(what, "connections"))
-		return show_connections(a, args, o);
+		return ctls_connections(o, args, a->ct, a->last_tick_ms);
 	bool ifs = !strcmp(what, "interfaces"), conf = !strcmp(what, "config");
 	if (!ifs && !conf)
-		return at(o, args, 0, "unknown show '%s': nat sessions|mappings|counters|rules, connections, interfaces "
-			  "or config", what);
+		return ctls_error(o, args, 0, "unknown show '%s': nat sessions|mappings|counters|rules, connections, "
+				  "interfaces or config", what);
 	if (args->argc > 1)
-		return at(o, args, 1, "show %s takes nothing more, got '%s'", what, args->argv[1]);
+		return ctls_error(o, args, 1, "show %s takes nothing more, got '%s'", what, args->argv[1]);
 	return ifs ? show_interfaces(a, o) : show_config(a, o);
 }
