@@ -38,14 +38,8 @@
 #define FWD_MAX_RULES (1u << 20)          /* rules a chain holds */
 #define FWD_ELEM_MAX 48                   /* bytes of an element's text: an IPv6 prefix and NUL */
 
-/* The shared pieces (ctl_doc.h) by the names fw's unit tests know them by: a chain's
- * policy is an enum fw_verdict (FW_ACCEPT or FW_DROP). */
-#define fwd_chain ctld_chain
-#define fwd_text ctld_text
-static inline void fwd_text_free(struct ctld_text *t)
-{
-	ctld_text_free(t);
-}
+/* A chain (ctl_doc.h's struct ctld_chain) has as its policy an enum fw_verdict (FW_ACCEPT
+ * or FW_DROP). */
 
 struct fwd_elem {
 	char text[FWD_ELEM_MAX];              /* canonical: "10.0.0.0/8", "2001:db8::1", "8000-8080" */

@@ -32,19 +32,6 @@
 #include "ctl_txn.h"
 #include "nat_app.h"
 
-/* The shared pieces (ctl_doc.h) by the names nat's unit tests know them by. */
-#define natd_chain ctld_chain
-#define natd_text ctld_text
-static inline void natd_text_free(struct ctld_text *t)
-{
-	ctld_text_free(t);
-}
-
-static inline uint64_t natd_new_handle(void)
-{
-	return ctld_new_handle();
-}
-
 /* A raw piece is whole lines of the text, as they were (without the last newline). */
 struct natd_doc {
 	struct ctld_doc base;                 /* first: its pieces (ctl_doc.h) */

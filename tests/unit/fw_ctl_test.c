@@ -96,7 +96,7 @@ void round_trip(const char *text, struct text *scratch)
 	char err[256];
 	struct fwd_doc *d = fwd_build("orig", text, strlen(text), err, sizeof(err));
 	ck_assert_msg(d != NULL, "%s", err);
-	struct fwd_text t = { 0 };
+	struct ctld_text t = { 0 };
 	ck_assert_int_eq(fwd_render(d, &t), 0);
 	ck_assert_msg(fw_config_parse(&again, "rendered", t.s, t.len, &fe) == 0, "%s\n%s", fe.msg, t.s);
 	scratch->n = 0;
@@ -108,15 +108,15 @@ void round_trip(const char *text, struct text *scratch)
 	fw_ruleset_free(rs);
 	/* read again (or copied), it renders the same */
 	struct fwd_doc *d2 = fwd_build("rendered", t.s, t.len, err, sizeof(err)), *c = fwd_copy(d);
-	struct fwd_text t2 = { 0 }, t3 = { 0 };
+	struct ctld_text t2 = { 0 }, t3 = { 0 };
 	ck_assert_int_eq(fwd_render(d2, &t2), 0);
 	ck_assert_int_eq(fwd_render(c, &t3), 0);
 	ck_assert_str_eq(t2.s, t.s);
 	ck_assert_str_eq(t3.s, t.s);
 	ck_assert_ptr_null(strstr(t.s, "\n\n"));
-	fwd_text_free(&t);
-	fwd_text_free(&t2);
-	fwd_text_free(&t3);
+	ctld_text_free(&t);
+	ctld_text_free(&t2);
+	ctld_text_free(&t3);
 	fwd_free(d);
 	fwd_free(d2);
 	fwd_free(c);
@@ -164,7 +164,7 @@ struct fwd_doc *txn_doc(void *txn)
 
 const char *render_doc(const struct fwd_doc *d)
 {
-	static struct fwd_text t;
+	static struct ctld_text t;
 	ck_assert_int_eq(fwd_render(d, &t), 0);
 	return t.s;
 }

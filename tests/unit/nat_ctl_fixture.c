@@ -104,7 +104,7 @@ struct natd_doc *txn_doc(void *txn)
 
 const char *render_doc(const struct natd_doc *d)
 {
-	static struct natd_text t;
+	static struct ctld_text t;
 	ck_assert_int_eq(natd_render(d, &t), 0);
 	return t.s;
 }

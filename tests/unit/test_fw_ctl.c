@@ -69,7 +69,7 @@ START_TEST(documents_hold_what_the_text_says)
 	ck_assert_str_eq(w->elems[2].text, "8000-8080");
 	ck_assert_str_eq(v6->elems[0].text, "2001:db8::/64");
 	ck_assert_str_eq(v6->elems[1].text, "::1");
-	const struct fwd_chain *f = &d->chain[FW_HOOK_FORWARD];
+	const struct ctld_chain *f = &d->chain[FW_HOOK_FORWARD];
 	ck_assert_uint_eq(f->n, 5);
 	ck_assert_str_eq(f->rules[0].text, "ct state established accept");
 	ck_assert_str_eq(f->rules[1].text, "ip saddr @blocked drop");
@@ -84,7 +84,7 @@ START_TEST(documents_hold_what_the_text_says)
 		ck_assert(i == 0 || f->rules[i].handle > f->rules[i - 1].handle);
 	}
 	/* a statement's lines, comments dropped, with where they began */
-	struct fwd_text t = { 0 };
+	struct ctld_text t = { 0 };
 	ck_assert_int_eq(fwd_render(d, &t), 0);
 	ck_assert_msg(!strncmp(t.s, "interface lan {\n\taddress 10.0.0.1/24\n\tmac 02:00:00:00:01:00 }\n", 62), "%s", t.s);
 	char where[96];
@@ -93,7 +93,7 @@ START_TEST(documents_hold_what_the_text_says)
 	fwd_where(d, &t, 1, 11, where, sizeof(where));
 	ck_assert_str_eq(where, "t.conf:2:11");
 	ck_assert_ptr_null(strstr(t.s, "\n\n"));             /* no empty line: a body line each */
-	fwd_text_free(&t);
+	ctld_text_free(&t);
 	/* a set declared after a chain stays there; deleting an element listed twice takes both */
 	static const char late_text[] = "chain input { }\nset s port { 1 }\n";
 	struct fwd_doc *late = fwd_build("l.conf", late_text, strlen(late_text), NULL, 0);
@@ -130,7 +130,7 @@ START_TEST(rules_are_added_where_asked)
 {
 	struct fw_app *a = fw_up(bridge_conf);
 	void *t = fw_ctl_ns.txn_begin(a);
-	const struct fwd_chain *f = &txn_doc(t)->chain[FW_HOOK_FORWARD];
+	const struct ctld_chain *f = &txn_doc(t)->chain[FW_HOOK_FORWARD];
 	uint64_t h0 = f->rules[0].handle, h1 = f->rules[1].handle, h2 = f->rules[2].handle;
 	struct ctl_out o;
 	ck_assert_int_eq(cmd(t, 1, "fw add rule forward udp dport 7 drop", &o), 0);
@@ -293,7 +293,7 @@ START_TEST(handles_across_commits_and_loads)
 	t = fw_ctl_ns.txn_begin(a);
 	ck_assert_int_eq(cmd(t, 1, "fw insert rule forward udp dport 9 drop", &o), 0);
 	commit_ok(a, t);
-	const struct fwd_chain *f = &a->doc->chain[FW_HOOK_FORWARD];
+	const struct ctld_chain *f = &a->doc->chain[FW_HOOK_FORWARD];
 	for (unsigned i = 0; i < 3; i++)
 		ck_assert_uint_eq(f->rules[i + 1].handle, h[i]);
 	ck_assert_uint_eq(f->rules[0].from.line, 0);            /* settled: the running config */

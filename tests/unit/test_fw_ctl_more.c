@@ -50,7 +50,7 @@ START_TEST(rendered_lines_map_back)
 	 * command brought is checked at once, so break the copy behind the command's back) */
 	t = fw_ctl_ns.txn_begin(a);
 	ck_assert_int_eq(cmd(t, 7, "fw add rule forward  udp dport 99 accept", &o), 0);
-	struct fwd_chain *f = &txn_doc(t)->chain[FW_HOOK_FORWARD];
+	struct ctld_chain *f = &txn_doc(t)->chain[FW_HOOK_FORWARD];
 	char *r = f->rules[f->n - 1].text;
 	memcpy(r + 10, "9x", 2);             /* "udp dport 9x accept" */
 	char err[300];

@@ -131,13 +131,13 @@ START_TEST(documents_render_to_the_same_config)
 			 "chain input { accept }\n");
 	ck_assert_uint_lt(handle(d, NAT_HOOK_PRE, 0), handle(d, NAT_HOOK_PRE, 1));
 	/* the context of a rule: interfaces, sets (empty), the nat block; nothing else */
-	struct natd_text t = { 0 };
+	struct ctld_text t = { 0 };
 	unsigned lines;
 	ck_assert_int_eq(natd_context(d, NAT_HOOK_POST, &t, &lines), 0);
 	ck_assert_str_eq(t.s, "interface lan { address 10.0.0.1/24 }\ninterface wan { address 192.0.2.2/24\n  address "
 			      "192.0.2.3/24 }\nset inside ipv4 { }\nnat { ports 2000-60000 }\n");
 	ck_assert_uint_eq(lines, 5);
-	natd_text_free(&t);
+	ctld_text_free(&t);
 	natd_free(d);
 	/* a comment with a quote in it, a block before the chain */
 	const char quoted[] = "# the lan masqueraded behind the wan's address\ninterface lan { address 10.0.0.1/24 }\n"
@@ -164,7 +164,7 @@ START_TEST(rules_are_added_where_asked)
 	void *t = nata_ctl_ns.txn_begin(a);
 	ck_assert_ptr_nonnull(t);
 	struct ctl_out o;
-	const struct natd_chain *pre = &txn_doc(t)->chain[NAT_HOOK_PRE];
+	const struct ctld_chain *pre = &txn_doc(t)->chain[NAT_HOOK_PRE];
 	unsigned long long h0 = handle(a->doc, NAT_HOOK_PRE, 0);
 	ck_assert_int_eq(cmd(t, 1, "nat add rule prerouting iif wan udp dport 5353 dnat to 10.0.0.20:53", &o), 0);
 	unsigned long long h1 = handle(txn_doc(t), NAT_HOOK_PRE, 1);
@@ -375,7 +375,7 @@ START_TEST(rendered_lines_map_back)
 	/* a refused reload of the copy, its message mapped back (the rule a command brought is
 	 * checked at once, so break the copy behind the command's back) */
 	ck_assert_int_eq(cmd(t, 7, "nat add rule postrouting   oif wan ip saddr 10.2.0.0/16 masquerade", &o), 0);
-	struct natd_chain *post = &txn_doc(t)->chain[NAT_HOOK_POST];
+	struct ctld_chain *post = &txn_doc(t)->chain[NAT_HOOK_POST];
 	char *rule = post->rules[post->n - 1].text;
 	memcpy(rule + 4, "xyz", 3);             /* "oif xyz ip saddr ..." */
 	char err[300];

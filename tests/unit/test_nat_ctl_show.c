@@ -260,7 +260,7 @@ START_TEST(random_commands_answered)
 		size_t n = 0;
 		unsigned k = 1 + (unsigned)(rng_next(&seed) % 12), t = (unsigned)(rng_next(&seed) % 8);
 		unsigned x = (unsigned)(rng_next(&seed) % 200), y = 1 + (unsigned)(rng_next(&seed) % 250);
-		unsigned long long hd = natd_new_handle() - (rng_next(&seed) % 40);
+		unsigned long long hd = ctld_new_handle() - (rng_next(&seed) % 40);
 		if (t < 5) {            /* a command that may well be taken, one word of it maybe changed */
 			static const char *const tmpl[] = {
 				"nat add rule prerouting iif wan tcp dport %u dnat to 10.0.0.%u:80",
