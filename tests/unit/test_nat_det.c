@@ -319,6 +319,8 @@ START_TEST(map_allocates_in_the_block)
 		uint32_t host = IP(10, 0, 0, 0) + h, out, in;
 		uint16_t lo, hi;
 		REQUIRE(nat_det_forward(&p.det, host, &out, &lo, &hi));
+		/* what has no port to map leaves from the host's address, mapped or not yet */
+		REQUIRE_EQ(nat_map_host_addr(m, &p, host), out);
 		for (uint8_t proto = 0; proto < NAT_PROTO__COUNT; proto++) {
 			const struct nat_mapping *mp;
 			/* in the block and free: kept */
@@ -342,6 +344,7 @@ START_TEST(map_allocates_in_the_block)
 	const struct nat_mapping *mp;
 	REQUIRE_EQ(nat_map_session_open(m, &p, NAT_TCP, IP(10, 0, 1, 0), 5000, 1, 0, &mp), NAT_MAP_NOT_IN_POOL);
 	REQUIRE_EQ(nat_map_counters(m)->not_in_pool, 1);
+	REQUIRE_EQ(nat_map_host_addr(m, &p, IP(10, 0, 1, 0)), p.addr_lo);   /* outside the prefix */
 	REQUIRE_EQ(nat_map_counters(m)->no_port, 6 * 3);
 	/* a worker's share: the other half's hosts are not its */
 	REQUIRE_EQ(nat_det_share(&p.det, 1, 2), 0);
