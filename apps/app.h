@@ -83,6 +83,11 @@ struct app_def {
 	 * first: caplen bytes of a len-byte frame seen at time_ms. */
 	void (*capture)(void *state, void (*frame)(void *arg, uint64_t time_ms, const uint8_t *data, uint16_t caplen,
 						    uint16_t len), void *arg);
+	/* Optional, for an app that serves on the host stack (httpd): called once the stack is
+	 * up on the management interface (its listeners may be opened: lwIP's raw API), and
+	 * before it is taken down. -1 with err stops the start. */
+	int (*host_up)(void *state, char *err, size_t errlen);
+	void (*host_down)(void *state);
 	/* Optional: the app's command namespace on the control socket (ctl.h): "fw add rule
 	 * ...", "show rules". */
 	const struct ctl_ns *ctl;

@@ -276,6 +276,12 @@ static int start(struct app_life *l, const struct mg_conf *c, char *err, size_t 
 	} else if (keys < 0) {
 		plat_snprintf(err, errlen, "management: %s", why);
 	}
+	if (keys >= 0 && l->app->host_up && l->app->host_up(l->state, why, sizeof(why)) != 0) {
+		plat_snprintf(err, errlen, "%s", why);
+		if (keys > 0)
+			mg_ctl_stop();
+		keys = -1;
+	}
 	if (keys < 0) {
 		mg_http_stop();
 		mgc_tls_free();
@@ -331,7 +337,7 @@ static int configure(struct app_life *l, const struct mg_conf *c, char *err, siz
 		const char *rest;
 		bool inband = mg_addr_inband(spec, &n, &rest);
 		if (mc.on && mc.addr && mc.addr[0]) {
-			plat_log(PLAT_LOG_INFO, "%s: the management addresses given to the platform replace %s's", l->who, where);
+			plat_log(PLAT_LOG_INFO, "%s: the platform's management addresses win over %s", l->who, where);
 		} else if (!inband && !mc.port) {
 			plat_snprintf(err, errlen, "%s: management without 'interface' takes the management port, and there "
 				      "is none (sluice run -p, mgmt= on the command line, --mgmt-port)", where);
@@ -389,6 +395,8 @@ static unsigned stop(struct app_life *l)
 {
 	if (!mg.started)
 		return 0;
+	if (l->app->host_down)
+		l->app->host_down(l->state);
 	mg_http_stop();
 	mg_ctl_stop();
 	mgc_tls_free();

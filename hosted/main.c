@@ -100,7 +100,8 @@ static void usage(FILE *f)
 		"                     (SIGUSR1 prints the counters at any time)\n"
 		"  --keys DIR         the control socket's credentials, blobs after the config:\n"
 		"                     DIR/ca.crt (checks clients), DIR/server.crt and\n"
-		"                     DIR/server.key (all three or none), DIR/psk if there\n"
+		"                     DIR/server.key (all three or none), DIR/psk if there;\n"
+		"                     httpd's HTTPS: DIR/https.crt and DIR/https.key\n"
 		"  --log-pcap FILE    at exit, write the frames the app kept to a capture\n"
 		"                     (fw: the last 64 logged, their first 128 bytes)\n"
 		"  --max-packets N    stop after N received packets\n"
@@ -293,11 +294,12 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 
 /* --keys DIR: the credentials there, as blobs named DIR/FILE (plat_blob_credential()),
  * after the config. The CA and the server's certificate and key come together or not at
- * all; the PSK may come alone. keys[] holds what was read (free()d by the caller). */
-#define N_KEY_FILES 4
+ * all; the PSK may come alone; a web server's https.crt and https.key together. keys[] holds what was read (free()d by the caller). */
+#define N_KEY_FILES 6
 static int load_keys(const char *dir, char *keys[2 * N_KEY_FILES], char *err, size_t errlen)
 {
-	static const char *const files[N_KEY_FILES] = { "ca.crt", "server.crt", "server.key", "psk" };
+	static const char *const files[N_KEY_FILES] = { "ca.crt", "server.crt", "server.key", "psk", "https.crt",
+							"https.key" };
 	struct stat st;
 	if (stat(dir, &st) != 0) {
 		snprintf(err, errlen, "%.300s: %s", dir, strerror(errno));
@@ -316,12 +318,17 @@ static int load_keys(const char *dir, char *keys[2 * N_KEY_FILES], char *err, si
 		n += have[i];
 	}
 	if (!n) {
-		snprintf(err, errlen, "%.300s holds none of ca.crt, server.crt, server.key, psk", dir);
+		snprintf(err, errlen, "%.300s holds none of ca.crt, server.crt, server.key, psk, https.crt, https.key", dir);
 		return -1;
 	}
 	if ((have[0] || have[1] || have[2]) && !(have[0] && have[1] && have[2])) {
 		snprintf(err, errlen, "%.300s: ca.crt, server.crt and server.key go together; %s%s%smissing", dir,
 			 have[0] ? "" : "ca.crt ", have[1] ? "" : "server.crt ", have[2] ? "" : "server.key ");
+		return -1;
+	}
+	if (have[4] != have[5]) {
+		snprintf(err, errlen, "%.300s: https.crt and https.key go together; %s missing", dir,
+			 have[4] ? "https.key" : "https.crt");
 		return -1;
 	}
 	for (unsigned i = 0; i < N_KEY_FILES; i++) {

@@ -104,8 +104,9 @@ struct plat_blob {
 };
 bool plat_config(unsigned i, struct plat_blob *out);
 /* The control socket's credentials are blobs named by their file: ca.crt (the CA its
- * clients' certificates are checked against), server.crt, server.key and psk. True when
- * the last path component of name is one of those. The app's config is the first blob
+ * clients' certificates are checked against), server.crt, server.key and psk; so are a
+ * web server's (httpd): https.crt and https.key. True when the last path component of
+ * name is one of those. The app's config is the first blob
  * that is not a credential (blob 0 unless an archive lists credentials first). */
 bool plat_blob_credential(const char *name);
 /* The first blob whose name's last path component is base ("server.key" finds

@@ -16,7 +16,7 @@ static const char *base_of(const char *name)
 
 bool plat_blob_credential(const char *name)
 {
-	static const char *const creds[] = { "ca.crt", "server.crt", "server.key", "psk" };
+	static const char *const creds[] = { "ca.crt", "server.crt", "server.key", "psk", "https.crt", "https.key" };
 	const char *b = base_of(name);
 	for (unsigned i = 0; i < sizeof(creds) / sizeof(creds[0]); i++)
 		if (!strcmp(b, creds[i]))

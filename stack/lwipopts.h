@@ -34,6 +34,21 @@ uint32_t stk_rand32(void);
 #define MEM_LIBC_MALLOC                 0
 #define MEMP_MEM_MALLOC                 0
 #define MEM_ALIGNMENT                   8   /* x86_64: the heap holds pointers */
+/* Two sizes. An appliance whose stack only answers its management (fw, nat: /metrics,
+ * the control socket, a few connections) keeps the small one. A server's (the httpd image,
+ * and the hosted launcher, which runs every app: SLUICE_STK_SERVER) serves hundreds of
+ * connections at once, sends files without copying them (tcp_write without
+ * TCP_WRITE_FLAG_COPY: PBUF_ROM pbufs over the file's bytes, a small PBUF_RAM header each)
+ * and keeps a larger send buffer per connection for large files. Every unit that includes
+ * lwIP's headers must see the same size (meson: stack_cargs, and the image flavours). */
+#ifdef SLUICE_STK_SERVER
+/* The heap: the TCP headers of no-copy writes, copied writes (response heads, TLS
+ * records, /metrics), replies lwIP builds (ICMP, RST, ND, DHCP) and DHCP's state. */
+#define MEM_SIZE                        (2 * 1024 * 1024)
+#define MEMP_NUM_TCP_PCB                600 /* the server's 512 connections, TIME_WAIT, management */
+#define MEMP_NUM_TCP_SEG                8192
+#define MEMP_NUM_PBUF                   4096 /* PBUF_ROM headers of no-copy writes, fragments */
+#else
 /* The heap: TCP send data (tcp_write copies into PBUF_RAM: up to TCP_SND_BUF per
  * connection, so 64 KiB is about 5 connections sending a full buffer at once; the others
  * wait for ERR_MEM to clear), replies lwIP builds (ICMP, RST, ND, DHCP) and DHCP's state. */
@@ -42,10 +57,11 @@ uint32_t stk_rand32(void);
 #define MEMP_NUM_TCP_PCB                32  /* the connection limit; lwIP kills the lowest
                                                priority / oldest (tcp_kill_prio, TIME_WAIT
                                                first) to make room for a new one */
-#define MEMP_NUM_TCP_PCB_LISTEN         4
 #define MEMP_NUM_TCP_SEG                128 /* queued segments, sent and out of order */
-#define MEMP_NUM_UDP_PCB                4   /* DHCP's, and a few for the appliance */
 #define MEMP_NUM_PBUF                   32  /* PBUF_REF/ROM headers (no-copy TCP writes, fragments) */
+#endif
+#define MEMP_NUM_TCP_PCB_LISTEN         6   /* metrics, control, http, https */
+#define MEMP_NUM_UDP_PCB                4   /* DHCP's, and a few for the appliance */
 #define PBUF_POOL_SIZE                  16  /* see above: received frames are our pkt_bufs */
 #define MEMP_NUM_REASSDATA              4   /* datagrams being reassembled at once */
 #define IP_REASS_MAX_PBUFS              16  /* fragments (pkt_bufs) reassembly may hold */
@@ -111,7 +127,11 @@ uint32_t stk_rand32(void);
 #define LWIP_TCP                        1
 #define TCP_MSS                         1460
 #define TCP_WND                         (8 * TCP_MSS)
+#ifdef SLUICE_STK_SERVER
+#define TCP_SND_BUF                     (32 * TCP_MSS) /* 46 KiB in flight: large files at speed */
+#else
 #define TCP_SND_BUF                     (8 * TCP_MSS)
+#endif
 #define TCP_SND_QUEUELEN                (4 * TCP_SND_BUF / TCP_MSS)
 #define TCP_QUEUE_OOSEQ                 1
 #define TCP_OOSEQ_MAX_PBUFS             4   /* out-of-order frames one connection may hold */

@@ -83,7 +83,7 @@ mkdir -p "$work/keys" "$work/nokeys" "$work/halfkeys"
 for f in ca.crt server.crt server.key; do printf '%s\n' "$f" >"$work/keys/$f"; done
 printf 'operator 0011\n' >"$work/keys/psk"
 printf 'x\n' >"$work/halfkeys/ca.crt"
-expect 2 "--keys: $work/nokeys holds none of ca.crt, server.crt, server.key, psk" l2fwd --keys "$work/nokeys" --port pcap:tx=/dev/null
+expect 2 "--keys: $work/nokeys holds none of ca.crt, server.crt, server.key, psk, https.crt, https.key" l2fwd --keys "$work/nokeys" --port pcap:tx=/dev/null
 expect 2 "--keys: $work/halfkeys: ca.crt, server.crt and server.key go together; server.crt server.key missing" \
 	l2fwd --keys "$work/halfkeys" --port pcap:tx=/dev/null
 expect 2 "--keys: $work/in.pcap: not a directory" l2fwd --keys "$work/in.pcap" --port pcap:tx=/dev/null

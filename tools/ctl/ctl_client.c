@@ -3,6 +3,7 @@
  *
  *   sluice-ctl [options] COMMAND...     one command (its words joined by spaces)
  *   sluice-ctl [options] load FILE      FILE's text as one transaction
+ *   sluice-ctl [options] httpd reload SITE.tar   a site archive for httpd, in base64
  *   sluice-ctl [options] -f SCRIPT      the script's lines as the session's lines
  *   sluice-ctl [options] -              the same from standard input
  *
@@ -57,7 +58,8 @@ struct session {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sluice-ctl [options] COMMAND...     send one command (load FILE: the file's text)\n"
+		"usage: sluice-ctl [options] COMMAND...     send one command (load FILE: the file's text;\n"
+		"                                            httpd reload SITE.tar: the archive, in base64)\n"
 		"       sluice-ctl [options] -f SCRIPT      send a script's lines, one answer per command\n"
 		"       sluice-ctl [options] -              the same from standard input\n"
 		"\n"
@@ -84,7 +86,8 @@ static void usage(FILE *f)
 		"examples:\n"
 		"  sluice-ctl --keys keys ping\n"
 		"  sluice-ctl --keys keys load rules.conf\n"
-		"  sluice-ctl --keys keys --json show counters\n",
+		"  sluice-ctl --keys keys --json show counters\n"
+		"  sluice-ctl --keys keys httpd reload site.tar\n",
 		CTL_DEFAULT_TARGET, CTL_DEFAULT_TIMEOUT_S);
 }
 
@@ -358,6 +361,48 @@ static char *read_load_file(struct session *s, const char *path, size_t *len)
 	return text;
 }
 
+/* httpd reload FILE: the site archive in base64, 76 characters a line (no line is "."),
+ * sent as a load of FILE, which the httpd app decodes (apps/httpd/httpd_site.c). */
+static char *read_site_archive(struct session *s, const char *path, size_t *len)
+{
+	static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t max = CTL_TXN_MAX / 78 * 57;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(s->err, sizeof s->err, "httpd reload %s: cannot read it: %s", path, strerror(errno));
+		return NULL;
+	}
+	unsigned char *raw = malloc(max + 1);
+	size_t n = raw ? fread(raw, 1, max + 1, f) : 0;
+	bool bad = !raw || ferror(f);
+	fclose(f);
+	if (bad || n > max || !n) {
+		snprintf(s->err, sizeof s->err, bad ? "httpd reload %s: cannot read it" : !n ? "httpd reload %s: empty" :
+			 "httpd reload %s: over %zu bytes, the most one transaction takes in base64 (CTL_TXN_MAX)", path, max);
+		free(raw);
+		return NULL;
+	}
+	char *text = malloc((n + 2) / 3 * 4 + (n + 56) / 57 + 1);
+	if (!text) {
+		snprintf(s->err, sizeof s->err, "httpd reload %s: out of memory", path);
+		free(raw);
+		return NULL;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)raw[i] << 16 | (i + 1 < n ? (uint32_t)raw[i + 1] << 8 : 0) | (i + 2 < n ? raw[i + 2] : 0);
+		text[k++] = digits[v >> 18 & 63];
+		text[k++] = digits[v >> 12 & 63];
+		text[k++] = i + 1 < n ? digits[v >> 6 & 63] : '=';
+		text[k++] = i + 2 < n ? digits[v & 63] : '=';
+		if ((i / 3 + 1) % 19 == 0 || i + 3 >= n)
+			text[k++] = '\n';
+	}
+	free(raw);
+	*len = k;
+	return text;
+}
+
 static int run_command(struct session *s)
 {
 	const struct opts *o = s->o;
@@ -382,10 +427,23 @@ static int run_command(struct session *s)
 		}
 		if (!(text = read_load_file(s, w[1], &len)))
 			return -1;
+	} else if (!strcmp(w[0], "httpd") && o->nwords >= 2 && !strcmp(w[1], "reload")) {
+		if (o->nwords != 3 || !w[2][0] || strpbrk(w[2], " \t\"")) {
+			snprintf(s->err, sizeof s->err, "httpd reload SITE.tar: one archive, whose path (no spaces or quotes) "
+				 "names the site to the appliance");
+			return -1;
+		}
+		if (!(text = read_site_archive(s, w[2], &len)))
+			return -1;
+		static char *load_words[2];
+		load_words[0] = "load";
+		load_words[1] = w[2];
+		w = load_words;
 	}
 	/* the words joined by spaces; a load's text and its "." after its line */
 	int ret = prefix ? queue(s, prefix, strlen(prefix)) : 0;
-	for (int i = 0; i < o->nwords && !ret; i++)
+	int nwords = w == o->words ? o->nwords : 2;
+	for (int i = 0; i < nwords && !ret; i++)
 		ret = (i && queue(s, " ", 1)) || queue(s, w[i], strlen(w[i]));
 	ret = ret || queue(s, "\n", 1);
 	if (text)
