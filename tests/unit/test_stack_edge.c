@@ -203,7 +203,7 @@ START_TEST(counters_emitted)
 	ck_assert_uint_eq(counter("stk", "lwip_asserts"), 0);
 	ck_assert_uint_eq(counter("link", "recv"), 4);
 	ck_assert_uint_gt(counter("mem", "avail"), 60000);
-	ck_assert_uint_eq(counter("memp", "tcp_pcb_avail"), 32);
+	ck_assert_uint_eq(counter("memp", "tcp_pcb_avail"), MEMP_NUM_TCP_PCB);
 	ck_assert_uint_eq(counter("memp", "tcp_pcb_used"), 0);
 	ck_assert_uint_eq(counter("memp", "pbuf_pool_avail"), 16);
 	counter("nd6", "recv");
