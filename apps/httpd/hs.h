@@ -7,14 +7,17 @@
  *
  * Archives: POSIX ustar, with pax extended headers (path, size, mtime records; the
  * global header is skipped) and GNU long names ('L') as GNU tar and Python's tarfile write
- * them; two zero blocks or the end of the data end it. Regular files ('0' or NUL) are
- * served; directories ('5') are kept as folders; symbolic and hard links, devices and
- * FIFOs are skipped and counted. Names are normalised as request paths are (hq.h: "./"
- * prefixes and "." segments go, runs of '/' are one); a name with a ".." segment, a NUL,
- * a control byte or a backslash is refused, as is a name given twice. A malformed archive
- * (a bad header checksum, a size or mtime that is not octal, a member running past the
- * end, a pax record that does not parse) is refused whole with its byte offset: "NAME:
- * offset 1536: header checksum 0o7316, the header sums to 0o7317".
+ * them, GNU's base-256 numbers, and v7; two zero blocks or the end of the data on a block
+ * end it (a lone zero block before more data is refused). Regular files ('0', NUL or '7')
+ * are served; directories ('5', or a regular file's name ending in '/') are kept as
+ * folders; symbolic and hard links, devices, FIFOs, sparse files and members of any other
+ * type are skipped and counted. Names are normalised as request paths are (hq.h: "./"
+ * prefixes and "." segments go, runs of '/' are one, a leading '/' names the site's root);
+ * a name with a ".." segment, a NUL, a control byte or a backslash is refused, as is a
+ * name given twice or a path that is both a file and a folder ("/a" and "/a/b" both
+ * files). A malformed archive (a bad header checksum, a size or mtime that is not octal,
+ * a member running past the end, a pax record that does not parse) is refused whole with
+ * its byte offset: "NAME: offset 1536: header checksum 0o7316, the header sums to 0o7317".
  *
  * Limits, each refused with its name: HS_FILES_MAX entries, HS_PATH_MAX bytes a path,
  * HS_SIZE_MAX bytes a file. Nothing here is on the packet path; hs_lookup() is O(1) (a
@@ -27,7 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HS_FILES_MAX 65536             /* files and folders in one site */
+#define HS_FILES_MAX 65536             /* files and folders in one site, the root and those
+                                          a file's path implies ("/a/b" makes "/a") included */
 #define HS_PATH_MAX 1024               /* bytes of a normalised path ("/a/b.html") */
 #define HS_SIZE_MAX (1ull << 32)       /* bytes of one file */
 #define HS_ETAG_LEN 20                 /* "\"" + 16 hex digits + "\"" + NUL, rounded up */
@@ -38,9 +42,11 @@ struct hs_file {
 	const uint8_t *data;               /* size bytes, inside the archive */
 	uint64_t size;
 	int64_t mtime;                     /* seconds since 1970, from the archive */
-	char etag[HS_ETAG_LEN];            /* strong, quoted: "\"3f2a...\"": a 64-bit hash of the
-	                                      bytes and the size, the same for the same file */
-	const char *mime;                  /* hs_mime() of the path ("text/html; charset=utf-8") */
+	char etag[HS_ETAG_LEN];            /* strong, quoted: "\"3f2a...\"": XXH64 of the bytes
+	                                      (their length mixed in), the same for the same file */
+	const char *mime;                  /* hs_mime() of the path ("text/html; charset=utf-8"),
+	                                      but "application/gzip" for a PATH.gz whose PATH is
+	                                      not in the site (it can only go out as it is) */
 	const struct hs_file *gz;          /* PATH.gz, served when the client takes gzip, or NULL */
 	bool has_plain;                    /* this is PATH.gz and PATH exists: Vary on both */
 };
@@ -61,16 +67,18 @@ enum hs_found { HS_NOT_FOUND, HS_FILE, HS_FOLDER_SLASH };
  *    or HS_NOT_FOUND when it has none;
  *  - a folder's path without the '/' ("/docs"): HS_FOLDER_SLASH (the server redirects to
  *    "/docs/");
- *  - anything else, a file's path with a trailing '/' included: HS_NOT_FOUND. */
+ *  - anything else, a file's path with a trailing '/' included: HS_NOT_FOUND.
+ * *f is NULL unless HS_FILE; f may be NULL. */
 enum hs_found hs_lookup(const struct hs_site *s, const char *path, size_t len, const struct hs_file **f);
 
-/* The site's name (hs_open's), files (not folders), their bytes, and links, devices and
- * FIFOs skipped. */
+/* The site's name (hs_open's), files (not folders), their bytes, and links, devices,
+ * FIFOs and other members skipped. */
 const char *hs_name(const struct hs_site *s);
 unsigned hs_files(const struct hs_site *s);
 uint64_t hs_bytes(const struct hs_site *s);
 unsigned hs_skipped(const struct hs_site *s);
-/* The i-th file in path order (i < hs_files()), for listings. */
+/* The i-th file in path order (i < hs_files(); NULL past the end), for listings: bytewise,
+ * '/' before any other byte, so that a folder's files come together ("/a/b", "/a-b"). */
 const struct hs_file *hs_file_at(const struct hs_site *s, unsigned i);
 
 /* The MIME type of a path by its extension, case-insensitively (html, htm, css, js, mjs,
