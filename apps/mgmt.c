@@ -16,21 +16,27 @@ struct mg_state mg;
 
 /* Frames lwIP made: a dedicated port's wait in a queue sent at the end of the poll; an
  * in-band port's join the app's transmit queue for it (after the burst's own packets when
- * lwIP answers during one). */
-static void tx_hook(void *arg, uint16_t port, struct pkt_buf *p)
+ * lwIP answers during one). A full queue refuses the frame (stk.h: TCP sends it again
+ * once there is room) rather than drop it. */
+static bool tx_hook(void *arg, uint16_t port, struct pkt_buf *p)
 {
 	(void)arg;
 	if (mg.inband && mg.life->w.pipe) {
+		if (!pkt_txq_room(&mg.life->w, port))
+			return false;
 		pkt_txq_push(&mg.life->w, port, p);
-		return;
+		return true;
 	}
 	/* (in-band before the worker exists: its first frames wait here for the first poll) */
-	if (port != mg.port_id || mg.txn == MG_TXQ) {
+	if (port != mg.port_id) {
 		mg.tx_dropped++;
 		pkt_free(p);
-		return;
+		return true;
 	}
+	if (mg.txn == MG_TXQ)
+		return false;
 	mg.txq[mg.txn++] = p;
+	return true;
 }
 
 static void flush(void)
@@ -43,12 +49,11 @@ static void flush(void)
 		}
 		return;
 	}
+	/* what the port did not take waits for the next poll (in order); the queue's bound
+	 * holds lwIP back meanwhile */
 	uint16_t sent = mg.txn ? vnet_tx_burst(mg.port, mg.txq, mg.txn) : 0;
-	if (sent < mg.txn) {
-		mg.tx_dropped += mg.txn - sent;
-		pkt_free_burst(mg.txq + sent, mg.txn - sent);
-	}
-	mg.txn = 0;
+	memmove(mg.txq, mg.txq + sent, (mg.txn - sent) * sizeof(mg.txq[0]));
+	mg.txn = (uint16_t)(mg.txn - sent);
 }
 
 /* ---- the stack's counters as metrics ------------------------------------------------ */
@@ -184,6 +189,12 @@ static const struct pkt_stage_def steer_stage = { .name = "mgmt", .process = ste
 static void deliver(void *arg, struct pkt_buf *p)
 {
 	(void)arg;
+	/* a new round: the transmit queue was flushed, so connections that found it full
+	 * may send again, before the frames that acknowledge their data are read */
+	if (mg.round != mg.life->w.rounds) {
+		mg.round = mg.life->w.rounds;
+		stk_tx_ready();
+	}
 	stk_input(mg.ifc, p);
 }
 
@@ -315,6 +326,8 @@ static void poll(struct app_life *l, uint64_t now_ms)
 	mg_http_poll(now_ms);
 	mg_ctl_poll(now_ms);
 	flush();
+	stk_tx_ready();
+	flush();
 	/* say so when the addresses change (DHCP's lease, SLAAC), once they have settled */
 	char desc[sizeof(mg.desc)];
 	if (stk_if_changes(mg.ifc) != mg.changes && stk_if_describe(mg.ifc, desc, sizeof(desc)) &&
@@ -402,6 +415,9 @@ static unsigned stop(struct app_life *l)
 	mgc_tls_free();
 	unsigned held = stk_shutdown();
 	flush();
+	mg.tx_dropped += mg.txn;       /* what the port never took */
+	pkt_free_burst(mg.txq, mg.txn);
+	mg.txn = 0;
 	if (mg.inband)      /* lwIP's last frames (resets, a DHCP release) wait in the app's queue */
 		app_flush(&l->w, l->ports, l->n_ports);
 	mg.started = false;

@@ -23,6 +23,7 @@ struct mg_state {
 	struct pkt_buf *txq[MG_TXQ];
 	uint16_t txn;
 	uint64_t tx_dropped;
+	uint64_t round;            /* the worker's round of the last in-band delivery */
 	char desc[160];            /* the addresses last logged */
 	unsigned changes;          /* stk_if_changes() when they were */
 	char from_config[224];     /* the app config's management spec at start, "" if none */

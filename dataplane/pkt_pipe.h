@@ -124,6 +124,17 @@ void pkt_pipe_run(struct pkt_worker *w, struct pkt_buf **pkts, uint16_t n);
  * queued at once. */
 void pkt_txq_push(struct pkt_worker *w, uint16_t port, struct pkt_buf *p);
 
+/* Whether pkt_txq_push(w, port, p) would queue a packet now, with room left for the
+ * burst's own when it is called during one: a producer that can wait (the host stack)
+ * asks first rather than have its packet dropped as PKT_PIPE_TXQ_FULL. */
+static inline bool pkt_txq_room(const struct pkt_worker *w, uint16_t port)
+{
+	if (port >= w->pipe->n_ports)
+		return false;
+	unsigned used = w->txq[port].n + (w->in_burst ? w->n_late + w->burst_n : 0u);
+	return used < PKT_TXQ_SIZE;
+}
+
 /* Drops a packet a stage had taken (it waited inside the stage), under the stage's
  * reason. A packet of the burst being processed only gets the verdict: the pipeline frees
  * it after the stage, and counts it. Freeing it during the burst would let the pool hand

@@ -29,6 +29,10 @@
 uint32_t stk_rand32(void);
 #define LWIP_RAND()                     stk_rand32()
 #define LWIP_RANDOMIZE_INITIAL_LOCAL_PORTS 1
+/* The Internet checksum eight bytes at a time (dataplane/pkt_csum.h) rather than lwIP's
+ * two: every segment a server sends is summed whole (stk_port.c). */
+unsigned short stk_chksum(const void *data, int len);
+#define LWIP_CHKSUM                     stk_chksum
 
 /* ---- memory ----------------------------------------------------------------------------- */
 #define MEM_LIBC_MALLOC                 0
@@ -42,9 +46,13 @@ uint32_t stk_rand32(void);
  * and keeps a larger send buffer per connection for large files. Every unit that includes
  * lwIP's headers must see the same size (meson: stack_cargs, and the image flavours). */
 #ifdef SLUICE_STK_SERVER
-/* The heap: the TCP headers of no-copy writes, copied writes (response heads, TLS
- * records, /metrics), replies lwIP builds (ICMP, RST, ND, DHCP) and DHCP's state. */
-#define MEM_SIZE                        (2 * 1024 * 1024)
+/* The heap: fixed-size pools (lwippools.h: 8 MiB in all) for the TCP headers of no-copy
+ * writes, copied writes (response heads, TLS records, /metrics), replies lwIP builds
+ * (ICMP, RST, ND, DHCP) and DHCP's state. */
+#define MEM_USE_POOLS                   1
+#define MEMP_USE_CUSTOM_POOLS           1
+#define MEM_USE_POOLS_TRY_BIGGER_POOL   1
+#define MEM_SIZE                        (2 * 1024 * 1024)   /* unused with the pools */
 #define MEMP_NUM_TCP_PCB                600 /* the server's 512 connections, TIME_WAIT, management */
 #define MEMP_NUM_TCP_SEG                8192
 #define MEMP_NUM_PBUF                   4096 /* PBUF_ROM headers of no-copy writes, fragments */

@@ -179,8 +179,36 @@ void stk_poll(uint64_t ms)
 	sys_check_timeouts();
 }
 
+void stk_tx_ready(void)
+{
+	if (!stk.up || !stk.tx_blocked)
+		return;
+	stk.tx_blocked = false;
+	/* lwIP's tcp_txnow() starts at the head of its list every time, so the same few
+	 * connections would take the room each time and the rest wait out their peers'
+	 * timeouts: start one connection further along each time, and stop when the room is
+	 * gone again (those not reached keep their flag) */
+	unsigned n = 0;
+	for (const struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
+		n++;
+	if (!n)
+		return;
+	if (++stk.tx_rr >= n)
+		stk.tx_rr = 0;
+	struct tcp_pcb *from = tcp_active_pcbs;
+	for (unsigned i = 0; i < stk.tx_rr; i++)
+		from = from->next;
+	for (struct tcp_pcb *p = from; p && !stk.tx_blocked; p = p->next)
+		if (p->flags & TF_NAGLEMEMERR)
+			tcp_output(p);
+	for (struct tcp_pcb *p = tcp_active_pcbs; p != from && !stk.tx_blocked; p = p->next)
+		if (p->flags & TF_NAGLEMEMERR)
+			tcp_output(p);
+}
+
 unsigned stk_shutdown(void)
 {
+	stk.tx_blocked = false;      /* its last frames (resets, a DHCP release) may go out */
 	if (!stk.up)
 		return stk.rx_held;
 	while (tcp_listen_pcbs.pcbs)
@@ -372,6 +400,7 @@ void stk_counters(void (*emit)(void *arg, const char *proto, const char *name, u
 	emit(arg, "stk", "frames_in_dropped", c->frames_in_dropped);
 	emit(arg, "stk", "frames_out", c->frames_out);
 	emit(arg, "stk", "frames_out_nobuf", c->frames_out_nobuf);
+	emit(arg, "stk", "frames_out_busy", c->frames_out_busy);
 	emit(arg, "stk", "frames_out_too_long", c->frames_out_too_long);
 	emit(arg, "stk", "pbufs_held", stk.rx_held);
 	emit(arg, "stk", "lwip_asserts", c->lwip_asserts);

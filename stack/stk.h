@@ -64,9 +64,12 @@ int stk_conf_parse(const char *spec, struct stk_if_conf *out, char *err, size_t 
 /* Formats the conf back (for logs): "ip=10.0.0.2/24,gw=10.0.0.1"; parses back to c. */
 void stk_conf_format(const struct stk_if_conf *c, char *buf, size_t len);
 
-/* Transmit hook: the stack made frame p (owned by the callee now) for port. The life
- * cycle queues it with pkt_txq_push(). */
-typedef void (*stk_tx_fn)(void *arg, uint16_t port, struct pkt_buf *p);
+/* Transmit hook: the stack made frame p for port. Returns true when it took p (the life
+ * cycle queues it with pkt_txq_push()), false when the port has no room now: p stays the
+ * stack's, which frees it and tells lwIP (ERR_MEM), so that TCP keeps the segment and
+ * sends it again later (stk_tx_ready()) instead of losing it to a full queue and waiting
+ * out a retransmission timeout. Counted as "frames_out_busy". */
+typedef bool (*stk_tx_fn)(void *arg, uint16_t port, struct pkt_buf *p);
 
 /* Brings lwIP up (once per process; a second call without stk_shutdown() fails). Frames
  * the stack sends are allocated from pool. */
@@ -101,6 +104,9 @@ bool stk_may_want(const struct stk_if *ifc, const struct pkt_buf *p);
 /* lwIP's timers (sys_check_timeouts) with the clock in ms, which must not go back; call
  * about every ms from the poll loop. */
 void stk_poll(uint64_t now_ms);
+/* The ports have room again after the transmit hook refused a frame: TCP connections
+ * that could not send try again now (lwIP's tcp_txnow). Cheap when none is waiting. */
+void stk_tx_ready(void);
 
 /* Its addresses now, for a log line: "10.0.2.15/24 gw 10.0.2.2 (dhcp), fe80::1/64,
  * fd00::2/64 (tentative)". Returns true once the interface has an IPv4 address (or a
@@ -118,6 +124,7 @@ unsigned stk_if_changes(const struct stk_if *ifc);
  * "tcp_pcb_max", "tcp_pcb_err", ...); and the stack's own, proto "stk": "frames_in",
  * "frames_in_copied" (over STK_RX_SLOTS), "frames_in_dropped" (no slot and no pool pbuf,
  * or refused), "frames_out", "frames_out_nobuf" (no pkt_buf in the pool),
+ * "frames_out_busy" (the transmit hook had no room),
  * "frames_out_too_long" (over PKT_DATAROOM), "pbufs_held" (pkt_bufs lwIP holds now),
  * "lwip_asserts", "lwip_errors". Names and protos are valid during the call only. */
 void stk_counters(void (*emit)(void *arg, const char *proto, const char *name, uint64_t value), void *arg);

@@ -30,12 +30,14 @@ struct stk_rx {
 
 struct stk_own_counters {
 	uint64_t frames_in, frames_in_copied, frames_in_dropped;
-	uint64_t frames_out, frames_out_nobuf, frames_out_too_long;
+	uint64_t frames_out, frames_out_nobuf, frames_out_too_long, frames_out_busy;
 	uint64_t lwip_asserts, lwip_errors;
 };
 
 struct stk_state {
 	bool up;                   /* between stk_init() and stk_shutdown() */
+	bool tx_blocked;           /* the hook refused a frame since the last stk_tx_ready() */
+	unsigned tx_rr;            /* where stk_tx_ready() starts in lwIP's list of connections */
 	struct pkt_pool *pool;
 	stk_tx_fn tx;
 	void *tx_arg;

@@ -95,6 +95,11 @@ static err_t linkoutput(struct netif *netif, struct pbuf *q)
 {
 	const struct stk_if *ifc = netif->state;
 	uint16_t len = q->tot_len;
+	if (stk.tx_blocked) {     /* refused this round already: no copy made to be thrown away */
+		stk.cnt.frames_out_busy++;
+		LINK_STATS_INC(link.drop);
+		return ERR_MEM;
+	}
 	if (len > PKT_DATAROOM) {
 		stk.cnt.frames_out_too_long++;
 		LINK_STATS_INC(link.lenerr);
@@ -121,9 +126,15 @@ static err_t linkoutput(struct netif *netif, struct pbuf *q)
 	if (flen > len)
 		memset(d + len, 0, flen - len);
 	p->port = ifc->port;
+	if (!stk.tx(stk.tx_arg, ifc->port, p)) {
+		pkt_free(p);
+		stk.tx_blocked = true;
+		stk.cnt.frames_out_busy++;
+		LINK_STATS_INC(link.drop);
+		return ERR_MEM;
+	}
 	stk.cnt.frames_out++;
 	LINK_STATS_INC(link.xmit);
-	stk.tx(stk.tx_arg, ifc->port, p);
 	return ERR_OK;
 }
 

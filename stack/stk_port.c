@@ -3,6 +3,7 @@
  * the static IPv6 gateway, and what a failed assertion does. */
 #include "stk_internal.h"
 #include "stk_hooks.h"
+#include "pkt_csum.h"
 #include "plat.h"
 
 #include "lwip/sys.h"
@@ -18,6 +19,13 @@ uint32_t stk_rand32(void)
 	uint32_t v;
 	plat_random(&v, sizeof(v));
 	return v;
+}
+
+/* lwIP's LWIP_CHKSUM: the 16-bit one's complement sum of the bytes as native words, not
+ * complemented, as lwip_standard_chksum gives it. */
+unsigned short stk_chksum(const void *data, int len)
+{
+	return pkt_csum_fold64(pkt_csum_add64(0, data, (size_t)len));
 }
 
 void stk_set_assert_hook(void (*hook)(const char *msg, const char *file, int line)) { assert_hook = hook; }

@@ -18,7 +18,9 @@
  *     today) makes certificate validity checks fail closed instead of reading 1970
  *     (tls/tls.h says what the platform and the callers can do about it);
  *   - no assembly beyond general-register inline asm (bignum's x86_64 multiply): no AES-NI,
- *     no PadLock, no SSE2, since the image compiles with -mgeneral-regs-only.
+ *     no PadLock, no SSE2, since the image compiles with -mgeneral-regs-only; except hosted
+ *     (SLUICE_TLS_AESNI, tls/meson.build), where AES-GCM takes AES-NI and PCLMULQDQ when the
+ *     CPU has them (mbedTLS checks CPUID at run time): the static server's HTTPS.
  * mbedTLS's check_config.h is included at the end, as its own config.h does.
  */
 #ifndef SLUICE_MBEDTLS_CONFIG_H
@@ -26,6 +28,9 @@
 
 /* ---- system support ------------------------------------------------------------------ */
 #define MBEDTLS_HAVE_ASM            /* bn_mul.h's x86_64 MULADDC: mulq/adcq, general registers */
+#ifdef SLUICE_TLS_AESNI
+#define MBEDTLS_AESNI_C             /* hosted only: the image has no SSE registers */
+#endif
 #define MBEDTLS_NO_UDBL_DIVISION    /* 128-bit division is libgcc's __udivti3, which the
                                      * image (-nostdlib) does not link: bignum.c's
                                      * mbedtls_int_div_int takes its portable path instead */

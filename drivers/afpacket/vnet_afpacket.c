@@ -142,8 +142,9 @@ static uint16_t afp_rx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint16
 	return got;
 }
 
-/* Sends pkts[0..n) from the first, each behind an empty virtio-net header (no offload
- * asked); stops when the device's queue is full. A frame the kernel refuses outright
+/* Sends pkts[0..n) from the first (n may be over PKT_BURST: a worker's queue holds
+ * twice as many), each behind an empty virtio-net header (no offload asked); stops when
+ * the device's queue is full. A frame the kernel refuses outright
  * (longer than the MTU, the link down) is taken, freed and counted in tx_errors. */
 static uint16_t afp_tx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 {
@@ -151,11 +152,9 @@ static uint16_t afp_tx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint16
 	static const struct virtio_net_hdr none;
 	struct mmsghdr msg[PKT_BURST];
 	struct iovec iov[PKT_BURST][2];
-	if (n > PKT_BURST)
-		n = PKT_BURST;
 	uint16_t done = 0;
-	while (done < n) {
-		unsigned m = (unsigned)(n - done);
+	while (done < n) {             /* PKT_BURST frames a call: a queue may hold more */
+		unsigned m = (unsigned)(n - done) < PKT_BURST ? (unsigned)(n - done) : PKT_BURST;
 		for (unsigned k = 0; k < m; k++) {
 			struct pkt_buf *p = pkts[done + k];
 			iov[k][0] = (struct iovec){ (void *)&none, sizeof(none) };
@@ -324,8 +323,13 @@ struct vnet_port *vnet_afpacket_open(const char *args, struct pkt_pool *pool, ch
 	setsockopt(ap->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
 	if (bypass)
 		setsockopt(ap->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+	/* 4 MiB of frames in flight to the kernel: past net.core.wmem_max with the privilege
+	 * (SO_SNDBUFFORCE), else up to it. A full buffer is a tx_full drop (the host stack
+	 * holds back instead), which the default 208 KiB, about 90 frames, gives at once
+	 * under a burst of full-sized ones. */
 	int sndbuf = 4 << 20;
-	setsockopt(ap->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (setsockopt(ap->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) != 0)
+		setsockopt(ap->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	ap->ring_len = (size_t)req.tp_block_size * req.tp_block_nr;
 	ap->ring = mmap(NULL, ap->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ap->fd, 0);
 	if (ap->ring == MAP_FAILED) {

@@ -24,13 +24,14 @@ unsigned n_sent;
 uint64_t now_ms = 1000;
 struct stk_if *ifc;
 
-void stack_tx_hook(void *arg, uint16_t port, struct pkt_buf *p)
+bool stack_tx_hook(void *arg, uint16_t port, struct pkt_buf *p)
 {
 	ck_assert_ptr_null(arg);
 	ck_assert_uint_eq(port, p->port);
 	CHECK(n_sent < MAX_SENT, "more than %d frames sent", MAX_SENT);
 	ck_assert_uint_ge(p->len, 60);
 	sent[n_sent++] = p;
+	return true;
 }
 
 void drain(void)

@@ -21,7 +21,7 @@ extern unsigned n_sent;
 extern uint64_t now_ms;
 extern struct stk_if *ifc;
 
-void stack_tx_hook(void *arg, uint16_t port, struct pkt_buf *p);  /* into sent[] */
+bool stack_tx_hook(void *arg, uint16_t port, struct pkt_buf *p);  /* into sent[] */
 void drain(void);                         /* frees what was sent */
 void advance(uint64_t ms);                /* lwIP's timers, 10 ms at a time */
 void start(void);                         /* stk_init on the test pool, asserts abort */

@@ -74,6 +74,7 @@ ip netns exec "$S" taskset -c 1 "$hosted" httpd --quiet --port "afpacket:iface=b
 	--config "$work/site.tar" --keys "$work/k" >"$work/sluice.log" 2>&1 &
 app=$!
 cat >"$work/nginx.conf" <<EOF
+user root;
 worker_processes 1;
 worker_cpu_affinity 10;
 daemon off;
@@ -115,8 +116,8 @@ run_wrk() {
 	/^Requests\/sec:/ { r = $2 }
 	$1 == "50%" { p50 = ms($2) }
 	$1 == "99%" { p99 = ms($2) }
-	/Non-2xx|Socket errors/ { err = 1 }
-	END { printf "%.0f %.3f %.3f %s\n", r, p50, p99, err ? "errors" : "ok" }' "$work/wrk.out"
+	/Non-2xx|Socket errors/ { err = err (err ? "; " : "") $0 }
+	END { gsub(/ +/, " ", err); printf "%.0f %.3f %.3f %s\n", r, p50, p99, err ? err : "ok" }' "$work/wrk.out"
 }
 
 echo "== httpd: wrk -t1 -c$conns -d$seconds --latency, Sluice (hosted, afpacket, CPU 1) and nginx (1 worker, CPU 1); wrk on CPU 0"
@@ -128,10 +129,11 @@ for row in "${rows[@]}"; do
 	f=$1 p=$2
 	host_s=10.236.0.2 host_n=10.237.0.2
 	read -r rs s50 s99 se < <(run_wrk "$p://$host_s/$f")
+	[ "$se" = ok ] || echo "   (sluice: $se)"
 	read -r rn n50 n99 ne < <(run_wrk "$p://$host_n/$f")
+	[ "$ne" = ok ] || echo "   (nginx: $ne)"
 	ratio=$(awk -v a="$rs" -v b="$rn" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-	printf '   %-8s %-6s %14s %18s %14s %18s %8s%s\n' "$f" "$p" "$rs" "$s50 / $s99" "$rn" "$n50 / $n99" "$ratio" \
-		"$([ "$se$ne" = okok ] || echo "  (errors: sluice $se, nginx $ne)")"
+	printf '   %-8s %-6s %14s %18s %14s %18s %8s\n' "$f" "$p" "$rs" "$s50 / $s99" "$rn" "$n50 / $n99" "$ratio"
 	res_row httpd "$([ "$f" = 1k.bin ] && echo "1 KiB" || echo "1 MiB")" "$p" "$rs" "$s50 / $s99 ms" "$rn" "$n50 / $n99 ms" "$ratio"
 done
 res_cmd httpd "ip netns exec S taskset -c 1 sluice-hosted httpd --port afpacket:iface=VETH --mgmt port=0,ip=10.236.0.2/24 --config site.tar --keys KEYS"
