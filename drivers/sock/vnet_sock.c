@@ -83,17 +83,15 @@ static uint16_t sock_tx_burst(struct vnet_port *vp, struct pkt_buf **pkts, uint1
 	struct sock_port *sp = (struct sock_port *)vp;
 	struct mmsghdr msg[PKT_BURST];
 	struct iovec iov[PKT_BURST];
-	if (n > PKT_BURST)
-		n = PKT_BURST;
 	uint16_t done = 0;
-	while (done < n) {
+	while (done < n) {          /* PKT_BURST datagrams a call: a queue may hold more */
 		if (__builtin_expect(!pkts[done]->len, 0)) {
 			sp->st.tx_errors++;
 			pkt_free(pkts[done++]);
 			continue;
 		}
 		uint16_t m = 0;
-		while (done + m < n && pkts[done + m]->len) {
+		while (done + m < n && m < PKT_BURST && pkts[done + m]->len) {
 			struct pkt_buf *p = pkts[done + m];
 			iov[m] = (struct iovec){ p->data, p->len };
 			msg[m].msg_hdr = (struct msghdr){ .msg_name = &sp->peer, .msg_namelen = sp->peer_len,

@@ -41,6 +41,8 @@ tapS=bhis$$ tapL=bhil$$
 qemu=""
 cleanup() {
 	[ -z "$qemu" ] || kill "$qemu" 2>/dev/null || true
+	pkill -f -- "$work/" 2>/dev/null || true    # a guest by its files, whatever became of $qemu
+	for _ in $(seq 50); do pgrep -f -- "$work/" >/dev/null || break; sleep 0.1; done
 	wait 2>/dev/null || true
 	ip link del "$tapS" 2>/dev/null || true
 	ip link del "$tapL" 2>/dev/null || true
@@ -165,8 +167,8 @@ static void up(int s, const char *ifn, const char *addr, const char *mask)
 }
 int main(void)
 {
-	static const char *const mods[] = { "virtio", "virtio_ring", "virtio_pci_legacy_dev", "virtio_pci_modern_dev",
-					     "virtio_pci", "failover", "net_failover", "virtio_net" };
+	static const char *const mods[] = { "virtio_ring", "virtio", "virtio_pci_legacy_dev", "virtio_pci_modern_dev",
+					     "virtio_pci", "failover", "net_failover", "virtio_net" };   /* in their order */
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	for (unsigned i = 0; i < sizeof(mods) / sizeof(mods[0]); i++) {

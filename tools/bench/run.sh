@@ -19,6 +19,9 @@
 #           masquerade on veths (pktgen)
 #   mgmt    mgmt.sh: transit cost, boot with a management NIC, scrapes (hosted and image)
 #   ctl     ctl.sh: commits against nft -f, throughput during commits, TLS handshakes
+#   httpd   httpd.sh: the hosted httpd beside nginx (one worker) under wrk, 1 KiB and 1 MiB,
+#           HTTP and HTTPS, on veths; httpd_image.sh: the image under QEMU beside nginx in
+#           Debian's Linux under the same QEMU
 #   pktgen  tools/bench/pktgen.sh SOURCE_ROOT BUILD_DIR [--quick], when it is there and
 #           executable: RFC 2544 and latency through the apps (skipped otherwise)
 #
@@ -46,7 +49,7 @@ set -uo pipefail
 root=$1 build=$2
 shift 2
 bench=$root/tools/bench
-suites_all=(l2fwd image fw nat mgmt ctl pktgen)
+suites_all=(l2fwd image fw nat mgmt ctl httpd pktgen)
 declare -A title=(
 	[l2fwd]="l2fwd: instructions per packet and the testpmd ceiling"
 	[image]="Images: the virtio path, frames through the image, boot beside Linux, sizes"
@@ -54,6 +57,7 @@ declare -A title=(
 	[nat]="nat: NAT44 sessions, new sessions, memory, against testpmd and beside nftables masquerade"
 	[mgmt]="Management plane: transit cost, boot with a management NIC, scrapes"
 	[ctl]="Control socket: commits, throughput during commits, handshakes"
+	[httpd]="httpd: the static server beside nginx, hosted and as an image beside a Linux guest"
 	[pktgen]="pktgen: RFC 2544 and latency through the apps"
 )
 usage_err() { echo "sluice: bench: $*" >&2; exit 2; }
@@ -144,6 +148,9 @@ suite_body() {
 		fi ;;
 	ctl)
 		"$bench/ctl.sh" "$root" "$build" "${q[@]}" || rc=$? ;;
+	httpd)
+		"$bench/httpd.sh" "$root" "$build" ${seconds:+"$seconds"} "${q[@]}" || rc=$?
+		"$bench/httpd_image.sh" "$root" "$build" ${seconds:+"$seconds"} "${q[@]}" || rc=$? ;;
 	pktgen)
 		"$bench/pktgen.sh" "$root" "$build" "${q[@]}" || rc=$? ;;
 	esac
