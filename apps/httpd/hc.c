@@ -245,70 +245,66 @@ static bool next_request(struct conn *c)
 	return true;
 }
 
+/* Queues up to left bytes of data: copied (copy) or by reference, or through TLS. How
+ * many it took: 0 when the window or the send queue is full, -1 when TLS failed. more:
+ * bytes follow these (TCP may wait to fill a segment). */
+static long put(struct conn *c, const uint8_t *data, uint64_t left, bool copy, bool more)
+{
+	if (c->t)
+		return hct_write(c->t, data, left < 16384 ? (size_t)left : 16384);
+	u16_t room = tcp_sndbuf(c->pcb);
+	if (!room || tcp_sndqueuelen(c->pcb) + 2 > TCP_SND_QUEUELEN)
+		return 0;
+	size_t n = left < room ? (size_t)left : room;
+	u8_t flags = (u8_t)((copy ? TCP_WRITE_FLAG_COPY : 0) | (more || n < left ? TCP_WRITE_FLAG_MORE : 0));
+	return tcp_write(c->pcb, data, (u16_t)n, flags) == ERR_OK ? (long)n : 0;
+}
+
 /* Queues what the window takes of the response: the head copied, the body by reference
  * (the site's bytes, or an error's static text: both outlive the queue). 0, or -1 when
  * TLS failed. */
 static int push(struct conn *c)
 {
 	while (c->head_off < c->r.head_len) {
-		size_t n = c->r.head_len - c->head_off;
-		if (c->t) {
-			long w = hct_write(c->t, c->head + c->head_off, n);
-			if (w < 0)
-				return -1;
-			if (!w)
-				return 0;
-			n = (size_t)w;
-		} else {
-			u16_t room = tcp_sndbuf(c->pcb);
-			if (!room || tcp_sndqueuelen(c->pcb) + 2 > TCP_SND_QUEUELEN)
-				return 0;
-			n = n < room ? n : room;
-			if (tcp_write(c->pcb, c->head + c->head_off, (u16_t)n,
-				      TCP_WRITE_FLAG_COPY | (c->r.len ? TCP_WRITE_FLAG_MORE : 0)) != ERR_OK)
-				return 0;
-		}
-		c->head_off += n;
-		hc.st.head_bytes += n;
+		long n = put(c, (const uint8_t *)c->head + c->head_off, c->r.head_len - c->head_off, true, c->r.len != 0);
+		if (n <= 0)
+			return n < 0 ? -1 : 0;
+		c->head_off += (size_t)n;
+		hc.st.head_bytes += (uint64_t)n;
 	}
 	const uint8_t *body = c->r.file ? c->r.file->data + c->r.off : (const uint8_t *)c->r.text;
 	while (c->body_done < c->r.len) {
-		uint64_t left = c->r.len - c->body_done;
-		size_t n;
-		if (c->t) {
-			long w = hct_write(c->t, body + c->body_done, left < 16384 ? (size_t)left : 16384);
-			if (w < 0)
-				return -1;
-			if (!w)
-				return 0;
-			n = (size_t)w;
-		} else {
-			u16_t room = tcp_sndbuf(c->pcb);
-			if (!room || tcp_sndqueuelen(c->pcb) + 2 > TCP_SND_QUEUELEN)
-				return 0;
-			n = left < room ? (size_t)left : room;
-			if (tcp_write(c->pcb, body + c->body_done, (u16_t)n, n < left ? TCP_WRITE_FLAG_MORE : 0) != ERR_OK)
-				return 0;
-		}
-		c->body_done += n;
-		hc.st.body_bytes += n;
+		long n = put(c, body + c->body_done, c->r.len - c->body_done, false, false);
+		if (n <= 0)
+			return n < 0 ? -1 : 0;
+		c->body_done += (uint64_t)n;
+		hc.st.body_bytes += (uint64_t)n;
 	}
 	c->responding = false;
 	return 0;
+}
+
+/* The request buffer grown from in_small to IN_BIG bytes; false when there is no memory
+ * (the bytes wait: lwIP keeps a refused pbuf, TLS its ciphertext). */
+static bool grow(struct conn *c)
+{
+	if (c->in != c->in_small)
+		return true;
+	char *big = malloc(IN_BIG);
+	if (!big)
+		return false;
+	memcpy(big, c->in, c->in_len);
+	c->in = big;
+	c->in_cap = IN_BIG;
+	return true;
 }
 
 /* Plaintext from TLS into the request buffer while it has room. -1: the peer is gone. */
 static int tls_read(struct conn *c)
 {
 	for (;;) {
-		if (c->in_len == c->in_cap && c->in == c->in_small) {
-			char *big = malloc(IN_BIG);
-			if (!big)
-				return 0;
-			memcpy(big, c->in, c->in_len);
-			c->in = big;
-			c->in_cap = IN_BIG;
-		}
+		if (c->in_len == c->in_cap && !grow(c))
+			return 0;
 		if (c->in_len == c->in_cap)
 			return 0;
 		long n = hct_read(c->t, c->in + c->in_len, c->in_cap - c->in_len);
@@ -399,15 +395,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		if (!hct_rx(c->t, p))
 			return ERR_MEM;         /* past the window: lwIP keeps it */
 	} else {
-		if (c->in_len + p->tot_len > c->in_cap && c->in == c->in_small) {
-			char *big = malloc(IN_BIG);
-			if (!big)
-				return ERR_MEM;
-			memcpy(big, c->in, c->in_len);
-			c->in = big;
-			c->in_cap = IN_BIG;
-		}
-		if (c->in_len + p->tot_len > c->in_cap)
+		if (c->in_len + p->tot_len > c->in_cap && (!grow(c) || c->in_len + p->tot_len > c->in_cap))
 			return ERR_MEM;
 		if (!c->in_len && !c->responding)
 			c->since_ms = hc.now_ms;

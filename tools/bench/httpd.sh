@@ -25,6 +25,8 @@ done
 [ "$quick" = 0 ] || seconds=3
 # shellcheck source=results.sh
 . "$(dirname "$0")/results.sh"
+# shellcheck source=wrk.sh
+. "$(dirname "$0")/wrk.sh"
 conns=32
 res_table httpd "Requests a second and latency (wrk, keep-alive, $conns connections, ${seconds} s): hosted Sluice httpd against nginx, one worker each, on veths"
 res_cols httpd file protocol "Sluice req/s" "Sluice p50 / p99" "nginx req/s" "nginx p50 / p99" "Sluice / nginx"
@@ -108,16 +110,10 @@ for _ in $(seq 100); do
 	sleep 0.2
 done
 
-# wrk URL -> "REQS P50 P99" (p50/p99 in ms)
+# wrk URL -> "REQS P50 P99 ERRORS" (wrk.sh)
 run_wrk() {
 	ip netns exec "$C" taskset -c 0 wrk -t1 -c"$conns" -d"$seconds" --latency "$1" >"$work/wrk.out" 2>&1 || true
-	awk '
-	function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-	/^Requests\/sec:/ { r = $2 }
-	$1 == "50%" { p50 = ms($2) }
-	$1 == "99%" { p99 = ms($2) }
-	/Non-2xx|Socket errors/ { err = err (err ? "; " : "") $0 }
-	END { gsub(/ +/, " ", err); printf "%.0f %.3f %.3f %s\n", r, p50, p99, err ? err : "ok" }' "$work/wrk.out"
+	wrk_summary "$work/wrk.out"
 }
 
 echo "== httpd: wrk -t1 -c$conns -d$seconds --latency, Sluice (hosted, afpacket, CPU 1) and nginx (1 worker, CPU 1); wrk on CPU 0"

@@ -24,6 +24,8 @@ done
 [ "$quick" = 0 ] || seconds=3
 # shellcheck source=results.sh
 . "$(dirname "$0")/results.sh"
+# shellcheck source=wrk.sh
+. "$(dirname "$0")/wrk.sh"
 accel=${SLUICE_ACCEL:-tcg}
 conns=8
 res_table httpd_image "Guests under the same QEMU ($accel, q35, 1 vCPU, virtio-net on a tap): requests a second (wrk, keep-alive, $conns connections, ${seconds} s, a 1 KiB file)"
@@ -59,15 +61,10 @@ for t in "$tapS:10.238.0.1/24" "$tapL:10.239.0.1/24"; do
 	ip link set "${t%%:*}" up
 done
 
-# wrk URL -> "REQS P50 P99" (ms)
+# wrk URL -> "REQS P50 P99 ERRORS" (wrk.sh)
 run_wrk() {
 	wrk -t1 -c"$conns" -d"$seconds" --latency "$1" >"$work/wrk.out" 2>&1 || true
-	awk '
-	function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-	/^Requests\/sec:/ { r = $2 }
-	$1 == "50%" { p50 = ms($2) }
-	$1 == "99%" { p99 = ms($2) }
-	END { printf "%.0f %.3f %.3f\n", r, p50, p99 }' "$work/wrk.out"
+	wrk_summary "$work/wrk.out"
 }
 # wait_up URL: seconds until it answers (up to 120), from now
 wait_up() {
@@ -86,7 +83,7 @@ SLUICE_ACCEL=$accel "$root/tools/qemu-boot" "$build/kernel/httpd.elf" --machine 
 	--module "$work/site.tar" --append "clock=$(date +%s) mgmt=port=0,ip=10.238.0.2/24" </dev/null >"$work/sluice.log" 2>&1 &
 qemu=$!
 up=$(wait_up "http://10.238.0.2/1k.bin" || true)
-read -r r p50 p99 < <(run_wrk "http://10.238.0.2/1k.bin")
+read -r r p50 p99 _ < <(run_wrk "http://10.238.0.2/1k.bin")
 printf '   %-34s %10s req/s  p50 %s ms  p99 %s ms  up in %s\n' "sluice httpd image" "$r" "$p50" "$p99" "$up"
 res_row httpd_image "Sluice httpd image ($(( $(stat -c %s "$build/kernel/httpd.elf") / 1024 )) KiB ELF)" "$r" "$p50 / $p99 ms" "$up"
 kill "$qemu" 2>/dev/null || true
@@ -206,7 +203,7 @@ qemu-system-x86_64 -M q35 -m 256M -smp 1 -accel "$acc" -nodefaults -no-user-conf
 	-append "console=ttyS0 quiet panic=-1 rdinit=/init net.ifnames=0" </dev/null >"$work/linux.log" 2>&1 &
 qemu=$!
 up=$(wait_up "http://10.239.0.2/1k.bin" || true)
-read -r r p50 p99 < <(run_wrk "http://10.239.0.2/1k.bin")
+read -r r p50 p99 _ < <(run_wrk "http://10.239.0.2/1k.bin")
 printf '   %-34s %10s req/s  p50 %s ms  p99 %s ms  up in %s\n' "linux $kver + nginx" "$r" "$p50" "$p99" "$up"
 res_row httpd_image "Debian Linux $kver + nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')" "$r" "$p50 / $p99 ms" "$up"
 [ "$up" != - ] || { echo "   the Linux guest never answered:"; tail -20 "$work/linux.log"; }
