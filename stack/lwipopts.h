@@ -46,7 +46,7 @@ unsigned short stk_chksum(const void *data, int len);
  * and keeps a larger send buffer per connection for large files. Every unit that includes
  * lwIP's headers must see the same size (meson: stack_cargs, and the image flavours). */
 #ifdef SLUICE_STK_SERVER
-/* The heap: fixed-size pools (lwippools.h: 8 MiB in all) for the TCP headers of no-copy
+/* The heap: fixed-size pools (lwippools.h: 8.6 MiB in all) for the TCP headers of no-copy
  * writes, copied writes (response heads, TLS records, /metrics), replies lwIP builds
  * (ICMP, RST, ND, DHCP) and DHCP's state. */
 #define MEM_USE_POOLS                   1
