@@ -18,6 +18,8 @@ void setup(void)
 	ct = ct_table_create(&cfg);
 	ck_assert_ptr_nonnull(ct);
 	now = 1000;
+	ipv = 4;            /* as every case starts, forked or not (CK_FORK=no) */
+	cport = 40000;
 }
 
 void teardown(void)
