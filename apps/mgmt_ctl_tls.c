@@ -124,25 +124,9 @@ static int psk_parse(const struct plat_blob *b, char *err, size_t errlen)
 	return 0;
 }
 
-/* mbedTLS wants PEM with its terminating zero, counted. */
 static int parse_pem(const struct plat_blob *b, bool key, mbedtls_x509_crt *crt, char *err, size_t errlen)
 {
-	char *z = malloc(b->len + 1);
-	if (!z)
-		return plat_snprintf(err, errlen, "%s: no memory", b->name), -1;
-	memcpy(z, b->data, b->len);
-	z[b->len] = 0;
-	int rc = key ? mbedtls_pk_parse_key(&t.key, (unsigned char *)z, b->len + 1, NULL, 0)
-		     : mbedtls_x509_crt_parse(crt, (unsigned char *)z, b->len + 1);
-	mbedtls_platform_zeroize(z, b->len);
-	free(z);
-	if (rc != 0) {
-		char why[120];
-		tls_strerror(rc, why, sizeof(why));
-		return plat_snprintf(err, errlen, "%s: not a %s: %s", b->name, key ? "private key" : "PEM certificate",
-				     why), -1;
-	}
-	return 0;
+	return tls_parse_pem(b->name, b->data, b->len, key ? NULL : crt, key ? &t.key : NULL, err, errlen);
 }
 
 static const int suites_cert[] = {

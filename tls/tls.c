@@ -2,6 +2,7 @@
 #include "tls.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mbedtls/entropy.h"
@@ -156,6 +157,25 @@ int tls_verify_no_clock(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *f
 	(void)depth;
 	if (!tls_wall_clock_known())
 		*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
+	return 0;
+}
+
+int tls_parse_pem(const char *name, const void *data, size_t len, mbedtls_x509_crt *crt, mbedtls_pk_context *key,
+		  char *err, size_t errlen)
+{
+	unsigned char *z = malloc(len + 1);
+	if (!z)
+		return plat_snprintf(err, errlen, "%s: no memory", name), -1;
+	memcpy(z, data, len);
+	z[len] = 0;
+	int rc = crt ? mbedtls_x509_crt_parse(crt, z, len + 1) : mbedtls_pk_parse_key(key, z, len + 1, NULL, 0);
+	mbedtls_platform_zeroize(z, len);
+	free(z);
+	if (rc != 0) {
+		char why[120];
+		return plat_snprintf(err, errlen, "%s: not a %s: %s", name, crt ? "PEM certificate" : "private key",
+				     tls_strerror(rc, why, sizeof(why))), -1;
+	}
 	return 0;
 }
 

@@ -39,6 +39,13 @@ void tls_fini(void);
  * its full table, is not compiled in). Returns buf. */
 const char *tls_strerror(int rc, char *buf, size_t len);
 
+/* A PEM certificate chain (appended to crt) or, with crt NULL, a private key (into key)
+ * from data[0..len), named name in messages. mbedTLS wants PEM with its terminating zero:
+ * the bytes are copied to add it, and the copy wiped. 0, or -1 with "NAME: not a PEM
+ * certificate: why" ("not a private key", "no memory") in err. */
+int tls_parse_pem(const char *name, const void *data, size_t len, mbedtls_x509_crt *crt, mbedtls_pk_context *key,
+		  char *err, size_t errlen);
+
 /* "mbed TLS 2.28.3" (the compiled headers' version). */
 const char *tls_version(void);
 

@@ -12,7 +12,6 @@
 #include "tls.h"
 
 #include "mbedtls/pk.h"
-#include "mbedtls/platform_util.h"
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
 
@@ -42,24 +41,9 @@ static const int suites[] = {
 	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, 0,
 };
 
-/* mbedTLS wants PEM with its terminating zero, counted. */
 static int parse(const struct plat_blob *b, bool key, char *err, size_t errlen)
 {
-	char *z = malloc(b->len + 1);
-	if (!z)
-		return plat_snprintf(err, errlen, "%s: no memory", b->name), -1;
-	memcpy(z, b->data, b->len);
-	z[b->len] = 0;
-	int rc = key ? mbedtls_pk_parse_key(&s.key, (unsigned char *)z, b->len + 1, NULL, 0)
-		     : mbedtls_x509_crt_parse(&s.crt, (unsigned char *)z, b->len + 1);
-	mbedtls_platform_zeroize(z, b->len);
-	free(z);
-	if (rc != 0) {
-		char why[120];
-		return plat_snprintf(err, errlen, "%s: not a %s: %s", b->name, key ? "private key" : "PEM certificate",
-				     tls_strerror(rc, why, sizeof(why))), -1;
-	}
-	return 0;
+	return tls_parse_pem(b->name, b->data, b->len, key ? NULL : &s.crt, key ? &s.key : NULL, err, errlen);
 }
 
 int hc_tls_setup(char *what, size_t wlen, char *err, size_t errlen)
