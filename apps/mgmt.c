@@ -222,6 +222,15 @@ struct tcp_pcb *mg_listen(uint16_t port, unsigned backlog, tcp_accept_fn accept,
 
 /* ---- the table the life cycle calls ------------------------------------------------- */
 
+/* Frees what lwIP made that no port took (the queue's bound held it back, or the stack
+ * stops before the worker runs: its gratuitous ARP, a DHCP release), counted. */
+static void drop_queued(void)
+{
+	mg.tx_dropped += mg.txn;
+	pkt_free_burst(mg.txq, mg.txn);
+	mg.txn = 0;
+}
+
 static int start(struct app_life *l, const struct mg_conf *c, char *err, size_t errlen)
 {
 	struct stk_if_conf addr;
@@ -266,12 +275,14 @@ static int start(struct app_life *l, const struct mg_conf *c, char *err, size_t 
 	mg.ifc = stk_if_add(mg.port_id, mg.port->mac, &addr, why, sizeof(why));
 	if (!mg.ifc) {
 		stk_shutdown();
+		drop_queued();
 		plat_snprintf(err, errlen, "management: %s", why);
 		return -1;
 	}
 	mg.metrics_port = c->metrics_port ? c->metrics_port : MG_METRICS_PORT;
 	if (mg_http_start(mg.metrics_port, why, sizeof(why)) != 0) {
 		stk_shutdown();
+		drop_queued();
 		plat_snprintf(err, errlen, "management: metrics on TCP %u: %s", mg.metrics_port, why);
 		return -1;
 	}
@@ -287,16 +298,11 @@ static int start(struct app_life *l, const struct mg_conf *c, char *err, size_t 
 	} else if (keys < 0) {
 		plat_snprintf(err, errlen, "management: %s", why);
 	}
-	if (keys >= 0 && l->app->host_up && l->app->host_up(l->state, why, sizeof(why)) != 0) {
-		plat_snprintf(err, errlen, "%s", why);
-		if (keys > 0)
-			mg_ctl_stop();
-		keys = -1;
-	}
 	if (keys < 0) {
 		mg_http_stop();
 		mgc_tls_free();
 		stk_shutdown();
+		drop_queued();
 		return -1;
 	}
 	if (keys > 0)
@@ -339,6 +345,8 @@ static void poll(struct app_life *l, uint64_t now_ms)
 	}
 }
 
+static unsigned stop(struct app_life *l);
+
 static int configure(struct app_life *l, const struct mg_conf *c, char *err, size_t errlen)
 {
 	struct mg_conf mc = *c;
@@ -377,6 +385,13 @@ static int configure(struct app_life *l, const struct mg_conf *c, char *err, siz
 	}
 	if (declared)      /* after start(), which clears mg */
 		memcpy(mg.from_config, spec, sizeof(spec));
+	/* an app that serves on the host stack opens its listeners now; if it cannot, the
+	 * management plane goes down with everything it queued */
+	if (l->app->host_up && l->app->host_up(l->state, why, sizeof(why)) != 0) {
+		stop(l);
+		plat_snprintf(err, errlen, "%s", why);
+		return -1;
+	}
 	l->mgmt_on = true;
 	return 0;
 }
@@ -415,9 +430,7 @@ static unsigned stop(struct app_life *l)
 	mgc_tls_free();
 	unsigned held = stk_shutdown();
 	flush();
-	mg.tx_dropped += mg.txn;       /* what the port never took */
-	pkt_free_burst(mg.txq, mg.txn);
-	mg.txn = 0;
+	drop_queued();
 	if (mg.inband)      /* lwIP's last frames (resets, a DHCP release) wait in the app's queue */
 		app_flush(&l->w, l->ports, l->n_ports);
 	mg.started = false;

@@ -80,6 +80,21 @@ netns_or_skip "$nsm"
 ip netns del "$nsm"
 netns_mgmt "$nsm" "$ifm" 10.235.0.1/24 || { echo "FAIL: setting up the namespace"; exit 1; }
 inm sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
+# HTTPS's credentials refused at start, with why: half a pair, a key that is not one, a
+# key that is not the certificate's
+mkdir -p "$work/k1" "$work/k2" "$work/k3"
+cp "$work/k/https.crt" "$work/k1/"
+cp "$work/k/https.crt" "$work/k2/" && head -c 200 /dev/urandom >"$work/k2/https.key"
+cp "$work/k/https.crt" "$work/k3/" && cp "$work/k/client.key" "$work/k3/https.key"
+refused() { # WHAT WANT KEYS
+	local out rc
+	out=$(timeout 30 "$hosted" httpd --port "afpacket:iface=$ifm" --mgmt "port=0,ip=$mgip/24" --keys "$3" 2>&1); rc=$?
+	if [ "$rc" = 2 ] && grep -qF "$2" <<<"$out"; then ok "$1: refused: $2"; else fail "$1: status $rc: $out"; fi
+}
+refused "https.crt alone" "https.crt and https.key go together; https.key missing" "$work/k1"
+refused "a key that is not one" "httpd: HTTPS: $work/k2/https.key: not a private key" "$work/k2"
+refused "another certificate's key" "$work/k3/https.key is not the key of $work/k3/https.crt" "$work/k3"
+
 "$hosted" httpd --port "afpacket:iface=$ifm" --mgmt "port=0,ip=$mgip/24" --config "$work/site.tar" --keys "$work/k" \
 	>"$work/app.log" 2>&1 &
 app=$!
