@@ -3,7 +3,7 @@
  * (kind, identifier), so that a reply's key is always its request's reversed. */
 #include "nat.h"
 
-#include "nat_xlate.h"
+#include "pkt_xlate.h"
 #include "pkt_flow.h"
 #include "pkt_parse.h"
 
@@ -84,14 +84,14 @@ static void to_dst(struct pkt_buf *p, const struct ends *e, const uint8_t addr[4
 {
 	if (!memcmp(e->dst, addr, 4) && (!e->l4 || e->dport == port))
 		return;
-	nat_xlate_dst(p, addr, wire_port(e, false, port));
+	pkt_xlate_dst(p, addr, wire_port(e, false, port));
 }
 
 static void to_src(struct pkt_buf *p, const struct ends *e, const uint8_t addr[4], uint16_t port)
 {
 	if (!memcmp(e->src, addr, 4) && (!e->l4 || e->sport == port))
 		return;
-	nat_xlate_src(p, addr, wire_port(e, true, port));
+	pkt_xlate_src(p, addr, wire_port(e, true, port));
 }
 
 bool nat_in_prefix4(const uint8_t *a, const struct cf_prefix *p)
@@ -209,7 +209,7 @@ static enum nat_reason icmp_error(struct nat *n, struct pkt_buf *p, const struct
 	struct ct_nat_tuple r;
 	ct_nat_reply(e, &r);
 	const struct pkt_flow_key *o = &e->key;
-	struct nat_xlate_icmp x;
+	struct pkt_xlate_icmp x;
 	if (dir) {
 		/* the quote is a packet the opener sent, as it left translated */
 		memcpy(x.in_src, o->src, 4);
@@ -229,7 +229,7 @@ static enum nat_reason icmp_error(struct nat *n, struct pkt_buf *p, const struct
 		memcpy(x.outer_src_match, o->src, 4);
 		memcpy(x.outer_src, r.dst, 4);
 	}
-	if (!nat_xlate_icmp_error(p, &x))
+	if (!pkt_xlate_icmp_error(p, &x))
 		return drop(n, NAT_R_ICMP_ERROR);
 	n->cnt.icmp_errors++;
 	return NAT_OK;
@@ -384,7 +384,7 @@ enum nat_reason nat_postrouting(struct nat *n, const struct nat_config *c, const
 	struct ct_entry *e = cp->e;
 	if (e && note->src_known) {
 		if (!note->src_keep)
-			nat_xlate_src(p, note->src_addr, note->src_port);
+			pkt_xlate_src(p, note->src_addr, note->src_port);
 		if (cp->dir)
 			n->cnt.in_translated++;
 		else

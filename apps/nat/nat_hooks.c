@@ -4,7 +4,7 @@
 #include "nat_app.h"
 
 #include "fw_reject.h"
-#include "nat_xlate.h"
+#include "pkt_xlate.h"
 #include "pkt_answer.h"
 #include "pkt_flow.h"
 #include "pkt_parse.h"
@@ -65,7 +65,7 @@ static void answer_as_sent(struct pkt_buf *p, const struct pkt_flow_key *k)
 	uint8_t *ip = p->data + p->meta.l3_off, *l4 = p->data + p->meta.l4_off;
 	if (p->meta.l4proto == PKT_IPPROTO_TCP) {
 		if (memcmp(ip + 12, k->dst, 4) || pkt_rd16(l4) != k->dport)
-			nat_xlate_src(p, k->dst, k->dport);
+			pkt_xlate_src(p, k->dst, k->dport);
 		return;
 	}
 	if (p->meta.l4proto != PKT_IPPROTO_ICMP || p->meta.l3_end < p->meta.l4_off + 8 + 20)
@@ -74,7 +74,7 @@ static void answer_as_sent(struct pkt_buf *p, const struct pkt_flow_key *k)
 	const uint8_t *q = l4 + 8, *qt = q + (q[0] & 15u) * 4u;
 	bool response = q[9] == PKT_IPPROTO_ICMP && qt + 1 <= p->data + p->meta.l3_end &&
 			(qt[0] == 0 || qt[0] == 14 || qt[0] == 16 || qt[0] == 18);
-	struct nat_xlate_icmp xi;
+	struct pkt_xlate_icmp xi;
 	memcpy(xi.outer_src_match, ip + 12, 4);
 	memcpy(xi.outer_src, ip + 12, 4);
 	memcpy(xi.outer_dst, ip + 16, 4);
@@ -82,7 +82,7 @@ static void answer_as_sent(struct pkt_buf *p, const struct pkt_flow_key *k)
 	memcpy(xi.in_dst, k->dst, 4);
 	xi.in_sport = response ? k->dport : k->sport;
 	xi.in_dport = k->dport;
-	nat_xlate_icmp_error(p, &xi);
+	pkt_xlate_icmp_error(p, &xi);
 }
 
 /* The firewall chain hook's decision; true when accepted (else p was dropped or answered). */

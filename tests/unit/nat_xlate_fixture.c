@@ -128,9 +128,9 @@ struct spec expect(const struct spec *s, enum op op, const uint8_t na[4], uint16
 void apply(struct pkt_buf *p, enum op op, const uint8_t na[4], uint16_t np, const uint8_t nb[4], uint16_t nq)
 {
 	switch (op) {
-	case OP_SRC: nat_xlate_src(p, na, np); break;
-	case OP_DST: nat_xlate_dst(p, nb, nq); break;
-	case OP_BOTH: nat_xlate_both(p, na, np, nb, nq); break;
+	case OP_SRC: pkt_xlate_src(p, na, np); break;
+	case OP_DST: pkt_xlate_dst(p, nb, nq); break;
+	case OP_BOTH: pkt_xlate_both(p, na, np, nb, nq); break;
 	}
 }
 

@@ -4,7 +4,7 @@
 #ifndef SLUICE_TEST_NAT_XLATE_FIXTURE_H
 #define SLUICE_TEST_NAT_XLATE_FIXTURE_H
 
-#include "nat_xlate.h"
+#include "pkt_xlate.h"
 #include "nv_csum.h"
 #include "pktbuild.h"
 

@@ -47,7 +47,7 @@ START_TEST(tcp_fields_exactly)
 	static struct pb o;
 	build(&o, &s);
 	struct pkt_buf *p = to_pkt(&o, NULL);
-	nat_xlate_src(p, A_PUB, 0x1234);
+	pkt_xlate_src(p, A_PUB, 0x1234);
 	const uint8_t *ip = p->data + 14, *t = ip + 20;
 	ck_assert_mem_eq(ip + 12, A_PUB, 4);
 	ck_assert_mem_eq(ip + 16, A_SRV, 4);
@@ -55,7 +55,7 @@ START_TEST(tcp_fields_exactly)
 	ck_assert_uint_eq(nv_rd16(t + 2), 80);
 	ck_assert(nv_ip4_ok(ip));
 	ck_assert(nv_l4_ok(ip, t, 120, 6));
-	nat_xlate_dst(p, A_IN, 443);
+	pkt_xlate_dst(p, A_IN, 443);
 	ck_assert_mem_eq(ip + 16, A_IN, 4);
 	ck_assert_uint_eq(nv_rd16(t + 2), 443);
 	ck_assert(nv_ip4_ok(ip));
@@ -76,7 +76,7 @@ START_TEST(udp_checksum_none_stays_none)
 	static struct pb o;
 	build(&o, &s);
 	struct pkt_buf *p = to_pkt(&o, NULL);
-	nat_xlate_both(p, A_PUB, 1, A_IN, 2);
+	pkt_xlate_both(p, A_PUB, 1, A_IN, 2);
 	ck_assert_uint_eq(nv_rd16(p->data + 14 + 20 + 6), 0);
 	pkt_free(p);
 }
@@ -162,7 +162,7 @@ START_TEST(icmp_query_ids)
 	static struct pb o;
 	build(&o, &s);
 	struct pkt_buf *p = to_pkt(&o, NULL);
-	nat_xlate_src(p, A_PUB, 0xbeef);
+	pkt_xlate_src(p, A_PUB, 0xbeef);
 	ck_assert_uint_eq(nv_rd16(p->data + 34 + 4), 0xbeef);
 	ck_assert(nv_l4_ok(p->data + 14, p->data + 34, 108, 1));
 	pkt_free(p);
@@ -172,7 +172,7 @@ START_TEST(icmp_query_ids)
 	memcpy(s.dst, A_PUB, 4);
 	build(&o, &s);
 	p = to_pkt(&o, NULL);
-	nat_xlate_dst(p, A_IN, 0x0101);
+	pkt_xlate_dst(p, A_IN, 0x0101);
 	ck_assert_uint_eq(nv_rd16(p->data + 34 + 4), 0x0101);
 	ck_assert_mem_eq(p->data + 14 + 16, A_IN, 4);
 	ck_assert(nv_l4_ok(p->data + 14, p->data + 34, 108, 1));
@@ -222,7 +222,7 @@ START_TEST(without_transport_header)
 	copy = o;
 	struct pkt_buf *p = to_pkt(&o, NULL);
 	ck_assert(!(p->meta.flags & PKT_F_L4));
-	nat_xlate_both(p, A_PUB, 9, A_IN, 9);
+	pkt_xlate_both(p, A_PUB, 9, A_IN, 9);
 	ck_assert_mem_eq(p->data + 34, copy.b + 34, 12);
 	ck_assert_mem_eq(p->data + 14 + 12, A_PUB, 4);
 	ck_assert_mem_eq(p->data + 14 + 16, A_IN, 4);
@@ -237,7 +237,7 @@ START_TEST(without_transport_header)
 	pb_payload(&f, 20);
 	pb_done(&f);
 	p = to_pkt(&f, NULL);
-	nat_xlate_both(p, A_PUB, 9, A_IN, 9);
+	pkt_xlate_both(p, A_PUB, 9, A_IN, 9);
 	ck_assert_mem_eq(p->data, f.b, f.len);
 	pkt_free(p);
 }
@@ -318,7 +318,7 @@ START_TEST(fragments)
 	build(&o, &s);
 	unsigned n = fragment(&o, 40, frags, 8);
 	struct pkt_buf *p = to_pkt(&frags[0], NULL);
-	nat_xlate_src(p, A_PUB, 1);
+	pkt_xlate_src(p, A_PUB, 1);
 	ck_assert_uint_eq(nv_rd16(p->data + 34 + 6), 0);
 	ck_assert_uint_eq(nv_rd16(p->data + 34), 1);
 	pkt_free(p);
@@ -356,7 +356,7 @@ START_TEST(every_checksum_value)
 				o.b[o.l4 + coff] = (uint8_t)(raw >> 8);
 				o.b[o.l4 + coff + 1] = (uint8_t)raw;
 				struct pkt_buf *p = to_pkt(&o, NULL);
-				nat_xlate_both(p, chg[c].to, chg[c].pto, chg[c].to, chg[c].pto);
+				pkt_xlate_both(p, chg[c].to, chg[c].pto, chg[c].to, chg[c].pto);
 				const uint8_t *ip = p->data + o.l3, *l4 = p->data + o.l4;
 				CHECK(nv_ip4_ok(ip), "IPv4 header checksum, word %x", w);
 				CHECK(nv_l4_ok(ip, l4, seglen, proto), "transport checksum, word %x", w);

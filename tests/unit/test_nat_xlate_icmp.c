@@ -48,7 +48,7 @@ static uint16_t quote_len(const struct pb *o, unsigned qt)
  * compared with the error built from the translated datagram, and every checksum checked.
  * Returns the translated frame's bytes in *got for further checks (static). */
 static const uint8_t *run_err(const struct err_spec *es, const struct spec *os, unsigned qt,
-			      const struct nat_xlate_icmp *x)
+			      const struct pkt_xlate_icmp *x)
 {
 	static struct pb o, ot, a, e, g;
 	static uint8_t got[PB_MAX];
@@ -70,7 +70,7 @@ static const uint8_t *run_err(const struct err_spec *es, const struct spec *os, 
 		uint16_t len;
 		struct pkt_buf *p = to_pkt(&a, &len);
 		memcpy(got, p->data, len);
-		CHECK(!nat_xlate_icmp_error(p, x), "a quote of %u transport bytes translated", qt_have);
+		CHECK(!pkt_xlate_icmp_error(p, x), "a quote of %u transport bytes translated", qt_have);
 		CHECK(p->len == len && memcmp(p->data, got, len) == 0, "a refused error changed");
 		pkt_free(p);
 		return got;
@@ -88,7 +88,7 @@ static const uint8_t *run_err(const struct err_spec *es, const struct spec *os, 
 
 	uint16_t len;
 	struct pkt_buf *p = to_pkt(&a, &len);
-	CHECK(nat_xlate_icmp_error(p, x), "not translated");
+	CHECK(pkt_xlate_icmp_error(p, x), "not translated");
 	g = e;
 	pb_pad(&g, 60);
 	CHECK(p->len == g.len && memcmp(p->data, g.b, g.len) == 0,
@@ -109,9 +109,9 @@ static const uint8_t *run_err(const struct err_spec *es, const struct spec *os, 
 
 /* The reply path of a source NAT: host A_IN:40000 was A_PUB:61000 towards A_SRV:80; an
  * error from `from` to A_PUB quoting A_PUB:61000 -> A_SRV:80, turned back. */
-static struct nat_xlate_icmp back_to_inside(void)
+static struct pkt_xlate_icmp back_to_inside(void)
 {
-	struct nat_xlate_icmp x = { .in_sport = 40000, .in_dport = 80 };
+	struct pkt_xlate_icmp x = { .in_sport = 40000, .in_dport = 80 };
 	memcpy(x.outer_src_match, A_SRV, 4);
 	memcpy(x.outer_src, A_SRV, 4);
 	memcpy(x.outer_dst, A_IN, 4);
@@ -140,7 +140,7 @@ static struct err_spec err(uint8_t type, uint8_t code, const uint8_t from[4])
 
 START_TEST(error_port_unreachable_udp)
 {
-	struct nat_xlate_icmp x = back_to_inside();
+	struct pkt_xlate_icmp x = back_to_inside();
 	struct err_spec es = err(3, 3, A_SRV);
 	struct spec os = sent_outside(17, 30);
 	const uint8_t *d = run_err(&es, &os, 1000, &x);  /* the whole datagram quoted */
@@ -157,7 +157,7 @@ END_TEST
 
 START_TEST(error_time_exceeded_tcp)
 {
-	struct nat_xlate_icmp x = back_to_inside();
+	struct pkt_xlate_icmp x = back_to_inside();
 	struct err_spec es = err(11, 0, A_RTR);
 	struct spec os = sent_outside(6, 200);
 	const uint8_t *d = run_err(&es, &os, 20, &x);    /* a full 20-byte header */
@@ -182,7 +182,7 @@ END_TEST
 
 START_TEST(error_frag_needed_tcp)
 {
-	struct nat_xlate_icmp x = back_to_inside();
+	struct pkt_xlate_icmp x = back_to_inside();
 	struct err_spec es = err(3, 4, A_RTR);
 	struct spec os = sent_outside(6, 1400);
 	os.frag = 0x4000;  /* DF */
@@ -196,7 +196,7 @@ END_TEST
 START_TEST(error_quoting_icmp_echo)
 {
 	/* A_IN's echo with id 0x0101 left as A_PUB's with id 0xbeef; an error comes back */
-	struct nat_xlate_icmp x = back_to_inside();
+	struct pkt_xlate_icmp x = back_to_inside();
 	x.in_sport = 0x0101;
 	x.in_dport = 0xdead;  /* not used for ICMP */
 	struct spec os = sent_outside(1, 56);
@@ -216,7 +216,7 @@ START_TEST(error_outer_source_match)
 {
 	/* a destination NAT: A_SRV was reached as A_PUB; the error from the server itself
 	 * names it A_SRV, and the inside must see A_PUB */
-	struct nat_xlate_icmp x = back_to_inside();
+	struct pkt_xlate_icmp x = back_to_inside();
 	memcpy(x.outer_src_match, A_SRV, 4);
 	memcpy(x.outer_src, A_PUB, 4);
 	memcpy(x.in_dst, A_PUB, 4);
@@ -236,7 +236,7 @@ END_TEST
 
 START_TEST(error_options_vlans_fragments)
 {
-	struct nat_xlate_icmp x = back_to_inside();
+	struct pkt_xlate_icmp x = back_to_inside();
 	for (uint8_t nv = 0; nv <= 2; nv++)
 		for (uint8_t ol = 0; ol <= 40; ol += 8)
 			for (uint8_t ql = 0; ql <= 40; ql += 12) {
@@ -266,13 +266,13 @@ START_TEST(error_options_vlans_fragments)
 END_TEST
 
 /* p is not accepted and stays byte for byte as it was. */
-static void refused(const struct pb *f, const struct nat_xlate_icmp *x)
+static void refused(const struct pb *f, const struct pkt_xlate_icmp *x)
 {
 	uint16_t len;
 	struct pkt_buf *p = to_pkt(f, &len);
 	static uint8_t before[PB_MAX];
 	memcpy(before, p->data, len);
-	ck_assert(!nat_xlate_icmp_error(p, x));
+	ck_assert(!pkt_xlate_icmp_error(p, x));
 	ck_assert_uint_eq(p->len, len);
 	ck_assert_mem_eq(p->data, before, len);
 	pkt_free(p);
@@ -280,7 +280,7 @@ static void refused(const struct pb *f, const struct nat_xlate_icmp *x)
 
 START_TEST(error_refused)
 {
-	struct nat_xlate_icmp x = back_to_inside();
+	struct pkt_xlate_icmp x = back_to_inside();
 	static struct pb o, a;
 	struct err_spec es = err(3, 3, A_SRV);
 	/* quotes too short: 20 + 7, 19, nothing, and an IHL of 6 with 20 + 8 */
@@ -305,7 +305,7 @@ START_TEST(error_refused)
 	build_err(&a, &es, o.b + o.l3, 32);  /* 24 + 8: enough */
 	{
 		struct pkt_buf *p = to_pkt(&a, NULL);
-		ck_assert(nat_xlate_icmp_error(p, &x));
+		ck_assert(pkt_xlate_icmp_error(p, &x));
 		pkt_free(p);
 	}
 	/* a quote that is not IPv4 */
@@ -400,7 +400,7 @@ START_TEST(random_errors)
 				       .n_vlan = (uint8_t)((v >> 8) % 3), .optlen = (uint8_t)((v >> 10) % 11 * 4) };
 		rand_addr(&r, es.from);
 		memcpy(es.to, os.src, 4);
-		struct nat_xlate_icmp x;
+		struct pkt_xlate_icmp x;
 		v = rng_next(&r);
 		if (v & 1)
 			memcpy(x.outer_src_match, es.from, 4);

@@ -1,4 +1,4 @@
-/* nat_xlate.h - NAT44 packet rewriting: addresses, ports and ICMP query identifiers, with
+/* pkt_xlate.h - IPv4 address translation (the NAT's and the load balancer's): addresses, ports and ICMP query identifiers, with
  * every checksum kept right by incremental update (RFC 1624 eqn. 3, never recomputed over
  * the packet), and ICMPv4 errors quoting a translated packet (RFC 5508 section 4.2).
  *
@@ -7,13 +7,13 @@
  * without PKT_F_L4 (an unparsed protocol, a first fragment too short for its transport
  * header) gets the address only. ICMP messages other than queries (echo, timestamp,
  * information, address mask; requests and replies) get the address only here: an error's
- * quote is nat_xlate_icmp_error()'s. Checksums stay right, so p->ol_flags' PKT_OL_*_GOOD
+ * quote is pkt_xlate_icmp_error()'s. Checksums stay right, so p->ol_flags' PKT_OL_*_GOOD
  * stay true. Per-packet path: no allocation, no loop over the packet's bytes.
  *
  * Ports and identifiers are in host order; addresses are 4 bytes in network order.
  */
-#ifndef SLUICE_NAT_XLATE_H
-#define SLUICE_NAT_XLATE_H
+#ifndef SLUICE_PKT_XLATE_H
+#define SLUICE_PKT_XLATE_H
 
 #include "pkt.h"
 
@@ -28,15 +28,15 @@
  * A UDP checksum of 0 (none) stays 0; a UDP checksum that becomes 0 is sent as 0xffff. A later
  * fragment (PKT_F_FRAG_NF) gets the address only (its datagram's transport checksum is in the
  * first fragment, which gets the pseudo-header change). addr: 4 bytes in network order. */
-void nat_xlate_src(struct pkt_buf *p, const uint8_t addr[4], uint16_t port);
-void nat_xlate_dst(struct pkt_buf *p, const uint8_t addr[4], uint16_t port);
+void pkt_xlate_src(struct pkt_buf *p, const uint8_t addr[4], uint16_t port);
+void pkt_xlate_dst(struct pkt_buf *p, const uint8_t addr[4], uint16_t port);
 /* Both at once (one pass over the checksums: a hairpinned or doubly translated packet).
  * An ICMP query has one identifier: it becomes sport (dport is not used for it). */
-void nat_xlate_both(struct pkt_buf *p, const uint8_t src[4], uint16_t sport, const uint8_t dst[4], uint16_t dport);
+void pkt_xlate_both(struct pkt_buf *p, const uint8_t src[4], uint16_t sport, const uint8_t dst[4], uint16_t dport);
 
 /* An ICMPv4 error (types 3, 4, 5, 11, 12) quoting a translated packet (RFC 5508 section 4.2):
  * the outer header and the quoted packet rewritten together. */
-struct nat_xlate_icmp {
+struct pkt_xlate_icmp {
 	uint8_t outer_src_match[4], outer_src[4];  /* the outer source becomes outer_src when it is outer_src_match (else unchanged: an intermediate router's address) */
 	uint8_t outer_dst[4];                      /* the outer destination */
 	uint8_t in_src[4], in_dst[4];              /* the quoted packet's source and destination */
@@ -53,6 +53,6 @@ struct nat_xlate_icmp {
  * (options). A quoted UDP checksum of 0 stays 0; a quoted ICMP query's checksum is updated
  * for the identifier even when the quote does not hold its whole message (as Linux does);
  * a quoted ICMP message that is not a query gets addresses only. */
-bool nat_xlate_icmp_error(struct pkt_buf *p, const struct nat_xlate_icmp *x);
+bool pkt_xlate_icmp_error(struct pkt_buf *p, const struct pkt_xlate_icmp *x);
 
 #endif
