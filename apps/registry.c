@@ -5,6 +5,7 @@
 extern const struct app_def app_l2fwd;
 extern const struct app_def app_fw;
 extern const struct app_def app_nat;
+extern const struct app_def app_lb;
 extern const struct app_def app_httpd;
 extern const struct app_def app_pktgen;
 
@@ -12,6 +13,7 @@ const struct app_def *const app_registry[] = {
 	&app_l2fwd,
 	&app_fw,
 	&app_nat,
+	&app_lb,
 	&app_httpd,
 	&app_pktgen,
 	NULL,

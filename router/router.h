@@ -181,6 +181,19 @@ void rtr_burst(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w, st
 /* Once a ms or so: neighbour retries and failures (host unreachable), fragment expiry. */
 void rtr_tick(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w, uint64_t now_ms, unsigned steps);
 
+/* For an engine that forwards some packets itself, before the router's hooks (the load
+ * balancer's direct server return). rtr_count_in counts p as taken in by interface iif
+ * (rtr_ingress). rtr_steer sends p, an IP packet the engine took from the burst (parsed,
+ * not a fragment, for our MAC), to the neighbour via instead of its destination: the route
+ * to via says the way out (a connected prefix: via itself is the neighbour; else its
+ * gateway), its TTL or hop limit is decremented and its Ethernet header rewritten, or it
+ * waits for the neighbour. Its verdict is set either way: forwarded, taken (waiting), or
+ * dropped with the router's reason (no route to via or via is ours, TTL of 1 or less,
+ * bigger than the way out's MTU, the neighbour's troubles). via is of p's family. */
+void rtr_count_in(struct rtr *r, const struct rtr_conf *c, uint16_t iif, const struct pkt_buf *p);
+void rtr_steer(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w, struct pkt_buf *p, const uint8_t *via,
+	       uint64_t now);
+
 /* Our address on interface f for talking to near (NULL: any): the address whose prefix
  * holds it, else the first of the family, else (IPv6) the link-local one; NULL if none. */
 const uint8_t *rtr_source(const struct rtr_iface *f, int family, const uint8_t *near);

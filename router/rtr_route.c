@@ -290,6 +290,35 @@ void rtr_next_hop(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w,
 	send_to(r, c, w, p, nh->port, v6 ? 6 : 4, next, now);
 }
 
+void rtr_count_in(struct rtr *r, const struct rtr_conf *c, uint16_t iif, const struct pkt_buf *p)
+{
+	struct rtr_if_stats *st = &r->ifs[c->ifc[iif].stats];
+	st->rx_pkts++;
+	st->rx_bytes += p->len;
+}
+
+void rtr_steer(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w, struct pkt_buf *p, const uint8_t *via,
+	       uint64_t now)
+{
+	bool v6 = p->meta.l3 == PKT_L3_IPV6;
+	const uint8_t *ip = p->data + p->meta.l3_off;
+	const struct rt_nexthop *nh = v6 ? rt_lookup6(c->rt, via) : rt_lookup4(c->rt, via);
+	if (!nh || nh->kind == RT_LOCAL) {
+		pkt_drop(p, R(r, NO_ROUTE));
+		return;
+	}
+	if (ip[v6 ? 7 : 8] <= 1) {
+		pkt_drop(p, R(r, TTL));
+		return;
+	}
+	if ((uint32_t)(p->meta.l3_end - p->meta.l3_off) > c->ifc[nh->port].cfg->mtu) {
+		pkt_drop(p, R(r, MTU));
+		return;
+	}
+	rtr_ttl_down(p, v6);
+	send_to(r, c, w, p, nh->port, v6 ? 6 : 4, nh->kind == RT_GATEWAY ? nh->gw : via, now);
+}
+
 /* Sends q (routed by nh, not part of the burst) to its next hop after the burst, or
  * leaves it waiting for the neighbour: NB_RESOLVED or NB_QUEUED. Anything else: it could
  * not go, and the caller drops it (neigh_reason) and counts. */

@@ -1,0 +1,103 @@
+/* The lb appliance at the router's hooks (router.h): nat services' connections at
+ * prerouting (a new one given its backend and translated, the later packets of either
+ * direction translated as their connection says); what is forwarded must be a service's;
+ * the router's own answers (ARP, ND, echo, ICMP errors) go as they are. ARP is answered
+ * for the IPv4 VIPs and fixed snat addresses, so that clients and backends on a link reach
+ * them without routes. */
+#include "lb_app.h"
+
+#include "fw.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+#define ANSWER_RATE 1000          /* answers a second, as a burst too */
+#define ANSWER_COST (1000000000ull / ANSWER_RATE)
+
+static bool answer_allowed(void *app, uint64_t now_ms)
+{
+	struct lb_app *a = app;
+	return fw_bucket_take(&a->answer_rate, ANSWER_COST, ANSWER_COST * ANSWER_RATE, now_ms * 1000000ull);
+}
+
+static enum rtr_verdict drop(struct rtr_pkt *x, enum lb_reason r)
+{
+	pkt_drop(x->p, (uint16_t)(LBA_LB + r));
+	return RTR_DONE;
+}
+
+static enum rtr_verdict prerouting(void *app, struct rtr_pkt *x)
+{
+	struct lb_app *a = app;
+	struct ct_pkt *cp = x->cp;
+	if (cp->e && lb_nat_owns(cp->e)) {
+		if (cp->state == CT_S_RELATED)
+			return drop(x, LB_R_RELATED);
+		lb_nat_established(&a->lb, x->p, cp);
+		return RTR_ACCEPT;
+	}
+	const struct pkt_flow_key *k = &cp->key;
+	if (!k->family || (k->proto != 6 && k->proto != 17))     /* the key ct_track read */
+		return RTR_ACCEPT;
+	const struct lb_set *s = atomic_load_explicit(&a->set, memory_order_acquire);
+	const struct lb_service *v = lb_find(s, k->dst, k->family, k->proto, k->dport);
+	if (!v)
+		return RTR_ACCEPT;
+	if (v->mode == LBC_DSR) {
+		/* what the stage left to the router: fragments are refused (a later one has no
+		 * ports to find its flow by); the rest (a TTL that ran out) the router answers */
+		if (x->p->meta.flags & PKT_F_FRAG)
+			return drop(x, LB_R_FRAGMENT);
+		return RTR_ACCEPT;
+	}
+	if (cp->state == CT_S_INVALID)
+		return drop(x, LB_R_INVALID);
+	if (cp->state != CT_S_NEW || cp->e)
+		return RTR_ACCEPT;
+	return lb_nat_new(&a->lb, s, v, x->p, cp, x->now) ? RTR_ACCEPT : RTR_DONE;
+}
+
+static enum rtr_verdict input(void *app, struct rtr_pkt *x)
+{
+	(void)app;
+	(void)x;
+	return RTR_ACCEPT;
+}
+
+/* Only a service's traffic goes through: the load balancer is not an open router. */
+static enum rtr_verdict forward(void *app, struct rtr_pkt *x)
+{
+	(void)app;
+	if (x->cp->e && lb_nat_owns(x->cp->e))
+		return RTR_ACCEPT;
+	return drop(x, LB_R_NOT_SERVICE);
+}
+
+static enum rtr_verdict output(void *app, struct rtr_pkt *x)
+{
+	(void)app;
+	(void)x;
+	return RTR_ACCEPT;
+}
+
+static bool owns(void *app, int ifx, const uint8_t ip[4])
+{
+	(void)ifx;
+	struct lb_app *a = app;
+	const struct lb_set *s = atomic_load_explicit(&a->set, memory_order_acquire);
+	for (unsigned i = 0; i < s->n_svc; i++) {
+		const struct lb_service *v = &s->svc[i];
+		if ((v->family == 4 && !memcmp(v->vip, ip, 4)) || (v->snat_fixed && !memcmp(v->snat_addr, ip, 4)))
+			return true;
+	}
+	return false;
+}
+
+const struct rtr_hooks lba_hooks = {
+	.prerouting = prerouting,
+	.input = input,
+	.forward = forward,
+	.output = output,
+	.answer_allowed = answer_allowed,
+	.owns = owns,
+};
