@@ -49,7 +49,9 @@ static int fill_service(struct lb_service *v, const struct lb_set_input *in, cha
 	v->snat_fixed = c->snat_addr_set;
 	memcpy(v->snat_addr, c->snat_addr, 4);
 	v->id = in->id;
-	v->flow_timeout = (uint32_t)(((uint64_t)in->flow_timeout_s * 1000 + 1023) >> 10);
+	/* in whole ticks, plus one: the tick of a flow's last packet counts whole (lb_flow.h),
+	 * so that no flow goes before it has been idle for its timeout */
+	v->flow_timeout = (uint32_t)(((uint64_t)in->flow_timeout_s * 1000 + 1023) >> 10) + 1;
 	v->m = c->table_size;
 	v->n_be = (uint16_t)c->n_backend;
 	v->table = malloc((size_t)v->m * sizeof(*v->table));

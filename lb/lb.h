@@ -48,6 +48,7 @@
 	X(RELATED, "related")           /* nat: an ICMP error about a connection, not translated */ \
 	X(FRAGMENT, "fragment")         /* a fragment for a dsr service */                  \
 	X(NO_ROOM, "no_room")           /* no headroom to encapsulate */                    \
+	X(TOO_BIG, "too_big")           /* dsr encap: too big for the tunnel (the sender told when it may be) */ \
 	X(NOT_SERVICE, "not_service")   /* forwarded traffic that is no service's */
 
 #define LB_R_ENUM(id, str) LB_R_##id,

@@ -15,12 +15,8 @@
 
 #include <stdatomic.h>
 
-#define LBA_REASONS(X) X(NOT_OURS, "not_ours") /* a dsr packet not for our MAC, or on no interface */
-#define LBA_ENUM(id, str) LBA_##id,
-enum lba_reason { LBA_REASONS(LBA_ENUM) LBA__COUNT };
-#undef LBA_ENUM
-/* The stage's reasons: its own, the engine's, the router's, then the parser's. */
-#define LBA_LB LBA__COUNT
+/* The stage's reasons: the engine's (named lb_*), the router's, then the parser's. */
+#define LBA_LB 0
 #define LBA_RTR (LBA_LB + LB_R__COUNT)
 #define LBA_PARSE (LBA_RTR + RTR_R__COUNT)
 #define LBA_N_REASONS (LBA_PARSE + PKT_PARSE__COUNT)
@@ -69,6 +65,7 @@ struct lb_app {
 	uint64_t last_tick_ms;
 	struct fw_log log;                  /* the core's: no firewall writes to it */
 	struct fw_bucket answer_rate;       /* the router's answers a second */
+	uint64_t too_big_told;              /* senders told the tunnel's MTU */
 	struct pkt_pool *pool;
 	const uint8_t *port_mac[PKT_MAX_PORTS];
 	uint16_t n_ports;
@@ -101,6 +98,13 @@ static inline const char *lba_addr(char *buf, size_t len, uint8_t family, const 
 		pkt_addr_put_ip4(buf, len, &at, addr);
 	return buf;
 }
+
+/* A dsr packet p of service v that came in by interface iif (our MAC, TTL above 1, not a
+ * fragment), key k and tag its flow's: its backend's, then MAC rewrite or the tunnel, out
+ * by the router (rtr_steer). One too big for the tunnel is answered (fragmentation needed,
+ * packet too big) when it may be, else dropped. lb_main.c. */
+void lba_dsr_forward(struct lb_app *a, const struct lb_set *s, const struct lb_service *v, const struct rtr_conf *rc,
+		     struct pkt_worker *w, struct pkt_buf *p, const struct pkt_flow_key *k, uint64_t tag, int iif);
 
 /* The router's hooks (lb_hooks.c). */
 extern const struct rtr_hooks lba_hooks;

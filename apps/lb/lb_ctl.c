@@ -106,13 +106,18 @@ static void txn_free(void *txn)
 /* Reads text (one service block) with the config's parser into one service; errors at
  * line 1 of text are moved to the command's line, column base + col - 1, those of other
  * lines kept. 0, or -1 with the error in o. */
-static int parse_one(const char *text, size_t len, unsigned line_of_words, unsigned base, const struct ctl_where *w,
-		     struct ctl_out *o, struct lb_config *out)
+static struct lb_config *parse_one(const char *text, size_t len, unsigned line_of_words, unsigned base,
+				   const struct ctl_where *w, struct ctl_out *o)
 {
+	/* both on the heap: a config of every service is tens of KiB, too much for an
+	 * image's stack */
 	struct cf_config *cf = calloc(1, sizeof(*cf));
-	if (!cf) {
+	struct lb_config *out = malloc(sizeof(*out));
+	if (!cf || !out) {
+		free(cf);
+		free(out);
 		ctl_error(o, "out of memory");
-		return -1;
+		return NULL;
 	}
 	lb_config_init(out);
 	struct cf_ext ext;
@@ -131,9 +136,16 @@ static int parse_one(const char *text, size_t len, unsigned line_of_words, unsig
 		else
 			ctl_error(o, "%s:%u: %s", w->name, w->line, e.msg);
 		lb_config_free(out);
-		return -1;
+		free(out);
+		return NULL;
 	}
-	return 0;
+	return out;
+}
+
+static void config_drop(struct lb_config *c)
+{
+	lb_config_free(c);
+	free(c);
 }
 
 static int svc_index(const struct lb_config *c, const char *name)
@@ -183,25 +195,24 @@ static int add_service(struct lbc_txn *t, const struct ctl_args *a, const struct
 {
 	/* the words from 'service' on are a service block as the config writes it */
 	const char *raw = a->line + a->col[1] - 1;
-	struct lb_config one;
-	if (parse_one(raw, strlen(raw), 1, a->col[1], w, o, &one))
+	struct lb_config *one = parse_one(raw, strlen(raw), 1, a->col[1], w, o);
+	if (!one)
 		return -1;
-	if (one.n_svc != 1 || one.declared) {
-		lb_config_free(&one);
-		return ERR_AT(1, "one service block: service NAME { vip ADDR tcp|udp PORT; ... }");
+	int rc = 0;
+	if (one->n_svc != 1 || one->declared)
+		rc = ERR_AT(1, "one service block: service NAME { vip ADDR tcp|udp PORT; ... }");
+	else if (svc_index(&t->lb, one->svc[0].name) >= 0)
+		rc = ERR_AT(2, "service '%s' exists: remove it first, or change its backends", one->svc[0].name);
+	else if (t->lb.n_svc >= LBC_MAX_SERVICES)
+		rc = ERR_AT(2, "at most %u services", LBC_MAX_SERVICES);
+	if (rc) {
+		config_drop(one);
+		return rc;
 	}
-	if (svc_index(&t->lb, one.svc[0].name) >= 0) {
-		lb_config_free(&one);
-		return ERR_AT(2, "service '%s' exists: remove it first, or change its backends", one.svc[0].name);
-	}
-	if (t->lb.n_svc >= LBC_MAX_SERVICES) {
-		lb_config_free(&one);
-		return ERR_AT(2, "at most %u services", LBC_MAX_SERVICES);
-	}
-	t->lb.svc[t->lb.n_svc++] = one.svc[0];
-	one.svc[0].backend = NULL;
-	one.svc[0].n_backend = 0;
-	lb_config_free(&one);
+	t->lb.svc[t->lb.n_svc++] = one->svc[0];
+	one->svc[0].backend = NULL;
+	one->svc[0].n_backend = 0;
+	config_drop(one);
 	t->changes++;
 	ctl_ok(o, "service %s added", t->lb.svc[t->lb.n_svc - 1].name);
 	return 0;
@@ -215,21 +226,27 @@ static int add_backend(struct lbc_txn *t, const struct ctl_args *a, const struct
 	if (a->argc < 5)
 		return ERR_AT(a->argc, "add backend SERVICE NAME ADDR [port N] [weight N] [drain]");
 	/* the service's own lines, so that its mode and family judge the backend */
-	struct lb_config head;
-	lb_config_init(&head);
-	head.svc[0] = *v;
-	head.svc[0].backend = NULL;
-	head.svc[0].n_backend = 0;
-	head.n_svc = 1;
-	size_t need = lb_config_render(&head, NULL, 0);
+	struct lb_config *head = malloc(sizeof(*head));
+	if (!head) {
+		ctl_error(o, "out of memory");
+		return -1;
+	}
+	lb_config_init(head);
+	head->svc[0] = *v;
+	head->svc[0].backend = NULL;
+	head->svc[0].n_backend = 0;
+	head->n_svc = 1;
+	size_t need = lb_config_render(head, NULL, 0);
 	const char *raw = a->line + a->col[3] - 1;
 	size_t rawlen = strlen(raw);
 	char *text = malloc(need + rawlen + 32);
 	if (!text) {
+		free(head);
 		ctl_error(o, "out of memory");
 		return -1;
 	}
-	lb_config_render(&head, text, need + 1);
+	lb_config_render(head, text, need + 1);
+	free(head);               /* it held no backend array of its own */
 	/* the backend line before the closing brace */
 	size_t at = need;
 	while (at > 0 && text[at - 1] != '}')
@@ -239,13 +256,12 @@ static int add_backend(struct lbc_txn *t, const struct ctl_args *a, const struct
 	for (size_t i = 0; i < at; i++)
 		line += text[i] == '\n';
 	int n = snprintf(text + at, rawlen + 32, "backend %s\n}\n", raw);
-	struct lb_config one;
-	int rc = parse_one(text, at + (size_t)n, line, a->col[3] - 8, w, o, &one);
+	struct lb_config *one = parse_one(text, at + (size_t)n, line, a->col[3] - 8, w, o);
 	free(text);
-	if (rc)
+	if (!one)
 		return -1;
-	struct lbc_backend nb = one.svc[0].backend[0];
-	lb_config_free(&one);
+	struct lbc_backend nb = one->svc[0].backend[0];
+	config_drop(one);
 	if (be_index(v, nb.name) >= 0)
 		return ERR_AT(3, "service %s has a backend '%s' already", v->name, nb.name);
 	if (v->n_backend >= LBC_MAX_BACKENDS)
@@ -275,6 +291,9 @@ static int remove_cmd(struct lbc_txn *t, const struct ctl_args *a, const struct 
 		free(v->backend);
 		memmove(&t->lb.svc[s], &t->lb.svc[s + 1], (t->lb.n_svc - s - 1) * sizeof(t->lb.svc[0]));
 		t->lb.n_svc--;
+		/* the slot left past the end holds nothing (lb_config_free looks at every one) */
+		t->lb.svc[t->lb.n_svc].backend = NULL;
+		t->lb.svc[t->lb.n_svc].n_backend = 0;
 		t->changes++;
 		ctl_ok(o, "service %s removed", a->argv[2]);
 		return 0;

@@ -30,6 +30,11 @@ static enum rtr_verdict prerouting(void *app, struct rtr_pkt *x)
 {
 	struct lb_app *a = app;
 	struct ct_pkt *cp = x->cp;
+	const struct pkt_meta *m = &x->p->meta;
+	/* a TTL that runs out here is the router's to answer, about the packet as it came:
+	 * nothing translated, no connection made */
+	if (x->p->data[m->l3_off + (x->v6 ? 7 : 8)] <= 1)
+		return RTR_ACCEPT;
 	if (cp->e && lb_nat_owns(cp->e)) {
 		if (cp->state == CT_S_RELATED)
 			return drop(x, LB_R_RELATED);
@@ -45,10 +50,12 @@ static enum rtr_verdict prerouting(void *app, struct rtr_pkt *x)
 		return RTR_ACCEPT;
 	if (v->mode == LBC_DSR) {
 		/* what the stage left to the router: fragments are refused (a later one has no
-		 * ports to find its flow by); the rest (a TTL that ran out) the router answers */
-		if (x->p->meta.flags & PKT_F_FRAG)
+		 * ports to find its flow by); packets with IP options or extension headers go as
+		 * the stage sends the others */
+		if (m->flags & PKT_F_FRAG)
 			return drop(x, LB_R_FRAGMENT);
-		return RTR_ACCEPT;
+		lba_dsr_forward(a, s, v, x->c, x->w, x->p, k, lbf_tag(k), x->iif);
+		return RTR_DONE;
 	}
 	if (cp->state == CT_S_INVALID)
 		return drop(x, LB_R_INVALID);

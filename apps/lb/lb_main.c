@@ -10,6 +10,7 @@
 #include "lb_app.h"
 
 #include "app_conf.h"
+#include "pkt_answer.h"
 #include "pkt_parse.h"
 #include "plat.h"
 
@@ -19,11 +20,13 @@
 #include <string.h>
 
 #define LBA_NAME(id, str) str,
+#define LBA_LB_NAME(id, str) "lb_" str,
 #define LBA_PARSE_NAME(id, str) "parse_" str,
-const char *const lba_reasons[LBA_N_REASONS] = { LBA_REASONS(LBA_NAME) LB_REASONS(LBA_NAME) RTR_REASONS(LBA_NAME)
+const char *const lba_reasons[LBA_N_REASONS] = { LB_REASONS(LBA_LB_NAME) RTR_REASONS(LBA_NAME)
 							 PKT_PARSE_REASONS(LBA_PARSE_NAME) };
 static_assert(LBA_N_REASONS <= PKT_MAX_REASONS, "the lb stage's reasons");
 #undef LBA_PARSE_NAME
+#undef LBA_LB_NAME
 #undef LBA_NAME
 static_assert(LBA_RETIRED <= APR_RETIRED, "the replaced configs fit in the core's list");
 static_assert(LB_MAX_SVC_IDS >= 2 * LBC_MAX_SERVICES && LB_SLOTS >= 2 * LBC_MAX_SERVICES &&
@@ -31,6 +34,48 @@ static_assert(LB_MAX_SVC_IDS >= 2 * LBC_MAX_SERVICES && LB_SLOTS >= 2 * LBC_MAX_
 	      "ids and slots to spare for every service and backend a config may have");
 
 #define FLOW_SWEEP_BUCKETS 64            /* affinity buckets looked at a ms */
+
+/* Too big for the tunnel to be: the sender is told the tunnel's MTU (IPv4 with DF, and
+ * IPv6: RFC 1191, RFC 8201) within the router's answer rate, from our address on the way
+ * back; IPv4 without DF is dropped too (no fragmenting of a tunnel's packets here). */
+static void too_big(struct lb_app *a, const struct lb_service *v, const struct rtr_conf *rc, struct pkt_buf *p, int iif,
+		    uint32_t mtu)
+{
+	const struct pkt_meta *m = &p->meta;
+	bool v6 = m->l3 == PKT_L3_IPV6;
+	const uint8_t *ip = p->data + m->l3_off;
+	const uint8_t *src = rtr_source(&rc->ifc[iif], v6 ? 6 : 4, ip + (v6 ? 8 : 12));
+	a->lb.svc[v->id].dropped++;
+	if ((v6 || (pkt_rd16(ip + 6) & 0x4000)) && src && pkt_answer_ok(p) &&
+	    lba_hooks.answer_allowed(a, a->now_ms) &&
+	    pkt_answer_icmp(p, v6 ? 2 : 3, v6 ? 0 : 4, mtu, src)) {
+		a->too_big_told++;
+		pkt_fwd(p, rc->ifc[iif].port);
+		return;
+	}
+	pkt_drop(p, LBA_LB + LB_R_TOO_BIG);
+}
+
+void lba_dsr_forward(struct lb_app *a, const struct lb_set *s, const struct lb_service *v, const struct rtr_conf *rc,
+		     struct pkt_worker *w, struct pkt_buf *p, const struct pkt_flow_key *k, uint64_t tag, int iif)
+{
+	const struct lb_backend *be;
+	if (!lb_dsr_pick(&a->lb, s, v, p, k, tag, w->now_ms, &be))
+		return;
+	if (v->encap != LBC_ENCAP_NONE) {
+		/* the tunnel's MTU: the way out's, less the outer headers */
+		const struct rt_nexthop *nh = be->family == 6 ? rt_lookup6(rc->rt, be->addr) : rt_lookup4(rc->rt, be->addr);
+		uint32_t over = (be->family == 6 ? 40u : 20u) + (v->encap == LBC_ENCAP_GUE ? 12u : 0u);
+		uint32_t mtu = nh && nh->kind != RT_LOCAL ? rc->ifc[nh->port].cfg->mtu : 0;
+		if (mtu && (uint32_t)(p->meta.l3_end - p->meta.l3_off) + over > mtu) {
+			too_big(a, v, rc, p, iif, mtu - over);
+			return;
+		}
+		if (!lb_encap(&a->lb, v, be, p, (uint32_t)tag))
+			return;
+	}
+	rtr_steer(&a->rtr, rc, w, p, be->addr, w->now_ms);
+}
 
 /* One burst: dsr services' packets forwarded here, the rest through the router (whose
  * prerouting hook takes nat services' connections). */
@@ -41,6 +86,7 @@ static void lb_process(void *ctx, struct pkt_worker *w, struct pkt_buf **pkts, u
 	const struct lb_set *s = atomic_load_explicit(&a->set, memory_order_acquire);
 	struct pkt_buf *rest[PKT_BURST], *dsr[PKT_BURST];
 	const struct lb_service *svc[PKT_BURST];
+	int in[PKT_BURST];
 	struct pkt_flow_key key[PKT_BURST];
 	uint64_t tag[PKT_BURST];
 	uint16_t n_rest = 0, n_dsr = 0;
@@ -55,11 +101,13 @@ static void lb_process(void *ctx, struct pkt_worker *w, struct pkt_buf **pkts, u
 		}
 		struct pkt_flow_key *k = &key[n_dsr];
 		pkt_flow_key(p, k);
+		k->vlan = 0;            /* VLANs are links of the router: not part of a flow (as ct's keys here) */
 		const struct lb_service *v = lb_find(s, k->dst, k->family, k->proto, k->dport);
 		int iif = v && v->mode == LBC_DSR ? rtr_ingress(rc, p) : -1;
 		const uint8_t *ip = p->data + m->l3_off;
-		/* the router answers what is not plainly ours to forward (another MAC, a TTL
-		 * that runs out, options) */
+		/* the router takes what is not plainly ours to forward: another MAC (dropped),
+		 * a TTL that runs out (answered), IP options and extension headers (its checks,
+		 * then its prerouting hook forwards them as here) */
 		if (iif < 0 || !pkt_mac_eq(p->data, rc->ifc[iif].mac) || ip[m->l3 == PKT_L3_IPV6 ? 7 : 8] <= 1 ||
 		    (m->flags & PKT_F_IP_OPTS)) {
 			rest[n_rest++] = p;
@@ -67,19 +115,13 @@ static void lb_process(void *ctx, struct pkt_worker *w, struct pkt_buf **pkts, u
 		}
 		rtr_count_in(&a->rtr, rc, (uint16_t)iif, p);
 		svc[n_dsr] = v;
+		in[n_dsr] = iif;
 		tag[n_dsr] = lbf_tag(k);
 		lbf_prefetch(a->lb.flows, tag[n_dsr]);
 		dsr[n_dsr++] = p;
 	}
-	for (uint16_t i = 0; i < n_dsr; i++) {
-		struct pkt_buf *p = dsr[i];
-		const struct lb_backend *be;
-		if (!lb_dsr_pick(&a->lb, s, svc[i], p, &key[i], tag[i], w->now_ms, &be))
-			continue;
-		if (svc[i]->encap != LBC_ENCAP_NONE && !lb_encap(&a->lb, svc[i], be, p, (uint32_t)tag[i]))
-			continue;
-		rtr_steer(&a->rtr, rc, w, p, be->addr, w->now_ms);
-	}
+	for (uint16_t i = 0; i < n_dsr; i++)
+		lba_dsr_forward(a, s, svc[i], rc, w, dsr[i], &key[i], tag[i], in[i]);
 	if (n_rest)
 		rtr_burst(&a->rtr, rc, w, rest, n_rest);
 }

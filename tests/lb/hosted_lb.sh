@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The hosted load balancer end to end, with real stacks: a client namespace C, three web
+# The load balancer end to end, hosted (on veths) or the image (under QEMU, TCG, its NICs
+# on taps), with real stacks: a client namespace C, three web
 # servers (tests/lb/web.py) in their own namespaces S1..S3 on a bridge, the appliance
 # routing between C's link (10.0.0.1) and the servers' (10.1.0.1), its management address
 # 10.1.0.250 in-band on the servers' link (health checks, the control socket, metrics).
@@ -20,17 +21,22 @@
 #  5. Drain: a keep-alive connection open to web and to webdsr; its backend drained
 #     (sluice ctl lb drain SVC NAME): 40 new requests never reach it, the open
 #     connection's next request is still answered by it.
-#  6. lb weight / remove backend / add backend over the control socket, each in force at
-#     once (requests follow it); a refused command names ctl:LINE:COL and changes nothing.
+#  6. lb weight / remove backend / add backend / add service (nat snat: the servers see the
+#     appliance's address) / remove service over the control socket, each in force at once
+#     (requests follow it); a refused command names ctl:LINE:COL and changes nothing.
 #  7. webtun: S1 receives the client's SYN in IP-in-IP from 10.1.0.1 to 10.1.0.11, the
 #     inner packet unchanged (VIP destination, the client's source).
 #  8. GET /metrics: promtool accepts the page; it has the lb families.
-#  9. SIGINT: status 0.
-# Skips (77) without root or network namespaces.
+#  9. SIGINT (the image: Ctrl-C on its console): status 0.
+# Skips (77) without root or network namespaces (or, for the image, QEMU).
 #
-# usage: hosted_lb.sh BUILD_DIR
+# usage: hosted_lb.sh hosted|image BUILD_DIR
 set -uo pipefail
-build=${1:?usage: hosted_lb.sh BUILD_DIR}
+mode=${1:-} build=${2:-}
+case "$mode" in
+hosted | image) [ -n "$build" ] || { echo "usage: hosted_lb.sh hosted|image BUILD_DIR" >&2; exit 2; } ;;
+*) echo "usage: hosted_lb.sh hosted|image BUILD_DIR" >&2; exit 2 ;;
+esac
 hosted=$build/hosted/sluice-hosted
 ctlbin=$build/tools/ctl/sluice-ctl
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,11 +47,15 @@ ifc=lbc$id ifs=lbs$id
 mgip=10.1.0.250 cport=7443 mport=9100
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-lb.XXXXXX")
 failed=0
-app=
+app= appfd=
+# C's end of its link to the appliance: a veth's peer (hosted), or the tap itself (image)
+cdev=${ifc}p
+[ "$mode" = hosted ] || cdev=$ifc
 pids=()
 . "$root/tests/dpdk/mgmt_lib.sh"   # ok, fail, alive, ctl, ctl_up, sigint_end; netns_*
 nsm=sl-ls1-$id                      # the control client runs in S1 (mgmt_lib's inm)
 cleanup() {
+	[ "$mode" = hosted ] || pkill -f -- "tap:$ifc" 2>/dev/null
 	netns_stop "${app:-}" "${pids[@]}"
 	netns_teardown "$nsc" "$nsb" "$nsr" sl-ls1-$id sl-ls2-$id sl-ls3-$id -- "$ifc" "$ifs"
 	rm -rf "$work"
@@ -58,15 +68,18 @@ setup() {
 	local i
 	ip netns add "$nsb" && ip netns add "$nsr" || return 1
 	ip -n "$nsb" link add br0 type bridge && ip -n "$nsb" link set br0 up || return 1
-	# C's link to the appliance, and the appliance's end toward the bridge
-	ip link add "$ifc" type veth peer name "${ifc}p" && ip link set "${ifc}p" netns "$nsc" &&
-		ip link add "$ifs" type veth peer name "${ifs}p" && ip link set "${ifs}p" netns "$nsb" &&
-		ip -n "$nsb" link set "${ifs}p" master br0 up || return 1
-	ip -n "$nsc" addr add 10.0.0.10/24 dev "${ifc}p" && ip -n "$nsc" link set "${ifc}p" up &&
-		ip -n "$nsc" link set lo up || return 1
-	for i in "$ifc" "$ifs"; do
-		sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1" && ip link set "$i" up || return 1
-	done
+	ip -n "$nsc" link set lo up || return 1
+	# C's link to the appliance, and the appliance's end toward the bridge (the image's
+	# taps are wired once it runs: wire_taps)
+	if [ "$mode" = hosted ]; then
+		ip link add "$ifc" type veth peer name "${ifc}p" && ip link set "${ifc}p" netns "$nsc" &&
+			ip link add "$ifs" type veth peer name "${ifs}p" && ip link set "${ifs}p" netns "$nsb" &&
+			ip -n "$nsb" link set "${ifs}p" master br0 up || return 1
+		ip -n "$nsc" addr add 10.0.0.10/24 dev "$cdev" && ip -n "$nsc" link set "$cdev" up || return 1
+		for i in "$ifc" "$ifs"; do
+			sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1" && ip link set "$i" up || return 1
+		done
+	fi
 	# R: the servers' link and C's second one, forwarding
 	ip -n "$nsr" link add rb type veth peer name rbp && ip -n "$nsr" link set rbp netns "$nsb" &&
 		ip -n "$nsb" link set rbp master br0 up && ip -n "$nsr" addr add 10.1.0.254/24 dev rb &&
@@ -76,7 +89,7 @@ setup() {
 		ip netns exec "$nsr" sysctl -qw net.ipv4.ip_forward=1 &&
 		ip -n "$nsr" route add 10.0.0.0/24 via 10.9.0.10 || return 1
 	ip netns exec "$nsc" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-		"net.ipv4.conf.rcp.rp_filter=0" "net.ipv4.conf.${ifc}p.rp_filter=0" || return 1
+		"net.ipv4.conf.rcp.rp_filter=0" || return 1
 	for i in 1 2 3; do
 		local ns=sl-ls$i-$id
 		ip netns add "$ns" && ip -n "$ns" link add eth0 type veth peer name "s$i$id" &&
@@ -91,7 +104,14 @@ setup() {
 			ip -n "$ns" route add default via 10.1.0.254 table 100 || return 1
 		ip netns exec "$ns" ethtool -K eth0 tso off gso off >/dev/null 2>&1
 	done
-	ip netns exec "$nsc" ethtool -K "${ifc}p" tso off gso off >/dev/null 2>&1
+	return 0
+}
+# wire_taps: the image's taps into place, as the veths are for the hosted appliance
+wire_taps() {
+	ip link set "$ifc" netns "$nsc" && ip link set "$ifs" netns "$nsb" &&
+		ip -n "$nsc" addr add 10.0.0.10/24 dev "$cdev" && ip -n "$nsc" link set "$cdev" up &&
+		ip -n "$nsb" link set "$ifs" master br0 up || return 1
+	ip netns exec "$nsb" ethtool -K "$ifs" tx off >/dev/null 2>&1
 	return 0
 }
 setup || { echo "FAIL: setting up the namespaces"; exit 1; }
@@ -133,9 +153,26 @@ service webtun {
 }
 EOF
 
-"$hosted" lb --config "$work/lb.conf" --port "afpacket:iface=$ifc" --port "afpacket:iface=$ifs" \
-	--keys "$work/k" >"$work/app.log" 2>&1 &
-app=$!
+if [ "$mode" = hosted ]; then
+	"$hosted" lb --config "$work/lb.conf" --port "afpacket:iface=$ifc" --port "afpacket:iface=$ifs" \
+		--keys "$work/k" >"$work/app.log" 2>&1 &
+	app=$!
+else
+	command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: QEMU is not installed (tools/sluice deps installs it)"; exit 77; }
+	mkfifo "$work/con.in"
+	SLUICE_ACCEL=tcg SLUICE_BUILD=$build "$root/tools/sluice" run lb --keys "$work/k" --config "$work/lb.conf" \
+		--net "tap:$ifc" --net "tap:$ifs" <"$work/con.in" >"$work/app.log" 2>&1 &
+	app=$!
+	exec {appfd}>"$work/con.in"
+	for _ in $(seq 1800); do
+		grep -q "running on" "$work/app.log" && break
+		alive || break
+		sleep 0.1
+	done
+	grep -q "running on" "$work/app.log" || { echo "FAIL: the image did not come up"; show_log; exit 1; }
+	wire_taps || { echo "FAIL: wiring the taps"; exit 1; }
+fi
+ip netns exec "$nsc" ethtool -K "$cdev" tso off gso off >/dev/null 2>&1
 ctl_up
 
 json() { # COMMAND...: the answer's body, one JSON document
@@ -281,6 +318,16 @@ ctl lb weight web s1 100 >"$work/out" 2>&1 || fail "lb weight web s1 100: $(cat 
 r=$(requests 10.0.0.100 60)
 [ "$(count "$r" fail)" = 0 ] && [ "$(count "$r" s1)" -ge 5 ] && [ "$(count "$r" s2)" -ge 5 ] && ok "s2 added back, s1 weighted back: $r" ||
 	fail "added back: $r"
+ctl lb add service web2 { vip 10.0.0.103 tcp 80\; mode nat snat\; backend s1 10.1.0.11\; backend s2 10.1.0.12 } >"$work/out" 2>&1 ||
+	fail "lb add service: $(cat "$work/out")"
+r=$(requests 10.0.0.103 30)
+[ "$(count "$r" fail)" = 0 ] && [ "$(count "$r" s3)" = 0 ] && [ "$(count "$r" s1)" -ge 3 ] && ok "a service added live: $r" ||
+	fail "service added live: $r"
+grep -q "^s[12] 10.1.0.1$" "$work/answers" && ok "snat: the servers see the appliance's address" ||
+	fail "snat: the servers saw $(head -1 "$work/answers")"
+ctl lb remove service web2 >"$work/out" 2>&1 || fail "lb remove service: $(cat "$work/out")"
+r=$(requests 10.0.0.103 3)
+[ "$(count "$r" fail)" = 3 ] && ok "the service removed: nothing answers on its VIP" || fail "service removed: $r"
 ctl lb add backend web s9 10.1.0.999 >"$work/out" 2>&1
 if grep -q "^error ctl:1:[0-9]*: .*10.1.0.999" "$work/out"; then ok "a bad address refused: $(head -1 "$work/out")"; else fail "bad address: $(cat "$work/out")"; fi
 ctl lb add backend nosuch s9 10.1.0.19 >"$work/out" 2>&1
@@ -288,10 +335,12 @@ grep -q "^error ctl:1:16: no service 'nosuch'" "$work/out" && ok "an unknown ser
 	fail "unknown service: $(cat "$work/out")"
 
 # --- 7: the tunnel
+rm -f "$work/tun" "$work/tun.ready"
 ip netns exec sl-ls1-$id python3 - "$work/tun" <<'PY' &
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 4)    # IP-in-IP, as it arrives
-s.settimeout(10)
+s.settimeout(20)
+open(sys.argv[1] + ".ready", "w").close()
 try:
     d, a = s.recvfrom(4096)
     # the raw socket hands over the outer header too
@@ -305,8 +354,11 @@ except Exception as e:
     open(sys.argv[1], "w").write("none %s\n" % e)
 PY
 tpid=$!
-sleep 0.5
-ip netns exec "$nsc" curl -s -m 1 http://10.0.0.102/ >/dev/null 2>&1
+for _ in $(seq 100); do [ -f "$work/tun.ready" ] && break; sleep 0.1; done
+for _ in 1 2 3; do
+	ip netns exec "$nsc" curl -s -m 2 http://10.0.0.102/ >/dev/null 2>&1
+	[ -s "$work/tun" ] && break
+done
 wait "$tpid"
 [ "$(cat "$work/tun")" = "10.1.0.1 10.1.0.11 10.0.0.10 10.0.0.102 6 syn" ] && ok "webtun: S1 got the client's SYN in IP-in-IP ($(cat "$work/tun"))" ||
 	fail "webtun: $(cat "$work/tun")"
@@ -321,4 +373,15 @@ for fam in sluice_lb_service_flows_total sluice_lb_backend_up sluice_lb_backend_
 	grep -q "^$fam" "$work/metrics" && ok "metrics: $fam" || fail "metrics: no $fam"
 done
 
-sigint_end
+if [ "$mode" = hosted ]; then
+	sigint_end
+else
+	printf '\003' >&"$appfd"
+	for _ in $(seq 300); do alive || break; sleep 0.1; done
+	wait "$app"; rc=$?
+	app=
+	[ "$rc" = 0 ] && ok "Ctrl-C: status 0" || fail "Ctrl-C: status $rc"
+	[ "$failed" = 0 ] || show_log
+	echo "$failed failed"
+	[ "$failed" = 0 ]
+fi
