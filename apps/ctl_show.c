@@ -202,3 +202,19 @@ void ctls_router_ifaces(struct ctl_out *o, const struct rtr_conf *rc, const stru
 				   (unsigned long long)s->tx_pkts, (unsigned long long)s->tx_bytes);
 	}
 }
+
+void ctls_config(struct ctl_out *o, const char *name, const char *text, size_t len)
+{
+	if (o->json) {
+		ctl_printf(o, "{\"name\":");
+		ctl_json_str(o, name);
+		ctl_printf(o, ",\"config\":");
+		ctl_json_str(o, text);
+		ctl_printf(o, "}\n");
+	} else {
+		ctl_write(o, text, len);
+		if (len && text[len - 1] != '\n')
+			ctl_write(o, "\n", 1);
+	}
+	ctl_ok(o, "%s (%zu bytes)", name, len);
+}

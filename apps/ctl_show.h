@@ -52,6 +52,9 @@ int ctls_connections(struct ctl_out *o, const struct ctl_args *args, const struc
  * each. */
 void ctls_router_ifaces(struct ctl_out *o, const struct rtr_conf *rc, const struct rtr *r);
 
+/* show config: the running config's text, named name ({"name":..,"config":..} in JSON). */
+void ctls_config(struct ctl_out *o, const char *name, const char *text, size_t len);
+
 /* An address of family (4 or 6) as text (IPv6: RFC 5952). */
 void ctls_addr(const uint8_t *a, unsigned family, char *buf, size_t len);
 /* A protocol's name ("tcp", "udp", "icmp", "icmpv6"), or its number in buf. */

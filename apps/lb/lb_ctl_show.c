@@ -203,18 +203,9 @@ int lbc_show(void *app, const struct ctl_args *a, struct ctl_out *o)
 	if (!strcmp(w, "flows"))
 		return show_flows(la, c, s, a, o);
 	if (!strcmp(w, "config")) {
-		if (o->json) {
-			ctl_printf(o, "{\"name\":");
-			ctl_json_str(o, c->name);
-			ctl_printf(o, ",\"text\":");
-			ctl_json_str(o, c->text);
-			ctl_printf(o, "}\n");
-		} else {
-			ctl_write(o, c->text, c->text_len);
-			if (c->text_len && c->text[c->text_len - 1] != '\n')
-				ctl_write(o, "\n", 1);
-		}
-		ctl_ok(o, "%s (%zu bytes)", c->name, c->text_len);
+		if (a->argc > 1)
+			return ctls_error(o, a, 1, "show config takes nothing more, got '%s'", a->argv[1]);
+		ctls_config(o, c->name, c->text, c->text_len);
 		return 0;
 	}
 	if (!strcmp(w, "connections"))

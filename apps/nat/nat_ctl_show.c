@@ -314,18 +314,7 @@ static int show_interfaces(const struct nat_app *a, struct ctl_out *o)
 static int show_config(const struct nat_app *a, struct ctl_out *o)
 {
 	const struct nata_conf *c = running(a);
-	if (o->json) {
-		ctl_printf(o, "{\"name\":");
-		ctl_json_str(o, c->name);
-		ctl_printf(o, ",\"config\":");
-		ctl_json_str(o, c->text);
-		ctl_printf(o, "}\n");
-	} else {
-		ctl_write(o, c->text, c->text_len);
-		if (c->text_len && c->text[c->text_len - 1] != '\n')
-			ctl_write(o, "\n", 1);
-	}
-	ctl_ok(o, "%s (%zu bytes)", c->name, c->text_len);
+	ctls_config(o, c->name, c->text, c->text_len);
 	return 0;
 }
 

@@ -12,18 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Check's ck_assert_* report every passing check to the runner: the loops here check
- * hundreds of thousands of entries, so they report failures only. */
-#define REQUIRE_MSG(c, ...) do { if (!(c)) ck_abort_msg(__VA_ARGS__); } while (0)
-#define REQUIRE(c) REQUIRE_MSG(c, "%s:%d: %s", __FILE__, __LINE__, #c)
-#define REQUIRE_OP(a, op, b)                                                                          \
-	do {                                                                                          \
-		int64_t a_ = (int64_t)(a), b_ = (int64_t)(b);                                          \
-		REQUIRE_MSG(a_ op b_, "%s:%d: %s %s %s: %lld, %lld", __FILE__, __LINE__, #a, #op, #b,  \
-			    (long long)a_, (long long)b_);                                             \
-	} while (0)
-#define REQUIRE_EQ(a, b) REQUIRE_OP(a, ==, b)
-#define REQUIRE_LE(a, b) REQUIRE_OP(a, <=, b)
+#include "check_require.h"
 
 #define M LBM_SIZE_DEFAULT
 
