@@ -172,7 +172,8 @@ void lb_fini(struct lb *lb);
 /* ---- dsr (lb_dsr.c) ---- */
 
 /* A dsr packet's backend, chosen for its flow (k its key, parsed from p): the flow's
- * remembered backend if it is still in s and not down, else Maglev's, remembered. Sets
+ * remembered backend if it is still in s and not down, else Maglev's, remembered; a TCP
+ * SYN (a new connection on the flow's addresses and ports) always Maglev's. Sets
  * *be, or returns false with p dropped (no backend). Counted. */
 bool lb_dsr_pick(struct lb *lb, const struct lb_set *s, const struct lb_service *svc, struct pkt_buf *p,
 		 const struct pkt_flow_key *k, uint64_t tag, uint64_t now_ms, const struct lb_backend **be);

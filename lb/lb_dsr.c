@@ -32,6 +32,14 @@ bool lb_dsr_pick(struct lb *lb, const struct lb_set *s, const struct lb_service 
 	st->pkts++;
 	st->bytes += p->len;
 	struct lbf_way *w = lbf_find(lb->flows, tag, now, svc->flow_timeout);
+	/* a SYN opens a connection: Maglev's backend, whatever an earlier connection on the
+	 * same addresses and ports had (dsr never sees a connection end, and a client reuses
+	 * its ports: a draining backend must not get a new connection so), as Katran does */
+	const struct pkt_meta *m = &p->meta;
+	if (w && m->l4proto == PKT_IPPROTO_TCP && (p->data[m->l4_off + 13] & 0x12) == 0x02) {
+		lbf_remove(lb->flows, w);
+		w = NULL;
+	}
 	if (w) {
 		const struct lb_service *v;
 		const struct lb_backend *b;

@@ -471,6 +471,36 @@ START_TEST(dsr_drain)
 }
 END_TEST
 
+/* A SYN opens a new connection on its addresses and ports: it takes Maglev's backend, not
+ * the one an earlier connection on the same tuple had (a client reuses its ports, and dsr
+ * never sees a connection end); the packets after it follow it. */
+START_TEST(dsr_syn_repicks)
+{
+	struct fx_svc s;
+	dsr_web(&s, 4);
+	struct fx_svc *v[] = { &s };
+	struct lb_set *a = fx_build(v, 1);
+	enum { N = 400 };
+	static uint16_t was[N];
+	for (unsigned i = 0; i < N; i++)
+		was[i] = pick(a, i).id;
+	s.be[1].state = LB_BE_DRAIN;
+	struct lb_set *b = fx_build(v, 1);
+	lb_set_free(a);
+	unsigned moved = 0;
+	for (unsigned i = 0; i < N; i++) {
+		uint8_t src[4] = { 198, 18, (uint8_t)(i >> 8), (uint8_t)i };
+		struct pb syn = fx_tcp4(src, (uint16_t)(1024 + i % 50000), VIP, 80, SYN, 5000, 0, 0);
+		struct pick r = pick_frame(b, &syn);
+		CHECK(r.id == r.maglev && r.id != 11, "flow %u's SYN to %u (Maglev %u)", i, r.id, r.maglev);
+		moved += was[i] == 11;
+		CHECK(pick(b, i).id == r.id, "flow %u's next packet left its SYN's backend", i);
+	}
+	ck_assert_uint_gt(moved, 0);
+	lb_set_free(b);
+}
+END_TEST
+
 /* Down: its flows move to the others; back up, the moved flows stay where they went. */
 START_TEST(dsr_down)
 {
@@ -893,6 +923,7 @@ int main(void)
 	tcase_add_test(tc, dsr_backend_removed);
 	tcase_add_test(tc, dsr_backend_added_affinity);
 	tcase_add_test(tc, dsr_drain);
+	tcase_add_test(tc, dsr_syn_repicks);
 	tcase_add_test(tc, dsr_down);
 	tcase_add_test(tc, dsr_no_backend);
 	tcase_add_test(tc, dsr_counters);
