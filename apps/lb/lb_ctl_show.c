@@ -155,7 +155,7 @@ static bool dsr_flow(void *arg, const struct lbf_way *w, const uint8_t *client)
 	return true;
 }
 
-static void nat_flow(void *arg, const struct ct_entry *e)
+static void conn_flow(void *arg, const struct ct_entry *e)
 {
 	struct flow_walk *f = arg;
 	if (!lb_nat_owns(e))
@@ -181,7 +181,7 @@ static int show_flows(struct lb_app *a, const struct lba_conf *c, const struct l
 	if (ctls_list_begin(&f.w, o, args, i, "flows", a->now_ms))
 		return -1;
 	lbf_foreach(a->lb.flows, lbf_ticks(a->now_ms), dsr_flow, &f);
-	ct_foreach(a->ct, nat_flow, &f);
+	ct_foreach(a->ct, conn_flow, &f);
 	ctls_list_end(&f.w, "flow", false);
 	return 0;
 }
