@@ -78,7 +78,7 @@ import subprocess
 import sys
 import tempfile
 
-SUITE_ORDER = ["l2fwd", "image", "fw", "mgmt", "ctl", "pktgen"]
+SUITE_ORDER = ["l2fwd", "image", "fw", "nat", "lb", "mgmt", "ctl", "pktgen"]
 
 
 class Table:

@@ -17,6 +17,10 @@
 #   nat     nat.sh: callgrind, natively (1,000 and 1,000,000 sessions, new sessions, churn),
 #           memory per session, against testpmd on DPDK ports, beside Linux nftables
 #           masquerade on veths (pktgen)
+#   lb      lb.sh: the load balancer with 100 backends (dsr by MAC rewrite, IP-in-IP and GUE;
+#           nat both ways): callgrind, natively (1,000 and 1,000,000 flows, new flows), the
+#           Maglev tables' rebuild time for 1,000 backends, against testpmd on DPDK ports,
+#           beside Linux IPVS on veths (where the kernel has IPVS)
 #   mgmt    mgmt.sh: transit cost, boot with a management NIC, scrapes (hosted and image)
 #   ctl     ctl.sh: commits against nft -f, throughput during commits, TLS handshakes
 #   httpd   httpd.sh: the hosted httpd beside nginx (one worker) under wrk, 1 KiB and 1 MiB,
@@ -44,17 +48,18 @@
 #
 # --quick: every script's short mode (fewer packets, shorter runs, one round, fewer rule
 # counts and boots): a few minutes for all suites. --seconds N: the throughput runs' length
-# for the l2fwd, fw and nat suites (default: their own).
+# for the l2fwd, fw, nat and lb suites (default: their own).
 set -uo pipefail
 root=$1 build=$2
 shift 2
 bench=$root/tools/bench
-suites_all=(l2fwd image fw nat mgmt ctl httpd pktgen)
+suites_all=(l2fwd image fw nat lb mgmt ctl httpd pktgen)
 declare -A title=(
 	[l2fwd]="l2fwd: instructions per packet and the testpmd ceiling"
 	[image]="Images: the virtio path, frames through the image, boot beside Linux, sizes"
 	[fw]="fw: the stateful firewall, against testpmd and beside Linux nftables"
 	[nat]="nat: NAT44 sessions, new sessions, memory, against testpmd and beside nftables masquerade"
+	[lb]="lb: the L4 load balancer (Maglev, dsr and nat, 100 backends), table rebuilds, against testpmd and beside IPVS"
 	[mgmt]="Management plane: transit cost, boot with a management NIC, scrapes"
 	[ctl]="Control socket: commits, throughput during commits, handshakes"
 	[httpd]="httpd: the static server beside nginx, hosted and as an image beside a Linux guest"
@@ -138,6 +143,8 @@ suite_body() {
 		"$bench/nft.sh" "$build" ${seconds:+"$seconds"} "${q[@]}" || rc=$? ;;
 	nat)
 		"$bench/nat.sh" "$root" "$build" ${seconds:+"$seconds"} "${q[@]}" || rc=$? ;;
+	lb)
+		"$bench/lb.sh" "$root" "$build" ${seconds:+"$seconds"} "${q[@]}" || rc=$? ;;
 	mgmt)
 		if [ "$(id -u)" = 0 ]; then
 			"$bench/mgmt.sh" "$root" "$build" --only transit,boot,scrape,image "${q[@]}" || rc=$?
