@@ -11,6 +11,8 @@
  */
 #include "pkt_xlate.h"
 
+#include "ct.h"
+
 #include "pkt_parse.h"
 
 #include <string.h>
@@ -230,4 +232,32 @@ bool pkt_xlate_icmp_error(struct pkt_buf *p, const struct pkt_xlate_icmp *x)
 	}
 	xl_st16(icmp + 2, xl_csum_apply(xl_ld16(icmp + 2), dm));
 	return true;
+}
+
+bool pkt_xlate_icmp_related(struct pkt_buf *p, const struct ct_entry *e, unsigned dir)
+{
+	struct ct_nat_tuple r;
+	ct_nat_reply(e, &r);
+	const struct pkt_flow_key *o = &e->key;
+	struct pkt_xlate_icmp x;
+	if (dir) {
+		/* the quote is a packet the opener sent, as it left translated */
+		memcpy(x.in_src, o->src, 4);
+		memcpy(x.in_dst, o->dst, 4);
+		x.in_sport = o->sport;
+		x.in_dport = o->dport;
+		memcpy(x.outer_dst, o->src, 4);
+		memcpy(x.outer_src_match, r.src, 4);
+		memcpy(x.outer_src, o->dst, 4);
+	} else {
+		/* the quote is a reply, as the opener's side got it */
+		memcpy(x.in_src, r.src, 4);
+		memcpy(x.in_dst, r.dst, 4);
+		x.in_sport = o->proto == PKT_IPPROTO_ICMP ? r.dport : r.sport;  /* a response's identifier */
+		x.in_dport = r.dport;
+		memcpy(x.outer_dst, r.src, 4);
+		memcpy(x.outer_src_match, o->src, 4);
+		memcpy(x.outer_src, r.dst, 4);
+	}
+	return pkt_xlate_icmp_error(p, &x);
 }

@@ -55,4 +55,14 @@ struct pkt_xlate_icmp {
  * a quoted ICMP message that is not a query gets addresses only. */
 bool pkt_xlate_icmp_error(struct pkt_buf *p, const struct pkt_xlate_icmp *x);
 
+struct ct_entry;
+/* An ICMPv4 error related to a translated connection e (CT_F_NAT: its reply key, ct.h),
+ * travelling in direction dir (1: towards the side that opened it, about a packet that
+ * side sent; 0: towards the other, about a reply): its outer header and quote become what
+ * the receiving side knows (RFC 5508 4.2) - the quote as that side sent it, the outer
+ * source the address it talks to when the error comes from the other end itself, the
+ * outer destination itself. The NAT's and the load balancer's. false as
+ * pkt_xlate_icmp_error. */
+bool pkt_xlate_icmp_related(struct pkt_buf *p, const struct ct_entry *e, unsigned dir);
+
 #endif
