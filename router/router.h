@@ -191,6 +191,8 @@ void rtr_tick(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w, uin
  * dropped with the router's reason (no route to via or via is ours, TTL of 1 or less,
  * bigger than the way out's MTU, the neighbour's troubles). via is of p's family. */
 void rtr_count_in(struct rtr *r, const struct rtr_conf *c, uint16_t iif, const struct pkt_buf *p);
+/* And p as sent out of interface ifx by the engine itself (an answer of its own). */
+void rtr_count_out(struct rtr *r, const struct rtr_conf *c, uint16_t ifx, const struct pkt_buf *p);
 void rtr_steer(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w, struct pkt_buf *p, const uint8_t *via,
 	       uint64_t now);
 

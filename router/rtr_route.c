@@ -297,6 +297,11 @@ void rtr_count_in(struct rtr *r, const struct rtr_conf *c, uint16_t iif, const s
 	st->rx_bytes += p->len;
 }
 
+void rtr_count_out(struct rtr *r, const struct rtr_conf *c, uint16_t ifx, const struct pkt_buf *p)
+{
+	rtr_sent(r, c, ifx, p);
+}
+
 void rtr_steer(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w, struct pkt_buf *p, const uint8_t *via,
 	       uint64_t now)
 {

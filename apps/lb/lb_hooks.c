@@ -7,6 +7,8 @@
 #include "lb_app.h"
 
 #include "fw.h"
+#include "pkt_parse.h"
+#include "pkt_xlate.h"
 
 #include <stdatomic.h>
 #include <string.h>
@@ -36,14 +38,18 @@ static enum rtr_verdict prerouting(void *app, struct rtr_pkt *x)
 	if (x->p->data[m->l3_off + (x->v6 ? 7 : 8)] <= 1)
 		return RTR_ACCEPT;
 	if (cp->e && lb_nat_owns(cp->e)) {
+		/* an ICMP error about a connection (a backend's fragmentation needed): made
+		 * what its receiver knows, as the NAT does */
 		if (cp->state == CT_S_RELATED)
-			return drop(x, LB_R_RELATED);
+			return pkt_xlate_icmp_related(x->p, cp->e, cp->dir) ? RTR_ACCEPT : drop(x, LB_R_RELATED);
 		lb_nat_established(&a->lb, x->p, cp);
 		return RTR_ACCEPT;
 	}
-	const struct pkt_flow_key *k = &cp->key;
-	if (!k->family || (k->proto != 6 && k->proto != 17))     /* the key ct_track read */
+	/* a service's packet is TCP or UDP with its header: only then is the key conntrack
+	 * left in cp this packet's (it keys no ND, no ICMP error) */
+	if (!(m->flags & PKT_F_L4) || (m->l4proto != PKT_IPPROTO_TCP && m->l4proto != PKT_IPPROTO_UDP))
 		return RTR_ACCEPT;
+	const struct pkt_flow_key *k = &cp->key;
 	const struct lb_set *s = atomic_load_explicit(&a->set, memory_order_acquire);
 	const struct lb_service *v = lb_find(s, k->dst, k->family, k->proto, k->dport);
 	if (!v)

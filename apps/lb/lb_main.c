@@ -39,7 +39,7 @@ static_assert(LB_MAX_SVC_IDS >= 2 * LBC_MAX_SERVICES && LB_SLOTS >= 2 * LBC_MAX_
  * IPv6: RFC 1191, RFC 8201) within the router's answer rate, from our address on the way
  * back; IPv4 without DF is dropped too (no fragmenting of a tunnel's packets here). */
 static void too_big(struct lb_app *a, const struct lb_service *v, const struct rtr_conf *rc, struct pkt_buf *p, int iif,
-		    uint32_t mtu)
+		    uint32_t mtu, uint64_t now_ms)
 {
 	const struct pkt_meta *m = &p->meta;
 	bool v6 = m->l3 == PKT_L3_IPV6;
@@ -47,9 +47,10 @@ static void too_big(struct lb_app *a, const struct lb_service *v, const struct r
 	const uint8_t *src = rtr_source(&rc->ifc[iif], v6 ? 6 : 4, ip + (v6 ? 8 : 12));
 	a->lb.svc[v->id].dropped++;
 	if ((v6 || (pkt_rd16(ip + 6) & 0x4000)) && src && pkt_answer_ok(p) &&
-	    lba_hooks.answer_allowed(a, a->now_ms) &&
+	    lba_hooks.answer_allowed(a, now_ms) &&
 	    pkt_answer_icmp(p, v6 ? 2 : 3, v6 ? 0 : 4, mtu, src)) {
 		a->too_big_told++;
+		rtr_count_out(&a->rtr, rc, (uint16_t)iif, p);
 		pkt_fwd(p, rc->ifc[iif].port);
 		return;
 	}
@@ -68,7 +69,7 @@ void lba_dsr_forward(struct lb_app *a, const struct lb_set *s, const struct lb_s
 		uint32_t over = (be->family == 6 ? 40u : 20u) + (v->encap == LBC_ENCAP_GUE ? 12u : 0u);
 		uint32_t mtu = nh && nh->kind != RT_LOCAL ? rc->ifc[nh->port].cfg->mtu : 0;
 		if (mtu && (uint32_t)(p->meta.l3_end - p->meta.l3_off) + over > mtu) {
-			too_big(a, v, rc, p, iif, mtu - over);
+			too_big(a, v, rc, p, iif, mtu - over, w->now_ms);
 			return;
 		}
 		if (!lb_encap(&a->lb, v, be, p, (uint32_t)tag))
@@ -427,9 +428,10 @@ static void lba_report(void *state, void (*emit)(void *arg, const char *line), v
 		emit(arg, line);
 	}
 	const struct lbf_counters *fc = &a->lb.flows->c;
-	snprintf(line, sizeof(line), "lb: flows: %u held, %llu inserted, %llu evicted, %llu expired; %llu encapsulated",
-		 a->lb.flows->live, (unsigned long long)fc->inserted, (unsigned long long)fc->evicted,
-		 (unsigned long long)fc->expired, (unsigned long long)a->lb.encapsulated);
+	snprintf(line, sizeof(line), "lb: flows: %u held, %llu inserted, %llu evicted, %llu expired; %llu encapsulated, "
+		 "%llu senders told the tunnel's MTU", a->lb.flows->live, (unsigned long long)fc->inserted,
+		 (unsigned long long)fc->evicted, (unsigned long long)fc->expired, (unsigned long long)a->lb.encapsulated,
+		 (unsigned long long)a->too_big_told);
 	emit(arg, line);
 	apr_report(&a->core, NULL, &c->rc, emit, arg);
 	snprintf(line, sizeof(line), "lb: %llu reloads (%llu refused), %llu tables built", (unsigned long long)a->core.reloads,

@@ -88,6 +88,9 @@ void lba_metrics(void *state, struct mx_out *o)
 	mx_sample(o, "sluice_lb_table_builds_total", NULL, a->set_builds);
 	mx_family(o, "sluice_lb_encapsulated_total", "counter", "Packets sent to a backend in IP-in-IP or GUE.");
 	mx_sample(o, "sluice_lb_encapsulated_total", NULL, a->lb.encapsulated);
+	mx_family(o, "sluice_lb_too_big_told_total", "counter", "Senders of packets too big for a tunnel told its MTU "
+		  "(ICMP fragmentation needed, packet too big).");
+	mx_sample(o, "sluice_lb_too_big_told_total", NULL, a->too_big_told);
 	mx_conntrack(o, a->ct);
 	mx_fragments(o, a->rtr.frag);
 	mx_router_answers(o, &a->rtr, 0);
