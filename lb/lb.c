@@ -96,6 +96,7 @@ struct lb_set *lb_set_build(const struct lb_set_input *in, unsigned n, char *err
 			lb_set_free(s);
 			return NULL;
 		}
+		s->n_dsr += v->mode == LBC_DSR;
 		uint32_t h = lb_slot_hash(v->vip, v->proto, v->port);
 		while (s->slot[h] != LB_NONE)
 			h = (h + 1) & (LB_SLOTS - 1);

@@ -91,6 +91,7 @@ struct lb_service {
 struct lb_set {
 	uint64_t gen;
 	unsigned n_svc;
+	unsigned n_dsr;                  /* dsr services among them */
 	struct lb_service *svc;
 	uint16_t slot[LB_SLOTS];         /* service index by (vip, proto, port), LB_NONE: free */
 	uint32_t by_id[LB_MAX_IDS];      /* a backend id's service << 16 | index, UINT32_MAX: none */

@@ -92,6 +92,11 @@ static void lb_process(void *ctx, struct pkt_worker *w, struct pkt_buf **pkts, u
 	uint64_t tag[PKT_BURST];
 	uint16_t n_rest = 0, n_dsr = 0;
 	const struct rtr_conf *rc = &c->rc;
+	if (!s->n_dsr) {
+		/* nat services only: the router's hook does all */
+		rtr_burst(&a->rtr, rc, w, pkts, n);
+		return;
+	}
 	for (uint16_t i = 0; i < n; i++) {
 		struct pkt_buf *p = pkts[i];
 		const struct pkt_meta *m = &p->meta;
