@@ -74,6 +74,7 @@ struct lb_app {
 	struct lba_be be[LB_MAX_IDS];       /* by id */
 	uint16_t be_slot[2 * LB_MAX_IDS];   /* ids by hash of (service, name), LB_NONE: free */
 	uint16_t next_id;
+	uint16_t next_svc_id;
 	char svc_names[LB_MAX_SVC_IDS][CF_NAME_MAX]; /* service ids by name ("" free) */
 	bool host_up;                       /* the host stack is up: health checks may run */
 	unsigned probes_running;

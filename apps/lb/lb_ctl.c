@@ -87,8 +87,11 @@ static void *txn_begin(void *app)
 			memcpy(t->rest + t->rest_len, c->text + at, to - at);
 			t->rest_len += to - at;
 		}
-		if (i < n && spans[i][1] > at)
+		if (i < n && spans[i][1] > at) {
 			at = spans[i][1];
+			if (at < c->text_len && c->text[at] == '\n')
+				at++;   /* its line's end goes with it: the rendering ends its own lines */
+		}
 	}
 	if (t->rest_len && t->rest[t->rest_len - 1] != '\n')
 		t->rest[t->rest_len++] = '\n';
@@ -103,14 +106,21 @@ static void txn_free(void *txn)
 	lbc_txn_free_(txn);
 }
 
-/* Reads text (one service block) with the config's parser into one service; errors at
- * line 1 of text are moved to the command's line, column base + col - 1, those of other
- * lines kept. 0, or -1 with the error in o. */
-static struct lb_config *parse_one(const char *text, size_t len, unsigned line_of_words, unsigned base,
-				   const struct ctl_where *w, struct ctl_out *o)
+/* Where parse_one's errors go on the command's line: the parser's columns from 'first' on
+ * line 'line' of the text are the command's from 'base' on; an error before 'first' (at
+ * the statement's own word) goes to column 'word', one elsewhere (past the command's words)
+ * to 'end', the end of the line. */
+struct at_map {
+	unsigned line, first, base, word, end;
+};
+
+/* Reads text (one service block) with the config's parser into one service, refusing any
+ * other statement beside it; errors moved onto the command's line (struct at_map). The
+ * config on the heap (tens of KiB: too much for an image's stack), or NULL with the error
+ * in o. */
+static struct lb_config *parse_one(const char *text, size_t len, const struct at_map *m, const struct ctl_where *w,
+				   struct ctl_out *o)
 {
-	/* both on the heap: a config of every service is tens of KiB, too much for an
-	 * image's stack */
 	struct cf_config *cf = calloc(1, sizeof(*cf));
 	struct lb_config *out = malloc(sizeof(*out));
 	if (!cf || !out) {
@@ -124,17 +134,22 @@ static struct lb_config *parse_one(const char *text, size_t len, unsigned line_o
 	lb_config_ext(out, &ext);
 	struct cf_err e = { "" };
 	int rc = cf_parse(cf, &ext, 1, "ctl", text, len, &e);
+	bool other = !rc && (cf->n_iface || cf->n_route || cf->n_neighbor || cf->n_set || cf->mgmt.declared ||
+			     cf->ct_line || out->declared || out->n_svc != 1);
 	cf_config_free(cf);
 	free(cf);
-	if (rc) {
+	if (other) {
+		ctl_error(o, "%s:%u:%u: one service block: service NAME { vip ADDR tcp|udp PORT; ... }", w->name, w->line,
+			  m->word);
+	} else if (rc) {
 		/* "ctl:LINE:COL: why" */
 		char *p = e.msg + 4, *q;
 		unsigned long l = strtoul(p, &q, 10), col = 0;
 		bool at = !strncmp(e.msg, "ctl:", 4) && *q == ':' && (col = strtoul(q + 1, &p, 10)) > 0 && !strncmp(p, ": ", 2);
-		if (at && l == line_of_words)
-			ctl_error(o, "%s:%u:%lu: %s", w->name, w->line, base + col - 1, p + 2);
-		else
-			ctl_error(o, "%s:%u: %s", w->name, w->line, e.msg);
+		unsigned c = !at || l != m->line ? m->end : col < m->first ? m->word : m->base + (unsigned)(col - m->first);
+		ctl_error(o, "%s:%u:%u: %s", w->name, w->line, c, at ? p + 2 : e.msg);
+	}
+	if (rc || other) {
 		lb_config_free(out);
 		free(out);
 		return NULL;
@@ -195,13 +210,14 @@ static int add_service(struct lbc_txn *t, const struct ctl_args *a, const struct
 {
 	/* the words from 'service' on are a service block as the config writes it */
 	const char *raw = a->line + a->col[1] - 1;
-	struct lb_config *one = parse_one(raw, strlen(raw), 1, a->col[1], w, o);
+	size_t rawlen = strlen(raw);
+	struct at_map m = { .line = 1, .first = 1, .base = a->col[1], .word = a->col[1],
+			    .end = a->col[1] + (unsigned)rawlen };
+	struct lb_config *one = parse_one(raw, rawlen, &m, w, o);
 	if (!one)
 		return -1;
 	int rc = 0;
-	if (one->n_svc != 1 || one->declared)
-		rc = ERR_AT(1, "one service block: service NAME { vip ADDR tcp|udp PORT; ... }");
-	else if (svc_index(&t->lb, one->svc[0].name) >= 0)
+	if (svc_index(&t->lb, one->svc[0].name) >= 0)
 		rc = ERR_AT(2, "service '%s' exists: remove it first, or change its backends", one->svc[0].name);
 	else if (t->lb.n_svc >= LBC_MAX_SERVICES)
 		rc = ERR_AT(2, "at most %u services", LBC_MAX_SERVICES);
@@ -256,7 +272,9 @@ static int add_backend(struct lbc_txn *t, const struct ctl_args *a, const struct
 	for (size_t i = 0; i < at; i++)
 		line += text[i] == '\n';
 	int n = snprintf(text + at, rawlen + 32, "backend %s\n}\n", raw);
-	struct lb_config *one = parse_one(text, at + (size_t)n, line, a->col[3] - 8, w, o);
+	struct at_map m = { .line = line, .first = 9, .base = a->col[3], .word = a->col[3],
+			    .end = a->col[3] + (unsigned)rawlen };
+	struct lb_config *one = parse_one(text, at + (size_t)n, &m, w, o);
 	free(text);
 	if (!one)
 		return -1;

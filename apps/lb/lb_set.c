@@ -72,18 +72,21 @@ static void be_free(struct lb_app *a, uint16_t id)
 
 uint16_t lba_svc_id(struct lb_app *a, const char *name)
 {
-	int free_at = -1;
-	for (unsigned i = 0; i < LB_MAX_SVC_IDS; i++) {
+	for (unsigned i = 0; i < LB_MAX_SVC_IDS; i++)
 		if (!strcmp(a->svc_names[i], name))
 			return (uint16_t)i;
-		if (free_at < 0 && !a->svc_names[i][0])
-			free_at = (int)i;
+	/* a new one: the next free id after the last given, so that a removed service's
+	 * nat connections, which live on with its id, are not counted as a new service's */
+	for (unsigned k = 0; k < LB_MAX_SVC_IDS; k++) {
+		unsigned i = (a->next_svc_id + k) % LB_MAX_SVC_IDS;
+		if (a->svc_names[i][0])
+			continue;
+		snprintf(a->svc_names[i], CF_NAME_MAX, "%s", name);
+		memset(&a->lb.svc[i], 0, sizeof(a->lb.svc[i]));
+		a->next_svc_id = (uint16_t)((i + 1) % LB_MAX_SVC_IDS);
+		return (uint16_t)i;
 	}
-	if (free_at < 0)
-		return LB_NONE;
-	snprintf(a->svc_names[free_at], CF_NAME_MAX, "%s", name);
-	memset(&a->lb.svc[free_at], 0, sizeof(a->lb.svc[free_at]));
-	return (uint16_t)free_at;
+	return LB_NONE;
 }
 
 /* The appliance's address toward addr: the source of the interface its route leaves by. */
