@@ -88,10 +88,9 @@
  * going down (the one of index BACKENDS / 2 + 49: weight 50 of 1..100): the entries that
  * changed backend (Maglev's disruption) and those the backend held.
  */
-#include "app.h"
+#include "bench_common.h"
 #include "hosted_mem.h"
 #include "lb_app.h"
-#include "mem_port.h"
 #include "pkt_csum.h"
 #include "pkt_parse.h"
 
@@ -101,7 +100,6 @@
 #include <string.h>
 #include <time.h>
 
-#define FRAME 64
 #define N_BE 100
 #define SVC_PORT 9
 #define NAT_BE_PORT 8080
@@ -122,35 +120,11 @@ struct rec {
 	uint8_t be, seen;
 };
 
-static uint8_t out_tmpl[FRAME], in_tmpl[FRAME];
 static struct rec *recs;
-static uint32_t out_base, out_n, out_next;   /* the clients send flows out_base .. out_base + out_n - 1, cycling */
-static uint32_t in_n, in_next;               /* the servers answer flows 0 .. in_n - 1, cycling */
-static uint64_t rx_count, base_rx, base_ms = 1000000, pkts_per_ms = 20000;
 static enum mode mode;
 static bool tcp;
 static uint32_t n_total;
 static uint32_t lb_flows;                    /* lb { flows N }: 0, twice the flows */
-
-static uint64_t clock_ms(void)
-{
-	return base_ms + (rx_count - base_rx) / pkts_per_ms;
-}
-
-static inline void wr32(uint8_t *a, uint32_t v)
-{
-	a[0] = (uint8_t)(v >> 24), a[1] = (uint8_t)(v >> 16), a[2] = (uint8_t)(v >> 8), a[3] = (uint8_t)v;
-}
-
-static inline uint32_t rd32(const uint8_t *a)
-{
-	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
-}
-
-static inline uint16_t client_port(uint32_t f)
-{
-	return (uint16_t)(1024 + f % 50000);
-}
 
 /* The payload's offset: UDP's after 8 bytes, TCP's after 20 (the frame is 64 bytes either way). */
 static inline unsigned pay_off(void)
@@ -158,54 +132,15 @@ static inline unsigned pay_off(void)
 	return tcp ? 54 : 48;
 }
 
-/* Flow f's variable bytes in a frame from the clients: its address and port, and what keeps
- * both checksums as the template has them (see the top). */
-static inline void out_fields(uint8_t *d, uint32_t f)
-{
-	uint8_t a = (uint8_t)(f >> 16), b = (uint8_t)(f >> 8), c = (uint8_t)f;
-	uint16_t port = client_port(f);
-	d[15] = (uint8_t)~a;
-	d[18] = (uint8_t)~b, d[19] = (uint8_t)~c;
-	d[27] = a, d[28] = b, d[29] = c;
-	d[34] = (uint8_t)(port >> 8), d[35] = (uint8_t)port;
-	if (tcp) {
-		/* the sequence and acknowledgement numbers make up for the address and port */
-		d[39] = (uint8_t)~a, d[40] = (uint8_t)~b, d[41] = (uint8_t)~c;
-		d[42] = (uint8_t)~(port >> 8), d[43] = (uint8_t)~port;
-		wr32(d + 54, f);
-		wr32(d + 58, ~f);
-	} else {
-		d[43] = (uint8_t)~a, d[44] = (uint8_t)~b, d[45] = (uint8_t)~c;
-		d[46] = (uint8_t)~(port >> 8), d[47] = (uint8_t)~port;
-		wr32(d + 48, f);
-		wr32(d + 52, ~f);
-	}
-}
-
-static inline void out_frame(uint8_t *d, uint32_t f)
-{
-	memcpy(d, out_tmpl, FRAME);
-	out_fields(d, f);
-}
-
 static uint16_t out_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 {
-	uint16_t got = (uint16_t)pkt_alloc_burst(vp->pool, pkts, n);
-	rx_count += got;
-	for (uint16_t i = 0; i < got; i++) {
-		uint32_t f = out_base + out_next;
-		out_next = out_next + 1 == out_n ? 0 : out_next + 1;
-		out_frame(pkts[i]->data, f);
-		pkts[i]->len = FRAME;
-		pkts[i]->port = vp->id;
-	}
-	return got;
+	return flows_out_rx(vp, pkts, n, tcp);
 }
 
 /* The answer of flow f from its backend be (0..N_BE-1) to the client. */
 static inline void in_fields(uint8_t *d, uint32_t f, uint8_t be)
 {
-	uint16_t port = client_port(f);
+	uint16_t port = flow_port(f);
 	d[11] = (uint8_t)(be + 1);
 	d[29] = (uint8_t)(be + 1);
 	d[31] = (uint8_t)(f >> 16), d[32] = (uint8_t)(f >> 8), d[33] = (uint8_t)f;
@@ -218,11 +153,12 @@ static uint16_t in_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 {
 	uint16_t got = (uint16_t)pkt_alloc_burst(vp->pool, pkts, n);
 	rx_count += got;
+	uint32_t next = in_next;     /* in a register: in_next is bench_common.c's */
 	for (uint16_t i = 0; i < got; i++) {
 		uint8_t *d = pkts[i]->data;
-		uint32_t f = in_next;
+		uint32_t f = next;
 		const struct rec *r = &recs[f];
-		in_next = in_next + 1 == in_n ? 0 : in_next + 1;
+		next = next + 1 == in_n ? 0 : next + 1;
 		memcpy(d, in_tmpl, FRAME);
 		in_fields(d, f, r->be);
 		d[24] = (uint8_t)(r->ip_csum >> 8), d[25] = (uint8_t)r->ip_csum;
@@ -230,24 +166,19 @@ static uint16_t in_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 		pkts[i]->len = FRAME;
 		pkts[i]->port = vp->id;
 	}
+	in_next = next;
 	return got;
 }
 
 /* ---- the warm-up's checks: what leaves each port ----------------------------------------- */
 
 static uint64_t seen, wrong, moved_flows;
-static unsigned bad_said;
 static bool second_pass;        /* dsr: the flows again, their backends checked against the first */
 
 static void bad(const char *what, uint32_t f, const uint8_t *d, unsigned len)
 {
 	wrong++;
-	if (bad_said++ >= 5)
-		return;
-	fprintf(stderr, "bench-lb: flow %u: %s:", f, what);
-	for (unsigned i = 0; i < len; i++)
-		fprintf(stderr, "%s%02x", i % 16 ? " " : "\n   ", d[i]);
-	fprintf(stderr, "\n");
+	bad_frame("flow", f, what, d, len);
 }
 
 /* The L4 checksum of the IPv4 packet at ip (20-byte header) right? (UDP's 0: none) */
@@ -294,7 +225,7 @@ static uint16_t check_out_tx(struct vnet_port *vp, struct pkt_buf **pkts, uint16
 				bad("not a flow's frame out of servers", f, d, len);
 				continue;
 			}
-			out_frame(x, f);
+			out_frame(x, f, tcp);
 			bool nat = mode >= M_NAT;
 			/* dsr: all as it came but the MACs, TTL and IP checksum; nat: the destination
 			 * and its port too, and the UDP checksum */
@@ -316,9 +247,7 @@ static uint16_t check_out_tx(struct vnet_port *vp, struct pkt_buf **pkts, uint16
 				uint8_t a[FRAME];
 				memcpy(a, in_tmpl, FRAME);
 				in_fields(a, f, r->be);
-				a[24] = a[25] = a[40] = a[41] = 0;
-				r->ip_csum = pkt_csum(a + 14, 20);
-				r->udp_csum = pkt_l4_csum4(a + 14, a + 34, FRAME - 34, 6);
+				answer_csums(a, &r->ip_csum, &r->udp_csum);
 			}
 			continue;
 		}
@@ -330,7 +259,7 @@ static uint16_t check_out_tx(struct vnet_port *vp, struct pkt_buf **pkts, uint16
 			bad("not a flow's tunnelled frame out of servers", f, d, len);
 			continue;
 		}
-		out_frame(x, f);
+		out_frame(x, f, tcp);
 		const uint8_t *o = d + 14;
 		bool ok = !memcmp(d, tun_gw_mac, 6) && !memcmp(d + 6, srv_mac, 6) && pkt_rd16(d + 12) == 0x0800 &&
 			  o[0] == 0x45 && o[1] == x[15] && pkt_rd16(o + 2) == FRAME - 14 + add && o[8] == 63 &&
@@ -361,7 +290,7 @@ static uint16_t check_in_tx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_
 		    memcmp(d + 6, cli_mac, 6) || d[22] != 63 || d[23] != 17 || pkt_csum(d + 14, 20) != 0 || d[26] != 198 ||
 		    d[27] != 51 || d[28] != 100 || d[29] != mode_vip[mode] || d[30] != 10 || d[31] != (uint8_t)(f >> 16) ||
 		    d[32] != (uint8_t)(f >> 8) || d[33] != (uint8_t)f || pkt_rd16(d + 34) != SVC_PORT ||
-		    pkt_rd16(d + 36) != client_port(f) || !l4_ok(d + 14))
+		    pkt_rd16(d + 36) != flow_port(f) || !l4_ok(d + 14))
 			bad("an answer wrong out of clients", f, d, pkts[i]->len);
 	}
 	return mem_tx(vp, pkts, n);
@@ -371,13 +300,8 @@ static uint16_t check_in_tx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_
 
 static void make_templates(void)
 {
-	static const uint8_t ip[20] = { 0x45, 0, 0, 50, 0, 0, 0x40, 0, 64, 17, 0, 0 };
 	uint8_t *o = out_tmpl, *a = in_tmpl;
-	memset(o, 0, FRAME);
-	memcpy(o, cli_mac, 6);
-	memcpy(o + 6, cli_gw_mac, 6);
-	o[12] = 0x08;
-	memcpy(o + 14, ip, 20);
+	tmpl_head(o, cli_mac, cli_gw_mac, 6);
 	o[26] = 10;
 	o[30] = 198, o[31] = 51, o[32] = 100, o[33] = mode_vip[mode];
 	o[37] = SVC_PORT;
@@ -391,15 +315,11 @@ static void make_templates(void)
 		o[39] = FRAME - 34;
 		o[42] = (uint8_t)~10;
 	}
-	out_fields(o, 0);
+	out_fields(o, 0, tcp);
 	pkt_wr16(o + 24, pkt_csum(o + 14, 20));
 	pkt_wr16(o + (tcp ? 50 : 40), pkt_l4_csum4(o + 14, o + 34, FRAME - 34, tcp ? 16 : 6));
 	/* answers: from the backend (port 8080) to the client (written per flow) */
-	memset(a, 0, FRAME);
-	memcpy(a, srv_mac, 6);
-	memcpy(a + 6, be_mac_prefix, 4);
-	a[12] = 0x08;
-	memcpy(a + 14, ip, 20);
+	tmpl_head(a, srv_mac, be_mac_prefix, 4);
 	a[26] = 192, a[27] = 168, a[28] = 1;
 	a[30] = 10;
 	pkt_wr16(a + 34, NAT_BE_PORT);
@@ -476,75 +396,9 @@ static char *config_text(uint32_t flows)
 	return t.s;
 }
 
-static void print_line(void *arg, const char *line)
-{
-	(void)arg;
-	fprintf(stderr, "bench-lb: %s\n", line);
-}
-
-struct running {
-	const struct app_def *app;
-	void *state;
-	struct pkt_pipeline pipe;
-	struct pkt_worker w;
-};
-
-static void tick(void *arg)
-{
-	struct running *r = arg;
-	if (r->app->tick)
-		r->app->tick(r->state, &r->w, clock_ms());
-}
-
-static volatile sig_atomic_t never;
-
-static int start(struct running *r, const char *name, const char *config, struct vnet_port **pp, struct pkt_pool *pool)
-{
-	char err[512];
-	memset(r, 0, sizeof(*r));
-	r->app = app_find(name);
-	r->pipe.n_ports = 2;
-	r->pipe.port_names[0] = "clients";
-	r->pipe.port_names[1] = "servers";
-	struct app_env env = { .opts = "", .config = config, .config_len = config ? strlen(config) : 0,
-			       .config_name = "bench.conf", .log = print_line, .pool = pool,
-			       .port_mac = { pp[0]->mac, pp[1]->mac } };
-	if (!r->app || r->app->setup(&r->pipe, &r->state, &env, err, sizeof(err)) != 0) {
-		fprintf(stderr, "bench-lb: %s: %s\n", name, r->app ? err : "no such app");
-		return -1;
-	}
-	pkt_worker_init(&r->w, &r->pipe);
-	return 0;
-}
-
-static uint64_t pass(struct running *r, struct vnet_port **pp, uint64_t packets)
-{
-	struct app_run_limits lim = { .max_rx_pkts = packets, .clock_ms = clock_ms, .poll = tick, .poll_arg = r };
-	return app_run(&r->w, pp, 2, &never, &lim);
-}
-
 __attribute__((noinline)) uint64_t measure_lb(struct running *r, struct vnet_port **pp, uint64_t packets)
 {
 	return pass(r, pp, packets);
-}
-
-__attribute__((noinline)) uint64_t measure_io(struct running *r, struct vnet_port **pp, uint64_t packets)
-{
-	return pass(r, pp, packets);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Which ports receive: clients (flows to the VIP), servers (nat's answers). */
-static void receive_on(struct vnet_port **pp, bool clients, bool servers)
-{
-	pp[0]->rx_done = !clients;
-	pp[1]->rx_done = !servers;
 }
 
 /* ---- rebuild --------------------------------------------------------------------------------- */
@@ -715,6 +569,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	hosted_mem_init();      /* the tables on huge pages, as sluice-hosted has them */
+	bench_name = "bench-lb";
 	if (!strcmp(argv[1], "config")) {
 		uint32_t flows = (uint32_t)strtoul(argv[2], NULL, 10);
 		char *t = config_text(flows ? flows : 1);
@@ -723,25 +578,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	make_templates();
-	struct pkt_pool *pool = pkt_pool_create("bench", 4096);
-	if (!pool) {
-		fprintf(stderr, "bench-lb: out of memory\n");
+	struct vnet_port ports[2], *pp[2];
+	struct pkt_pool *pool = ports_init(ports, pp, (const char *const[]){ "clients", "servers" }, (const uint8_t *const[]){ cli_mac, srv_mac },
+					   out_rx, in_rx);
+	if (!pool)
 		return 1;
-	}
-	struct vnet_port ports[2];
-	struct vnet_port *pp[2];
-	for (uint16_t i = 0; i < 2; i++) {
-		memset(&ports[i], 0, sizeof(ports[i]));
-		snprintf(ports[i].name, sizeof(ports[i].name), i ? "servers" : "clients");
-		memcpy(ports[i].mac, i ? srv_mac : cli_mac, 6);
-		ports[i].rx_burst = i ? in_rx : out_rx;
-		ports[i].tx_burst = mem_tx;
-		ports[i].ops = &mem_ops;
-		ports[i].id = i;
-		ports[i].pool = pool;
-		ports[i].rx_done = true;
-		pp[i] = &ports[i];
-	}
 	if (!strcmp(argv[1], "rebuild")) {
 		unsigned n_be = (unsigned)strtoul(argv[2], NULL, 10);
 		unsigned runs = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 21;
@@ -876,16 +717,9 @@ int main(int argc, char **argv)
 		r.app->report(r.state, print_line, NULL);
 	r.app->teardown(r.state);
 	/* the ceiling: l2fwd on the same ports and frames */
-	out_next = in_next = 0;
-	struct running io;
-	if (start(&io, "l2fwd", NULL, pp, pool))
+	double io_mpps = io_ceiling(pp, pool, mode != M_NAT_REPLY, mode == M_NAT_REPLY || mode == M_NAT_BIDIR, packets);
+	if (io_mpps < 0)
 		return 1;
-	receive_on(pp, mode != M_NAT_REPLY, mode == M_NAT_REPLY || mode == M_NAT_BIDIR);
-	t0 = now_s();
-	uint64_t io_rx = measure_io(&io, pp, packets);
-	double io_mpps = (double)io_rx / (now_s() - t0) / 1e6;
-	if (io.app->teardown)
-		io.app->teardown(io.state);
 	char lf[48] = "";
 	if (lb_flows)
 		snprintf(lf, sizeof(lf), ", lb flows %u", lb_flows);

@@ -72,10 +72,9 @@
  * "mem<TAB>PART<TAB>BYTES<TAB>PER_SESSION<TAB>WHAT"; and the heap the whole setup took
  * (mallinfo2: everything, the router's and the fw ruleset's too).
  */
-#include "app.h"
+#include "bench_common.h"
 #include "ct_internal.h"
 #include "hosted_mem.h"
-#include "mem_port.h"
 #include "nat_app.h"
 #include "nat_h64.h"
 #include "pkt_csum.h"
@@ -85,11 +84,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define POOL_FIRST 100          /* the pool: 192.0.2.100 ... */
 #define POOL_ADDRS 32
-#define FRAME 64
 
 static const uint8_t lan_mac[6] = { 0x02, 0, 0, 0, 0x01, 0 }, wan_mac[6] = { 0x02, 0, 0, 0, 0x02, 0 };
 static const uint8_t lan_gw_mac[6] = { 0x02, 0, 0, 0, 0, 0x20 }, wan_gw_mac[6] = { 0x02, 0, 0, 0, 0, 0xfe };
@@ -103,64 +100,13 @@ struct rec {
 	uint16_t _pad;
 };
 
-static uint8_t out_tmpl[FRAME], in_tmpl[FRAME];
 static struct rec *recs;
-static uint32_t out_base, out_n, out_next;   /* lan sends sessions out_base .. out_base + out_n - 1, cycling */
-static uint32_t in_n, in_next;               /* wan answers sessions 0 .. in_n - 1, cycling */
-static uint64_t rx_count, base_rx, base_ms = 1000000, pkts_per_ms = 20000;
 static bool fw_mode, masq;
 static uint32_t n_total;                     /* sessions the run may name */
 
-static uint64_t clock_ms(void)
-{
-	return base_ms + (rx_count - base_rx) / pkts_per_ms;
-}
-
-static inline void wr32(uint8_t *a, uint32_t v)
-{
-	a[0] = (uint8_t)(v >> 24), a[1] = (uint8_t)(v >> 16), a[2] = (uint8_t)(v >> 8), a[3] = (uint8_t)v;
-}
-
-static inline uint32_t rd32(const uint8_t *a)
-{
-	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
-}
-
-static inline uint16_t inside_port(uint32_t f)
-{
-	return (uint16_t)(1024 + f % 50000);
-}
-
-/* Session f's variable bytes in a frame from lan: its inside address and port, and what
- * keeps both checksums as the template has them (see the top). */
-static inline void out_fields(uint8_t *d, uint32_t f)
-{
-	uint8_t a = (uint8_t)(f >> 16), b = (uint8_t)(f >> 8), c = (uint8_t)f;
-	uint16_t port = inside_port(f);
-	d[15] = (uint8_t)~a;
-	d[18] = (uint8_t)~b, d[19] = (uint8_t)~c;
-	d[27] = a, d[28] = b, d[29] = c;
-	d[34] = (uint8_t)(port >> 8), d[35] = (uint8_t)port;
-	d[43] = (uint8_t)~a, d[44] = (uint8_t)~b, d[45] = (uint8_t)~c;
-	d[46] = (uint8_t)~(port >> 8), d[47] = (uint8_t)~port;
-	wr32(d + 48, f);
-	wr32(d + 52, ~f);
-}
-
 static uint16_t out_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 {
-	uint16_t got = (uint16_t)pkt_alloc_burst(vp->pool, pkts, n);
-	rx_count += got;
-	for (uint16_t i = 0; i < got; i++) {
-		uint8_t *d = pkts[i]->data;
-		uint32_t f = out_base + out_next;
-		out_next = out_next + 1 == out_n ? 0 : out_next + 1;
-		memcpy(d, out_tmpl, FRAME);
-		out_fields(d, f);
-		pkts[i]->len = FRAME;
-		pkts[i]->port = vp->id;
-	}
-	return got;
+	return flows_out_rx(vp, pkts, n, false);
 }
 
 static inline void in_fields(uint8_t *d, uint32_t f, const struct rec *r)
@@ -177,31 +123,27 @@ static uint16_t in_rx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n)
 {
 	uint16_t got = (uint16_t)pkt_alloc_burst(vp->pool, pkts, n);
 	rx_count += got;
+	uint32_t next = in_next;     /* in a register: in_next is bench_common.c's */
 	for (uint16_t i = 0; i < got; i++) {
 		uint8_t *d = pkts[i]->data;
-		uint32_t f = in_next;
-		in_next = in_next + 1 == in_n ? 0 : in_next + 1;
+		uint32_t f = next;
+		next = next + 1 == in_n ? 0 : next + 1;
 		memcpy(d, in_tmpl, FRAME);
 		in_fields(d, f, &recs[f]);
 		pkts[i]->len = FRAME;
 		pkts[i]->port = vp->id;
 	}
+	in_next = next;
 	return got;
 }
 
 /* ---- the warm-up's checks: what leaves each port ----------------------------------------- */
 
 static uint64_t out_seen, out_bad, in_seen, in_bad, pool_used[POOL_ADDRS];
-static unsigned bad_said;
 
 static void bad(const char *what, uint32_t f, const uint8_t *d)
 {
-	if (bad_said++ >= 5)
-		return;
-	fprintf(stderr, "bench-nat: session %u: %s:", f, what);
-	for (unsigned i = 0; i < FRAME; i++)
-		fprintf(stderr, "%s%02x", i % 16 ? " " : "\n   ", d[i]);
-	fprintf(stderr, "\n");
+	bad_frame("session", f, what, d, FRAME);
 }
 
 static bool csums_ok(const uint8_t *d)
@@ -229,7 +171,7 @@ static uint16_t record_tx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t 
 				    : src >= 0xc0000200u + POOL_FIRST && src < 0xc0000200u + POOL_FIRST + POOL_ADDRS;
 		if (!src_ok || memcmp(d, wan_gw_mac, 6) || memcmp(d + 6, wan_mac, 6) || d[22] != 63 ||
 		    memcmp(d + 30, server, 4) || d[36] != 0 || d[37] != 9 || !csums_ok(d) ||
-		    (fw_mode && (d[34] << 8 | d[35]) != inside_port(f))) {
+		    (fw_mode && (d[34] << 8 | d[35]) != flow_port(f))) {
 			out_bad++;
 			bad("wrong out of wan", f, d);
 			continue;
@@ -243,9 +185,7 @@ static uint16_t record_tx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t 
 		uint8_t a[FRAME];
 		memcpy(a, in_tmpl, FRAME);
 		in_fields(a, f, r);
-		a[24] = a[25] = a[40] = a[41] = 0;
-		r->ip_csum = pkt_csum(a + 14, 20);
-		r->udp_csum = pkt_l4_csum4(a + 14, a + 34, FRAME - 34, 6);
+		answer_csums(a, &r->ip_csum, &r->udp_csum);
 	}
 	return mem_tx(vp, pkts, n);
 }
@@ -260,7 +200,7 @@ static uint16_t check_tx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n
 		uint8_t in_addr[4] = { 10, (uint8_t)(f >> 16), (uint8_t)(f >> 8), (uint8_t)f };
 		if (pkts[i]->len != FRAME || f >= n_total || rd32(d + 52) != ~f || memcmp(d, lan_gw_mac, 6) ||
 		    memcmp(d + 6, lan_mac, 6) || d[22] != 63 || memcmp(d + 26, server, 4) || memcmp(d + 30, in_addr, 4) ||
-		    d[34] != 0 || d[35] != 9 || (d[36] << 8 | d[37]) != inside_port(f) || !csums_ok(d)) {
+		    d[34] != 0 || d[35] != 9 || (d[36] << 8 | d[37]) != flow_port(f) || !csums_ok(d)) {
 			in_bad++;
 			bad("wrong out of lan", f, d);
 		}
@@ -272,27 +212,18 @@ static uint16_t check_tx(struct vnet_port *vp, struct pkt_buf **pkts, uint16_t n
 
 static void make_templates(void)
 {
-	static const uint8_t ip[20] = { 0x45, 0, 0, 50, 0, 0, 0x40, 0, 64, 17, 0, 0 };
 	uint8_t *o = out_tmpl, *a = in_tmpl;
-	memset(o, 0, FRAME);
-	memcpy(o, lan_mac, 6);
-	memcpy(o + 6, lan_gw_mac, 6);
-	o[12] = 0x08;
-	memcpy(o + 14, ip, 20);
+	tmpl_head(o, lan_mac, lan_gw_mac, 6);
 	o[26] = 10;
 	memcpy(o + 30, server, 4);
 	o[37] = 9;
 	o[39] = FRAME - 34;
 	o[42] = (uint8_t)~10;
-	out_fields(o, 0);
+	out_fields(o, 0, false);
 	pkt_wr16(o + 24, pkt_csum(o + 14, 20));
 	pkt_wr16(o + 40, pkt_l4_csum4(o + 14, o + 34, FRAME - 34, 6));
 	/* answers: from the server to the session's outside address (written per session) */
-	memset(a, 0, FRAME);
-	memcpy(a, wan_mac, 6);
-	memcpy(a + 6, wan_gw_mac, 6);
-	a[12] = 0x08;
-	memcpy(a + 14, ip, 20);
+	tmpl_head(a, wan_mac, wan_gw_mac, 6);
 	memcpy(a + 26, server, 4);
 	a[35] = 9;
 	a[39] = FRAME - 34;
@@ -324,78 +255,12 @@ static char *config_text(uint32_t max, bool churn)
 	return t;
 }
 
-static void print_line(void *arg, const char *line)
-{
-	(void)arg;
-	fprintf(stderr, "bench-nat: %s\n", line);
-}
-
-struct running {
-	const struct app_def *app;
-	void *state;
-	struct pkt_pipeline pipe;
-	struct pkt_worker w;
-};
-
-static void tick(void *arg)
-{
-	struct running *r = arg;
-	if (r->app->tick)
-		r->app->tick(r->state, &r->w, clock_ms());
-}
-
-static volatile sig_atomic_t never;
-
-static int start(struct running *r, const char *name, const char *config, struct vnet_port **pp, struct pkt_pool *pool)
-{
-	char err[512];
-	memset(r, 0, sizeof(*r));
-	r->app = app_find(name);
-	r->pipe.n_ports = 2;
-	r->pipe.port_names[0] = "lan";
-	r->pipe.port_names[1] = "wan";
-	struct app_env env = { .opts = "", .config = config, .config_len = config ? strlen(config) : 0,
-			       .config_name = "bench.conf", .log = print_line, .pool = pool,
-			       .port_mac = { pp[0]->mac, pp[1]->mac } };
-	if (!r->app || r->app->setup(&r->pipe, &r->state, &env, err, sizeof(err)) != 0) {
-		fprintf(stderr, "bench-nat: %s: %s\n", name, r->app ? err : "no such app");
-		return -1;
-	}
-	pkt_worker_init(&r->w, &r->pipe);
-	return 0;
-}
-
-static uint64_t pass(struct running *r, struct vnet_port **pp, uint64_t packets)
-{
-	struct app_run_limits lim = { .max_rx_pkts = packets, .clock_ms = clock_ms, .poll = tick, .poll_arg = r };
-	return app_run(&r->w, pp, 2, &never, &lim);
-}
-
 __attribute__((noinline)) uint64_t measure_nat(struct running *r, struct vnet_port **pp, uint64_t packets)
 {
 	return pass(r, pp, packets);
 }
 
-__attribute__((noinline)) uint64_t measure_io(struct running *r, struct vnet_port **pp, uint64_t packets)
-{
-	return pass(r, pp, packets);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 enum mode { M_OUT, M_IN, M_BIDIR, M_NEW, M_CHURN };
-
-/* Which ports receive: lan (sessions out), wan (answers). */
-static void receive_on(struct vnet_port **pp, bool lan, bool wan)
-{
-	pp[0]->rx_done = !lan;
-	pp[1]->rx_done = !wan;
-}
 
 /* ---- mem -------------------------------------------------------------------------------------- */
 
@@ -469,6 +334,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	hosted_mem_init();      /* the tables on huge pages, as sluice-hosted has them */
+	bench_name = "bench-nat";
 	bool mem = !strcmp(argv[1], "mem");
 	uint32_t sessions = (uint32_t)strtoul(argv[mem ? 2 : 1], NULL, 10);
 	uint64_t packets = mem ? 0 : strtoull(argv[2], NULL, 10);
@@ -511,25 +377,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	make_templates();
-	struct pkt_pool *pool = pkt_pool_create("bench", 4096);
-	if (!pool) {
-		fprintf(stderr, "bench-nat: out of memory\n");
+	struct vnet_port ports[2], *pp[2];
+	struct pkt_pool *pool = ports_init(ports, pp, (const char *const[]){ "lan", "wan" }, (const uint8_t *const[]){ lan_mac, wan_mac },
+					   out_rx, in_rx);
+	if (!pool)
 		return 1;
-	}
-	struct vnet_port ports[2];
-	struct vnet_port *pp[2];
-	for (uint16_t i = 0; i < 2; i++) {
-		memset(&ports[i], 0, sizeof(ports[i]));
-		snprintf(ports[i].name, sizeof(ports[i].name), i ? "wan" : "lan");
-		memcpy(ports[i].mac, i ? wan_mac : lan_mac, 6);
-		ports[i].rx_burst = i ? in_rx : out_rx;
-		ports[i].tx_burst = mem_tx;
-		ports[i].ops = &mem_ops;
-		ports[i].id = i;
-		ports[i].pool = pool;
-		ports[i].rx_done = true;
-		pp[i] = &ports[i];
-	}
 	if (mem)
 		return mem_report(sessions, pp, pool);
 
@@ -618,16 +470,9 @@ int main(int argc, char **argv)
 	if (r.app->teardown)
 		r.app->teardown(r.state);
 	/* the ceiling: l2fwd on the same ports and frames */
-	out_next = in_next = 0;
-	struct running io;
-	if (start(&io, "l2fwd", NULL, pp, pool))
+	double io_mpps = io_ceiling(pp, pool, mode != M_IN, mode == M_IN || mode == M_BIDIR, packets);
+	if (io_mpps < 0)
 		return 1;
-	receive_on(pp, mode != M_IN, mode == M_IN || mode == M_BIDIR);
-	t0 = now_s();
-	uint64_t io_rx = measure_io(&io, pp, packets);
-	double io_mpps = (double)io_rx / (now_s() - t0) / 1e6;
-	if (io.app->teardown)
-		io.app->teardown(io.state);
 	static const char *const mode_name[] = { "out", "in", "bidir", "new", "churn" };
 	printf("%s %s%s, %u sessions: %.3f Mpps, io-forwarding ceiling %.3f Mpps, ratio %.1f%%, dropped %llu", app,
 	       mode_name[mode], masq ? ", masquerade" : "", sessions, mpps, io_mpps, 100.0 * mpps / io_mpps,

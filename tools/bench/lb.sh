@@ -41,19 +41,11 @@
 # 1,000 flows, 2 s. Skips (saying why) what the machine lacks: DPDK ports, hugepages,
 # root, namespaces, IPVS.
 # Results go to $BENCH_RESULTS (results.sh) when it is set.
+# shellcheck disable=SC2034,SC2154  # variables bench_lib.sh sets or reads
 set -uo pipefail
-build=$2            # $1, the source root, is not needed: everything is in the build
-shift 2
-seconds=8 quick=0 only=ipp,native,rebuild,testpmd,veth
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--quick) quick=1 ;;
-	--only) only=$2; shift ;;
-	*) seconds=$1 ;;
-	esac
-	shift
-done
-want() { [[ ",$only," == *",$1,"* ]]; }
+# shellcheck source=bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
+bench_args ipp,native,rebuild,testpmd,veth "$@"
 rounds=2 cgp=200000 veth_s=5 veth_flows="1000 30000" runs=21
 if [ "$quick" = 1 ]; then
 	seconds=3 rounds=1 cgp=20000 veth_s=2 veth_flows=1000 runs=5
@@ -67,21 +59,11 @@ bg="" cg_ok=1
 . "$(dirname "$0")/huge.sh"
 # shellcheck source=results.sh
 . "$(dirname "$0")/results.sh"
-cleanup() {
-	[ -z "$bg" ] || { kill -INT "$bg" 2>/dev/null; sleep 0.5; kill -KILL "$bg" 2>/dev/null; }
-	huge_release
-	ip netns del "$R" 2>/dev/null || true
-	ip netns del "$H" 2>/dev/null || true
-	rm -rf "$work"
-}
 trap cleanup EXIT
 if [ ! -x "$bl" ] || [ ! -x "$hosted" ]; then
 	echo "lb.sh: $bl or $hosted is not built" >&2
 	exit 1
 fi
-w() { local s=${1//$work/WORK}; echo "$s"; }   # a command as recorded: the scratch directory named WORK
-gt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }   # is A > B (numbers)?
-commas() { echo "$1" | sed -E ':a; s/^([0-9]+)([0-9]{3})/\1,\2/; ta'; }   # 1000000 -> 1,000,000
 
 # The machine while the suite ran: its load average, at the start and after each part.
 res_table lb_load "The machine while this suite ran (load average over 1, 5 and 15 minutes, from /proc/loadavg)"
@@ -99,67 +81,18 @@ res_cols lb_ipp mode packets flows "instructions/packet"
 res_cmd lb_ipp "valgrind --tool=callgrind --toggle-collect=measure_lb $bl FLOWS PACKETS MODE"
 res_cmd lb_ipp "valgrind --tool=callgrind --toggle-collect=measure_io $bl 1000 PACKETS dsr   # l2fwd on the same ports"
 res_note lb_ipp "$svc_note dsr: the stage forwards the packet itself (parse, flow key, service, affinity table, then the router's rtr_steer: route to the backend, neighbour, TTL, Ethernet); nat: through the router, the engine at its prerouting hook (conntrack, the destination translated to the backend's address and port 8080), nat-reply: the backend's answers translated back. The packet clock runs 1 ms per 20,000 packets (the app's tick: the affinity table's and conntrack's sweeps)."
-ipp() { # LABEL PACKETS-LABEL FLOWS-LABEL TOGGLE BENCH-LB-ARGS... -> a row; $work/cg.out kept
-	local label=$1 plabel=$2 flabel=$3 toggle=$4 ir v
-	shift 4
-	if valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" --toggle-collect="$toggle" "$bl" "$@" \
-		>"$work/cg.stdout" 2>"$work/cg.log"; then
-		ir=$(grep -m1 '^summary:' "$work/cg.out" | awk '{ print $2 }')
-		v=$(awk -v ir="$ir" -v n="$2" 'BEGIN { printf "%.1f", ir / n }')
-	else
-		v="-"
-		cg_ok=0
-		echo "   bench-lb $* failed: $(grep -v '^==' "$work/cg.log" | tail -2 | tr '\n' ' ')"
-		res_note lb_ipp "bench-lb $* failed: $(grep -v '^==' "$work/cg.log" | tail -1)"
-	fi
-	printf '   %-52s %-36s %-22s %s\n' "$label" "$plabel" "$flabel" "$v"
-	res_row lb_ipp "$label" "$plabel" "$flabel" "$v"
-	[ "$v" != - ]
-}
-# callgrind's own instructions a function (inlined code counted where it runs: the symbol),
-# with the source files they come from, of $work/cg.out: "COUNT<TAB>FILE<TAB>FUNCTION" lines
-cg_lines() {
-	callgrind_annotate --auto=no --threshold=100 "$work/cg.out" 2>/dev/null | awk '
-		/^-+$/ { dash++; next }
-		/PROGRAM TOTALS/ { next }
-		dash >= 3 && $1 ~ /^[0-9,]+$/ {
-			c = $1; gsub(",", "", c)
-			fn = $0; sub(/^ *[0-9,]+ *\( *[0-9.]+%\) */, "", fn); sub(/ \[.*$/, "", fn)
-			file = fn; sub(/:[^:]*$/, "", file); f = fn; sub(/^.*:/, "", f)
-			printf "%s\t%s\t%s\n", c, file, f }'
-}
-# top NAME TITLE PACKETS: the top 10 functions of $work/cg.out by their own instructions
-top() {
-	local name=$1 title=$2 n=$3
-	res_table "$name" "$title"
-	res_cols "$name" function "source files" "instructions/packet" "share"
-	cg_lines | awk -F'\t' -v n="$n" '
-		{ c[$3] += $1; total += $1; f = $2; sub(/^.*\//, "", f)
-		  if (index(" " files[$3] " ", " " f " ") == 0) files[$3] = files[$3] (files[$3] == "" ? "" : " ") f }
-		END { for (k in c) printf "%s\t%s\t%.1f\t%.1f %%\n", k, files[k], c[k] / n, 100 * c[k] / total }' |
-		sort -t$'\t' -k3,3 -g -r | head -10 >"$work/top.tsv"
-	while IFS=$'\t' read -r f file v s; do
-		res_row "$name" "$f" "$file" "$v" "$s"
-		printf '      %-28s %-36s %8s %s\n' "$f" "$file" "$v" "$s"
-	done <"$work/top.tsv"
-}
-# part_sums KEY PACKETS: $work/cg.out's instructions a packet by the part of Sluice their
-# source is in, into $work/parts.KEY
-part_sums() {
-	cg_lines | awk -F'\t' -v n="$2" '
-		function part(f) {
-			if (f ~ /(^|\/)tools\/bench\//) return "1 the harness ports: frames written (what a NIC does), freed"
-			if (f ~ /(^|\/)apps\/lb\//) return "3 the lb app: its stage (parse, flow key, service) and router hooks"
-			if (f ~ /(^|\/)lb\/lb_flow[^\/]*$/) return "4 affinity table (lb_flow): tag, find, insert"
-			if (f ~ /(^|\/)lb\//) return "5 lb engine: service lookup, Maglev, dsr pick, encapsulation, nat"
-			if (f ~ /(^|\/)dataplane\/(ct[^\/]*|pkt_flow\.h)$/) return "6 conntrack and flow keys"
-			if (f ~ /(^|\/)router\/|(^|\/)dataplane\/(route|neigh)[^\/]*$/) return "7 router: route, neighbour, TTL, Ethernet"
-			if (f ~ /(^|\/)dataplane\/pkt_(parse|csum|xlate)[^\/]*$/) return "8 parsing, checksums, address rewrite"
-			return "2 the poll loop, pipeline, pool and the rest"
-		}
-		{ s[part($2)] += $1; t += $1 }
-		END { for (k in s) printf "%s\t%.1f\n", k, s[k] / n; printf "9 total\t%.1f\n", t / n }' >"$work/parts.$1"
-}
+cg_table=lb_ipp cg_bin=$bl cg_fmt='   %-52s %-36s %-22s %s\n'
+cg_parts='
+	function part(f) {
+		if (f ~ /(^|\/)tools\/bench\//) return "1 the harness ports: frames written (what a NIC does), freed"
+		if (f ~ /(^|\/)apps\/lb\//) return "3 the lb app: its stage (parse, flow key, service) and router hooks"
+		if (f ~ /(^|\/)lb\/lb_flow[^\/]*$/) return "4 affinity table (lb_flow): tag, find, insert"
+		if (f ~ /(^|\/)lb\//) return "5 lb engine: service lookup, Maglev, dsr pick, encapsulation, nat"
+		if (f ~ /(^|\/)dataplane\/(ct[^\/]*|pkt_flow\.h)$/) return "6 conntrack and flow keys"
+		if (f ~ /(^|\/)router\/|(^|\/)dataplane\/(route|neigh)[^\/]*$/) return "7 router: route, neighbour, TTL, Ethernet"
+		if (f ~ /(^|\/)dataplane\/pkt_(parse|csum|xlate)[^\/]*$/) return "8 parsing, checksums, address rewrite"
+		return "2 the poll loop, pipeline, pool and the rest"
+	}'
 echo "   command: valgrind --tool=callgrind --toggle-collect=measure_lb $bl FLOWS PACKETS MODE"
 if ipp "dsr, MAC rewrite" "$(commas "$cgp") later packets" "1,000" measure_lb 1000 "$cgp" dsr; then
 	top lb_top_dsr "Where dsr's instructions go: later packets of 1,000 flows, MAC rewrite (callgrind, own instructions per packet, the top 10 functions)" "$cgp"
@@ -201,16 +134,7 @@ for k in dsr ipip nat reply dsr1m; do
 	esac
 done
 res_cols lb_parts "${cols[@]}"
-cat "$work"/parts.* 2>/dev/null | cut -f1 | sort -u | while IFS= read -r p; do
-	row=("${p#? }")
-	for k in "${keys[@]}"; do
-		row+=("$(awk -F'\t' -v p="$p" '$1 == p { v = $2 } END { print v == "" ? "-" : v }' "$work/parts.$k" 2>/dev/null || echo -)")
-	done
-	res_row lb_parts "${row[@]}"
-	printf '   %-64s' "${row[0]}"
-	printf ' %8s' "${row[@]:1}"
-	printf '\n'
-done
+parts_rows lb_parts 64 "${keys[@]}"
 load_row "after the callgrind runs"
 fi # ipp
 
@@ -304,71 +228,22 @@ echo "== lb: sluice-hosted lb against testpmd io-forwarding on the same DPDK por
 res_table lb_tput "lb against testpmd io-forwarding on the same DPDK ports (64-byte UDP, one frame of each flow replayed, one core each, better of $rounds; the goal: dsr >= 60 %)"
 res_cols lb_tput memory service flows "lb (Mpps)" "testpmd io-fwd (Mpps)" ratio "each run: lb / testpmd (Mpps)"
 res_note lb_tput "Port 0: net_pcap replaying one frame of each flow (infinite_rx=1) to the clients' MAC, to the dsr VIP (198.51.100.10) or the nat VIP (198.51.100.13) port 9; port 1: net_null (no-rx=1). lb: the bench config (bench-lb config FLOWS: 100 backends a service); its rate is over the replay's later passes (its counters read by SIGUSR1 once the first pass is through, then $seconds s later); testpmd: the median of its per-second rates. Only the hugepage rows are a fair ceiling (4 KiB pages: testpmd's pool one mbuf a page, sluice's packed)."
-mkpcap() { # FLOWS VIP -> $work/inFLOWS-VIP.pcap
-	awk -v n="$1" -v vip="$2" 'BEGIN { for (f = 0; f < n; f++)
-		printf "eth src=02:00:00:00:00:20 dst=02:00:00:00:01:00 / ipv4 src=10.%d.%d.%d dst=198.51.100.%d / udp sport=%d dport=9 / payload len=18\n",
-			int(f / 65536), int(f / 256) % 256, f % 256, vip, 1024 + f % 50000 }' >"$work/in.pkts"
-	"$build/tools/capgen/capgen" -o "$work/in$1-$2.pcap" "$work/in.pkts"
-	rm -f "$work/in.pkts"
-}
-testpmd_run() { # -> pps (0 when it did not run)
-	timeout -s INT $((seconds + startup)) dpdk-testpmd $common --file-prefix=blb-tp-$$ --lcores 0@0,1@0 --vdev "$port0" \
-		--vdev "$port1" -- --forward-mode=io --nb-cores=1 --stats-period=1 --total-num-mbufs=$mbufs \
-		< <(sleep $((seconds + startup + 5))) >"$work/tp.log" 2>&1 || true
-	# port 1's per-second rates, the first two left out (the start) when there are enough
-	awk '/NIC statistics for port 1/ { p = 1 } p && /Tx-pps:/ { print $2; p = 0 }' "$work/tp.log" |
-		awk '{ v[NR] = $1 } END { s = NR >= 4 ? 3 : NR >= 2 ? 2 : 1; for (i = s; i <= NR; i++) if (v[i] > 0) print v[i] }' |
-		sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print 0 }'
-}
-# snap: sends SIGUSR1 to $bg and waits for the counters it prints: snap_t (before the
-# signal), snap_n (port 1's transmitted frames)
-snap() {
-	local before i
-	before=$(grep -c '^sluice-hosted: end of counters' "$work/sl.log")
-	snap_t=$(date +%s.%N)
-	kill -USR1 "$bg" 2>/dev/null || { snap_n=-1; return; }
-	for ((i = 0; i < 200; i++)); do
-		[ "$(grep -c '^sluice-hosted: end of counters' "$work/sl.log")" -gt "$before" ] && break
-		sleep 0.02
-	done
-	snap_n=$(grep '^device 1 ' "$work/sl.log" | tail -1 | sed -nE 's/.* tx ([0-9]+) pkts.*/\1/p')
-	snap_n=${snap_n:-0}
-}
+mkpcap() { mkpcap_to "$1" "$2" "$work/in$1-$2.pcap"; }   # FLOWS VIP -> $work/inFLOWS-VIP.pcap
 hosted_run() { # FLOWS -> pps over the replay's later passes (0 when it did not run)
-	local flows=$1 i t1 n1 sig
+	local flows=$1
 	"$hosted" lb --config "$work/lb$flows.conf" "${pool[@]}" --quiet \
 		--eal "$common --file-prefix=blb-sl-$$ --lcores 0@0" --port "dpdk:$port0" --port "dpdk:$port1" \
 		>"$work/sl.log" 2>&1 </dev/null &
 	bg=$!
-	# SIGUSR1 before its handler is set would end it: wait until it catches the signal
-	for ((i = 0; i < 10 * (startup + 30); i++)); do
-		kill -0 "$bg" 2>/dev/null || break
-		sig=$(awk '/^SigCgt:/ { print $2 }' "/proc/$bg/status" 2>/dev/null)
-		[ -n "$sig" ] && (((0x$sig & 0x200) != 0)) && break
-		sleep 0.1
-	done
-	snap_n=0
-	for ((i = 0; i < 2 * (startup + 60); i++)); do
-		kill -0 "$bg" 2>/dev/null || break
-		snap
-		[ "$snap_n" -ge "$flows" ] && break
-		sleep 0.5
-	done
-	if ! kill -0 "$bg" 2>/dev/null || [ "$snap_n" -lt "$flows" ]; then
-		local how="still running after $i looks, $snap_n frames out"
+	if ! hosted_ready "$flows"; then
+		local how="still running after $hr_i looks, $snap_n frames out"
 		kill -0 "$bg" 2>/dev/null || { wait "$bg"; how="exited with status $?"; }
 		echo "   sluice-hosted lb did not get through its first pass ($how): $(grep -v '^ ' "$work/sl.log" | tail -2 | tr '\n' ' ')" >&2
 		kill -INT "$bg" 2>/dev/null; wait "$bg" 2>/dev/null; bg=""
 		echo 0
 		return
 	fi
-	t1=$snap_t n1=$snap_n
-	sleep "$seconds"
-	snap
-	kill -INT "$bg" 2>/dev/null
-	wait "$bg" 2>/dev/null
-	bg=""
-	awk -v a="$n1" -v b="$snap_n" -v t1="$t1" -v t2="$snap_t" 'BEGIN { if (b > a && t2 > t1) printf "%d\n", (b - a) / (t2 - t1); else print 0 }'
+	hosted_rate
 }
 versus() { # FLOWS SERVICE
 	local tp=0 sl=0 t s round each=""
@@ -413,7 +288,7 @@ if ! command -v dpdk-testpmd >/dev/null || ! "$hosted" --help 2>&1 | grep -q 'dp
 	echo "   (no dpdk-testpmd, or sluice-hosted without DPDK: skipped)"
 	res_skip lb_tput "no dpdk-testpmd here, or sluice-hosted built without DPDK"
 else
-	flows=1000 port1="net_null0,no-rx=1" mbufs=16384 pool=() startup=3
+	flows=1000 port1="net_null0,no-rx=1" mbufs=16384 pool=() startup=3 tp_prefix=blb
 	if [ "$quick" = 1 ]; then
 		services=dsr
 		prepare "$flows"
@@ -540,13 +415,6 @@ pg_opts() { # FLOWS VIP (FLOWS N: the form, for the record)
 	[ "$1" != N ] || hi="1023+N/100"
 	echo "src=10.0.0.2-10.0.0.101,sport=1024-$hi,dst=198.51.100.$2,dport=9,dmac=02:00:00:00:01:00,flows=$1,warmup=1,duration=$veth_s,nolatency,json"
 }
-send() { # FLOWS VIP -> "RX TX LOST" (Mpps, Mpps, frames), "- - -" when pktgen failed
-	timeout $((veth_s + 20)) ip netns exec "$H" taskset -c 0 "$hosted" pktgen --port afpacket:iface=p0 \
-		--port afpacket:iface=p1 --opts "$(pg_opts "$1" "$2")" >"$work/pg.out" 2>&1 </dev/null
-	sed -n 's/^pktgen\.json //p' "$work/pg.out" | python3 -c 'import json, sys
-s = json.load(sys.stdin)["streams"][0]
-print("%.3f %.3f %d" % (s["rx_pps"] / 1e6, s["tx_pps"] / 1e6, s["lost"]))' 2>/dev/null || echo "- - -"
-}
 # through FLOWS VIP COMMAND...: pktgen's rate while COMMAND balances in the balancer's namespace
 through() {
 	local flows=$1 vip=$2
@@ -566,15 +434,7 @@ routers=("Linux forwarding to one backend, no balancing (the kernel path's ceili
 [ "$no_ipvs" = 1 ] || routers+=("Linux IPVS direct routing (dsr)" "Linux IPVS masquerading (nat)")
 routers+=("Sluice lb dsr (MAC rewrite) on afpacket:, CPU 1" "Sluice lb nat on afpacket:, CPU 1")
 declare -A got=()
-keep() { # ROUTER FLOWS "RX TX LOST": the better round's rx
-	local r t l
-	read -r r t l <<<"$3"
-	echo "   $1, $2 flows: received $r Mpps (sent $t Mpps, $l lost)"
-	[ "$r" != - ] || return 0
-	if [ -z "${got["$1|$2"]:-}" ] || gt "$r" "${got["$1|$2"]}"; then
-		got["$1|$2"]=$r
-	fi
-}
+veth_unit=flows
 for ((round = 1; round <= rounds; round++)); do
 	for n in $veth_flows; do
 		setup linux
@@ -599,11 +459,7 @@ for ((round = 1; round <= rounds; round++)); do
 	done
 done
 [ "$no_ipvs" = 1 ] || [ "$mh" = mh ] || res_note lb_veth "This kernel's IPVS has no mh (Maglev) scheduler: IPVS ran with sh (source hashing)."
-for r in "${routers[@]}"; do
-	row=("$r")
-	for n in $veth_flows; do row+=("${got["$r|$n"]:--}"); done
-	res_row lb_veth "${row[@]}"
-done
+veth_rows lb_veth
 load_row "after the veth comparison"
 fi # veth
 [ "$cg_ok" = 1 ] || echo "   (a bench-lb run under callgrind failed: see the notes)"

@@ -1,4 +1,5 @@
-/* mem_port.h - in-memory ports for the benchmark drivers (bench-loop, bench-fw): like
+/* mem_port.h - in-memory ports for the benchmark drivers (bench-loop, bench-fw, and bench-nat
+ * and bench-lb through bench_common.h): like
  * DPDK's net_null, transmit frees and the link is always up. Each driver supplies its
  * own receive, which writes what a NIC would have. */
 #ifndef SLUICE_BENCH_MEM_PORT_H
