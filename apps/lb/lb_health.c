@@ -63,7 +63,9 @@ static void judge(struct lb_app *a, uint16_t id, uint8_t rise, uint8_t fall)
 		a->emit(a->emit_arg, line);
 }
 
-static void finish(struct probe *pr, bool ok, const char *why)
+/* A check's end: counted and judged, unless it was cut short (the backend removed, the
+ * checks stopped: quiet), which says nothing about the backend. */
+static void end_probe(struct probe *pr, bool ok, const char *why, bool quiet)
 {
 	struct lb_app *a = pr->a;
 	struct lba_be *b = &a->be[pr->id];
@@ -78,6 +80,8 @@ static void finish(struct probe *pr, bool ok, const char *why)
 	uint8_t rise = pr->rise, fall = pr->fall;
 	uint16_t id = pr->id;
 	free(pr);
+	if (quiet)
+		return;
 	b->checks++;
 	plat_snprintf(b->last, sizeof(b->last), "%s", why);
 	if (ok) {
@@ -91,6 +95,11 @@ static void finish(struct probe *pr, bool ok, const char *why)
 			b->fail_run++;
 	}
 	judge(a, id, rise, fall);
+}
+
+static void finish(struct probe *pr, bool ok, const char *why)
+{
+	end_probe(pr, ok, why, false);
 }
 
 static void on_err(void *arg, err_t err)
@@ -251,7 +260,7 @@ void lba_health_forget(struct lb_app *a, uint16_t id)
 {
 	struct probe *pr = a->be[id].probe;
 	if (pr)
-		finish(pr, false, "removed");
+		end_probe(pr, false, "removed", true);
 }
 
 int lba_host_up(void *state, char *err, size_t errlen)
@@ -272,6 +281,6 @@ void lba_health_stop(struct lb_app *a)
 {
 	for (unsigned i = 0; i < LB_MAX_IDS; i++)
 		if (a->be[i].probe)
-			finish(a->be[i].probe, false, "stopped");
+			end_probe(a->be[i].probe, false, "stopped", true);
 	a->host_up = false;
 }
