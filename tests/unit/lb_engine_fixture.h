@@ -90,5 +90,7 @@ void fx_check(const struct pkt_buf *p, const char *what);
 
 /* test_lb_engine_nat.c */
 void lb_engine_nat_tests(TCase *tc);
+/* test_lb_engine_encap.c: the tunnels' cases. */
+void lb_engine_encap_tests(TCase *tc);
 
 #endif
