@@ -10,9 +10,7 @@ const char *const lb_reason_names[LB_R__COUNT] = { LB_REASONS(LB_NAME) };
 #undef LB_NAME
 const char *const lb_be_state_names[3] = { "up", "drain", "down" };
 
-/* A backend's stable identity for Maglev: its service's name and its own, never its
- * position, so that a table does not move when backends are declared in another order. */
-static uint64_t be_key(const char *svc, const char *be)
+uint64_t lb_backend_key(const char *svc, const char *be)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 	for (const char *s = svc; *s; s++)
@@ -64,7 +62,7 @@ static int fill_service(struct lb_service *v, const struct lb_set_input *in, cha
 	}
 	for (unsigned b = 0; b < c->n_backend; b++) {
 		v->be[b] = in->be[b];
-		mb[b].key = be_key(c->name, c->backend[b].name);
+		mb[b].key = lb_backend_key(c->name, c->backend[b].name);
 		/* only a backend that is up takes new flows */
 		mb[b].weight = v->be[b].state == LB_BE_UP ? v->be[b].weight : 0;
 		v->n_take += mb[b].weight != 0;

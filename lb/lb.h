@@ -106,6 +106,11 @@ struct lb_set_input {
 	uint32_t flow_timeout_s;
 };
 
+/* A backend's stable identity for Maglev (struct lbm_backend.key): its service's name and
+ * its own (FNV-1a), never its position, so that a table does not move when backends are
+ * declared in another order. */
+uint64_t lb_backend_key(const char *svc, const char *be);
+
 /* Builds the set of n services (Maglev tables included). NULL with why in err: out of
  * memory. */
 struct lb_set *lb_set_build(const struct lb_set_input *in, unsigned n, char *err, size_t errlen);

@@ -432,18 +432,6 @@ static void report(const char *weights, const char *what, double *ms, double *wa
 	fflush(stdout);
 }
 
-/* lb.c's be_key (static there): the backend's Maglev key from its service's and its names. */
-static uint64_t be_key(const char *svc, const char *be)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (const char *s = svc; *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
-	h = (h ^ 0xff) * 0x100000001b3ull;
-	for (const char *s = be; *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
-	return h;
-}
-
 static int rebuild_one(unsigned n_be, unsigned runs, uint32_t m, bool weighted, struct vnet_port **pp,
 		       struct pkt_pool *pool)
 {
@@ -474,7 +462,7 @@ static int rebuild_one(unsigned n_be, unsigned runs, uint32_t m, bool weighted, 
 	}
 	/* Maglev's population alone */
 	for (unsigned i = 0; i < n_be; i++) {
-		mb[i].key = be_key(cs->name, cs->backend[i].name);
+		mb[i].key = lb_backend_key(cs->name, cs->backend[i].name);
 		mb[i].weight = cs->backend[i].weight;
 	}
 	for (unsigned k = 0; k < runs; k++) {
