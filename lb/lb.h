@@ -69,6 +69,9 @@ struct lb_backend {
 	uint16_t port;                   /* host order: the VIP's unless the config gives one */
 	uint16_t id;
 	uint32_t weight;
+	uint32_t tun_mtu;                /* dsr encap: the largest inner datagram its tunnel takes
+	                                    (the way out's MTU less the outer headers), found when
+	                                    the set is built; 0: no limit known */
 };
 
 struct lb_service {

@@ -64,12 +64,9 @@ void lba_dsr_forward(struct lb_app *a, const struct lb_set *s, const struct lb_s
 	if (!lb_dsr_pick(&a->lb, s, v, p, k, tag, w->now_ms, &be))
 		return;
 	if (v->encap != LBC_ENCAP_NONE) {
-		/* the tunnel's MTU: the way out's, less the outer headers */
-		const struct rt_nexthop *nh = be->family == 6 ? rt_lookup6(rc->rt, be->addr) : rt_lookup4(rc->rt, be->addr);
-		uint32_t over = (be->family == 6 ? 40u : 20u) + (v->encap == LBC_ENCAP_GUE ? 12u : 0u);
-		uint32_t mtu = nh && nh->kind != RT_LOCAL ? rc->ifc[nh->port].cfg->mtu : 0;
-		if (mtu && (uint32_t)(p->meta.l3_end - p->meta.l3_off) + over > mtu) {
-			too_big(a, v, rc, p, iif, mtu - over, w->now_ms);
+		/* the tunnel's MTU, found when the set was built (the routes are the config's) */
+		if (be->tun_mtu && (uint32_t)(p->meta.l3_end - p->meta.l3_off) > be->tun_mtu) {
+			too_big(a, v, rc, p, iif, be->tun_mtu, w->now_ms);
 			return;
 		}
 		if (!lb_encap(&a->lb, v, be, p, (uint32_t)tag))

@@ -89,16 +89,18 @@ uint16_t lba_svc_id(struct lb_app *a, const char *name)
 	return LB_NONE;
 }
 
-/* The appliance's address toward addr: the source of the interface its route leaves by. */
-static void source_toward(const struct lba_conf *c, uint8_t family, const uint8_t *addr, uint8_t out[16])
+/* The way toward addr: the appliance's address on the interface its route leaves by (into
+ * out), and that interface's MTU (0: no route). */
+static uint32_t way_toward(const struct lba_conf *c, uint8_t family, const uint8_t *addr, uint8_t out[16])
 {
 	memset(out, 0, 16);
 	const struct rt_nexthop *nh = family == 6 ? rt_lookup6(c->rc.rt, addr) : rt_lookup4(c->rc.rt, addr);
 	if (!nh || nh->kind == RT_LOCAL || nh->port >= c->rc.n_iface)
-		return;
+		return 0;
 	const uint8_t *s = rtr_source(&c->rc.ifc[nh->port], family, nh->kind == RT_GATEWAY ? nh->gw : addr);
 	if (s)
 		memcpy(out, s, family == 6 ? 16 : 4);
+	return c->rc.ifc[nh->port].cfg->mtu;
 }
 
 void lba_sets_reclaim(struct lb_app *a, bool all)
@@ -153,7 +155,9 @@ int lba_set_swap(struct lb_app *a, const struct lba_conf *c, char *err, size_t e
 				goto out;
 			}
 			x->state = cb->drain ? LB_BE_DRAIN : lba_be_down(a, x->id) ? LB_BE_DOWN : LB_BE_UP;
-			source_toward(c, cb->family, cb->addr, x->src);
+			uint32_t mtu = way_toward(c, cb->family, cb->addr, x->src);
+			uint32_t over = (cb->family == 6 ? 40u : 20u) + (v->encap == LBC_ENCAP_GUE ? 12u : 0u);
+			x->tun_mtu = v->encap != LBC_ENCAP_NONE && mtu > over ? mtu - over : 0;
 		}
 		in[s].be = bes[s];
 	}
