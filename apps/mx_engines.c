@@ -93,6 +93,7 @@ void mx_conntrack(struct mx_out *o, const struct ct_table *t)
 		{ "sluice_conntrack_table_full_total", "New connections refused: the table was full.", c->refused },
 		{ "sluice_conntrack_evicted_total", "Unfinished connections replaced by new ones.", c->evicted },
 		{ "sluice_conntrack_reopened_total", "Closed connections reopened by a SYN.", c->closed_reuse },
+		{ "sluice_conntrack_syn_retransmits_total", "SYNs sent again after the SYN-ACK, passed on.", c->syn_retrans },
 	};
 	for (unsigned i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
 		mx_family(o, more[i].name, "counter", more[i].help);

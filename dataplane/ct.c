@@ -472,7 +472,8 @@ void ct_counters_format(const struct ct_table *t, void (*emit)(void *arg, const 
 		}
 	const struct { const char *name; uint64_t v; } more[] = {
 		{ "created", c->created }, { "refused", c->refused }, { "evicted", c->evicted },
-		{ "expired", c->expired }, { "reopened", c->closed_reuse }, { "displaced", c->displaced },
+		{ "expired", c->expired }, { "reopened", c->closed_reuse }, { "syn_retrans", c->syn_retrans },
+		{ "displaced", c->displaced },
 		{ "nat_clash", c->nat_clash }, { "nat_full", c->nat_full },
 	};
 	for (unsigned i = 0; i < sizeof(more) / sizeof(more[0]); i++)

@@ -232,6 +232,8 @@ struct ct_counters {
 	uint64_t evicted;                   /* unfinished connections replaced by new ones */
 	uint64_t expired;
 	uint64_t closed_reuse;              /* a SYN reopening a closed connection's tuple */
+	uint64_t syn_retrans;               /* the opener's SYN again while the handshake waits
+	                                       for its last ACK (the SYN-ACK lost or late) */
 	uint64_t displaced;                 /* keys moved to their other bucket to make room */
 	uint64_t nat_clash;                 /* a reply key refused (ct_nat_bind) because a live
 	                                       entry holds it; or a new connection refused because

@@ -154,6 +154,12 @@ static enum ct_invalid tcp_packet(struct ct_table *t, struct ct_entry *e, unsign
 		if (!(f & TH_ACK)) {
 			/* the opener retransmitting its SYN (maybe with a new ISN), or the other
 			 * side's own SYN: a simultaneous open (RFC 9293 3.5), as Linux tracks it */
+			if (st == CT_TCP_SYN_RECV && dir == 0 && !simopen && s->end == snd->end) {
+				/* the SYN again after the SYN-ACK was lost or late: the same ISN,
+				 * passed on and nothing changed; the server answers it again */
+				t->cnt.syn_retrans++;
+				return CT_INV_NONE;
+			}
 			if (st != CT_TCP_SYN_SENT && st != CT_TCP_SYN_SENT2)
 				return CT_INV_TCP_STATE;
 			side_init(snd, s);

@@ -365,9 +365,9 @@ if up "$work/main.conf" && servers main; then
 		snat=$(num "$L" '[0-9]+ snat') dnat=$(num "$L" '[0-9]+ dnat') made=$(num "$L" '\([0-9]+ made')
 		bad=$(unexpected "$L" $allowed)
 		if [ "${snat:-0}" -ge 1004 ] && [ "${dnat:-0}" -ge 1 ] && [ "${made:-0}" -ge 1003 ] && [ -z "$bad" ]; then
-			ok "counters: $line; $(grep -m1 '^nat: packets translated' "$L" | sed 's/^nat: //'); drops: $(drops "$L" | tr '\n' ' ')"
+			ok "counters: $line; $(grep -m1 '^nat: packets translated' "$L" | sed 's/^nat: //'); drops: $(drops "$L" | tr '\n' ' ')$(grep -E '^ +syn_retrans' "$L" | tr -s ' ' | sed 's/^/; conntrack:/')"
 		else
-			fail "counters: want >= 1004 snat, >= 1 dnat, >= 1003 mappings made and no drops but $allowed; got: $line; unexpected drops: $(echo $bad)"
+			fail "counters: want >= 1004 snat, >= 1 dnat, >= 1003 mappings made and no drops but $allowed; got: $line; unexpected drops: $(echo $bad); conntrack: $(grep -E '^ +invalid |syn_retrans' "$L" | tr -s ' ' | tr '\n' ';')"
 		fi
 		[ "$n_leak" = 0 ] && ok "the server's side saw no inside address (0 packets from 10.77.1.0/24)" ||
 			fail "$n_leak packets with an inside source address reached the server's side"

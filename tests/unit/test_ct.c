@@ -78,7 +78,7 @@ START_TEST(tcp_out_of_window_and_retransmit)
 	/* none of it moved the connection */
 	ck_assert_int_eq(tcp(1, ACK, S + 1, C + 1001, 65535, 0), CT_S_ESTABLISHED);
 	ck_assert_int_eq(tcp_state(), CT_TCP_ESTABLISHED);
-	/* the SYN-ACK retransmitted after the handshake is accepted, and a wrong one is not */
+	/* a SYN-ACK after the client has sent data acknowledges too little: refused */
 	ck_assert_int_eq(tcp(1, SYN | ACK, S, C + 1, 65535, 0), CT_S_INVALID);
 	ck_assert_int_eq(tcp(1, SYN | ACK, S, C + 7, 65535, 0), CT_S_INVALID);
 }
@@ -101,6 +101,24 @@ START_TEST(tcp_handshake_errors)
 	/* the server refuses: RST+ACK acknowledging the SYN closes it */
 	ck_assert_int_eq(tcp(1, RST | ACK, 0, C + 1, 0, 0), CT_S_ESTABLISHED);
 	ck_assert_int_eq(tcp_state(), CT_TCP_CLOSE);
+}
+END_TEST
+
+/* The SYN-ACK is lost or late and the client sends its SYN again: passed on as part of the
+ * connection, which stays in SYN_RECV; a SYN with another ISN is not. */
+START_TEST(tcp_syn_retransmitted_after_synack)
+{
+	ck_assert_int_eq(tcp(0, SYN, C, 0, 65535, 0), CT_S_NEW);
+	ck_assert_int_eq(tcp(1, SYN | ACK, S, C + 1, 65535, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp_state(), CT_TCP_SYN_RECV);
+	ck_assert_int_eq(tcp(0, SYN, C, 0, 65535, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp_state(), CT_TCP_SYN_RECV);
+	ck_assert_uint_eq(ct_counters(ct)->syn_retrans, 1);
+	ck_assert_int_eq(tcp(0, SYN, C + 5000, 0, 65535, 0), CT_S_INVALID);
+	ck_assert_int_eq(last.invalid, CT_INV_TCP_STATE);
+	ck_assert_int_eq(tcp(1, SYN | ACK, S, C + 1, 65535, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp(0, ACK, C + 1, S + 1, 65535, 0), CT_S_ESTABLISHED);
+	ck_assert_int_eq(tcp_state(), CT_TCP_ESTABLISHED);
 }
 END_TEST
 
@@ -501,6 +519,7 @@ int main(void)
 	tcase_add_test(tc, tcp_handshake_data_fin);
 	tcase_add_test(tc, tcp_rst_teardown);
 	tcase_add_test(tc, tcp_out_of_window_and_retransmit);
+	tcase_add_test(tc, tcp_syn_retransmitted_after_synack);
 	tcase_add_test(tc, tcp_handshake_errors);
 	tcase_add_test(tc, tcp_simultaneous_open);
 	tcase_add_test(tc, tcp_flags_and_no_entry);
