@@ -363,11 +363,20 @@ if up "$work/main.conf" && servers main; then
 		L=$work/main.log
 		line=$(grep -m1 '^nat: [0-9]* mappings' "$L")
 		snat=$(num "$L" '[0-9]+ snat') dnat=$(num "$L" '[0-9]+ dnat') made=$(num "$L" '\([0-9]+ made')
-		bad=$(unexpected "$L" $allowed)
+		# packets the NAT itself lost (tx_full: a full virtio ring under TCG) are retransmitted
+		# by the stacks, and a retransmission the lost packet made stale (a SYN-ACK sent again
+		# after the client's data passed) is invalid to conntrack and rightly dropped: a few
+		# are allowed then, named with conntrack's reasons
+		lost=$(drops "$L" | awk '$1 == "pipeline.tx_full" { print $2 }')
+		ok_drops=$allowed
+		[ "${lost:-0}" -gt 0 ] && [ "$(drops "$L" | awk '$1 == "nat.nat_invalid" { print $2 }')" -le 3 ] 2>/dev/null &&
+			ok_drops="$allowed nat.nat_invalid"
+		bad=$(unexpected "$L" $ok_drops)
+		ctinv=$(grep -E '^ +invalid |^ +syn_retrans' "$L" | tr -s ' ' | tr '\n' ';')
 		if [ "${snat:-0}" -ge 1004 ] && [ "${dnat:-0}" -ge 1 ] && [ "${made:-0}" -ge 1003 ] && [ -z "$bad" ]; then
-			ok "counters: $line; $(grep -m1 '^nat: packets translated' "$L" | sed 's/^nat: //'); drops: $(drops "$L" | tr '\n' ' ')$(grep -E '^ +syn_retrans' "$L" | tr -s ' ' | sed 's/^/; conntrack:/')"
+			ok "counters: $line; $(grep -m1 '^nat: packets translated' "$L" | sed 's/^nat: //'); drops: $(drops "$L" | tr '\n' ' ')${ctinv:+; conntrack:$ctinv}"
 		else
-			fail "counters: want >= 1004 snat, >= 1 dnat, >= 1003 mappings made and no drops but $allowed; got: $line; unexpected drops: $(echo $bad); conntrack: $(grep -E '^ +invalid |syn_retrans' "$L" | tr -s ' ' | tr '\n' ';')"
+			fail "counters: want >= 1004 snat, >= 1 dnat, >= 1003 mappings made and no drops but $allowed (and up to 3 nat_invalid after tx_full losses); got: $line; unexpected drops: $(echo $bad); conntrack:$ctinv"
 		fi
 		[ "$n_leak" = 0 ] && ok "the server's side saw no inside address (0 packets from 10.77.1.0/24)" ||
 			fail "$n_leak packets with an inside source address reached the server's side"
