@@ -25,6 +25,7 @@ struct nb_cache {
 	 * dangles; one since replaced fails the check) */
 	struct nb_entry *hint;
 	unsigned queued, in_use, cursor;
+	uint32_t gen;           /* moves on whenever an entry is resolved anew, changes or goes */
 	/* packets whose neighbour failed, for the caller to answer (nb_failed_take) */
 	struct pkt_buf *failed[NB_QUEUED_MAX];
 	unsigned n_failed;
@@ -103,6 +104,7 @@ static struct nb_entry *find(struct nb_cache *c, uint16_t port, int family, cons
 
 static void release(struct nb_cache *c, struct nb_entry *e)
 {
+	c->gen++;
 	drop_queue(c, e);
 	e->state = NBS_FREE;
 	c->in_use--;
@@ -181,6 +183,28 @@ enum nb_result nb_resolve(struct nb_cache *c, uint16_t port, int family, const u
 	return NB_QUEUED;
 }
 
+bool nb_peek(const struct nb_cache *c, uint16_t port, int family, const uint8_t *ip, uint64_t now_ms, uint8_t mac[6],
+	     uint64_t *until_ms)
+{
+	const struct nb_entry *e = find((struct nb_cache *)c, port, family, ip);
+	if (!e || e->state != NBS_RESOLVED)
+		return false;
+	/* nb_resolve does nothing but answer with mac until this time */
+	uint64_t until = e->permanent ? UINT64_MAX : e->confirmed_ms + NB_REACHABLE_MS;
+	if (!e->permanent && e->next_ms > until)
+		until = e->next_ms;
+	if (now_ms >= until)
+		return false;
+	memcpy(mac, e->mac, 6);
+	*until_ms = until;
+	return true;
+}
+
+uint32_t nb_generation(const struct nb_cache *c)
+{
+	return c->gen;
+}
+
 unsigned nb_learn(struct nb_cache *c, uint16_t port, int family, const uint8_t *ip, const uint8_t *mac, bool create,
 		  uint64_t now_ms, struct pkt_buf **released)
 {
@@ -191,6 +215,8 @@ unsigned nb_learn(struct nb_cache *c, uint16_t port, int family, const uint8_t *
 		if (!create || !(e = make(c, port, family, ip, now_ms)))
 			return 0;
 	}
+	if (e->state != NBS_RESOLVED || memcmp(e->mac, mac, 6))
+		c->gen++;
 	e->state = NBS_RESOLVED;
 	memcpy(e->mac, mac, 6);
 	e->confirmed_ms = now_ms;
@@ -227,6 +253,7 @@ unsigned nb_tick(struct nb_cache *c, uint64_t now_ms, unsigned budget, struct nb
 				e->nq -= (uint8_t)j;
 				memmove(e->q, e->q + j, e->nq * sizeof(e->q[0]));
 				drop_queue(c, e);
+				c->gen++;
 				e->state = NBS_FAILED;
 				e->confirmed_ms = now_ms;
 				break;
@@ -274,6 +301,7 @@ int nb_set_static(struct nb_cache *c, uint16_t port, int family, const uint8_t *
 	if (!e && !(e = make(c, port, family, ip, 0)))
 		return -1;
 	drop_queue(c, e);
+	c->gen++;
 	e->state = NBS_RESOLVED;
 	e->permanent = true;
 	memcpy(e->mac, mac, 6);

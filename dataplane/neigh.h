@@ -62,6 +62,16 @@ void nb_destroy(struct nb_cache *c);
 enum nb_result nb_resolve(struct nb_cache *c, uint16_t port, int family, const uint8_t *ip, struct pkt_buf *p,
 			  uint64_t now_ms, uint8_t mac[6], bool *solicit);
 
+/* For a caller that sends many packets to one neighbour and keeps its address between
+ * them (the router's struct rtr_hop): ip's address, if it is resolved and nb_resolve would
+ * do nothing but answer with it until *until_ms (its reachable time, or the next refresh
+ * try). The address holds while that time has not come and nb_generation() is what it was:
+ * the generation moves on whenever any entry is resolved anew, changes address, fails or
+ * is forgotten. false: ask nb_resolve. */
+bool nb_peek(const struct nb_cache *c, uint16_t port, int family, const uint8_t *ip, uint64_t now_ms, uint8_t mac[6],
+	     uint64_t *until_ms);
+uint32_t nb_generation(const struct nb_cache *c);
+
 /* Records that ip on port is at mac (an ARP or ND message said so). create: make an entry
  * if there is none (the message was for us); otherwise only an existing one is updated.
  * The packets that waited for it are handed back in released (up to NB_QUEUE): the caller

@@ -302,8 +302,26 @@ void rtr_count_out(struct rtr *r, const struct rtr_conf *c, uint16_t ifx, const 
 	rtr_sent(r, c, ifx, p);
 }
 
-void rtr_steer(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w, struct pkt_buf *p, const uint8_t *via,
-	       uint64_t now)
+/* Keeps the way p just took to next (through interface ifx) in h, if it may be kept. */
+static void hop_keep(struct rtr *r, const struct rtr_conf *c, struct rtr_hop *h, const uint8_t *via, uint16_t ifx,
+		     int family, const uint8_t *next, uint64_t now)
+{
+	const struct rtr_iface *o = &c->ifc[ifx];
+	h->conf_gen = 0;
+	if (o->vlan || !c->gen || !nb_peek(r->nb, rtr_link(o), family, next, now, h->eth, &h->until_ms))
+		return;
+	memcpy(h->eth + 6, o->mac, 6);
+	h->nb_gen = nb_generation(r->nb);
+	h->mtu = o->cfg->mtu;
+	h->ifx = ifx;
+	h->port = o->port;
+	memset(h->via, 0, sizeof(h->via));
+	memcpy(h->via, via, family == 4 ? 4 : 16);
+	h->conf_gen = c->gen;
+}
+
+static void steer(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w, struct pkt_buf *p, const uint8_t *via,
+		  struct rtr_hop *h, uint64_t now)
 {
 	bool v6 = p->meta.l3 == PKT_L3_IPV6;
 	const uint8_t *ip = p->data + p->meta.l3_off;
@@ -321,7 +339,47 @@ void rtr_steer(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w, st
 		return;
 	}
 	rtr_ttl_down(p, v6);
-	send_to(r, c, w, p, nh->port, v6 ? 6 : 4, nh->kind == RT_GATEWAY ? nh->gw : via, now);
+	const uint8_t *next = nh->kind == RT_GATEWAY ? nh->gw : via;
+	send_to(r, c, w, p, nh->port, v6 ? 6 : 4, next, now);
+	if (h)
+		hop_keep(r, c, h, via, nh->port, v6 ? 6 : 4, next, now);
+}
+
+void rtr_steer(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w, struct pkt_buf *p, const uint8_t *via,
+	       uint64_t now)
+{
+	steer(r, c, w, p, via, NULL, now);
+}
+
+void rtr_steer_hop(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w, struct pkt_buf *p, const uint8_t *via,
+		   struct rtr_hop *h, uint64_t now)
+{
+	bool v6 = p->meta.l3 == PKT_L3_IPV6;
+	uint64_t a[2] = { 0, 0 }, b[2];
+	if (v6)
+		memcpy(a, via, 16);
+	else
+		memcpy(a, via, 4);
+	memcpy(b, h->via, 16);
+	if (__builtin_expect(h->conf_gen != c->gen || ((a[0] ^ b[0]) | (a[1] ^ b[1])) || now >= h->until_ms ||
+				     p->meta.n_vlan || h->nb_gen != nb_generation(r->nb), 0)) {
+		steer(r, c, w, p, via, h, now);
+		return;
+	}
+	/* the same checks as steer's, in the order it makes them */
+	const uint8_t *ip = p->data + p->meta.l3_off;
+	if (ip[v6 ? 7 : 8] <= 1) {
+		pkt_drop(p, R(r, TTL));
+		return;
+	}
+	if ((uint32_t)(p->meta.l3_end - p->meta.l3_off) > h->mtu) {
+		pkt_drop(p, R(r, MTU));
+		return;
+	}
+	rtr_ttl_down(p, v6);
+	memcpy(p->data, h->eth, 12);
+	rtr_sent(r, c, h->ifx, p);
+	pkt_fwd(p, h->port);
 }
 
 /* Sends q (routed by nh, not part of the burst) to its next hop after the burst, or

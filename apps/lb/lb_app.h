@@ -72,6 +72,7 @@ struct lb_app {
 	void (*emit)(void *arg, const char *line);
 	void *emit_arg;
 	struct lba_be be[LB_MAX_IDS];       /* by id */
+	struct rtr_hop hop[LB_MAX_IDS];     /* dsr: the worker's way to each backend id */
 	uint16_t be_slot[2 * LB_MAX_IDS];   /* ids by hash of (service, name), LB_NONE: free */
 	uint16_t next_id;
 	uint16_t next_svc_id;

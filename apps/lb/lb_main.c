@@ -72,7 +72,7 @@ void lba_dsr_forward(struct lb_app *a, const struct lb_set *s, const struct lb_s
 		if (!lb_encap(&a->lb, v, be, p, (uint32_t)tag))
 			return;
 	}
-	rtr_steer(&a->rtr, rc, w, p, be->addr, w->now_ms);
+	rtr_steer_hop(&a->rtr, rc, w, p, be->addr, &a->hop[be->id], w->now_ms);
 }
 
 /* One burst: dsr services' packets forwarded here, the rest through the router (whose

@@ -15,7 +15,7 @@ case_dir=$1
 build=$2
 name=$(basename "$case_dir")
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-replay-$name.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${SLUICE_KEEP:-}" ] || rm -rf "$work"' EXIT
 
 fail() { printf 'replay %s: FAIL: %s\n' "$name" "$*"; exit 1; }
 

@@ -156,6 +156,75 @@ START_TEST(full_set_keeps_waiting_entries)
 }
 END_TEST
 
+/* nb_peek: an address a caller may keep while the generation stays and its time lasts,
+ * the same as nb_resolve would answer; the generation moves on every change. */
+START_TEST(peek_and_generation)
+{
+	struct nb_cache *c = nb_create();
+	const uint8_t ip[4] = { 10, 0, 0, 7 }, ip2[4] = { 10, 0, 0, 8 }, mac_b[6] = { 2, 0, 0, 0, 0, 0xb };
+	uint8_t mac[6];
+	uint64_t until;
+	bool sol;
+	struct pkt_buf *rel[NB_QUEUE];
+	ck_assert(!nb_peek(c, 1, 4, ip, 100, mac, &until));
+	uint32_t g = nb_generation(c);
+	nb_learn(c, 1, 4, ip, mac_a, true, 100, rel);
+	ck_assert_uint_ne(nb_generation(c), g);
+	ck_assert(nb_peek(c, 1, 4, ip, 100, mac, &until));
+	ck_assert_mem_eq(mac, mac_a, 6);
+	ck_assert_uint_eq(until, 100 + NB_REACHABLE_MS);
+	/* not on another port */
+	ck_assert(!nb_peek(c, 2, 4, ip, 100, mac, &until));
+	/* confirmed again at the same address: nothing a keeper must drop */
+	g = nb_generation(c);
+	nb_learn(c, 1, 4, ip, mac_a, false, 5000, rel);
+	ck_assert_uint_eq(nb_generation(c), g);
+	ck_assert(nb_peek(c, 1, 4, ip, 5000, mac, &until));
+	ck_assert_uint_eq(until, 5000 + NB_REACHABLE_MS);
+	/* due a refresh: not kept; nb_resolve asks, and until its retry it only answers */
+	ck_assert(!nb_peek(c, 1, 4, ip, 5000 + NB_REACHABLE_MS, mac, &until));
+	ck_assert_int_eq(nb_resolve(c, 1, 4, ip, NULL, 5000 + NB_REACHABLE_MS, mac, &sol), NB_RESOLVED);
+	ck_assert(sol);
+	ck_assert(nb_peek(c, 1, 4, ip, 5000 + NB_REACHABLE_MS + 1, mac, &until));
+	ck_assert_uint_eq(until, 5000 + NB_REACHABLE_MS + NB_RETRY_MS);
+	/* another neighbour unresolved, then failed: its own changes move the generation too */
+	g = nb_generation(c);
+	struct pkt_buf *q = pkt();
+	ck_assert_int_eq(nb_resolve(c, 1, 4, ip2, q, 6000, mac, &sol), NB_QUEUED);
+	struct nb_solicit s[4];
+	for (unsigned t = 0; t <= NB_TRIES; t++)
+		for (unsigned i = 0; i < NB_SIZE; i += 64)
+			nb_tick(c, 6000 + (t + 1) * NB_RETRY_MS, 64, s, 4);
+	struct pkt_buf *dead[4];
+	unsigned nd = nb_failed_take(c, dead, 4);
+	ck_assert_uint_eq(nd, 1);
+	pkt_free_burst(dead, nd);
+	ck_assert_uint_ne(nb_generation(c), g);
+	/* a new address: the generation moves */
+	g = nb_generation(c);
+	nb_learn(c, 1, 4, ip, mac_b, false, 7000, rel);
+	ck_assert_uint_ne(nb_generation(c), g);
+	ck_assert(nb_peek(c, 1, 4, ip, 7000, mac, &until));
+	ck_assert_mem_eq(mac, mac_b, 6);
+	/* forgotten: the generation moves, nothing to peek */
+	g = nb_generation(c);
+	for (unsigned i = 0; i < NB_SIZE; i += 64)
+		nb_tick(c, 7000 + NB_STALE_MS, 64, s, 4);
+	ck_assert_uint_ne(nb_generation(c), g);
+	ck_assert(!nb_peek(c, 1, 4, ip, 7000 + NB_STALE_MS, mac, &until));
+	/* a configured neighbour holds for good, until the config's are cleared */
+	const uint8_t ip6[16] = { 0x20, 0x01, 0xd, 0xb8, [15] = 1 };
+	ck_assert_int_eq(nb_set_static(c, 3, 6, ip6, mac_b), 0);
+	ck_assert(nb_peek(c, 3, 6, ip6, 1, mac, &until));
+	ck_assert_uint_eq(until, UINT64_MAX);
+	g = nb_generation(c);
+	nb_clear_static(c);
+	ck_assert_uint_ne(nb_generation(c), g);
+	ck_assert(!nb_peek(c, 3, 6, ip6, 1, mac, &until));
+	nb_destroy(c);
+}
+END_TEST
+
 START_TEST(static_neighbours)
 {
 	struct nb_cache *c = nb_create();
@@ -267,6 +336,7 @@ int main(void)
 	tcase_add_test(tc, retries_then_fails);
 	tcase_add_test(tc, full_set_keeps_waiting_entries);
 	tcase_add_test(tc, static_neighbours);
+	tcase_add_test(tc, peek_and_generation);
 	tcase_add_test(tc, arp_messages);
 	tcase_add_test(tc, nd_messages);
 	suite_add_tcase(s, tc);
