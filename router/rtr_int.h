@@ -4,6 +4,9 @@
 
 #include "router.h"
 
+#include "pkt_csum.h"
+#include "pkt_parse.h"
+
 #include <string.h>
 
 /* The engine's stage reason for router reason id. */
@@ -44,7 +47,17 @@ static inline void rtr_sent(struct rtr *r, const struct rtr_conf *c, uint16_t if
 bool rtr_eth_out(const struct rtr_conf *c, struct pkt_buf *p, uint16_t ifx, const uint8_t *mac);
 /* Why a packet the neighbour cache would not take is dropped. */
 uint16_t rtr_neigh_reason(const struct rtr *r, enum nb_result res);
-void rtr_ttl_down(struct pkt_buf *p, bool v6);
+static inline void rtr_ttl_down(struct pkt_buf *p, bool v6)
+{
+	uint8_t *ip = p->data + p->meta.l3_off;
+	if (v6) {
+		ip[7]--;
+	} else {
+		uint16_t old = pkt_rd16(ip + 8);
+		ip[8]--;
+		pkt_wr16(ip + 10, pkt_csum_update16(pkt_rd16(ip + 10), old, pkt_rd16(ip + 8)));
+	}
+}
 /* The next hop of a packet routed by nh (the gateway or the destination itself): sent, or
  * waiting for its neighbour. In the burst. */
 void rtr_next_hop(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w, struct pkt_buf *p,

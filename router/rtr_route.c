@@ -268,18 +268,6 @@ static bool icmp_error(struct rtr *r, const struct rtr_iface *f, struct pkt_buf 
 	return true;
 }
 
-void rtr_ttl_down(struct pkt_buf *p, bool v6)
-{
-	uint8_t *ip = p->data + p->meta.l3_off;
-	if (v6) {
-		ip[7]--;
-	} else {
-		uint16_t old = pkt_rd16(ip + 8);
-		ip[8]--;
-		pkt_wr16(ip + 10, pkt_csum_update16(pkt_rd16(ip + 10), old, pkt_rd16(ip + 8)));
-	}
-}
-
 /* The next hop of a packet routed by nh: the gateway or the destination itself. */
 void rtr_next_hop(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w, struct pkt_buf *p,
 		     const struct rt_nexthop *nh, bool v6, uint64_t now)
