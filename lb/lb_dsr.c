@@ -3,7 +3,7 @@
  *
  * A dsr packet keeps its addresses: the backend holds the VIP (on a loopback) and answers
  * the client straight. On one link the appliance only changes the Ethernet header (the
- * router's rtr_steer, to the backend's MAC). Through routers it wraps the packet in an
+ * router's rtr_steer_hop, to the backend's MAC). Through routers it wraps the packet in an
  * outer IP header from its address toward the backend (be->src) to the backend, protocol
  * 4 (IPv4 inside) or 41 (IPv6), or in UDP to the service's GUE port with GUE's 4-byte
  * header (variant 0, no options: its protocol field the inner packet's, 4 or 41), as

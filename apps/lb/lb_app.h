@@ -103,8 +103,9 @@ static inline const char *lba_addr(char *buf, size_t len, uint8_t family, const 
 
 /* A dsr packet p of service v that came in by interface iif (our MAC, TTL above 1, not a
  * fragment), key k and tag its flow's: its backend's, then MAC rewrite or the tunnel, out
- * by the router (rtr_steer). One too big for the tunnel is answered (fragmentation needed,
- * packet too big) when it may be, else dropped. lb_main.c. */
+ * by the router (rtr_steer_hop, the way to the backend kept in a->hop). One too big for
+ * the tunnel is answered (fragmentation needed, packet too big) when it may be, else
+ * dropped. lb_main.c. */
 void lba_dsr_forward(struct lb_app *a, const struct lb_set *s, const struct lb_service *v, const struct rtr_conf *rc,
 		     struct pkt_worker *w, struct pkt_buf *p, const struct pkt_flow_key *k, uint64_t tag, int iif);
 
