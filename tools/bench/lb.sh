@@ -80,7 +80,7 @@ res_table lb_ipp "lb: instructions per packet (callgrind over bench-lb, in-memor
 res_cols lb_ipp mode packets flows "instructions/packet"
 res_cmd lb_ipp "valgrind --tool=callgrind --toggle-collect=measure_lb $bl FLOWS PACKETS MODE"
 res_cmd lb_ipp "valgrind --tool=callgrind --toggle-collect=measure_io $bl 1000 PACKETS dsr   # l2fwd on the same ports"
-res_note lb_ipp "$svc_note dsr: the stage forwards the packet itself (parse, flow key, service, affinity table, then the router's rtr_steer: route to the backend, neighbour, TTL, Ethernet); nat: through the router, the engine at its prerouting hook (conntrack, the destination translated to the backend's address and port 8080), nat-reply: the backend's answers translated back. The packet clock runs 1 ms per 20,000 packets (the app's tick: the affinity table's and conntrack's sweeps)."
+res_note lb_ipp "$svc_note dsr: the stage forwards the packet itself (parse, flow key, service, affinity table, then the router's rtr_steer_hop: the way to the backend (interface, MACs) kept while the config and the neighbour cache hold, TTL, Ethernet); nat: through the router, the engine at its prerouting hook (conntrack, the destination translated to the backend's address and port 8080), nat-reply: the backend's answers translated back. The packet clock runs 1 ms per 20,000 packets (the app's tick: the affinity table's and conntrack's sweeps)."
 cg_table=lb_ipp cg_bin=$bl cg_fmt='   %-52s %-36s %-22s %s\n'
 cg_parts='
 	function part(f) {
