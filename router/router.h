@@ -200,16 +200,17 @@ void rtr_steer(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w, st
  * load balancer's backends), the caller's per worker: rtr_steer_hop does what rtr_steer
  * does, and when the way out is untagged and its neighbour resolved, keeps the way (the
  * interface, the MTU, both MAC addresses) in h. The next packets for the same address then
- * skip the route lookup and the neighbour cache, while h holds: the same address, the same
- * config (rtr_conf's generation), no change in the neighbour cache (nb_generation) and before the neighbour
- * is due a refresh (nb_peek). A packet that came tagged takes rtr_steer's way. Zero h to
- * start. */
+ * skip the route lookup and the neighbour cache while h holds: the same address and family,
+ * the same config (rtr_conf's generation), no change in the neighbour cache
+ * (nb_generation), and the neighbour not yet due a refresh (nb_peek). A packet that came
+ * tagged takes rtr_steer's way. Zero h to start. */
 struct rtr_hop {
 	uint64_t conf_gen;                  /* rtr_conf.gen it was found under; 0: nothing kept */
 	uint64_t until_ms;
 	uint32_t nb_gen;
 	uint32_t mtu;
 	uint16_t ifx, port;
+	uint8_t v6;                         /* via is IPv6 */
 	uint8_t eth[12];                    /* the neighbour's MAC, then the interface's */
 	uint8_t via[16];                    /* the address it leads to (IPv4: the first 4 bytes) */
 };

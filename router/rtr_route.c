@@ -305,6 +305,7 @@ static void hop_keep(struct rtr *r, const struct rtr_conf *c, struct rtr_hop *h,
 	h->port = o->port;
 	memset(h->via, 0, sizeof(h->via));
 	memcpy(h->via, via, family == 4 ? 4 : 16);
+	h->v6 = family == 6;
 	h->conf_gen = c->gen;
 }
 
@@ -349,8 +350,8 @@ void rtr_steer_hop(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w
 	else
 		memcpy(a, via, 4);
 	memcpy(b, h->via, 16);
-	if (__builtin_expect(h->conf_gen != c->gen || ((a[0] ^ b[0]) | (a[1] ^ b[1])) || now >= h->until_ms ||
-				     p->meta.n_vlan || h->nb_gen != nb_generation(r->nb), 0)) {
+	if (__builtin_expect(h->conf_gen != c->gen || ((a[0] ^ b[0]) | (a[1] ^ b[1])) || h->v6 != v6 ||
+				     now >= h->until_ms || p->meta.n_vlan || h->nb_gen != nb_generation(r->nb), 0)) {
 		steer(r, c, w, p, via, h, now);
 		return;
 	}
