@@ -129,9 +129,10 @@ struct rtr_hooks {
 	enum rtr_verdict (*output)(void *app, struct rtr_pkt *x);
 	/* May the router answer now (its ICMP errors; the engine's own answers share the rate)? */
 	bool (*answer_allowed)(void *app, uint64_t now_ms);
-	/* An IPv4 address the engine answers ARP requests for on interface ifx besides the
-	 * interface's own (a NAT pool's). NULL: none. */
-	bool (*owns)(void *app, int ifx, const uint8_t ip[4]);
+	/* An address of family (4 or 6: ip is 4 or 16 bytes) the engine answers for on
+	 * interface ifx besides the interface's own (a NAT pool's, a load balancer's VIPs):
+	 * ARP requests, and neighbour solicitations, multicast or unicast to it. NULL: none. */
+	bool (*owns)(void *app, int ifx, int family, const uint8_t *ip);
 };
 
 struct rtr_init {

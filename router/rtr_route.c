@@ -194,13 +194,19 @@ static void echo_reply(struct pkt_buf *p, bool v6)
 }
 
 /* Accepted by the input chain: what the appliance does with a packet for itself. */
+/* One of the engine's addresses (struct rtr_hooks.owns) on interface ifx? */
+static bool owned(const struct rtr *r, uint16_t ifx, int family, const uint8_t *ip)
+{
+	return r->in.hooks->owns && r->in.hooks->owns(r->in.app, ifx, family, ip);
+}
+
 static void local_in(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w, struct pkt_buf *p,
 		     uint16_t iif, bool v6, bool unicast, uint64_t now)
 {
 	const struct rtr_iface *f = &c->ifc[iif];
 	struct nb_msg m;
 	if (v6 && nb_msg_read(p, &m) != NB_MSG_NONE) {
-		bool mine = ours(f, 6, m.target_ip);
+		bool mine = ours(f, 6, m.target_ip) || owned(r, iif, 6, m.target_ip);
 		if (m.kind == NB_MSG_NS) {
 			if (m.has_mac && rtr_on_link(f, 6, m.sender_ip))
 				learn(r, c, w, iif, 6, m.sender_ip, m.mac, mine, now);
@@ -237,8 +243,7 @@ static void arp_in(struct rtr *r, const struct rtr_conf *c, struct pkt_worker *w
 		pkt_drop(p, R(r, ARP));
 		return;
 	}
-	bool mine = ours(f, 4, m.target_ip) ||
-		    (r->in.hooks->owns && r->in.hooks->owns(r->in.app, iif, m.target_ip));
+	bool mine = ours(f, 4, m.target_ip) || owned(r, iif, 4, m.target_ip);
 	if (m.has_mac && rtr_on_link(f, 4, m.sender_ip) && !ours(f, 4, m.sender_ip))
 		learn(r, c, w, iif, 4, m.sender_ip, m.mac, mine, now);
 	if (m.kind == NB_MSG_ARP_REQUEST && mine) {
@@ -502,7 +507,11 @@ static void route_one(struct rtr *r, const struct rtr_conf *c, struct pkt_worker
 	const uint8_t *src = ip + (v6 ? 8 : 12), *dst = ip + (v6 ? 24 : 16);
 	const struct rt_nexthop *nh = v6 ? rt_lookup6(c->rt, dst) : rt_lookup4(c->rt, dst);
 	bool group = rtr_group(v6, dst);
-	if ((nh && nh->kind == RT_LOCAL) || group || (v6 && !memcmp(dst, f->ll6, 16))) {
+	/* a unicast neighbour solicitation for an address the engine owns (a client's
+	 * reachability probe of a VIP) is answered as the multicast one is */
+	bool nd_owned = v6 && (m->flags & PKT_F_L4) && m->l4proto == PKT_IPPROTO_ICMPV6 &&
+			p->data[m->l4_off] == 135 && owned(r, iif, 6, dst);
+	if ((nh && nh->kind == RT_LOCAL) || group || (v6 && !memcmp(dst, f->ll6, 16)) || nd_owned) {
 		if (fc == FRAG_FIRST)   /* its later fragments are dropped too, not held */
 			rtr_frag_decided(r, c, w, &fk, p, false, NULL, now);
 		if (!early)

@@ -2,8 +2,8 @@
  * prerouting (a new one given its backend and translated, the later packets of either
  * direction translated as their connection says); what is forwarded must be a service's;
  * the router's own answers (ARP, ND, echo, ICMP errors) go as they are. ARP is answered
- * for the IPv4 VIPs and fixed snat addresses, so that clients and backends on a link reach
- * them without routes. */
+ * for the IPv4 VIPs and fixed snat addresses, neighbour solicitations for the IPv6 VIPs,
+ * so that clients and backends on a link reach them without routes. */
 #include "lb_app.h"
 
 #include "fw.h"
@@ -93,14 +93,18 @@ static enum rtr_verdict output(void *app, struct rtr_pkt *x)
 	return RTR_ACCEPT;
 }
 
-static bool owns(void *app, int ifx, const uint8_t ip[4])
+/* The VIPs (ARP for IPv4, ND for IPv6, on every interface) and the fixed snat addresses
+ * (IPv4: nat is IPv4 only). */
+static bool owns(void *app, int ifx, int family, const uint8_t *ip)
 {
 	(void)ifx;
 	struct lb_app *a = app;
 	const struct lb_set *s = atomic_load_explicit(&a->set, memory_order_acquire);
 	for (unsigned i = 0; i < s->n_svc; i++) {
 		const struct lb_service *v = &s->svc[i];
-		if ((v->family == 4 && !memcmp(v->vip, ip, 4)) || (v->snat_fixed && !memcmp(v->snat_addr, ip, 4)))
+		if (v->family == family && !memcmp(v->vip, ip, family == 4 ? 4 : 16))
+			return true;
+		if (family == 4 && v->snat_fixed && !memcmp(v->snat_addr, ip, 4))
 			return true;
 	}
 	return false;

@@ -206,8 +206,11 @@ static enum rtr_verdict output(void *app, struct rtr_pkt *x)
 	return RTR_ACCEPT;
 }
 
-static bool owns(void *app, int ifx, const uint8_t ip[4])
+/* The pool's addresses (IPv4: the NAT translates IPv4 only). */
+static bool owns(void *app, int ifx, int family, const uint8_t *ip)
 {
+	if (family != 4)
+		return false;
 	struct nat_app *a = app;
 	const struct nata_conf *c = atomic_load_explicit(&a->active, memory_order_relaxed);
 	return nat_owns(&c->nat, ifx, ip);
