@@ -10,9 +10,13 @@
 #   web     10.0.0.100:80  nat, health http /health (500 ms, fall 2, rise 2)
 #   webdsr  10.0.0.101:80  dsr (MAC rewrite), health tcp
 #   webtun  10.0.0.102:80  dsr encap ipip: S1 reads the tunnelled SYN on a raw socket
+#   webdsr6 [2001:db8:c::101]:80  dsr over IPv6: the VIP on C's link (2001:db8:c::/64; the
+#           appliance answers neighbour solicitations for it), the servers on
+#           2001:db8:5::/64, replies by R (2001:db8:9::/64)
 #
 #  1. 90 curl requests to each of web and webdsr: none fails, each server answers some;
-#     the servers see the client's own address.
+#     the servers see the client's own address. 60 to webdsr6 the same, over IPv6 (C's
+#     kernel found the VIP's MAC by neighbour discovery).
 #  2. show services / backends / flows --json: valid JSON with the services and counters.
 #  3. S2's /health answers 503: after the fall threshold show backends says down, and 60
 #     requests to each service go to S1 and S3 only, none failing; 200 again: S2 comes
@@ -75,7 +79,8 @@ setup() {
 		ip link add "$ifc" type veth peer name "${ifc}p" && ip link set "${ifc}p" netns "$nsc" &&
 			ip link add "$ifs" type veth peer name "${ifs}p" && ip link set "${ifs}p" netns "$nsb" &&
 			ip -n "$nsb" link set "${ifs}p" master br0 up || return 1
-		ip -n "$nsc" addr add 10.0.0.10/24 dev "$cdev" && ip -n "$nsc" link set "$cdev" up || return 1
+		ip -n "$nsc" addr add 10.0.0.10/24 dev "$cdev" && ip -n "$nsc" addr add 2001:db8:c::10/64 dev "$cdev" nodad &&
+			ip -n "$nsc" link set "$cdev" up || return 1
 		for i in "$ifc" "$ifs"; do
 			sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1" && ip link set "$i" up || return 1
 		done
@@ -88,6 +93,11 @@ setup() {
 		ip -n "$nsr" link set rc up && ip -n "$nsc" addr add 10.9.0.10/24 dev rcp && ip -n "$nsc" link set rcp up &&
 		ip netns exec "$nsr" sysctl -qw net.ipv4.ip_forward=1 &&
 		ip -n "$nsr" route add 10.0.0.0/24 via 10.9.0.10 || return 1
+	# and for IPv6: R 2001:db8:5::254 on the servers' link, 2001:db8:9::1 toward C
+	ip -n "$nsr" addr add 2001:db8:5::254/64 dev rb nodad && ip -n "$nsr" addr add 2001:db8:9::1/64 dev rc nodad &&
+		ip -n "$nsc" addr add 2001:db8:9::10/64 dev rcp nodad &&
+		ip netns exec "$nsr" sysctl -qw net.ipv6.conf.all.forwarding=1 &&
+		ip -n "$nsr" -6 route add 2001:db8:c::/64 via 2001:db8:9::10 || return 1
 	ip netns exec "$nsc" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
 		"net.ipv4.conf.rcp.rp_filter=0" || return 1
 	for i in 1 2 3; do
@@ -102,6 +112,9 @@ setup() {
 				net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0 &&
 			ip -n "$ns" rule add from 10.0.0.101 table 100 && ip -n "$ns" rule add from 10.0.0.102 table 100 &&
 			ip -n "$ns" route add default via 10.1.0.254 table 100 || return 1
+		ip -n "$ns" addr add "2001:db8:5::1$i/64" dev eth0 nodad && ip -n "$ns" addr add 2001:db8:c::101/128 dev lo &&
+			ip -n "$ns" -6 rule add from 2001:db8:c::101 table 100 &&
+			ip -n "$ns" -6 route add default via 2001:db8:5::254 dev eth0 table 100 || return 1
 		ip netns exec "$ns" ethtool -K eth0 tso off gso off >/dev/null 2>&1
 	done
 	return 0
@@ -109,8 +122,8 @@ setup() {
 # wire_taps: the image's taps into place, as the veths are for the hosted appliance
 wire_taps() {
 	ip link set "$ifc" netns "$nsc" && ip link set "$ifs" netns "$nsb" &&
-		ip -n "$nsc" addr add 10.0.0.10/24 dev "$cdev" && ip -n "$nsc" link set "$cdev" up &&
-		ip -n "$nsb" link set "$ifs" master br0 up || return 1
+		ip -n "$nsc" addr add 10.0.0.10/24 dev "$cdev" && ip -n "$nsc" addr add 2001:db8:c::10/64 dev "$cdev" nodad &&
+		ip -n "$nsc" link set "$cdev" up && ip -n "$nsb" link set "$ifs" master br0 up || return 1
 	ip netns exec "$nsb" ethtool -K "$ifs" tx off >/dev/null 2>&1
 	return 0
 }
@@ -126,8 +139,8 @@ declare -A spid
 for i in 1 2 3; do server "$i"; done
 
 cat >"$work/lb.conf" <<'EOF'
-interface clients { address 10.0.0.1/24 }
-interface servers { address 10.1.0.1/24 }
+interface clients { address 10.0.0.1/24; address 2001:db8:c::1/64 }
+interface servers { address 10.1.0.1/24; address 2001:db8:5::1/64 }
 management { interface servers; address 10.1.0.250/24 }
 conntrack { max 65536 }
 service web {
@@ -150,6 +163,13 @@ service webtun {
     vip 10.0.0.102 tcp 80
     mode dsr encap ipip
     backend s1 10.1.0.11
+}
+service webdsr6 {
+    vip 2001:db8:c::101 tcp 80
+    mode dsr
+    backend s1 2001:db8:5::11
+    backend s2 2001:db8:5::12
+    backend s3 2001:db8:5::13
 }
 EOF
 
@@ -210,6 +230,15 @@ for vip in 10.0.0.100 10.0.0.101; do
 done
 grep -q "^s[123] 10.0.0.10$" "$work/answers" && ok "the servers see the client's address" ||
 	fail "the servers did not see the client's address: $(head -2 "$work/answers")"
+r=$(requests 2001:db8:c::101 60)
+if [ "$(count "$r" fail)" = 0 ] && [ "$(count "$r" s1)" -ge 5 ] && [ "$(count "$r" s2)" -ge 5 ] &&
+	[ "$(count "$r" s3)" -ge 5 ] && grep -q "^s[123] 2001:db8:c::10$" "$work/answers"; then
+	ok "60 requests to [2001:db8:c::101]:80 (dsr, IPv6) spread over the three servers, which see the client's address ($r)"
+else
+	fail "60 requests to [2001:db8:c::101]:80: $r"; head -3 "$work/answers"
+fi
+ip -n "$nsc" -6 neigh show 2001:db8:c::101 | grep -q "lladdr" && ok "C found the IPv6 VIP's MAC by neighbour discovery" ||
+	fail "C has no neighbour entry for the IPv6 VIP: $(ip -n "$nsc" -6 neigh show)"
 
 # --- 2: show, JSON
 for what in services backends flows; do
