@@ -85,9 +85,10 @@ static inline void lbf_free_way(struct lbf_table *t, struct lbf_way *w)
 	t->live--;
 }
 
-struct lbf_way *lbf_find(struct lbf_table *t, uint64_t tag, uint32_t now, uint32_t timeout)
+/* The way of tag in bk: it, NULL when it is not there, or NULL with *gone set when it was
+ * there expired (freed, counted). */
+static struct lbf_way *find_in(struct lbf_table *t, struct lbf_bucket *bk, uint64_t tag, uint32_t now, bool *gone)
 {
-	struct lbf_bucket *bk = lbf_bucket_of(t, tag);
 	for (unsigned i = 0; i < LBF_WAYS; i++) {
 		struct lbf_way *w = &bk->way[i];
 		if (w->tag != tag)
@@ -95,38 +96,57 @@ struct lbf_way *lbf_find(struct lbf_table *t, uint64_t tag, uint32_t now, uint32
 		if (!lbf_live(w, now)) {
 			lbf_free_way(t, w);
 			t->c.expired++;
-			break;
+			*gone = true;
+			return NULL;
 		}
-		w->expires = now + timeout;
-		t->c.hits++;
 		return w;
 	}
-	t->c.misses++;
 	return NULL;
+}
+
+struct lbf_way *lbf_find(struct lbf_table *t, uint64_t tag, uint32_t now, uint32_t timeout)
+{
+	/* a flow is in one of its two buckets at most (inserted only when found in neither) */
+	bool gone = false;
+	struct lbf_way *w = find_in(t, lbf_bucket_of(t, tag), tag, now, &gone);
+	if (!w && !gone && lbf_bucket2_of(t, tag) != lbf_bucket_of(t, tag))
+		w = find_in(t, lbf_bucket2_of(t, tag), tag, now, &gone);
+	if (!w) {
+		t->c.misses++;
+		return NULL;
+	}
+	w->expires = now + timeout;
+	t->c.hits++;
+	return w;
 }
 
 struct lbf_way *lbf_insert(struct lbf_table *t, uint64_t tag, uint32_t now, uint32_t timeout, uint16_t backend,
 			   const uint8_t *client, uint16_t sport)
 {
-	struct lbf_bucket *bk = lbf_bucket_of(t, tag);
-	unsigned at = LBF_WAYS, oldest = 0;
-	for (unsigned i = 0; i < LBF_WAYS; i++) {
-		struct lbf_way *w = &bk->way[i];
-		if (!w->tag) {
-			at = i;
-			t->live++;
-			break;
+	struct lbf_bucket *bks[2] = { lbf_bucket_of(t, tag), lbf_bucket2_of(t, tag) };
+	unsigned n = bks[1] == bks[0] ? 1 : 2;
+	struct lbf_bucket *bk = NULL, *old_bk = bks[0];
+	unsigned at = 0, oldest = 0;
+	/* a free or expired way, the first bucket's first; else the way expiring first of both */
+	for (unsigned k = 0; k < n && !bk; k++) {
+		for (unsigned i = 0; i < LBF_WAYS; i++) {
+			struct lbf_way *w = &bks[k]->way[i];
+			if (!w->tag) {
+				bk = bks[k], at = i;
+				t->live++;
+				break;
+			}
+			if (!lbf_live(w, now)) {
+				bk = bks[k], at = i;             /* freed and taken at once: live stays */
+				t->c.expired++;
+				break;
+			}
+			if ((int32_t)(w->expires - old_bk->way[oldest].expires) < 0)
+				old_bk = bks[k], oldest = i;
 		}
-		if (!lbf_live(w, now)) {
-			at = i;                          /* freed and taken at once: live stays */
-			t->c.expired++;
-			break;
-		}
-		if ((int32_t)(w->expires - bk->way[oldest].expires) < 0)
-			oldest = i;
 	}
-	if (at == LBF_WAYS) {
-		at = oldest;
+	if (!bk) {
+		bk = old_bk, at = oldest;
 		t->c.evicted++;
 	}
 	struct lbf_way *w = &bk->way[at];

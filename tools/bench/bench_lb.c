@@ -697,7 +697,7 @@ int main(int argc, char **argv)
 	double mpps = (double)rx / dt / 1e6;
 	const struct lbf_counters *fc = &a->lb.flows->c;
 	fprintf(stderr, "bench-lb: measured: %llu packets; %llu new %s; the affinity table: %u flows held, %llu found, "
-			"%llu not found, %llu evicted (a bucket's fifth flow) since the start; %u connections\n",
+			"%llu not found, %llu evicted (both of a flow's buckets full) since the start; %u connections\n",
 		(unsigned long long)rx, (unsigned long long)created, nat ? "connections" : "affinity entries",
 		a->lb.flows->live, (unsigned long long)fc->hits, (unsigned long long)fc->misses,
 		(unsigned long long)fc->evicted, ct_count(a->ct));

@@ -144,7 +144,7 @@ echo "== lb: natively on the in-memory ports (bench-lb), against l2fwd on the sa
 res_table lb_native "lb natively on the in-memory ports (bench-lb, one core; better of $rounds runs; no NIC driver in these rates)"
 res_cols lb_native mode packets flows Mpps "l2fwd, same ports (Mpps)" ratio "new flows a second (millions)" "affinity entries made again (evicted flows' packets)" "each run: Mpps / l2fwd Mpps"
 res_cmd lb_native "$bl FLOWS PACKETS MODE"
-res_note lb_native "$svc_note The packet clock runs 1 ms per 20,000 packets. New flows a second: affinity entries (dsr) or connections (nat) made / measured time. Affinity entries made again: in the measured pass of established flows, packets of flows whose entry a bucket's fifth flow had evicted (four ways a bucket), which take the new-flow path (Maglev gives them the same backend)."
+res_note lb_native "$svc_note The packet clock runs 1 ms per 20,000 packets. New flows a second: affinity entries (dsr) or connections (nat) made / measured time. Affinity entries made again: in the measured pass of established flows, packets of flows whose entry another flow had evicted (four ways a bucket, two buckets a flow), which take the new-flow path (Maglev gives them the same backend)."
 native() { # LABEL PLABEL FLABEL BENCH-LB-ARGS...
 	local label=$1 plabel=$2 flabel=$3 best=0 bio=0 bnew="-" again="-" each="" line i m io nw
 	shift 3
