@@ -56,7 +56,10 @@ struct lbf_table *lbf_create(uint32_t max_flows)
 		return NULL;
 	size_t bytes = (size_t)nb * sizeof(struct lbf_bucket);      /* a multiple of 64, as aligned_alloc wants */
 	t->b = aligned_alloc(64, bytes);
-	if (!t->b) {
+	t->over = calloc(nb, 1);
+	if (!t->b || !t->over) {
+		free(t->b);
+		free(t->over);
 		free(t);
 		return NULL;
 	}
@@ -71,6 +74,7 @@ void lbf_destroy(struct lbf_table *t)
 	if (!t)
 		return;
 	free(t->b);
+	free(t->over);
 	free(t);
 }
 
@@ -79,8 +83,24 @@ uint32_t lbf_capacity(const struct lbf_table *t)
 	return (t->mask + 1) * LBF_WAYS;
 }
 
+/* The bucket w is a way of. */
+static inline uint32_t bucket_index(const struct lbf_table *t, const struct lbf_way *w)
+{
+	return (uint32_t)(((uintptr_t)w - (uintptr_t)t->b) / sizeof(struct lbf_bucket));
+}
+
+/* w's flow leaves it: its first bucket's count of flows living elsewhere goes down if
+ * this was its second bucket. */
+static inline void vacate(struct lbf_table *t, const struct lbf_way *w)
+{
+	uint32_t home = (uint32_t)w->tag & t->mask;
+	if (home != bucket_index(t, w) && t->over[home] != 255)
+		t->over[home]--;
+}
+
 static inline void lbf_free_way(struct lbf_table *t, struct lbf_way *w)
 {
+	vacate(t, w);
 	w->tag = 0;
 	t->live--;
 }
@@ -109,7 +129,7 @@ struct lbf_way *lbf_find(struct lbf_table *t, uint64_t tag, uint32_t now, uint32
 	/* a flow is in one of its two buckets at most (inserted only when found in neither) */
 	bool gone = false;
 	struct lbf_way *w = find_in(t, lbf_bucket_of(t, tag), tag, now, &gone);
-	if (!w && !gone && lbf_bucket2_of(t, tag) != lbf_bucket_of(t, tag))
+	if (!w && !gone && t->over[(uint32_t)tag & t->mask] && lbf_bucket2_of(t, tag) != lbf_bucket_of(t, tag))
 		w = find_in(t, lbf_bucket2_of(t, tag), tag, now, &gone);
 	if (!w) {
 		t->c.misses++;
@@ -138,6 +158,7 @@ struct lbf_way *lbf_insert(struct lbf_table *t, uint64_t tag, uint32_t now, uint
 			}
 			if (!lbf_live(w, now)) {
 				bk = bks[k], at = i;             /* freed and taken at once: live stays */
+				vacate(t, w);
 				t->c.expired++;
 				break;
 			}
@@ -147,8 +168,11 @@ struct lbf_way *lbf_insert(struct lbf_table *t, uint64_t tag, uint32_t now, uint
 	}
 	if (!bk) {
 		bk = old_bk, at = oldest;
+		vacate(t, &bk->way[at]);
 		t->c.evicted++;
 	}
+	if (bk != bks[0] && t->over[(uint32_t)tag & t->mask] != 255)
+		t->over[(uint32_t)tag & t->mask]++;
 	struct lbf_way *w = &bk->way[at];
 	*w = (struct lbf_way){ .tag = tag, .expires = now + timeout, .backend = backend, .sport = sport };
 	if (client)

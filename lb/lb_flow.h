@@ -7,7 +7,8 @@
  * word. Buckets of four ways fill one cache line (tag, expiry, backend, client port); the
  * client's address, for listings only, sits on a second line the lookup never reads.
  * A flow has two buckets, tag & mask and (tag >> 32) & mask (two choices: a bucket's
- * fifth flow goes to its other bucket), and is looked for in the first, then the second.
+ * fifth flow goes to its other bucket), and is looked for in the first, then, if any flow
+ * of the first went there (struct lbf_table.over), in the second.
  * Inserting takes a free or expired way, the first bucket's before the second's, else the
  * way of both that expires first (evicted, counted): the table is bounded, and a flow
  * that loses its entry keeps its backend anyway while the pool does not change (Maglev
@@ -47,6 +48,10 @@ struct lbf_counters {
 
 struct lbf_table {
 	struct lbf_bucket *b;
+	/* per bucket: how many flows whose first bucket it is live in their second (255:
+	 * that many or more, for good). A lookup that misses the first bucket reads the
+	 * second only when this says a flow may be there: a new flow costs one line */
+	uint8_t *over;
 	uint32_t mask;                   /* buckets - 1 */
 	uint32_t sweep_at;               /* the next bucket lbf_sweep looks at */
 	uint32_t live;                   /* ways holding a flow (expired ones included until found) */
@@ -84,6 +89,7 @@ static inline struct lbf_bucket *lbf_bucket2_of(const struct lbf_table *t, uint6
 static inline void lbf_prefetch(const struct lbf_table *t, uint64_t tag)
 {
 	__builtin_prefetch(lbf_bucket_of(t, tag), 1, 3);
+	__builtin_prefetch(&t->over[(uint32_t)tag & t->mask], 0, 3);
 }
 
 /* The live entry of the flow, its expiry moved to now + timeout; NULL when there is none

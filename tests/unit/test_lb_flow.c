@@ -238,6 +238,7 @@ START_TEST(two_choices)
 	struct lbf_way *w = lbf_insert(t, tag_in2(1, 2, 20), 1, 100, 7, client_b, 7);
 	REQUIRE(w == &t->b[2].way[0]);
 	REQUIRE_EQ(t->c.evicted, 0);
+	REQUIRE_EQ(t->over[1], 1);                           /* one of bucket 1's lives elsewhere */
 	REQUIRE(lbf_find(t, tag_in2(1, 2, 20), 2, 100) == w);
 	REQUIRE(!memcmp(t->b[2].client[0], client_b, 16));
 	/* a flow whose first bucket has room stays there */
@@ -252,15 +253,22 @@ START_TEST(two_choices)
 	w = lbf_insert(t, tag_in2(1, 2, 25), 10, 100, 10, client_b, 10);
 	REQUIRE(w == &t->b[2].way[3]);
 	REQUIRE_EQ(t->c.evicted, 1);
+	REQUIRE_EQ(t->over[1], 2);
 	REQUIRE_NULL(lbf_find(t, tag_in(2, 24), 10, 100));
 	/* and next bucket 1's at 20 */
 	w = lbf_insert(t, tag_in2(2, 1, 26), 10, 100, 11, client_b, 11);
 	REQUIRE(w == &t->b[1].way[1]);
 	REQUIRE_EQ(t->c.evicted, 2);
+	REQUIRE_EQ(t->over[2], 1);
 	/* an expired entry in the second bucket is freed when looked for, and not found */
 	REQUIRE_NONNULL(lbf_find(t, tag_in2(1, 2, 20), 50, 1));    /* now expiring at 51 */
 	REQUIRE_NULL(lbf_find(t, tag_in2(1, 2, 20), 60, 1));
 	REQUIRE_EQ(t->c.expired, 1);
+	REQUIRE_EQ(t->over[1], 1);
+	/* the last of bucket 1's away removed: its misses read one bucket again */
+	lbf_remove(t, lbf_find(t, tag_in2(1, 2, 25), 60, 100));
+	REQUIRE_EQ(t->over[1], 0);
+	REQUIRE_NULL(lbf_find(t, tag_in2(1, 2, 25), 60, 100));
 	lbf_destroy(t);
 }
 END_TEST
@@ -476,6 +484,15 @@ START_TEST(million_flows)
 		}
 	}
 	REQUIRE_EQ(found, t->live);
+	/* every flow living in its second bucket counted in its first's, and no other */
+	uint64_t away = 0, counted = 0;
+	for (uint32_t b = 0; b <= t->mask; b++) {
+		counted += t->over[b];
+		for (unsigned i = 0; i < LBF_WAYS; i++)
+			away += t->b[b].way[i].tag && ((uint32_t)t->b[b].way[i].tag & t->mask) != b;
+	}
+	REQUIRE_EQ(away, counted);
+	REQUIRE_GE(away, 1);
 	REQUIRE_MSG(found >= n - n / 200, "%u of %u found (%.2f%%)", found, n, 100.0 * found / n);
 	free(tags);
 	lbf_destroy(t);
