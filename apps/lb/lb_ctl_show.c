@@ -5,6 +5,7 @@
 #include "ctl_show.h"
 #include "plat.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,9 +39,11 @@ static void show_services(struct lb_app *a, const struct lba_conf *c, const stru
 				   v->n_be - down - drain, drain, down, (unsigned long long)st->pkts, (unsigned long long)st->bytes,
 				   (unsigned long long)st->flows, (unsigned long long)st->dropped);
 		} else {
-			ctl_printf(o, "%-16s %s%s%s:%u/%s %-8s %u backends (%u up, %u draining, %u down) table %u, %llu packets, "
-				   "%llu flows, %llu dropped\n", c->lb.svc[i].name, v->family == 6 ? "[" : "", vip,
-				   v->family == 6 ? "]" : "", v->port, v->proto == 6 ? "tcp" : "udp", mode_name(v), v->n_be,
+			char at[96];
+			snprintf(at, sizeof(at), "%s%s%s:%u/%s", v->family == 6 ? "[" : "", vip, v->family == 6 ? "]" : "",
+				 v->port, v->proto == 6 ? "tcp" : "udp");
+			ctl_printf(o, "%-16s %-24s %-8s %u backends (%u up, %u draining, %u down) table %u, %llu packets, "
+				   "%llu flows, %llu dropped\n", c->lb.svc[i].name, at, mode_name(v), v->n_be,
 				   v->n_be - down - drain, drain, down, v->m, (unsigned long long)st->pkts,
 				   (unsigned long long)st->flows, (unsigned long long)st->dropped);
 		}
@@ -74,7 +77,9 @@ static int show_backends(struct lb_app *a, const struct lba_conf *c, const struc
 			const struct lb_be_stats *st = &a->lb.be[be->id];
 			char ad[64];
 			ctls_addr(be->addr, be->family, ad, sizeof(ad));
-			const char *health = cv->health.kind == LBC_CHECK_NONE ? "unchecked" : h->hc == LBA_HC_UP ? "up" : "down";
+			bool checked = cv->health.kind != LBC_CHECK_NONE;
+			const char *health = !checked ? "unchecked" : h->hc == LBA_HC_UP ? "up" : "down";
+			const char *last = checked ? h->last : "no health check";
 			if (o->json) {
 				ctl_printf(o, "%s{\"service\":", n ? "," : "");
 				ctl_json_str(o, cv->name);
@@ -82,16 +87,18 @@ static int show_backends(struct lb_app *a, const struct lba_conf *c, const struc
 				ctl_json_str(o, h->name);
 				ctl_printf(o, ",\"address\":\"%s\",\"port\":%u,\"weight\":%u,\"state\":\"%s\",\"health\":\"%s\","
 					   "\"last_check\":", ad, be->port, be->weight, lb_be_state_names[be->state], health);
-				ctl_json_str(o, h->last);
+				ctl_json_str(o, last);
 				ctl_printf(o, ",\"checks\":%llu,\"failures\":%llu,\"packets\":%llu,\"bytes\":%llu,\"flows\":%llu}",
 					   (unsigned long long)h->checks, (unsigned long long)h->failures,
 					   (unsigned long long)st->pkts, (unsigned long long)st->bytes,
 					   (unsigned long long)st->flows);
 			} else {
-				ctl_printf(o, "%s/%-12s %s%s%s:%u weight %u %s, health %s (%s; %llu checks, %llu failed), %llu "
-					   "packets, %llu flows\n", cv->name, h->name, be->family == 6 ? "[" : "", ad,
+				char who[2 * CF_NAME_MAX + 2];
+				snprintf(who, sizeof(who), "%s/%s", cv->name, h->name);
+				ctl_printf(o, "%-20s %s%s%s:%u weight %u %s, health %s (%s; %llu checks, %llu failed), %llu "
+					   "packets, %llu flows\n", who, be->family == 6 ? "[" : "", ad,
 					   be->family == 6 ? "]" : "", be->port, be->weight, lb_be_state_names[be->state], health,
-					   h->last, (unsigned long long)h->checks, (unsigned long long)h->failures,
+					   last, (unsigned long long)h->checks, (unsigned long long)h->failures,
 					   (unsigned long long)st->pkts, (unsigned long long)st->flows);
 			}
 			n++;

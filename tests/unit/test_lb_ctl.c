@@ -75,7 +75,7 @@ START_TEST(commands_answer_and_commit)
 	ck_assert_uint_eq(running_lb(a)->svc[0].n_backend, 4);
 	ck_assert_str_eq(json_backend(show_ok(a, "backends web", true), "web", "s4"),
 			 "{\"service\":\"web\",\"name\":\"s4\",\"address\":\"10.1.0.14\",\"port\":8081,\"weight\":7,\"state\":\"up\","
-			 "\"health\":\"unchecked\",\"last_check\":\"not checked yet\",\"checks\":0,\"failures\":0,\"packets\":0,"
+			 "\"health\":\"unchecked\",\"last_check\":\"no health check\",\"checks\":0,\"failures\":0,\"packets\":0,"
 			 "\"bytes\":0,\"flows\":0}");
 	ck_assert_str_eq(services_of(show_ok(a, "config", false)),
 			 LB_BLOCK WEB_HEAD "\tbackend s1 10.1.0.11\n\tbackend s2 10.1.0.12 weight 50\n"
@@ -137,7 +137,7 @@ START_TEST(commands_answer_and_commit)
 	/* a nat snat service, its backends on a port of their own */
 	ck_assert_str_eq(one(a, "lb add service web2 { vip 10.0.0.103 udp 53; mode nat snat; backend d1 10.1.0.11 port 5353 }"),
 			 "service web2 added");
-	ck_assert_ptr_nonnull(strstr(show_ok(a, "services", false), "web2             10.0.0.103:53/udp nat snat 1 backends "
+	ck_assert_ptr_nonnull(strstr(show_ok(a, "services", false), "web2             10.0.0.103:53/udp        nat snat 1 backends "
 								     "(1 up, 0 draining, 0 down) table 65537, 0 packets"));
 	ck_assert_ptr_nonnull(strstr(running(a), "}\nservice web2 {\n\tvip 10.0.0.103 udp 53\n\tmode nat snat\n"
 						 "\tbackend d1 10.1.0.11 port 5353\n}\n"));

@@ -34,9 +34,9 @@ START_TEST(shows_as_text_and_json)
 	/* services */
 	ck_assert_int_eq(show(a, "services", false, &o), 0);
 	ck_assert_str_eq(o.status, "2 services");
-	ck_assert_str_eq(o.body, "web              10.0.0.100:80/tcp nat      3 backends (3 up, 0 draining, 0 down) table "
+	ck_assert_str_eq(o.body, "web              10.0.0.100:80/tcp        nat      3 backends (3 up, 0 draining, 0 down) table "
 				 "65537, 0 packets, 0 flows, 0 dropped\n"
-				 "webdsr           10.0.0.101:443/tcp dsr      3 backends (2 up, 1 draining, 0 down) table "
+				 "webdsr           10.0.0.101:443/tcp       dsr      3 backends (2 up, 1 draining, 0 down) table "
 				 "65537, 0 packets, 0 flows, 0 dropped\n");
 	ck_assert_str_eq(show_ok(a, "services", true),
 			 "{\"services\":[{\"name\":\"web\",\"vip\":\"10.0.0.100\",\"proto\":\"tcp\",\"port\":80,\"mode\":\"nat\","
@@ -48,26 +48,26 @@ START_TEST(shows_as_text_and_json)
 	ck_assert_int_eq(show(a, "backends", false, &o), 0);
 	ck_assert_str_eq(o.status, "6 backends");
 	ck_assert_uint_eq(lines_in(o.body), 6);
-	ck_assert_msg(strstr(o.body, "web/s3           10.1.0.13:8080 weight 100 up, health unchecked (not checked yet; 0 "
+	ck_assert_msg(strstr(o.body, "web/s3               10.1.0.13:8080 weight 100 up, health unchecked (no health check; 0 "
 				     "checks, 0 failed), 0 packets, 0 flows\n"), "%s", o.body);
-	ck_assert_msg(strstr(o.body, "webdsr/s3           10.1.0.13:443 weight 100 drain, health unchecked (not checked "
-				     "yet; 0 checks, 0 failed), 0 packets, 0 flows\n"), "%s", o.body);
+	ck_assert_msg(strstr(o.body, "webdsr/s3            10.1.0.13:443 weight 100 drain, health unchecked (no health "
+				     "check; 0 checks, 0 failed), 0 packets, 0 flows\n"), "%s", o.body);
 	ck_assert_int_eq(show(a, "backends web", false, &o), 0);
 	ck_assert_str_eq(o.status, "3 backends");
-	ck_assert_str_eq(o.body, "web/s1           10.1.0.11:80 weight 100 up, health unchecked (not checked yet; 0 checks, "
+	ck_assert_str_eq(o.body, "web/s1               10.1.0.11:80 weight 100 up, health unchecked (no health check; 0 checks, "
 				 "0 failed), 0 packets, 0 flows\n"
-				 "web/s2           10.1.0.12:80 weight 50 up, health unchecked (not checked yet; 0 checks, 0 "
+				 "web/s2               10.1.0.12:80 weight 50 up, health unchecked (no health check; 0 checks, 0 "
 				 "failed), 0 packets, 0 flows\n"
-				 "web/s3           10.1.0.13:8080 weight 100 up, health unchecked (not checked yet; 0 checks, 0 "
+				 "web/s3               10.1.0.13:8080 weight 100 up, health unchecked (no health check; 0 checks, 0 "
 				 "failed), 0 packets, 0 flows\n");
 	const char *js = show_ok(a, "backends webdsr", true);
 	ck_assert_msg(starts(js, "{\"backends\":[{\"service\":\"webdsr\",\"name\":\"s1\",\"address\":\"10.1.0.11\",\"port\":"
-				 "443,\"weight\":100,\"state\":\"up\",\"health\":\"unchecked\",\"last_check\":\"not checked yet\","
+				 "443,\"weight\":100,\"state\":\"up\",\"health\":\"unchecked\",\"last_check\":\"no health check\","
 				 "\"checks\":0,\"failures\":0,\"packets\":0,\"bytes\":0,\"flows\":0},"), "%s", js);
 	ck_assert_ptr_null(json_backend(js, "web", "s1"));
 	ck_assert_str_eq(json_backend(js, "webdsr", "s3"),
 			 "{\"service\":\"webdsr\",\"name\":\"s3\",\"address\":\"10.1.0.13\",\"port\":443,\"weight\":100,"
-			 "\"state\":\"drain\",\"health\":\"unchecked\",\"last_check\":\"not checked yet\",\"checks\":0,"
+			 "\"state\":\"drain\",\"health\":\"unchecked\",\"last_check\":\"no health check\",\"checks\":0,"
 			 "\"failures\":0,\"packets\":0,\"bytes\":0,\"flows\":0}");
 	/* every backend of the JSON answer has every field */
 	js = show_ok(a, "backends", true);
@@ -296,7 +296,7 @@ START_TEST(shows_over_a_session)
 	ck_assert_msg(starts(r, "ok backend web/s1 draining: no new flows, the open ones kept; committed ctl:11 (1 change "
 				"to the services) in "), "%s", r);
 	r = talk(s, "show services\n");
-	ck_assert_msg(strstr(r, "\nweb              10.0.0.100:80/tcp nat      3 backends (2 up, 1 draining, 0 down) "), "%s",
+	ck_assert_msg(strstr(r, "\nweb              10.0.0.100:80/tcp        nat      3 backends (2 up, 1 draining, 0 down) "), "%s",
 		      r);
 	r = talk(s, "help\n");
 	ck_assert_msg(strstr(r, "\nlb add backend SERVICE NAME ADDR [port N] [weight N] [drain]\n") &&
